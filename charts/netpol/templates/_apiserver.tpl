@@ -1,0 +1,125 @@
+{{/*
+netpol.apiServer: egress rules to the Kubernetes API server.
+  input: dict "spec" {cidrs, ports, onNotFound} "where" PATH "ctx" $
+         "cidrsValue" / "portsValue" / "onNotFoundValue": value paths named in messages
+  output: JSON {"items": [rule...], "source": "values"|"EndpointSlice"|"Endpoints"|"none"}
+
+Explicit CIDRs always win. Otherwise the addresses come from `lookup`, which is empty
+under helm template, lint, client-side --dry-run, Argo CD and kustomize; then we fail
+(or, when asked, omit the rule: narrower, never wider).
+Policies see traffic after Service translation, so the rule uses the endpoint
+addresses and the endpoint port (6443, 443, 6444 on k3s), never the ClusterIP or 443.
+*/}}
+{{- define "netpol.apiServer" -}}
+{{- $spec := .spec | default dict -}}
+{{- $cidrs := $spec.cidrs -}}
+{{- if kindIs "string" $cidrs -}}{{- $cidrs = ternary (list) (list $cidrs) (eq (trim $cidrs) "") -}}{{- end -}}
+{{- $cidrs = $cidrs | default list -}}
+{{- $rules := list -}}
+{{- $source := "none" -}}
+{{- if $cidrs -}}
+{{- $source = "values" -}}
+{{- $peers := list -}}
+{{- range $i, $c := $cidrs -}}
+{{- $peers = append $peers (dict "ipBlock" (include "netpol.cidr.ipBlock" (dict "cidr" $c "where" (ternary $.cidrsValue (printf "%s[%d]" $.cidrsValue $i) (kindIs "string" $spec.cidrs))) | fromJson)) -}}
+{{- end -}}
+{{- $ports := include "netpol.apiServer.ports" (dict "ports" $spec.ports "where" .portsValue) | fromJson -}}
+{{- $rules = append $rules (dict "peers" $peers "ports" $ports.items "notes" (list (printf "Kubernetes API server at %s, %s (from %s)" (join ", " $cidrs) (ternary "any port" (include "netpol.ports.text" $ports.items) (not $ports.items)) .cidrsValue))) -}}
+{{- else -}}
+{{- $found := include "netpol.apiServer.detect" . | fromJson -}}
+{{- $source = $found.source -}}
+{{- range $port := $found.ports -}}
+{{- $peers := list -}}
+{{- $addresses := list -}}
+{{- range $e := $found.endpoints -}}
+{{- if eq (int $e.port) (int $port) -}}
+{{- $peers = append $peers (dict "ipBlock" (dict "cidr" $e.cidr)) -}}
+{{- $addresses = append $addresses $e.cidr -}}
+{{- end -}}
+{{- end -}}
+{{- $rules = append $rules (dict "peers" $peers "ports" (list (dict "port" (int $port) "protocol" "TCP")) "notes" (list (printf "Kubernetes API server at %s, %d/TCP (autodetected from the %s of default/kubernetes)" (join ", " $addresses) (int $port) $found.source))) -}}
+{{- end -}}
+{{- if not $rules -}}
+{{- $mode := toString ($spec.onNotFound | default "fail") -}}
+{{- if eq $mode "fail" -}}
+{{- fail (printf "%s: the Kubernetes API server's addresses could not be found: lookup of the kubernetes EndpointSlices/Endpoints in namespace default returned nothing, as it always does under helm template, helm lint, client-side --dry-run, Argo CD and kustomize. Set %s to the API server endpoint addresses (kubectl get endpointslices -n default -l kubernetes.io/service-name=kubernetes) and %s to their port, or render against the cluster with helm install/upgrade (--dry-run=server on Helm >= 3.13). To render without an API-server rule, set %s=omit" .where .cidrsValue .portsValue .onNotFoundValue) -}}
+{{- else if ne $mode "omit" -}}
+{{- fail (printf "%s: %q is not a choice; use fail or omit" .onNotFoundValue $mode) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- toJson (dict "items" $rules "source" $source) -}}
+{{- end -}}
+
+{{/* Port values for the explicit API-server rule: 0 (or nothing) means any port. */}}
+{{- define "netpol.apiServer.ports" -}}
+{{- $ports := .ports -}}
+{{- if not (kindIs "slice" $ports) -}}{{- $ports = list $ports -}}{{- end -}}
+{{- $given := list -}}
+{{- range $p := $ports -}}
+{{- if not (or (kindIs "invalid" $p) (eq (toString $p) "0") (eq (toString $p) "")) -}}{{- $given = append $given $p -}}{{- end -}}
+{{- end -}}
+{{- if and $given (ne (len $given) (len $ports)) -}}
+{{- fail (printf "%s: 0 means any port and cannot be mixed with port numbers; list only the ports, or give 0 alone" .where) -}}
+{{- end -}}
+{{- include "netpol.ports" (dict "ports" $given "where" .where) -}}
+{{- end -}}
+
+{{/*
+netpol.apiServer.detect: read the API server endpoints from the cluster.
+  output: JSON {"source": ..., "endpoints": [{"cidr", "port"}], "ports": [distinct ports]}
+EndpointSlices first (v1 Endpoints is deprecated since Kubernetes 1.33; dual-stack
+clusters have one slice per family), then v1 Endpoints. `lookup` cannot filter by
+label, so every slice in default is listed and filtered on
+kubernetes.io/service-name=kubernetes.
+*/}}
+{{- define "netpol.apiServer.detect" -}}
+{{- $endpoints := list -}}
+{{- $source := "none" -}}
+{{- if .ctx.Capabilities.APIVersions.Has "discovery.k8s.io/v1/EndpointSlice" -}}
+{{- $slices := lookup "discovery.k8s.io/v1" "EndpointSlice" "default" "" -}}
+{{- range $slice := (get $slices "items" | default list) -}}
+{{- $labels := dig "metadata" "labels" dict $slice -}}
+{{- $family := toString (get $slice "addressType") -}}
+{{- if and (eq (get $labels "kubernetes.io/service-name" | toString) "kubernetes") (has $family (list "IPv4" "IPv6")) -}}
+{{- $port := include "netpol.apiServer.httpsPort" (dict "ports" (get $slice "ports")) | atoi -}}
+{{- range $ep := (get $slice "endpoints" | default list) -}}
+{{- if ne (toString (dig "conditions" "ready" true $ep)) "false" -}}
+{{- range $a := (get $ep "addresses" | default list) -}}
+{{- if $port -}}
+{{- $endpoints = append $endpoints (dict "cidr" (printf "%s/%s" $a (ternary "32" "128" (eq $family "IPv4"))) "port" $port) -}}
+{{- $source = "EndpointSlice" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- if not $endpoints -}}
+{{- $ep := lookup "v1" "Endpoints" "default" "kubernetes" -}}
+{{- range $subset := (get $ep "subsets" | default list) -}}
+{{- $port := include "netpol.apiServer.httpsPort" (dict "ports" (get $subset "ports")) | atoi -}}
+{{- range $a := (get $subset "addresses" | default list) -}}
+{{- if and $port (get $a "ip") -}}
+{{- $endpoints = append $endpoints (dict "cidr" (printf "%s/%s" $a.ip (ternary "128" "32" (contains ":" $a.ip))) "port" $port) -}}
+{{- $source = "Endpoints" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- $ports := list -}}
+{{- range $e := $endpoints -}}{{- $ports = append $ports (int $e.port) -}}{{- end -}}
+{{- toJson (dict "source" $source "endpoints" (uniq $endpoints) "ports" (uniq $ports)) -}}
+{{- end -}}
+
+{{/* The port named https, or the only port when there is just one; 0 when neither. */}}
+{{- define "netpol.apiServer.httpsPort" -}}
+{{- $ports := .ports | default list -}}
+{{- $port := 0 -}}
+{{- range $p := $ports -}}
+{{- if eq (toString (get $p "name")) "https" -}}{{- $port = int (get $p "port") -}}{{- end -}}
+{{- end -}}
+{{- if and (not $port) (eq (len $ports) 1) -}}{{- $port = int (get (first $ports) "port") -}}{{- end -}}
+{{- $port -}}
+{{- end -}}

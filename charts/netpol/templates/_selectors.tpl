@@ -1,0 +1,121 @@
+{{/*
+netpol.selector: a label selector from the peer vocabulary.
+  input:  dict "value" V "where" PATH "kind" "pods"|"namespaces" "ctx" $
+  output: JSON selector ({} only when V is "*")
+Forms: "*" (every pod / every namespace, said in so many words), a map of labels,
+{matchLabels, matchExpressions}, and for namespaces {names: [a, b]}. An empty map is an
+error: it would select everything, and that is too easy to write by accident.
+Label values go through `tpl`, so "{{ .Release.Name }}" works in selectors.
+*/}}
+{{- define "netpol.selector" -}}
+{{- $v := .value -}}
+{{- $where := .where -}}
+{{- if eq (toString $v) "*" -}}
+{{- toJson dict -}}
+{{- else if not (kindIs "map" $v) -}}
+{{- fail (printf "%s: %v is not a selector; write a map of labels, {matchLabels: ..., matchExpressions: ...}%s, or \"*\" for all %s" $where $v (ternary ", {names: [...]}" "" (eq .kind "namespaces")) .kind) -}}
+{{- else if not $v -}}
+{{- fail (printf "%s: an empty selector selects every %s; write \"*\" if that is what you mean, or give labels" $where (trimSuffix "s" .kind)) -}}
+{{- else -}}
+{{- $structured := or (hasKey $v "matchLabels") (hasKey $v "matchExpressions") (and (eq .kind "namespaces") (hasKey $v "names")) -}}
+{{- $out := dict -}}
+{{- if $structured -}}
+{{- range $key, $_ := $v -}}
+{{- if not (has $key (list "matchLabels" "matchExpressions" "names")) -}}
+{{- fail (printf "%s: unknown key %q next to matchLabels/matchExpressions; put plain labels under matchLabels" $where $key) -}}
+{{- end -}}
+{{- end -}}
+{{- if hasKey $v "matchLabels" -}}
+{{- $_ := set $out "matchLabels" (include "netpol.labels" (dict "labels" $v.matchLabels "where" (printf "%s.matchLabels" $where) "ctx" .ctx) | fromJson) -}}
+{{- end -}}
+{{- $exprs := list -}}
+{{- range $i, $e := ($v.matchExpressions | default list) -}}
+{{- $exprs = append $exprs (include "netpol.selector.expression" (dict "expr" $e "where" (printf "%s.matchExpressions[%d]" $where $i) "ctx" $.ctx) | fromJson) -}}
+{{- end -}}
+{{- if hasKey $v "names" -}}
+{{- $names := $v.names -}}
+{{- if kindIs "string" $names -}}{{- $names = list $names -}}{{- end -}}
+{{- if or (not (kindIs "slice" $names)) (not $names) -}}
+{{- fail (printf "%s.names: give a non-empty list of namespace names" $where) -}}
+{{- end -}}
+{{- $exprs = append $exprs (include "netpol.selector.expression" (dict "expr" (dict "key" "kubernetes.io/metadata.name" "operator" "In" "values" $names) "where" (printf "%s.names" $where) "ctx" .ctx) | fromJson) -}}
+{{- end -}}
+{{- if $exprs -}}{{- $_ := set $out "matchExpressions" $exprs -}}{{- end -}}
+{{- if not $out -}}
+{{- fail (printf "%s: the selector is empty and would select every %s; give labels or write \"*\"" $where (trimSuffix "s" .kind)) -}}
+{{- end -}}
+{{- else -}}
+{{- $_ := set $out "matchLabels" (include "netpol.labels" (dict "labels" $v "where" $where "ctx" .ctx) | fromJson) -}}
+{{- end -}}
+{{- toJson $out -}}
+{{- end -}}
+{{- end -}}
+
+{{/* netpol.labels: validate a label map (keys and values as the API server wants them). */}}
+{{- define "netpol.labels" -}}
+{{- $out := dict -}}
+{{- if not (kindIs "map" .labels) -}}
+{{- fail (printf "%s: %v is not a map of labels" .where .labels) -}}
+{{- end -}}
+{{- range $key, $raw := .labels -}}
+{{- include "netpol.label.key" (dict "key" $key "where" $.where) -}}
+{{- $value := toString $raw -}}
+{{- if kindIs "invalid" $raw -}}{{- $value = "" -}}{{- end -}}
+{{- if contains "{{" $value -}}{{- $value = tpl $value $.ctx -}}{{- end -}}
+{{- include "netpol.label.value" (dict "value" $value "where" (printf "%s[%s]" $.where $key)) -}}
+{{- $_ := set $out $key $value -}}
+{{- end -}}
+{{- toJson $out -}}
+{{- end -}}
+
+{{- define "netpol.label.key" -}}
+{{- $key := .key -}}
+{{- $name := $key -}}
+{{- if contains "/" $key -}}
+{{- $prefix := regexReplaceAll "/.*$" $key "" -}}
+{{- $name = regexReplaceAll "^[^/]*/" $key "" -}}
+{{- if or (gt (len $prefix) 253) (not (regexMatch "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$" $prefix)) -}}
+{{- fail (printf "%s: label key %q has an invalid prefix %q; a prefix is a DNS subdomain (lowercase letters, digits, '-' and '.')" .where $key $prefix) -}}
+{{- end -}}
+{{- end -}}
+{{- if or (gt (len $name) 63) (not (regexMatch "^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$" $name)) -}}
+{{- fail (printf "%s: label key %q is invalid; the name part is 1-63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit" .where $key) -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "netpol.label.value" -}}
+{{- if and (ne .value "") (or (gt (len .value) 63) (not (regexMatch "^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$" .value))) -}}
+{{- fail (printf "%s: label value %q is invalid; a value is empty or 1-63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit" .where .value) -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "netpol.selector.expression" -}}
+{{- $e := .expr -}}
+{{- $where := .where -}}
+{{- if not (kindIs "map" $e) -}}
+{{- fail (printf "%s: %v is not a match expression; write {key: ..., operator: In|NotIn|Exists|DoesNotExist, values: [...]}" $where $e) -}}
+{{- end -}}
+{{- if not $e.key -}}{{- fail (printf "%s.key: a match expression needs a label key" $where) -}}{{- end -}}
+{{- include "netpol.label.key" (dict "key" $e.key "where" $where) -}}
+{{- $op := toString $e.operator -}}
+{{- if not (has $op (list "In" "NotIn" "Exists" "DoesNotExist")) -}}
+{{- fail (printf "%s.operator: %q is not a selector operator; use In, NotIn, Exists or DoesNotExist" $where $op) -}}
+{{- end -}}
+{{- $out := dict "key" $e.key "operator" $op -}}
+{{- if has $op (list "In" "NotIn") -}}
+{{- if or (not (kindIs "slice" $e.values)) (not $e.values) -}}
+{{- fail (printf "%s.values: operator %s needs a non-empty list of values" $where $op) -}}
+{{- end -}}
+{{- $values := list -}}
+{{- range $i, $raw := $e.values -}}
+{{- $value := toString $raw -}}
+{{- if contains "{{" $value -}}{{- $value = tpl $value $.ctx -}}{{- end -}}
+{{- include "netpol.label.value" (dict "value" $value "where" (printf "%s.values[%d]" $where $i)) -}}
+{{- $values = append $values $value -}}
+{{- end -}}
+{{- $_ := set $out "values" $values -}}
+{{- else if $e.values -}}
+{{- fail (printf "%s.values: operator %s takes no values; remove them" $where $op) -}}
+{{- end -}}
+{{- toJson $out -}}
+{{- end -}}
