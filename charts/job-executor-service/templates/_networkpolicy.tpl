@@ -18,7 +18,7 @@ policy templates and NOTES.txt build from these, so NOTES says what is rendered.
 {{- $extra := .Values.networkPolicy.ingress.extraRules | default list -}}
 {{- $rules := list -}}
 {{- range $i, $r := $extra -}}
-{{- $rules = append $rules $r -}}
+{{- $rules = append $rules (include "job-executor-service.netpol.extraRule" (dict "rule" $r "where" (printf "networkPolicy.ingress.extraRules[%d]" $i)) | fromJson) -}}
 {{- end -}}
 {{- /* No rules: the service accepts no connections; only extraRules open it. */ -}}
 {{- $_ := set $c "ingress" $rules -}}
@@ -72,8 +72,8 @@ the OAuth provider, and extraRules. Nothing else.
     "explicitValue" "networkPolicy.egress.oauth.cidrs") | fromJson) -}}
 {{- end -}}
 
-{{- range $r := ($v.extraRules | default list) -}}
-{{- $rules = append $rules $r -}}
+{{- range $i, $r := ($v.extraRules | default list) -}}
+{{- $rules = append $rules (include "job-executor-service.netpol.extraRule" (dict "rule" $r "where" (printf "networkPolicy.egress.extraRules[%d]" $i)) | fromJson) -}}
 {{- end -}}
 {{- $_ := set $c "egress" $rules -}}
 {{- toYaml $c -}}
@@ -97,4 +97,12 @@ explicit ones, else the URL's port or its scheme's default.
 {{- if $ports -}}{{- $_ := set $rule "ports" $ports -}}{{- end -}}
 {{- end -}}
 {{- toJson $rule -}}
+{{- end }}
+
+{{/* A user's extra rule, tagged with its value path so messages name it. */}}
+{{- define "job-executor-service.netpol.extraRule" -}}
+{{- if not (kindIs "map" .rule) -}}
+{{- fail (printf "%s: %v is not a rule; write {ports: [...], to: [...]} (from: in ingress rules)" .where .rule) -}}
+{{- end -}}
+{{- toJson (merge (dict "where" .where) .rule) -}}
 {{- end }}

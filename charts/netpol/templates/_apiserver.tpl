@@ -54,10 +54,15 @@ addresses and the endpoint port (6443, 443, 6444 on k3s), never the ClusterIP or
 {{/* Port values for the explicit API-server rule: 0 (or nothing) means any port. */}}
 {{- define "netpol.apiServer.ports" -}}
 {{- $ports := .ports -}}
-{{- if not (kindIs "slice" $ports) -}}{{- $ports = list $ports -}}{{- end -}}
+{{- $scalar := not (kindIs "slice" $ports) -}}
+{{- if $scalar -}}{{- $ports = list $ports -}}{{- end -}}
 {{- $given := list -}}
-{{- range $p := $ports -}}
-{{- if not (or (kindIs "invalid" $p) (eq (toString $p) "0") (eq (toString $p) "")) -}}{{- $given = append $given $p -}}{{- end -}}
+{{- range $i, $p := $ports -}}
+{{- if not (or (kindIs "invalid" $p) (eq (toString $p) "0") (eq (toString $p) "")) -}}
+{{- /* checked here first so a message names the value as the user wrote it */ -}}
+{{- $_ := include "netpol.port.value" (dict "value" $p "where" (ternary $.where (printf "%s[%d]" $.where $i) $scalar) "numericOnly" true) -}}
+{{- $given = append $given $p -}}
+{{- end -}}
 {{- end -}}
 {{- if and $given (ne (len $given) (len $ports)) -}}
 {{- fail (printf "%s: 0 means any port and cannot be mixed with port numbers; list only the ports, or give 0 alone" .where) -}}

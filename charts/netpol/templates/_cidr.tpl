@@ -141,7 +141,8 @@ netpol.cidr.parse
 
 {{/*
 netpol.cidr.ipBlock: one validated ipBlock.
-  input:  dict "cidr" STRING "except" LIST "where" VALUE-PATH
+  input:  dict "cidr" STRING "except" LIST "where" VALUE-PATH-of-cidr
+               "exceptWhere" VALUE-PATH-that-holds-except (default: where)
   output: JSON {"cidr": ..., "except": [...]} (except omitted when empty)
 Every except must be of the cidr's family and strictly inside it; otherwise the
 API server would reject the object (or, worse, the intent is unclear).
@@ -151,7 +152,7 @@ API server would reject the object (or, worse, the intent is unclear).
 {{- $block := dict "cidr" $outer.cidr -}}
 {{- $excepts := list -}}
 {{- range $i, $raw := (.except | default list) -}}
-{{- $w := printf "%s.except[%d]" $.where $i -}}
+{{- $w := printf "%s.except[%d]" ($.exceptWhere | default $.where) $i -}}
 {{- $inner := include "netpol.cidr.parse" (dict "value" $raw "where" $w) | fromJson -}}
 {{- if ne (int $inner.family) (int $outer.family) -}}
 {{- fail (printf "%s: %q is IPv%d but its cidr %q is IPv%d; an except must be of the same family as its cidr" $w $raw (int $inner.family) $outer.cidr (int $outer.family)) -}}

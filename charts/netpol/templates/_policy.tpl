@@ -29,7 +29,9 @@ rules exist, so an egress deny-all would silently become "no egress policy".
 {{- $types = append $types (ternary "Ingress" "Egress" (eq $direction "ingress")) -}}
 {{- $rendered := list -}}
 {{- range $i, $rule := $rulesIn -}}
-{{- $rw := ternary (printf "%s.%s[%d]" $where $direction $i) (printf "%s.%s[%d] (%v)" $where $direction $i (get $rule "name")) (not (and (kindIs "map" $rule) (hasKey $rule "name"))) -}}
+{{- $rw := printf "%s.%s[%d]" $where $direction $i -}}
+{{- if and (kindIs "map" $rule) (hasKey $rule "where") -}}{{- $rw = toString $rule.where -}}{{- end -}}
+{{- if and (kindIs "map" $rule) (hasKey $rule "name") -}}{{- $rw = printf "%s (%v)" $rw $rule.name -}}{{- end -}}
 {{- $expanded := include "netpol.rule" (dict "rule" $rule "direction" $direction "where" $rw "ctx" $.ctx "components" $.components) | fromJson -}}
 {{- range $r := $expanded.items -}}
 {{- $npRule := dict -}}

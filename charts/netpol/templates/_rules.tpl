@@ -4,7 +4,8 @@ netpol.rule: one rule of the peer vocabulary -> NetworkPolicy rules.
                "components" {NAME: podSelector} (for `component` peers)
   output: JSON {"items": [{"peers": [...], "ports": [...], "allowAll": bool, "notes": [...]}]}
 
-A rule is {name?, description?, ports?, to|from: [peer...], allowAll?}. Peers that carry
+A rule is {name?, description?, ports?, to|from: [peer...], allowAll?}; charts may add
+where: VALUE.PATH so messages name their own value. Peers that carry
 their own ports (dns, apiServer, urls) become rules of their own. A rule only ever
 loses its peer list when the user wrote allowAll: true: an empty `to`/`from` in a
 NetworkPolicy means "everyone", so producing one by accident opens the pod.
@@ -20,7 +21,7 @@ NetworkPolicy means "everyone", so producing one by accident opens the pod.
 {{- range $key, $_ := $rule -}}
 {{- if eq $key $otherKey -}}
 {{- fail (printf "%s: %s rules list their peers under %q, not %q" $where $.direction $peerKey $otherKey) -}}
-{{- else if not (has $key (list "name" "description" "ports" "allowAll" $peerKey)) -}}
+{{- else if not (has $key (list "name" "description" "ports" "allowAll" "where" $peerKey)) -}}
 {{- fail (printf "%s: unknown key %q; a rule takes name, description, ports, %s and allowAll" $where $key $peerKey) -}}
 {{- end -}}
 {{- end -}}
@@ -102,7 +103,7 @@ rules (for peers that carry their own ports).
 {{- if hasKey $peer "namespaces" -}}{{- $_ := set $p "namespaceSelector" (include "netpol.selector" (dict "value" $peer.namespaces "where" (printf "%s.namespaces" $where) "kind" "namespaces" "ctx" .ctx) | fromJson) -}}{{- end -}}
 {{- $peers = append $peers $p -}}
 {{- else if eq $kind "cidr" -}}
-{{- $peers = append $peers (dict "ipBlock" (include "netpol.cidr.ipBlock" (dict "cidr" $peer.cidr "except" $peer.except "where" (printf "%s.cidr" $where)) | fromJson)) -}}
+{{- $peers = append $peers (dict "ipBlock" (include "netpol.cidr.ipBlock" (dict "cidr" $peer.cidr "except" $peer.except "where" (printf "%s.cidr" $where) "exceptWhere" $where) | fromJson)) -}}
 {{- else if eq $kind "cidrs" -}}
 {{- if or (not (kindIs "slice" $peer.cidrs)) (not $peer.cidrs) -}}
 {{- fail (printf "%s.cidrs: give a non-empty list of CIDRs (use cidr with except to carve out ranges)" $where) -}}
