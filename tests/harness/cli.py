@@ -1,6 +1,8 @@
 """Command-line front door: one sub-command per module, each with one job.
 
 Every sub-command module exposes `add_arguments(parser)` and `run(args) -> int`.
+Modules are imported only for the command that runs, so one command's missing
+optional dependency never breaks another.
 """
 from __future__ import annotations
 
@@ -17,12 +19,13 @@ SUBCOMMANDS = {
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="netpol", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    for name, (module_name, help_text) in SUBCOMMANDS.items():
-        module = importlib.import_module(module_name)
-        module.add_arguments(sub.add_parser(name, help=help_text, description=help_text))
-        # argparse keeps the module so run() is found after parsing.
-        sub.choices[name].set_defaults(_module=module)
-    args = parser.parse_args(argv)
-    return args._module.run(args)
+    parser = argparse.ArgumentParser(prog="netpol", description="Render Helm charts and check what their NetworkPolicies mean.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (_, help_text) in SUBCOMMANDS.items():
+        sub.add_parser(name, help=help_text, add_help=False)
+    known, _ = parser.parse_known_args(argv[:1] or ["--help"])
+    module_name, help_text = SUBCOMMANDS[known.command]
+    module = importlib.import_module(module_name)
+    command = argparse.ArgumentParser(prog=f"netpol {known.command}", description=help_text)
+    module.add_arguments(command)
+    return module.run(command.parse_args(argv[1:]))

@@ -44,6 +44,7 @@ rules exist, so an egress deny-all would silently become "no egress policy".
 {{- if $r.ports -}}{{- $_ := set $npRule "ports" $r.ports -}}{{- end -}}
 {{- $rendered = append $rendered $npRule -}}
 {{- $text := include "netpol.rule.text" (dict "rule" $npRule "direction" $direction) -}}
+{{- with $r.name -}}{{- $text = printf "%s: %s" . $text -}}{{- end -}}
 {{- with $r.notes -}}{{- $text = printf "%s [%s]" $text (join "; " .) -}}{{- end -}}
 {{- $_ := set $out "notes" (concat $out.notes (list (dict "direction" $direction "text" $text))) -}}
 {{- end -}}

@@ -53,6 +53,9 @@ NetworkPolicy means "everyone", so producing one by accident opens the pod.
 {{- $items = prepend $items (dict "peers" $plain "ports" $ports "allowAll" false "notes" $notes) -}}
 {{- end -}}
 {{- end -}}
+{{- if hasKey $rule "name" -}}
+{{- range $item := $items -}}{{- $_ := set $item "name" (toString $rule.name) -}}{{- end -}}
+{{- end -}}
 {{- toJson (dict "items" $items) -}}
 {{- end -}}
 
@@ -111,6 +114,7 @@ rules (for peers that carry their own ports).
 {{- range $i, $c := $peer.cidrs -}}
 {{- $peers = append $peers (dict "ipBlock" (include "netpol.cidr.ipBlock" (dict "cidr" $c "where" (printf "%s.cidrs[%d]" $where $i)) | fromJson)) -}}
 {{- end -}}
+{{- if hasKey $peer "where" -}}{{- $notes = append $notes (printf "from %s.cidrs" $where) -}}{{- end -}}
 {{- else if has $kind (list "anyIPv4" "anyIPv6") -}}
 {{- if ne (toString (get $peer $kind)) "true" -}}
 {{- fail (printf "%s.%s: write %s: true (or leave the peer out)" $where $kind $kind) -}}
