@@ -81,7 +81,8 @@ kubernetes.io/service-name=kubernetes.
 {{- define "netpol.apiServer.detect" -}}
 {{- $endpoints := list -}}
 {{- $source := "none" -}}
-{{- if .ctx.Capabilities.APIVersions.Has "discovery.k8s.io/v1/EndpointSlice" -}}
+{{- /* No Capabilities guard: Kubernetes >= 1.25 (the charts' kubeVersion) always serves
+       discovery.k8s.io/v1, and default capabilities (Helm 4's SDK) would skip slices. */ -}}
 {{- $slices := lookup "discovery.k8s.io/v1" "EndpointSlice" "default" "" -}}
 {{- range $slice := (get $slices "items" | default list) -}}
 {{- $labels := dig "metadata" "labels" dict $slice -}}
@@ -94,7 +95,6 @@ kubernetes.io/service-name=kubernetes.
 {{- if $port -}}
 {{- $endpoints = append $endpoints (dict "cidr" (printf "%s/%s" $a (ternary "32" "128" (eq $family "IPv4"))) "port" $port) -}}
 {{- $source = "EndpointSlice" -}}
-{{- end -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}
