@@ -60,3 +60,15 @@ def test_every_values_key_is_described(chart):
         parts = path.split(".")
         covered = any(".".join(parts[:n]) in described for n in range(1, len(parts) + 1))
         assert covered, f"{chart}: {path} has no '# --' description in values.yaml"
+
+
+def test_readme_python_example_runs(monkeypatch):
+    text = (ROOT / "README.md").read_text()
+    code = text.split("```python", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(ROOT)
+    namespace: dict = {}
+    exec(compile(code, "README.md", "exec"), namespace)
+    tests = [fn for name, fn in namespace.items() if name.startswith("test_")]
+    assert tests, "the README example defines no test"
+    for fn in tests:
+        fn()
