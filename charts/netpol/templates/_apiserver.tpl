@@ -17,6 +17,9 @@ addresses and the endpoint port (6443, 443, 6444 on k3s), never the ClusterIP or
 {{- $cidrs = $cidrs | default list -}}
 {{- $rules := list -}}
 {{- $source := "none" -}}
+{{- if not (has (toString ($spec.onNotFound | default "fail")) (list "fail" "omit")) -}}
+{{- fail (printf "%s: %q is not a choice; use fail or omit" .onNotFoundValue (toString $spec.onNotFound)) -}}
+{{- end -}}
 {{- if $cidrs -}}
 {{- $source = "values" -}}
 {{- $peers := list -}}

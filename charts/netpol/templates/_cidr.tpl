@@ -26,6 +26,9 @@ netpol.cidr.parse
 {{- end -}}
 {{- $addr = index $parts 0 -}}
 {{- $prefixText = index $parts 1 -}}
+{{- if eq $prefixText "" -}}
+{{- fail (printf "%s: %q has no prefix length after \"/\"; write e.g. %s/24, or the bare address for a single host" $where $raw $addr) -}}
+{{- end -}}
 {{- end -}}
 {{- $bits := "" -}}
 {{- $family := 0 -}}
@@ -151,6 +154,9 @@ API server would reject the object (or, worse, the intent is unclear).
 {{- $outer := include "netpol.cidr.parse" (dict "value" .cidr "where" .where) | fromJson -}}
 {{- $block := dict "cidr" $outer.cidr -}}
 {{- $excepts := list -}}
+{{- if and .except (not (kindIs "slice" .except)) -}}
+{{- fail (printf "%s.except: give a list of CIDRs, e.g. [%q]" (.exceptWhere | default .where) (toString .except)) -}}
+{{- end -}}
 {{- range $i, $raw := (.except | default list) -}}
 {{- $w := printf "%s.except[%d]" ($.exceptWhere | default $.where) $i -}}
 {{- $inner := include "netpol.cidr.parse" (dict "value" $raw "where" $w) | fromJson -}}

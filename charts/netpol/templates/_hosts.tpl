@@ -20,6 +20,9 @@ netpol.host.block: one host name or IP literal -> ipBlock.
 {{- end -}}
 {{- $ip := "" -}}
 {{- $note := "" -}}
+{{- if or (regexMatch "^[0-9.]+:[0-9]+$" $host) (regexMatch "^[A-Za-z0-9.-]+:[0-9]+$" $host) -}}
+{{- fail (printf "%s: %q carries a port; host peers take no port: use the rule's ports, or a urls peer" .where $host) -}}
+{{- end -}}
 {{- if or (regexMatch "^[0-9.]+$" $host) (contains ":" $host) -}}
 {{- $ip = $host -}}
 {{- $note = printf "%s (IP address as given)" $host -}}

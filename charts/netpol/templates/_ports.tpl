@@ -8,6 +8,9 @@ written out, so a reader never has to remember the default.
 */}}
 {{- define "netpol.ports" -}}
 {{- $items := list -}}
+{{- if and .ports (not (kindIs "slice" .ports)) -}}
+{{- fail (printf "%s: give a list of ports, e.g. [%v]" .where .ports) -}}
+{{- end -}}
 {{- range $i, $raw := (.ports | default list) -}}
 {{- $where := printf "%s[%d]" $.where $i -}}
 {{- $entry := $raw -}}

@@ -31,8 +31,16 @@ NetworkPolicy means "everyone", so producing one by accident opens the pod.
 {{- fail (printf "%s.%s: give a list of peers" $where $peerKey) -}}
 {{- end -}}
 {{- $label := ternary (printf "%s " (toString $rule.name)) "" (hasKey $rule "name") -}}
+{{- /* only the boolean true opens a rule: "false" or "no" from --set-string must not */ -}}
+{{- $allowAll := false -}}
+{{- if hasKey $rule "allowAll" -}}
+{{- if not (kindIs "bool" $rule.allowAll) -}}
+{{- fail (printf "%s.allowAll: %v is not true or false; write allowAll: true to allow every peer" $where $rule.allowAll) -}}
+{{- end -}}
+{{- $allowAll = $rule.allowAll -}}
+{{- end -}}
 {{- $items := list -}}
-{{- if $rule.allowAll -}}
+{{- if $allowAll -}}
 {{- if $peersIn -}}
 {{- fail (printf "%s: allowAll: true allows every peer; remove %s, or remove allowAll to allow only those peers" $where $peerKey) -}}
 {{- end -}}
@@ -157,6 +165,9 @@ rules (for peers that carry their own ports).
 {{- $peers = append $peers (dict "namespaceSelector" (dict "matchLabels" (dict "policy-group.network.openshift.io/host-network" ""))) -}}
 {{- $notes = append $notes "host-network callers (the API server) on OpenShift, selected by the policy-group.network.openshift.io/host-network namespace label" -}}
 {{- else if and $hn.cidrs (not $hn.openshift) -}}
+{{- if not (kindIs "slice" $hn.cidrs) -}}
+{{- fail (printf "%s.hostNetwork.cidrs: give a list of CIDRs" $where) -}}
+{{- end -}}
 {{- range $i, $c := $hn.cidrs -}}
 {{- $peers = append $peers (dict "ipBlock" (include "netpol.cidr.ipBlock" (dict "cidr" $c "where" (printf "%s.hostNetwork.cidrs[%d]" $where $i)) | fromJson)) -}}
 {{- end -}}
@@ -168,7 +179,7 @@ rules (for peers that carry their own ports).
 {{- if not (hasKey (.components | default dict) $name) -}}
 {{- fail (printf "%s.component: %q is not a component of this release; known components: %s" $where $name (join ", " (keys (.components | default dict) | sortAlpha))) -}}
 {{- end -}}
-{{- $peers = append $peers (dict "podSelector" (get .components $name)) -}}
+{{- $peers = append $peers (dict "podSelector" (include "netpol.selector" (dict "value" (get .components $name) "where" (printf "components.%s" $name) "kind" "pods" "ctx" .ctx) | fromJson)) -}}
 {{- $notes = append $notes (printf "component %s" $name) -}}
 {{- end -}}
 {{- toJson (dict "peers" $peers "rules" $rules "notes" $notes) -}}

@@ -41,6 +41,8 @@ Label values go through `tpl`, so "{{ .Release.Name }}" works in selectors.
 {{- $exprs = append $exprs (include "netpol.selector.expression" (dict "expr" (dict "key" "kubernetes.io/metadata.name" "operator" "In" "values" $names) "where" (printf "%s.names" $where) "ctx" .ctx) | fromJson) -}}
 {{- end -}}
 {{- if $exprs -}}{{- $_ := set $out "matchExpressions" $exprs -}}{{- end -}}
+{{- /* {matchLabels: {}} is as empty as {}: drop the key, then the guard below sees it */ -}}
+{{- if and (hasKey $out "matchLabels") (not $out.matchLabels) -}}{{- $_ := unset $out "matchLabels" -}}{{- end -}}
 {{- if not $out -}}
 {{- fail (printf "%s: the selector is empty and would select every %s; give labels or write \"*\"" $where (trimSuffix "s" .kind)) -}}
 {{- end -}}
