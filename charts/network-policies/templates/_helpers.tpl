@@ -1,0 +1,89 @@
+{{/* Policy name prefix: namePrefix, or the release name. */}}
+{{- define "network-policies.prefix" -}}
+{{- default .Release.Name .Values.namePrefix | trunc 40 | trimSuffix "-" -}}
+{{- end }}
+
+{{- define "network-policies.labels" -}}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+{{- end }}
+
+{{/*
+The webhook ingress rule of a component: the API server calls webhooks from the
+host network, which selectors cannot name; "anywhere" is the products' default.
+*/}}
+{{- define "network-policies.webhookRule" -}}
+{{- $w := .webhook -}}
+{{- $mode := default (ternary "openshift" "anywhere" .openshift) $w.mode -}}
+{{- $r := dict "name" "webhook" "ports" (list (default 8443 $w.port)) -}}
+{{- if eq $mode "anywhere" -}}
+{{- $_ := set $r "allowAll" true -}}
+{{- else if eq $mode "openshift" -}}
+{{- $_ := set $r "from" (list (dict "hostNetwork" (dict "openshift" true))) -}}
+{{- else if eq $mode "cidrs" -}}
+{{- if not $w.cidrs -}}{{- fail (printf "%s.webhook.cidrs: mode cidrs needs at least one CIDR" .where) -}}{{- end -}}
+{{- $_ := set $r "from" (list (dict "hostNetwork" (dict "cidrs" $w.cidrs))) -}}
+{{- else -}}
+{{- fail (printf "%s.webhook.mode: %q is not anywhere, openshift or cidrs" .where $mode) -}}
+{{- end -}}
+{{- toJson $r -}}
+{{- end }}
+
+{{/*
+Rules a component gains from other components' `component` peers: an egress rule
+on A naming B becomes an ingress rule on B from A (same ports), and the other way.
+Output: {"ingress": [...], "egress": [...]} for component .name.
+*/}}
+{{- define "network-policies.mirrored" -}}
+{{- $out := dict "ingress" list "egress" list -}}
+{{- $me := .name -}}
+{{- range $src, $c := .components -}}
+{{- if and (ne $src $me) (ne (toString $c.enabled) "false") -}}
+{{- range $pair := list (list "egress" "to" "ingress" "from") (list "ingress" "from" "egress" "to") -}}
+{{- range $i, $rule := (get $c (index $pair 0)) | default list -}}
+{{- if kindIs "map" $rule -}}
+{{- range $peer := (get $rule (index $pair 1)) | default list -}}
+{{- if and (kindIs "map" $peer) (eq (toString $peer.component) $me) -}}
+{{- $m := dict "name" (printf "%s-%s-%s" (ternary "from" "to" (eq (index $pair 2) "ingress")) $src (default (toString $i) $rule.name)) (index $pair 3) (list (dict "component" $src)) "where" (printf "components.%s.%s[%d] (mirrored)" $src (index $pair 0) $i) -}}
+{{- if $rule.ports -}}{{- $_ := set $m "ports" $rule.ports -}}{{- end -}}
+{{- $_ := set $out (index $pair 2) (append (get $out (index $pair 2)) $m) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- toJson $out -}}
+{{- end }}
+
+{{/*
+A user rule ready for the library: its value path, and `dns` peers that name no preset
+get the platform's (`openshift: true` -> openshift DNS on 5353, else kube-dns on 53).
+*/}}
+{{- define "network-policies.rule" -}}
+{{- $r := .rule -}}
+{{- if kindIs "map" $r -}}
+{{- $r = deepCopy $r -}}
+{{- $_ := set $r "where" .where -}}
+{{- $preset := ternary "openshift" "kubernetes" (eq (toString .openshift) "true") -}}
+{{- range $key := list "to" "from" -}}
+{{- if kindIs "slice" (get $r $key) -}}
+{{- $peers := list -}}
+{{- range $p := get $r $key -}}
+{{- if and (kindIs "map" $p) (hasKey $p "dns") -}}
+{{- if eq (toString $p.dns) "true" -}}
+{{- $_ := set $p "dns" $preset -}}
+{{- else if and (kindIs "map" $p.dns) (not $p.dns.preset) -}}
+{{- $_ := set $p.dns "preset" $preset -}}
+{{- end -}}
+{{- end -}}
+{{- $peers = append $peers $p -}}
+{{- end -}}
+{{- $_ := set $r $key $peers -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- toJson $r -}}
+{{- end }}
