@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from typing import Iterable, Mapping
 
-# Kinds whose pods come from spec.template (CronJob nests one level deeper).
-_TEMPLATE_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "ReplicationController")
+from .model import LabelSelector, pod_template
 
 RULE_PEERS = {"ingress": "from", "egress": "to"}
 
@@ -32,16 +31,9 @@ def pod_templates(objects: Iterable[dict]) -> list[tuple[dict, dict]]:
     The template is the dict with `metadata` and `spec`, as in the manifest."""
     out = []
     for obj in objects:
-        kind = obj.get("kind")
-        spec = obj.get("spec") or {}
-        if kind in _TEMPLATE_KINDS and "template" in spec:
-            out.append((obj, spec["template"]))
-        elif kind == "CronJob":
-            template = ((spec.get("jobTemplate") or {}).get("spec") or {}).get("template")
-            if template is not None:
-                out.append((obj, template))
-        elif kind == "Pod":
-            out.append((obj, obj))
+        template = obj if obj.get("kind") == "Pod" else pod_template(obj)
+        if template:
+            out.append((obj, template))
     return out
 
 
@@ -49,30 +41,11 @@ def pod_labels(template: Mapping) -> dict[str, str]:
     return dict((template.get("metadata") or {}).get("labels") or {})
 
 
-def _requirement_matches(expr: Mapping, labels: Mapping[str, str]) -> bool:
-    key, operator, values = expr.get("key"), expr.get("operator"), list(expr.get("values") or [])
-    if operator == "In":
-        return key in labels and labels[key] in values
-    if operator == "NotIn":
-        # Absent keys satisfy NotIn, as in Kubernetes label selectors.
-        return key not in labels or labels[key] not in values
-    if operator == "Exists":
-        return key in labels
-    if operator == "DoesNotExist":
-        return key not in labels
-    raise ValueError(f"not a valid selector operator: {operator!r}")
-
-
 def selector_matches(selector: Mapping | None, labels: Mapping[str, str]) -> bool:
-    """Kubernetes LabelSelector semantics: every matchLabels pair and every
-    matchExpressions requirement must hold; `{}` selects everything. A missing
-    (None) selector selects nothing, as LabelSelectorAsSelector does for nil."""
-    if selector is None:
-        return False
-    for key, value in (selector.get("matchLabels") or {}).items():
-        if labels.get(key) != value:
-            return False
-    return all(_requirement_matches(e, labels) for e in selector.get("matchExpressions") or [])
+    """Kubernetes LabelSelector semantics (the evaluator's own); `{}` selects everything.
+    A missing (None) selector selects nothing, as LabelSelectorAsSelector does for nil.
+    An unknown operator raises (model.PolicyError, a ValueError)."""
+    return selector is not None and LabelSelector.parse(selector).matches(labels)
 
 
 def selects_everything(selector: Mapping | None) -> bool:

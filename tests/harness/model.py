@@ -440,7 +440,7 @@ class Cluster:
             elif kind == "NetworkPolicy":
                 self.add_policy(obj, default_namespace)
             else:
-                template = _pod_template(obj)
+                template = pod_template(obj)
                 if template is not None:
                     tmeta = template.get("metadata") or {}
                     self.add_pod(ns, str(meta.get("name")), tmeta.get("labels"), None, _pod_spec_ports(template.get("spec")))
@@ -471,7 +471,8 @@ def _flatten(objects: Iterable[Mapping[str, Any] | None]) -> Iterable[Mapping[st
             yield obj
 
 
-def _pod_template(obj: Mapping[str, Any]) -> Mapping[str, Any] | None:
+def pod_template(obj: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """A workload's pod template ({} when it has none); None for kinds that run no pods."""
     kind = obj.get("kind")
     spec = obj.get("spec") or {}
     if kind in WORKLOAD_KINDS:

@@ -50,7 +50,7 @@ from typing import Any, Iterable, Iterator, Mapping
 
 import yaml
 
-from .model import WORKLOAD_KINDS
+from .model import pod_template
 
 _LOCK = threading.Lock()
 
@@ -112,12 +112,8 @@ def _imports() -> dict[str, Any]:
 
 def _as_pod(obj: Mapping[str, Any]) -> Mapping[str, Any] | None:
     """A workload's pod template as a Pod named after the workload; None for other kinds."""
-    kind, spec = obj.get("kind"), obj.get("spec") or {}
-    if kind == "CronJob":
-        template = ((spec.get("jobTemplate") or {}).get("spec") or {}).get("template") or {}
-    elif kind in WORKLOAD_KINDS:
-        template = spec.get("template") or {}
-    else:
+    template = pod_template(obj)
+    if template is None:
         return None
     meta = obj.get("metadata") or {}
     pod_meta = {"name": meta.get("name"), "labels": (template.get("metadata") or {}).get("labels") or {}}
