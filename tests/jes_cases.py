@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from harness.demo import needs_of as example_needs
 from harness.matrix import pairwise, to_values
 from harness.tools import repo_root
 
@@ -46,14 +47,6 @@ def matrix_cases() -> list[tuple[str, dict]]:
     for i, flat in enumerate(pairwise(FACTORS)):
         cases.append((f"pairwise-{i:02d}", to_values({**BASE, **flat})))
     return cases
-
-
-def example_needs(path: Path) -> set[str]:
-    """Read the `# needs: lookup, dns` header of a values example."""
-    for line in path.read_text().splitlines():
-        if line.startswith("# needs:"):
-            return {n.strip() for n in line.split(":", 1)[1].split(",") if n.strip() and n.strip() != "nothing"}
-    return set()
 
 
 def offline_examples() -> list[Path]:

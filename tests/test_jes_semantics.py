@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from harness.manifests import policies_selecting
+from harness.matrix import deep_merge, to_values
 from harness.model import Cluster
 from harness.pytest_net import NetworkAssertions, add_kube_dns, build_network
 from harness.render import render
@@ -28,12 +29,7 @@ def jes_network(setup=None, **extra_values) -> NetworkAssertions:
             "egress": {"enabled": True, "k8sMasterCIDR": f"{API_SERVER}/32", "k8sMasterPort": 6443},
         }
     }
-    for path, value in extra_values.items():
-        node = values
-        *parents, leaf = path.split("__")
-        for key in parents:
-            node = node.setdefault(key, {})
-        node[leaf] = value
+    values = deep_merge(values, to_values({path.replace("__", "."): v for path, v in extra_values.items()}))
     result = render(CHART, values=values, release="jes", namespace="keptn-exec")
     assert result.ok, result.stderr
 

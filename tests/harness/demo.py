@@ -52,6 +52,7 @@ class Outcome:
 
 
 def needs_of(path: Path) -> set[str]:
+    """What a values example's `# needs: lookup, dns` header asks of its environment."""
     for line in path.read_text().splitlines():
         if line.startswith("# needs:"):
             return {n.strip() for n in line.split(":", 1)[1].split(",") if n.strip() not in ("", "nothing")}

@@ -77,6 +77,17 @@ class External:
 Endpoint = Pod | External
 
 
+# kube-dns as kubeadm and kind deploy it: kube-system, k8s-app=kube-dns, named 53 ports.
+# Tests and reports add it as the standard DNS peer.
+KUBE_DNS = Pod(
+    "kube-system",
+    "kube-dns",
+    {"k8s-app": "kube-dns"},
+    (),
+    (ContainerPort("dns", 53, "UDP"), ContainerPort("dns-tcp", 53, "TCP"), ContainerPort("metrics", 9153, "TCP")),
+)
+
+
 # --------------------------------------------------------------------------- selectors
 
 

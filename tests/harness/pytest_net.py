@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterable, Mapping
 import pytest
 
 from .evaluate import EndpointRef, Evaluator, Verdict
-from .model import Cluster, ContainerPort, External, Pod
+from .model import KUBE_DNS, Cluster, External, Pod
 
 __all__ = ["NetworkAssertions", "net_from", "add_kube_dns", "build_network"]
 
@@ -75,13 +75,8 @@ class NetworkAssertions:
 
 
 def add_kube_dns(cluster: Cluster) -> Pod:
-    """kube-dns as kubeadm and kind deploy it: kube-system, k8s-app=kube-dns, named 53 ports."""
-    return cluster.add_pod(
-        "kube-system",
-        "kube-dns",
-        {"k8s-app": "kube-dns"},
-        ports=[ContainerPort("dns", 53, "UDP"), ContainerPort("dns-tcp", 53, "TCP"), ContainerPort("metrics", 9153, "TCP")],
-    )
+    """Add the standard kube-dns pod (model.KUBE_DNS) to the cluster."""
+    return cluster.add_pod(KUBE_DNS.namespace, KUBE_DNS.name, KUBE_DNS.labels, ports=KUBE_DNS.ports)
 
 
 def build_network(

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 from .evaluate import Evaluator, SideVerdict, Verdict
-from .model import NAME_LABEL, PROTOCOLS, Cluster, ContainerPort, Pod
+from .model import KUBE_DNS, NAME_LABEL, PROTOCOLS, Cluster
 
 STANDARD_EXTERNALS = ("1.1.1.1",)
 OTHER_NAMESPACE = "elsewhere"
@@ -156,7 +156,7 @@ def demo_probes(objects: Iterable[Mapping[str, Any] | None]) -> list[Probe]:
     cluster = Cluster.from_manifests(objects)
     named: dict[tuple[str, str], set[int]] = {}
     probes = {Probe(p, proto) for p, proto in BASE_PROBES}
-    for pod in cluster.pods + [_kube_dns_template()]:
+    for pod in cluster.pods + [KUBE_DNS]:
         for cp in pod.ports:
             if pod.namespace != "kube-system":
                 probes.add(Probe(cp.port, cp.protocol))
@@ -172,16 +172,6 @@ def demo_probes(objects: Iterable[Mapping[str, Any] | None]) -> list[Probe]:
                 elif isinstance(p.port, str):
                     probes.update(Probe(n, p.protocol) for n in named.get((p.port, p.protocol), ()))
     return sorted(probes)
-
-
-def _kube_dns_template() -> Pod:
-    return Pod(
-        "kube-system",
-        "kube-dns",
-        {"k8s-app": "kube-dns"},
-        (),
-        (ContainerPort("dns", 53, "UDP"), ContainerPort("dns-tcp", 53, "TCP"), ContainerPort("metrics", 9153, "TCP")),
-    )
 
 
 def _host_addresses(cluster: Cluster) -> list[str]:
@@ -244,8 +234,7 @@ def build_cluster(
     before = {p.id for p in cluster.pods} | {e.id for e in cluster.externals}
     if standard_peers:
         if cluster.pod("kube-system/kube-dns") is None:
-            dns = _kube_dns_template()
-            cluster.add_pod(dns.namespace, dns.name, dns.labels, ports=dns.ports)
+            cluster.add_pod(KUBE_DNS.namespace, KUBE_DNS.name, KUBE_DNS.labels, ports=KUBE_DNS.ports)
         for ns, ns_labels, pod_labels in _named_peers(cluster):
             existing = cluster.namespace(ns)
             if existing is not None and any(

@@ -37,8 +37,7 @@ the OAuth provider, and extraRules. Nothing else.
 {{- $_ := set $c "where" "networkPolicy.egress" -}}
 {{- $rules := list -}}
 
-{{- $dns := dict "preset" $v.dns.preset "nodeLocalAddress" $v.dns.nodeLocalAddress "peers" $v.dns.peers "ports" $v.dns.ports -}}
-{{- $rules = append $rules (dict "name" "dns" "to" (list (dict "dns" $dns "where" "networkPolicy.egress.dns"))) -}}
+{{- $rules = append $rules (dict "name" "dns" "to" (list (dict "dns" $v.dns "where" "networkPolicy.egress.dns"))) -}}
 
 {{- $apiServer := dict "cidrs" $v.k8sMasterCIDR "ports" $v.k8sMasterPort "onNotFound" $v.apiServerNotFound
     "valuePaths" (dict "cidrs" "networkPolicy.egress.k8sMasterCIDR" "ports" "networkPolicy.egress.k8sMasterPort" "onNotFound" "networkPolicy.egress.apiServerNotFound") -}}
