@@ -8,12 +8,12 @@ import sys
 from .render import render
 
 
-def add_render_inputs(parser: argparse.ArgumentParser) -> None:
-    """Inputs shared by render and validate: what helm template takes."""
+def add_render_inputs(parser: argparse.ArgumentParser, release: str = "netpol") -> None:
+    """Inputs shared by the commands that render a chart: what helm template takes."""
     parser.add_argument("chart", help="chart directory")
     parser.add_argument("-f", "--values", action="append", default=[], metavar="FILE", help="values file (repeatable)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="like helm --set (repeatable)")
-    parser.add_argument("--release", default="netpol", help="release name (default: netpol)")
+    parser.add_argument("--release", default=release, help=f"release name (default: {release})")
     parser.add_argument("-n", "--namespace", default="default", help="release namespace (default: default)")
     parser.add_argument("--enable-dns", action="store_true", help="let getHostByName resolve (Helm >= 3.11.1)")
     parser.add_argument("--no-cache", action="store_true", help="always run helm")

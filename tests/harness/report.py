@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
+from .cli_render import add_render_inputs, render_from
 from .evaluate import Evaluator, SideVerdict, Verdict
 from .model import KUBE_DNS, NAME_LABEL, PROTOCOLS, Cluster
 
@@ -577,11 +578,7 @@ def render_html(report: Report) -> str:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("chart", type=Path, help="chart directory")
-    parser.add_argument("--values", "-f", action="append", default=[], metavar="FILE", help="values file (repeatable)")
-    parser.add_argument("--set", action="append", default=[], metavar="K=V", help="helm --set (repeatable)")
-    parser.add_argument("--release", default="report", help="release name (default: report)")
-    parser.add_argument("--namespace", "-n", default="default", help="release namespace (default: default)")
+    add_render_inputs(parser, release="report")
     parser.add_argument("--port", action="append", default=[], metavar="PORT[/PROTO]",
                         help="probe (repeatable), e.g. 53/UDP; default: the ports policies and containers mention, DNS and 443")
     parser.add_argument("--protocol", default="TCP", type=str.upper, choices=PROTOCOLS, help="protocol for --port without one")
@@ -599,7 +596,7 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"netpol report: {exc}", file=sys.stderr)
         return 2
-    result = _render(args)
+    result = render_from(args)
     if not result.ok:
         print(f"netpol report: helm could not render {args.chart}:\n{result.stderr.strip()}", file=sys.stderr)
         return 1
@@ -607,7 +604,7 @@ def run(args: argparse.Namespace) -> int:
     report = connectivity_report(
         result.objects,
         probes,
-        title=f"{args.chart.name} ({values}; release {args.release} in {args.namespace})",
+        title=f"{Path(args.chart).name} ({values}; release {args.release} in {args.namespace})",
         namespace=args.namespace,
         externals=args.external,
         workloads=args.workload or None,
@@ -625,7 +622,3 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _render(args: argparse.Namespace):
-    from .render import render
-
-    return render(args.chart, values_files=args.values, set_values=args.set, release=args.release, namespace=args.namespace)
