@@ -76,7 +76,9 @@ rules (for peers that carry their own ports).
 {{- $peer := .peer -}}
 {{- $where := .where -}}
 {{- /* where and explicitValue let a chart name its own values in messages */ -}}
-{{- if and (kindIs "map" $peer) (hasKey $peer "where") -}}{{- $where = toString $peer.where -}}{{- end -}}
+{{- /* named: the chart gave the value path itself, so no field suffix is appended */ -}}
+{{- $named := and (kindIs "map" $peer) (hasKey $peer "where") -}}
+{{- if $named -}}{{- $where = toString $peer.where -}}{{- end -}}
 {{- $known := list "pods" "namespaces" "cidr" "except" "cidrs" "anyIPv4" "anyIPv6" "dns" "apiServer" "hosts" "urls" "hostNetwork" "component" "where" "explicitValue" -}}
 {{- if not (kindIs "map" $peer) -}}
 {{- fail (printf "%s: %v is not a peer; write one of: %s" $where $peer (join ", " (without $known "except" "where" "explicitValue"))) -}}
@@ -122,18 +124,18 @@ rules (for peers that carry their own ports).
 {{- range $i, $c := $peer.cidrs -}}
 {{- $peers = append $peers (dict "ipBlock" (include "netpol.cidr.ipBlock" (dict "cidr" $c "where" (printf "%s.cidrs[%d]" $where $i)) | fromJson)) -}}
 {{- end -}}
-{{- if hasKey $peer "where" -}}{{- $notes = append $notes (printf "from %s.cidrs" $where) -}}{{- end -}}
+{{- if $named -}}{{- $notes = append $notes (printf "from %s.cidrs" $where) -}}{{- end -}}
 {{- else if has $kind (list "anyIPv4" "anyIPv6") -}}
 {{- if ne (toString (get $peer $kind)) "true" -}}
 {{- fail (printf "%s.%s: write %s: true (or leave the peer out)" $where $kind $kind) -}}
 {{- end -}}
 {{- $peers = append $peers (dict "ipBlock" (dict "cidr" (ternary "0.0.0.0/0" "::/0" (eq $kind "anyIPv4")))) -}}
 {{- else if eq $kind "dns" -}}
-{{- $rules = (include "netpol.dns" (dict "dns" $peer.dns "where" (ternary $where (printf "%s.dns" $where) (hasKey $peer "where")) "ctx" .ctx) | fromJson).items -}}
+{{- $rules = (include "netpol.dns" (dict "dns" $peer.dns "where" (ternary $where (printf "%s.dns" $where) $named) "ctx" .ctx) | fromJson).items -}}
 {{- else if eq $kind "apiServer" -}}
 {{- $spec := $peer.apiServer -}}
 {{- if not (kindIs "map" $spec) -}}{{- $spec = dict -}}{{- end -}}
-{{- $w := ternary $where (printf "%s.apiServer" $where) (hasKey $peer "where") -}}
+{{- $w := ternary $where (printf "%s.apiServer" $where) $named -}}
 {{- $paths := $spec.valuePaths | default dict -}}
 {{- $rules = (include "netpol.apiServer" (dict "spec" $spec "where" $w "ctx" .ctx "cidrsValue" ($paths.cidrs | default (printf "%s.cidrs" $w)) "portsValue" ($paths.ports | default (printf "%s.ports" $w)) "onNotFoundValue" ($paths.onNotFound | default (printf "%s.onNotFound" $w))) | fromJson).items -}}
 {{- else if eq $kind "hosts" -}}
@@ -141,7 +143,7 @@ rules (for peers that carry their own ports).
 {{- if kindIs "string" $hosts -}}{{- $hosts = list $hosts -}}{{- end -}}
 {{- if not $hosts -}}{{- fail (printf "%s.hosts: give at least one host name" $where) -}}{{- end -}}
 {{- range $i, $h := $hosts -}}
-{{- $b := include "netpol.host.block" (dict "host" $h "where" (ternary $where (printf "%s.hosts[%d]" $where $i) (hasKey $peer "where")) "cidrsValue" ($peer.explicitValue | default (printf "a cidrs peer in place of %s" $where))) | fromJson -}}
+{{- $b := include "netpol.host.block" (dict "host" $h "where" (ternary $where (printf "%s.hosts[%d]" $where $i) $named) "cidrsValue" ($peer.explicitValue | default (printf "a cidrs peer in place of %s" $where))) | fromJson -}}
 {{- $peers = append $peers (dict "ipBlock" $b.ipBlock) -}}
 {{- $notes = append $notes $b.note -}}
 {{- end -}}
@@ -150,7 +152,7 @@ rules (for peers that carry their own ports).
 {{- if kindIs "string" $urls -}}{{- $urls = list $urls -}}{{- end -}}
 {{- if not $urls -}}{{- fail (printf "%s.urls: give at least one URL" $where) -}}{{- end -}}
 {{- range $i, $u := $urls -}}
-{{- $w := ternary $where (printf "%s.urls[%d]" $where $i) (hasKey $peer "where") -}}
+{{- $w := ternary $where (printf "%s.urls[%d]" $where $i) $named -}}
 {{- $t := include "netpol.url.target" (dict "url" $u "where" $w) | fromJson -}}
 {{- $b := include "netpol.host.block" (dict "host" $t.host "where" $w "cidrsValue" ($peer.explicitValue | default (printf "a cidrs peer in place of %s" $where))) | fromJson -}}
 {{- $p := $.ports | default (list (dict "port" (int $t.port) "protocol" "TCP")) -}}
