@@ -33,11 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 VENV_PY = ROOT / ".venv" / "bin" / "python"
 if VENV_PY.exists() and Path(sys.prefix).resolve() != (ROOT / ".venv").resolve():
     os.execv(str(VENV_PY), [str(VENV_PY), __file__, *sys.argv[1:]])
-sys.path.insert(0, str(ROOT / "tests"))
 
-from harness import nca  # noqa: E402
-from harness.evaluate import Evaluator  # noqa: E402
-from harness.model import Cluster  # noqa: E402
+from netpol_harness.net import Cluster, Evaluator, nca  # noqa: E402
 
 APPS = [f"app-{i}" for i in range(12)]
 TIERS = ("frontend", "backend", "data", "ops")

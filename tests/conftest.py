@@ -1,7 +1,2 @@
-"""Fixtures for the whole suite come from the harness's pytest plugins."""
-
-pytest_plugins = [
-    "harness.pytest_render",
-    "harness.pytest_net",
-    "harness.pytest_kubeapi",
-]
+"""The suite's fixtures come from the netpol-harness pytest plugin (its `pytest11`
+entry point), exactly as they do for a chart maintainer's suite."""

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from harness.tools import repo_root
+from netpol_harness.project import root as repo_root
 
 ROOT = repo_root()
 
@@ -62,13 +62,18 @@ def test_every_values_key_is_described(chart):
         assert covered, f"{chart}: {path} has no '# --' description in values.yaml"
 
 
-def test_readme_python_example_runs(monkeypatch):
+def test_every_python_example_in_the_readme_passes_as_a_test_file(tmp_path, helm):
     text = (ROOT / "README.md").read_text()
-    code = text.split("```python", 1)[1].split("```", 1)[0]
-    monkeypatch.chdir(ROOT)
-    namespace: dict = {}
-    exec(compile(code, "README.md", "exec"), namespace)
-    tests = [fn for name, fn in namespace.items() if name.startswith("test_")]
-    assert tests, "the README example defines no test"
-    for fn in tests:
-        fn()
+    blocks = [part.split("```", 1)[0] for part in text.split("```python")[1:]]
+    assert len(blocks) >= 4, "the README reference lost its examples"
+    test_file = tmp_path / "test_readme_examples.py"
+    test_file.write_text("\n\n".join(blocks))
+    # Run as a maintainer would: pytest with the plugin, this checkout as the rootdir.
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir", str(ROOT),
+         "-c", str(ROOT / "pyproject.toml"), f"--netpol-helm={helm}", str(test_file)],
+        capture_output=True, text=True, cwd=ROOT, timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    defined = sum(block.count("\ndef test_") + block.startswith("def test_") for block in blocks)
+    assert f"{defined} passed" in result.stdout

@@ -1,0 +1,80 @@
+"""The pytest plugin's options mirror the environment variables and win over them; the
+project root is pytest's rootdir; with neither, the defaults live under the root."""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from netpol_harness import project
+
+PROBE = textwrap.dedent('''
+    import json
+    from netpol_harness import project
+
+    def test_print_settings(helm):
+        print("SETTINGS", json.dumps({"root": str(project.root()), "cache": str(project.cache_dir()),
+                                      "cached": project.cache_enabled(), "real": project.real_cluster(),
+                                      "helm": helm}))
+''')
+
+
+def settings_seen(tmp_path: Path, *options: str, env: dict[str, str] | None = None) -> dict:
+    (tmp_path / "test_probe.py").write_text(PROBE)
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("NETPOL_")}
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-s", "-p", "no:cacheprovider", *options],
+                            cwd=tmp_path, capture_output=True, text=True, env={**clean, **(env or {})}, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    line = next(l for l in result.stdout.splitlines() if "SETTINGS" in l)
+    return json.loads(line.split("SETTINGS", 1)[1])
+
+
+@pytest.fixture
+def saved_settings():
+    before = dataclasses.replace(project._settings)
+    yield
+    project.configure(**dataclasses.asdict(before))
+
+
+def test_without_options_the_cache_lives_under_the_rootdir(tmp_path, helm):
+    seen = settings_seen(tmp_path, f"--netpol-helm={helm}")
+    assert seen["root"] == str(tmp_path)
+    assert seen["cache"] == str(tmp_path / ".cache" / "render")
+    assert seen["cached"] is True and seen["real"] is False
+
+
+def test_options_win_over_the_environment(tmp_path, helm):
+    env = {project.CACHE_DIR_ENV: str(tmp_path / "from-env"), project.NO_CACHE_ENV: "0", project.HELM_ENV: "/nowhere/helm"}
+    seen = settings_seen(tmp_path, f"--netpol-helm={helm}", "--netpol-cache-dir=from-option", "--netpol-no-cache",
+                         env=env)
+    assert seen["helm"] == helm
+    assert seen["cache"] == str(tmp_path / "from-option")
+    assert seen["cached"] is False
+
+
+def test_environment_variables_still_work_without_options(tmp_path, helm):
+    env = {project.CACHE_DIR_ENV: str(tmp_path / "from-env"), project.NO_CACHE_ENV: "1", project.HELM_ENV: helm,
+           project.REAL_CLUSTER_ENV: "1"}
+    seen = settings_seen(tmp_path, env=env)
+    assert seen == {"root": str(tmp_path), "cache": str(tmp_path / "from-env"), "cached": False, "real": True,
+                    "helm": helm}
+
+
+def test_a_pinned_version_names_a_binary_under_the_roots_tools_folder(tmp_path, saved_settings, helm):
+    pinned = tmp_path / ".tools" / "helm" / "3.19.0" / "helm"
+    pinned.parent.mkdir(parents=True)
+    pinned.symlink_to(helm)
+    project.configure(root=tmp_path, helm=None)
+    from netpol_harness.helm.binary import HelmNotFound, helm_binary
+
+    assert helm_binary("3.19") == str(pinned)
+    assert helm_binary("3.19.0") == str(pinned)
+    with pytest.raises(HelmNotFound, match=r"no pinned helm 4.3 .*pinned: 3.19.0"):
+        helm_binary("4.3")

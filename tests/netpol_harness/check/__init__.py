@@ -1,0 +1,26 @@
+"""Checks on a chart and what it renders. Each returns a list of messages, [] meaning
+valid, so tests read `assert validate_all(objects) == []` and a failure prints every
+reason.
+
+  values      -- values against the chart's values.schema.json, merged as Helm merges
+  kubernetes  -- manifests against strict Kubernetes JSON schemas
+  apirules    -- what the API server checks on a NetworkPolicy and schemas do not
+  lints       -- policy mistakes that are valid objects (allow-all rules, unselected pods)
+"""
+from __future__ import annotations
+
+from .apirules import networkpolicy_errors
+from .kubernetes import kubernetes_engine, object_label, validate_kubernetes
+from .values import merged_values, validate_values
+
+__all__ = ["validate_all", "validate_kubernetes", "validate_values", "merged_values", "networkpolicy_errors",
+           "kubernetes_engine"]
+
+
+def validate_all(objects: list[dict], kubernetes_version: str = "1.33", engine: str | None = None) -> list[str]:
+    """Kubernetes schemas plus the API server's NetworkPolicy rules."""
+    messages = validate_kubernetes(objects, kubernetes_version, engine)
+    for obj in objects:
+        if obj.get("kind") == "NetworkPolicy":
+            messages += [f"{object_label(obj)}: {m}" for m in networkpolicy_errors(obj)]
+    return messages

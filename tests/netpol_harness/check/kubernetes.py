@@ -1,0 +1,135 @@
+"""Manifests against Kubernetes' JSON schemas in strict mode (an unknown field is an
+error): kubeconform when it is on PATH, else the strict schemas shipped inside the
+`kubernetes-validate` package, with one validator per (version, kind, apiVersion)."""
+from __future__ import annotations
+
+import functools
+import importlib.resources
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Mapping
+
+import jsonschema
+import yaml
+from referencing import Registry, Resource
+
+from .messages import json_path, short
+
+ENGINE_ENV = "NETPOL_VALIDATOR"  # "python" forces the bundled schemas even with kubeconform on PATH
+
+
+def _schema_root() -> Path:
+    return Path(str(importlib.resources.files("kubernetes_validate") / "kubernetes-json-schema"))
+
+
+def _minor(text: str) -> tuple[int, int]:
+    major, minor = re.match(r"v?(\d+)\.(\d+)", text).groups()
+    return int(major), int(minor)
+
+
+@functools.lru_cache(maxsize=None)
+def schema_dir(kubernetes_version: str) -> Path:
+    """The strict schema folder for a Kubernetes version: the newest shipped one not
+    newer than asked (the package has one per minor)."""
+    wanted = _minor(kubernetes_version)
+    shipped = sorted(
+        (_minor(p.name), p) for p in _schema_root().iterdir() if p.name.endswith("-local-strict")
+    )
+    usable = [p for v, p in shipped if v <= wanted]
+    if not usable:
+        raise ValueError(f"no Kubernetes schemas for {kubernetes_version}; oldest shipped is {shipped[0][1].name}")
+    return usable[-1]
+
+
+@functools.lru_cache(maxsize=None)
+def _registry(kubernetes_version: str) -> Registry:
+    definitions = json.loads((schema_dir(kubernetes_version) / "_definitions.json").read_text())
+    return Resource.from_contents(definitions) @ Registry()
+
+
+def _schema_file_name(kind: str, api_version: str) -> str:
+    # apps/v1 -> apps-v1, rbac.authorization.k8s.io/v1 -> rbac-v1, v1 -> v1
+    group_version = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
+    return f"{kind.lower()}-{group_version}.json"
+
+
+@functools.lru_cache(maxsize=None)
+def _validator(kubernetes_version: str, kind: str, api_version: str) -> jsonschema.protocols.Validator | None:
+    path = schema_dir(kubernetes_version) / _schema_file_name(kind, api_version)
+    if not path.exists():
+        return None
+    schema = json.loads(path.read_text())
+    # The strict folder already closes every object; assert it, so a package update
+    # that dropped strictness cannot quietly turn the check into a no-op.
+    if schema.get("additionalProperties") is not False:
+        raise RuntimeError(f"{path} is not a strict schema (additionalProperties is not false)")
+    return jsonschema.Draft202012Validator(schema, registry=_registry(kubernetes_version))
+
+
+def object_label(obj: Mapping) -> str:
+    meta = obj.get("metadata") if isinstance(obj.get("metadata"), Mapping) else {}
+    return f"{obj.get('kind', '?')}/{meta.get('name', '?')}"
+
+
+def _python_errors(objects: list[dict], kubernetes_version: str) -> list[str]:
+    messages = []
+    for obj in objects:
+        kind, api_version = obj.get("kind"), obj.get("apiVersion")
+        if not isinstance(kind, str) or not isinstance(api_version, str):
+            messages.append(f"{object_label(obj)}: apiVersion and kind are required")
+            continue
+        validator = _validator(kubernetes_version, kind, api_version)
+        if validator is None:
+            messages.append(f"{object_label(obj)}: no schema for {kind} {api_version} in Kubernetes {kubernetes_version}")
+            continue
+        for error in sorted(validator.iter_errors(obj), key=lambda e: list(map(str, e.absolute_path))):
+            messages.append(f"{object_label(obj)}: {json_path(error.absolute_path)}: {short(error.message)}")
+    return messages
+
+
+def _kubeconform_errors(binary: str, objects: list[dict], kubernetes_version: str) -> list[str]:
+    major, minor = _minor(kubernetes_version)
+    stream = "".join("---\n" + yaml.safe_dump(o, sort_keys=False) for o in objects)
+    proc = subprocess.run(
+        [binary, "-strict", "-summary=false", "-output", "json", "-kubernetes-version", f"{major}.{minor}.0", "-"],
+        input=stream,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    try:
+        report = json.loads(proc.stdout or "{}")
+    except ValueError:
+        return [f"kubeconform: unreadable output (exit {proc.returncode}): {proc.stdout[:300]} {proc.stderr[:300]}"]
+    messages = [
+        f"{r.get('kind', '?')}/{r.get('name', '?')}: {r.get('msg', r.get('status'))}"
+        for r in report.get("resources", [])
+        # Current releases say statusValid/statusSkipped; early ones VALID/SKIPPED.
+        if r.get("status") not in ("statusValid", "statusSkipped", "VALID", "SKIPPED")
+    ]
+    if proc.returncode != 0 and not messages:
+        messages.append(f"kubeconform exited {proc.returncode}: {proc.stderr.strip()[:300]}")
+    return messages
+
+
+def kubernetes_engine() -> str:
+    """'kubeconform' when it is on PATH (and not overridden), else 'python'."""
+    if os.environ.get(ENGINE_ENV, "") == "python":
+        return "python"
+    return "kubeconform" if shutil.which("kubeconform") else "python"
+
+
+def validate_kubernetes(objects: list[dict], kubernetes_version: str = "1.33", engine: str | None = None) -> list[str]:
+    """Strict schema check of every object: unknown fields and wrong types are errors,
+    and so is a kind the schemas do not know."""
+    chosen = engine or kubernetes_engine()
+    if chosen == "kubeconform":
+        binary = shutil.which("kubeconform")
+        if binary is None:
+            raise RuntimeError("kubeconform requested but not on PATH")
+        return _kubeconform_errors(binary, list(objects), kubernetes_version)
+    return _python_errors(list(objects), kubernetes_version)

@@ -1,0 +1,50 @@
+"""The inputs every command that renders a chart takes: what `helm template` takes,
+plus which helm runs it."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..helm.template import DEFAULT_NAMESPACE, DEFAULT_RELEASE, RenderResult, render
+
+
+def add_render_inputs(parser: argparse.ArgumentParser, *, chart: bool = True) -> None:
+    if chart:
+        parser.add_argument("chart", help="chart directory")
+    parser.add_argument("-f", "--values", action="append", default=[], metavar="FILE", help="values file (repeatable)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="like helm --set (repeatable)")
+    parser.add_argument("--release", default=DEFAULT_RELEASE, help=f"release name (default: {DEFAULT_RELEASE})")
+    parser.add_argument("-n", "--namespace", default=DEFAULT_NAMESPACE,
+                        help=f"release namespace (default: {DEFAULT_NAMESPACE})")
+    parser.add_argument("--kube-version", help="Kubernetes version for .Capabilities (helm --kube-version)")
+    parser.add_argument("--api-versions", action="append", default=[], metavar="GROUP/VERSION",
+                        help="extra API versions for .Capabilities (helm --api-versions, repeatable)")
+    parser.add_argument("--helm", help="helm binary: a path or a pinned version such as 3.19 (default: $NETPOL_HELM, "
+                                       ".tools/bin/helm, PATH)")
+    parser.add_argument("--enable-dns", action="store_true", help="let getHostByName resolve (Helm >= 3.11.1)")
+    parser.add_argument("--no-cache", action="store_true", help="always run helm")
+
+
+def helm_flags(args: argparse.Namespace) -> list[str]:
+    flags = ["--kube-version", args.kube_version] if args.kube_version else []
+    for api in args.api_versions:
+        flags += ["--api-versions", api]
+    return flags
+
+
+def render_from(args: argparse.Namespace, chart: str | Path | None = None) -> RenderResult:
+    return render(
+        chart or args.chart,
+        values_files=args.values,
+        set_values=args.set,
+        release=args.release,
+        namespace=args.namespace,
+        enable_dns=args.enable_dns,
+        extra_args=helm_flags(args),
+        helm=args.helm,
+        cache=not args.no_cache,
+    )
+
+
+def is_chart(path: str | Path) -> bool:
+    return (Path(path) / "Chart.yaml").is_file()

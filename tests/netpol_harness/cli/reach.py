@@ -1,0 +1,129 @@
+"""`netpol reach`: who may reach whom in a chart or a set of manifests, on one port and
+protocol.
+
+    netpol reach CHART|manifests.yaml... --port 80 [--protocol TCP] [--external 1.1.1.1]
+                 [--format jsonl|table] [--explain FROM TO [--expect allowed|denied]]
+                 [-f values.yaml] [--set k=v] [--release R] [--namespace NS]
+
+A chart directory is rendered with `helm template` (the render inputs apply); files are
+read as they are. Objects without a namespace live in --namespace. jsonl prints one
+line per ordered pair of distinct endpoints (pairs of two external addresses are left
+out: no NetworkPolicy can speak about them).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any, TextIO
+
+import yaml
+
+from ..loader import load_files
+from ..net import PROTOCOLS, Cluster, Evaluator, PolicyError
+from .inputs import add_render_inputs, is_chart, render_from
+
+
+class RenderFailed(RuntimeError):
+    pass
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="+", metavar="CHART|FILE",
+                        help="a chart directory, or multi-document YAML files ('-' reads stdin)")
+    parser.add_argument("--port", type=int, required=True, help="destination port")
+    parser.add_argument("--protocol", default="TCP", type=str.upper, choices=PROTOCOLS, help="default TCP")
+    parser.add_argument("--external", action="append", default=[], metavar="IP", help="add an outside address (repeatable)")
+    parser.add_argument("--format", choices=("jsonl", "table"), default="jsonl",
+                        help="jsonl: one JSON object per ordered pair (default); table: a readable matrix")
+    parser.add_argument("--explain", nargs=2, metavar=("FROM", "TO"), help="print the reasoning for one pair instead")
+    parser.add_argument("--expect", choices=("allowed", "denied"),
+                        help="with --explain: exit 1 when the verdict is not this one")
+    parser.add_argument(
+        "--ipblock-ignores-pods",
+        action="store_true",
+        help="for CNIs whose ipBlocks never match pod addresses",
+    )
+    parser.add_argument("--dual-stack", action="store_true", help="give pods without addresses an IPv6 address too")
+    add_render_inputs(parser, chart=False)
+
+
+def load_objects(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """The chart's rendered objects, or the files' objects."""
+    charts = [p for p in args.paths if p != "-" and is_chart(p)]
+    if not charts:
+        return load_files(args.paths)
+    if len(args.paths) > 1:
+        raise ValueError("give one chart directory, or manifest files, not both")
+    result = render_from(args, charts[0])
+    if not result.ok:
+        raise RenderFailed(f"helm could not render {charts[0]}:\n{result.stderr.strip()}")
+    return result.objects
+
+
+def run(args: argparse.Namespace) -> int:
+    if not 1 <= args.port <= 65535:
+        print(f"netpol reach: --port must be 1..65535, not {args.port}", file=sys.stderr)
+        return 2
+    if args.expect and not args.explain:
+        print("netpol reach: --expect needs --explain FROM TO", file=sys.stderr)
+        return 2
+    try:
+        cluster = Cluster.from_manifests(load_objects(args), args.namespace, dual_stack=args.dual_stack)
+        for ip in args.external:
+            cluster.add_external(ip)
+    except (OSError, yaml.YAMLError, PolicyError, ValueError, RenderFailed) as exc:
+        print(f"netpol reach: {exc}", file=sys.stderr)
+        return 2
+    ev = Evaluator(cluster, ipblock_matches_pods=not args.ipblock_ignores_pods)
+    if args.explain:
+        return explain(ev, args)
+    endpoints = _endpoints(cluster)
+    matrix = ev.matrix(args.port, args.protocol, endpoints)
+    if args.format == "jsonl":
+        write_jsonl(matrix, endpoints, args.port, args.protocol, sys.stdout)
+    else:
+        write_table(matrix, endpoints, args.port, args.protocol, sys.stdout)
+    return 0
+
+
+def explain(ev: Evaluator, args: argparse.Namespace) -> int:
+    try:
+        verdict = ev.check(args.explain[0], args.explain[1], args.port, args.protocol)
+    except (KeyError, ValueError) as exc:
+        print(f"netpol reach: {exc.args[0] if exc.args else exc}", file=sys.stderr)
+        return 2
+    print(verdict.explain())
+    if args.expect and args.expect != ("allowed" if verdict.allowed else "denied"):
+        print(f"netpol reach: expected {args.expect}, but the verdict is {'allowed' if verdict.allowed else 'denied'}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _endpoints(cluster: Cluster) -> list[str]:
+    return sorted(p.id for p in cluster.pods) + [e.id for e in cluster.externals]
+
+
+def write_jsonl(matrix: dict[tuple[str, str], bool], endpoints: list[str], port: int, protocol: str, out: TextIO) -> None:
+    for src in endpoints:
+        for dst in endpoints:
+            if (src, dst) in matrix:
+                line = {"from": src, "to": dst, "port": port, "protocol": protocol, "allowed": matrix[(src, dst)]}
+                out.write(json.dumps(line) + "\n")
+
+
+def write_table(matrix: dict[tuple[str, str], bool], endpoints: list[str], port: int, protocol: str, out: TextIO) -> None:
+    # Columns are numbered so long names do not stretch the grid; rows carry the names.
+    width = max((len(e) for e in endpoints), default=4)
+    num = len(str(len(endpoints)))
+    cell = max(num, 1) + 1
+    out.write(f"{port}/{protocol}: may the row connect to the column (numbered like the rows)?  Y yes, . no, - not applicable\n")
+    out.write(" " * (num + 2 + width) + "".join(f"{k + 1:>{cell}}" for k in range(len(endpoints))) + "\n")
+    for r, src in enumerate(endpoints):
+        marks = []
+        for dst in endpoints:
+            value = matrix.get((src, dst))
+            marks.append("-" if value is None else ("Y" if value else "."))
+        out.write(f"{r + 1:>{num}}  {src:<{width}}" + "".join(f"{m:>{cell}}" for m in marks) + "\n")
+    allowed = sum(matrix.values())
+    out.write(f"{allowed} of {len(matrix)} ordered pairs allowed\n")

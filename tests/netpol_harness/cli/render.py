@@ -1,0 +1,22 @@
+"""`netpol render CHART`: the manifests helm renders (through the harness cache), and
+NOTES.txt on request."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .inputs import add_render_inputs, render_from
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_render_inputs(parser)
+    parser.add_argument("--notes", action="store_true", help="print NOTES.txt after the manifests")
+
+
+def run(args: argparse.Namespace) -> int:
+    result = render_from(args)
+    sys.stdout.write(result.stdout)
+    sys.stderr.write(result.stderr)
+    if args.notes and result.notes is not None:
+        sys.stdout.write("\n# NOTES.txt\n" + "".join(f"# {line}\n" for line in result.notes.splitlines()))
+    return result.returncode

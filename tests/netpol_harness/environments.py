@@ -1,0 +1,131 @@
+"""Render a values file the way its environment would.
+
+A values file's `# needs:` header says what its environment must supply: `nothing`
+renders offline with `helm template`; `lookup` installs with the real `helm install`
+into the in-memory Kubernetes API server (seeded with one API server endpoint,
+10.0.0.10:6443); `dns` renders under a controlled resolver that knows the example host
+names (root only; otherwise the example is skipped with the reason).
+
+Where values files are found for a chart: the chart's `ci/` folder (the chart-testing
+convention), then `<root>/values-examples/<chart name>/`.
+"""
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from . import project
+from .helm.template import render
+
+# Addresses the controlled resolver gives the examples' host names (documentation ranges).
+EXAMPLE_HOSTS = {
+    "keptn.example.com": "203.0.113.20",
+    "sso.example.com": "203.0.113.30",
+}
+EXAMPLE_STATE = "single-master"
+
+
+@dataclass
+class Example:
+    chart: Path
+    path: Path
+    needs: set[str]
+
+    @property
+    def title(self) -> str:
+        return f"{self.chart.name} / {self.path.name}"
+
+
+@dataclass
+class Outcome:
+    example: Example
+    how: str
+    objects: list[dict[str, Any]] = field(default_factory=list)
+    notes: str | None = None
+    error: str | None = None
+    skipped: str | None = None
+
+
+def needs_of(path: Path) -> set[str]:
+    """What a values file's `# needs: lookup, dns` header asks of its environment."""
+    for line in path.read_text().splitlines():
+        if line.startswith("# needs:"):
+            return {n.strip() for n in line.split(":", 1)[1].split(",") if n.strip() not in ("", "nothing")}
+    return set()
+
+
+def values_dir_for(chart: Path) -> Path | None:
+    """The chart's ci/ folder when it has values files, else <root>/values-examples/<chart>/."""
+    for candidate in (chart / "ci", project.root() / "values-examples" / chart.name):
+        if candidate.is_dir() and any(candidate.glob("*.yaml")):
+            return candidate
+    return None
+
+
+def examples_for(chart: Path, values_dir: Path | None = None) -> list[Example]:
+    folder = values_dir or values_dir_for(chart)
+    if folder is None:
+        return []
+    paths = sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
+    return [Example(chart, path, needs_of(path)) for path in paths]
+
+
+def project_charts() -> list[Path]:
+    """The charts of the project at the root that have values examples."""
+    root = project.root()
+    folder = root / "values-examples"
+    if not folder.is_dir():
+        return []
+    return [root / "charts" / d.name for d in sorted(folder.iterdir())
+            if d.is_dir() and (root / "charts" / d.name / "Chart.yaml").is_file()]
+
+
+def install_in_memory(chart: Path, values: dict, *, release: str, namespace: str,
+                      state: str = EXAMPLE_STATE, helm: str | None = None) -> tuple[list[dict], str | None]:
+    """`helm install` into a fresh in-memory API server seeded with `state`, so `lookup`
+    finds what a cluster would show; the installed objects and NOTES."""
+    from .helm.install import Helm
+    from .kubeapi import KubeApiServer, load_state  # starts a server: only when needed
+
+    with tempfile.TemporaryDirectory(prefix="netpol-install-") as tmp, KubeApiServer() as server:
+        for obj in load_state(state):
+            server.cluster.put(obj)
+        kubeconfig = Path(tmp) / "kubeconfig"
+        kubeconfig.write_text(server.kubeconfig_text())
+        kubeconfig.chmod(0o600)
+        cli = Helm(kubeconfig, namespace=namespace, workdir=Path(tmp) / "home", helm=helm or "")
+        run = cli.install(release, chart, values=values, extra=["--create-namespace"])
+    if not run.ok:
+        raise RuntimeError(f"helm install {release} failed: {run.error}")
+    notes = run.stdout.split("NOTES:", 1)[1] if "NOTES:" in run.stdout else None
+    return run.objects, notes
+
+
+def run_example(example: Example, *, release: str, namespace: str, helm: str | None = None) -> Outcome:
+    values = yaml.safe_load(example.path.read_text()) or {}
+    if "lookup" in example.needs:
+        how = f"helm install into the in-memory API server (state: {EXAMPLE_STATE})"
+        try:
+            objects, notes = install_in_memory(example.chart, values, release=release, namespace=namespace, helm=helm)
+        except RuntimeError as err:
+            return Outcome(example, how, error=str(err))
+        return Outcome(example, how, objects=objects, notes=notes)
+    wrapper = None
+    how = "helm template (offline)"
+    if "dns" in example.needs:
+        from .helm.resolver import make_resolver, unavailable_reason
+
+        reason = unavailable_reason()
+        if reason:
+            return Outcome(example, "controlled resolver", skipped=reason)
+        wrapper = make_resolver(EXAMPLE_HOSTS)
+        how = "helm template under a controlled resolver (" + ", ".join(f"{n}={a}" for n, a in EXAMPLE_HOSTS.items()) + ")"
+    result = render(example.chart, values=values, release=release, namespace=namespace,
+                    enable_dns=wrapper is not None, wrapper=wrapper, helm=helm)
+    if not result.ok:
+        return Outcome(example, how, error=result.stderr.strip())
+    return Outcome(example, how, objects=result.objects, notes=result.notes)

@@ -1,0 +1,125 @@
+"""Render charts with Helm 4's engine, in-process, through the `helm-python-sdk` wheel.
+
+Why: CI pins Helm 3.10 for the CLI, yet users run Helm 4, whose engine differs
+exactly where the charts are fragile: `getHostByName` answers "" (DNS is off
+unless asked for) and `lookup` answers empty maps when no cluster is configured.
+The wheel embeds Helm's Go SDK (4.2.x) as a C library, so those paths run on a
+real modern engine without a Helm 4 binary.
+
+`render()` gives the same RenderResult as `netpol_harness.helm.template.render` (objects, ok,
+stderr with the error text, notes), so tests can run one body on both engines.
+With a kubeconfig it renders cluster-aware: `lookup` then reads that API server
+(the in-memory one of netpol_harness.kubeapi in tests), as `helm install` would.
+
+Differences from the Helm 3.10 CLI that are Helm-version behaviour, not chart
+behaviour (test_helm4 checks that the value matrix shows no others):
+  - getHostByName returns "" for every name (Helm >= 3.11.1 without
+    --enable-dns; the SDK's render has no such switch). The chart then fails
+    with its own message naming --enable-dns; Helm 3.10 resolves instead.
+  - Error texts: the CLI prefixes "Error: " and a template path trace; the SDK
+    raises an exception whose text ends with the same `fail` message. Compare
+    the chart's message (`chart_message()`), not the whole text.
+  - .Capabilities.KubeVersion defaults to the Kubernetes version the SDK was
+    built against (1.33+), the CLI's to its own (1.25 for Helm 3.10).
+  - Manifest order: `helm template` sorts by install order (kind); the SDK
+    returns templates by path. Compare objects as sets (`canonical()`).
+  - The SDK's cluster-aware render (kubeconfig given) does not run discovery:
+    .Capabilities.APIVersions are the SDK's defaults, which lack
+    discovery.k8s.io/v1, while `helm install` reports what the server serves.
+  - Templates that render to nothing are omitted by the CLI and returned empty
+    by the SDK; both drop them from `objects`.
+"""
+from __future__ import annotations
+
+import functools
+import os
+import re
+from pathlib import Path
+from typing import Any, Mapping
+
+from ..loader import parse_manifests
+from .template import RenderResult
+
+NOTES_SUFFIX = "/templates/NOTES.txt"
+
+
+@functools.lru_cache(maxsize=1)
+def unavailable_reason() -> str | None:
+    """Why Helm 4's engine cannot be used here, or None when it can."""
+    try:
+        import helm_python
+    except ImportError as err:
+        return f"the helm-python-sdk wheel is not installed (pip install helm-python-sdk==0.2.2): {err}"
+    except OSError as err:  # the embedded library does not load on this platform
+        return f"the helm-python-sdk native library does not load here: {err}"
+    try:
+        helm_python.helm_sdk_version()
+    except Exception as err:  # noqa: BLE001 - any failure means: not usable
+        return f"the helm-python-sdk native library does not work here: {err}"
+    return None
+
+
+def render(chart: str | os.PathLike, *, values: Mapping[str, Any] | None = None, release: str = "test",
+           namespace: str = "default", kubeconfig: str | os.PathLike | None = None,
+           is_upgrade: bool = False) -> RenderResult:
+    """Render `chart` with Helm 4's engine, like `helm template` (or, with a
+    kubeconfig, like the render step of `helm install` / `helm upgrade`)."""
+    import helm_python
+
+    argv = ("helm4-sdk", "render", release, str(chart), "--namespace", namespace,
+            *(("--kubeconfig", str(kubeconfig)) if kubeconfig else ()))
+    opts = dict(name=release, namespace=namespace, is_install=not is_upgrade, is_upgrade=is_upgrade)
+    try:
+        with helm_python.Chart.load(Path(chart)) as loaded:
+            if kubeconfig is None:
+                rendered = loaded.render(dict(values or {}), **opts)
+            else:
+                with helm_python.Config(kubeconfig_path=kubeconfig, namespace=namespace) as config:
+                    rendered = config.render(loaded, dict(values or {}), **opts)
+    except helm_python.HelmError as err:
+        return RenderResult(False, 1, "", f"Error: {err}", [], None, argv)
+    notes = next((text for path, text in rendered.items() if path.endswith(NOTES_SUFFIX)), None)
+    docs = [f"---\n# Source: {path}\n{text.strip()}\n" for path, text in sorted(rendered.items())
+            if not path.endswith(NOTES_SUFFIX) and text.strip()]
+    stdout = "".join(docs)
+    return RenderResult(True, 0, stdout, "", parse_manifests(stdout), notes, argv)
+
+
+def install(chart: str | os.PathLike, release: str, *, kubeconfig: str | os.PathLike,
+            values: Mapping[str, Any] | None = None, namespace: str = "default",
+            upgrade: bool = False, dry_run: str | None = None) -> RenderResult:
+    """`helm install` (or `helm upgrade`) with Helm 4's SDK: discovery, lookup,
+    server-side apply and release storage all go to the API server in
+    `kubeconfig`. The result's objects are the release's manifest.
+    dry_run "server" renders with lookup and stores nothing (Helm >= 3.13 has it too)."""
+    import helm_python
+
+    verb = "upgrade" if upgrade else "install"
+    argv = ("helm4-sdk", verb, release, str(chart), "--namespace", namespace, "--kubeconfig", str(kubeconfig),
+            *((f"--dry-run={dry_run}",) if dry_run else ()))
+    try:
+        with helm_python.Chart.load(Path(chart)) as loaded, \
+                helm_python.Config(kubeconfig_path=kubeconfig, namespace=namespace) as config:
+            action = config.upgrade if upgrade else config.install
+            summary = action(loaded, release, dict(values or {}), namespace=namespace, dry_run=dry_run)
+    except helm_python.HelmError as err:
+        return RenderResult(False, 1, "", f"Error: {err}", [], None, argv)
+    manifest = summary.get("manifest") or ""
+    return RenderResult(True, 0, manifest, "", parse_manifests(manifest), summary.get("notes"), argv)
+
+
+_CHART_FAIL = re.compile(r"execution error at \([^)]*\): (.*)", re.S)
+
+
+def chart_message(stderr: str) -> str:
+    """The chart's own `fail` message out of either engine's error text."""
+    match = _CHART_FAIL.search(stderr)
+    return (match.group(1) if match else stderr).strip()
+
+
+def canonical(objects: list[dict]) -> list[dict]:
+    """Objects in a fixed order, so two engines' outputs compare as sets."""
+    def key(o: dict) -> tuple[str, str, str]:
+        meta = o.get("metadata") or {}
+        return (str(o.get("kind")), str(meta.get("namespace", "")), str(meta.get("name", "")))
+    return sorted(objects, key=key)

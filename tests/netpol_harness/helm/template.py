@@ -1,0 +1,297 @@
+"""Run the real `helm template`, with an on-disk cache keyed by everything that can
+change the output (see netpol_harness.helm.cache).
+
+Why a probe for NOTES.txt: `helm template` drops NOTES.txt and `helm install
+--dry-run` needs a reachable cluster in Helm 3.10 ("Kubernetes cluster unreachable").
+Helm's engine does parse and execute NOTES.txt under `helm template` (it only throws
+the text away), so the snapshot gets one extra template that includes it by its
+template name and prints it as a JSON string. The probe is named to execute after
+NOTES.txt (Helm runs same-depth templates in reverse lexical order), so a `fail` in
+NOTES.txt reports exactly as it would without the probe. The probe document is
+removed from `stdout` and `objects`.
+"""
+from __future__ import annotations
+
+import concurrent.futures
+import hashlib
+import json
+import os
+import re
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping, Sequence, Union
+
+import yaml
+
+from .. import project
+from ..loader import parse_manifests
+from . import cache as store
+from .binary import helm_binary, helm_identity, helm_supports_enable_dns
+
+DEFAULT_RELEASE = "test"
+DEFAULT_NAMESPACE = "default"
+
+PROBE_NAME = "0netpol-notes-probe.yaml"
+PROBE_KEY = "netpolNotesProbe"
+PROBE_TEMPLATE = PROBE_KEY + ': {{ include (printf "%s/NOTES.txt" .Template.BasePath) . | toJson }}\n'
+_PROBE_DOC = re.compile(
+    r"^---\n# Source: [^\n]*/templates/" + re.escape(PROBE_NAME) + r"\n" + PROBE_KEY + r": ([^\n]*)\n?",
+    re.M,
+)
+
+# Flags that make helm talk to a cluster: the output then depends on cluster state,
+# which no file hash captures.
+_CLUSTER_FLAGS = ("--validate", "--dry-run=server", "--is-upgrade")
+
+# Runs helm under something else: an argv prefix, or a callable from helm's argv to the
+# argv to execute (netpol_harness.helm.resolver.Resolver is one).
+Wrapper = Union[Sequence[str], Callable[[list[str]], list[str]]]
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    ok: bool
+    returncode: int
+    stdout: str
+    stderr: str
+    objects: list[dict]
+    notes: str | None
+    argv: tuple[str, ...] = field(default=(), compare=False)
+    cached: bool = field(default=False, compare=False)
+    namespace: str = field(default=DEFAULT_NAMESPACE, compare=False)  # the release namespace
+
+    def by_kind(self, kind: str) -> list[dict]:
+        return [o for o in self.objects if o.get("kind") == kind]
+
+    def get(self, kind: str, name: str) -> dict:
+        found = [o for o in self.by_kind(kind) if (o.get("metadata") or {}).get("name") == name]
+        if len(found) != 1:
+            names = sorted(f"{o.get('kind')}/{(o.get('metadata') or {}).get('name')}" for o in self.objects)
+            raise KeyError(f"{kind}/{name}: found {len(found)} (rendered: {', '.join(names) or 'nothing'})")
+        return found[0]
+
+
+@dataclass
+class _Call:
+    """One render, resolved: what helm gets and what the cache key is made of."""
+
+    chart: Path
+    files: dict[str, bytes]
+    with_notes: bool
+    user_values: str | None
+    file_contents: list[bytes]
+    sets: list[str]
+    release: str
+    namespace: str
+    dns_flag: bool
+    extra: list[str]
+
+    def argv(self, binary: str, chart_arg: str, values_paths: list[str]) -> list[str]:
+        argv = [binary, "template", self.release, chart_arg, "--namespace", self.namespace]
+        for path in values_paths:
+            argv += ["-f", path]
+        for item in self.sets:
+            argv += ["--set", item]
+        return argv + (["--enable-dns"] if self.dns_flag else []) + self.extra
+
+
+def _wrapper_identity(wrapper: Wrapper | None) -> str | None:
+    """A cache identity for the wrapper, or None when it has none (then: no cache)."""
+    if wrapper is None:
+        return ""
+    if callable(wrapper):
+        key = getattr(wrapper, "cache_key", None)
+        return f"callable:{key}" if key else None
+    return "prefix:" + json.dumps(list(wrapper))
+
+
+def apply_wrapper(wrapper: Wrapper | None, argv: list[str]) -> list[str]:
+    if wrapper is None:
+        return argv
+    if callable(wrapper):
+        return list(wrapper(argv))
+    return [*wrapper, *argv]
+
+
+def _split_notes(stdout: str) -> tuple[str, str | None]:
+    match = _PROBE_DOC.search(stdout)
+    if not match:
+        return stdout, None
+    notes = json.loads(match.group(1))
+    return stdout[: match.start()] + stdout[match.end():], notes
+
+
+def _result_from(record: dict, argv: tuple[str, ...], cached: bool, namespace: str) -> RenderResult:
+    stdout, notes, stderr = record["stdout"], record["notes"], record["stderr"]
+    objects: list[dict] = []
+    ok = record["returncode"] == 0
+    if ok and record.get("objects") is not None:
+        objects = record["objects"]  # parsed when stored: a cache hit skips YAML
+    elif ok:
+        try:
+            objects = parse_manifests(stdout)
+        except yaml.YAMLError as err:
+            ok = False
+            stderr += f"\nharness: helm printed YAML that does not parse: {err}"
+    return RenderResult(ok, record["returncode"], stdout, stderr, objects, notes, argv, cached, namespace)
+
+
+def _prepare(chart, values, values_files, set_values, release, namespace, enable_dns, extra_args, binary) -> _Call:
+    chart_path = Path(chart)
+    files = store.chart_files(chart_path) if chart_path.is_dir() else {}
+    with_notes = "templates/NOTES.txt" in files and "--output-dir" not in extra_args
+    extra = list(extra_args)
+    if with_notes and any(a in ("-s", "--show-only") or a.startswith("--show-only=") for a in extra):
+        extra += ["--show-only", f"templates/{PROBE_NAME}"]
+    return _Call(
+        chart=chart_path,
+        files=files,
+        with_notes=with_notes,
+        user_values=yaml.safe_dump(dict(values), sort_keys=False) if values else None,
+        file_contents=[Path(f).read_bytes() for f in values_files],
+        sets=list(set_values),
+        release=release,
+        namespace=namespace,
+        dns_flag=enable_dns and helm_supports_enable_dns(binary),
+        extra=extra,
+    )
+
+
+def _cache_key(call: _Call, binary: str, enable_dns: bool, env, wrapper, use_cache: bool) -> str | None:
+    """The cache key, or None when this render must not be cached."""
+    wrapper_id = _wrapper_identity(wrapper)
+    cacheable = (
+        use_cache
+        and project.cache_enabled()
+        and call.chart.is_dir()
+        and wrapper_id is not None
+        and not (enable_dns and wrapper is None)  # live DNS answers change
+        and not any(a.split("=")[0] in _CLUSTER_FLAGS or a.startswith("--dry-run=server") for a in call.extra)
+        and not (env and "KUBECONFIG" in env)
+    )
+    if not cacheable:
+        return None
+    parts = {
+        "helm": helm_identity(binary),
+        "values": call.user_values,
+        "values_files": [hashlib.sha256(c).hexdigest() for c in call.file_contents],
+        "set": call.sets,
+        "release": call.release,
+        "namespace": call.namespace,
+        "enable_dns": call.dns_flag,
+        "extra": call.extra,
+        "env": sorted((env or {}).items()),
+        "wrapper": wrapper_id,
+        "notes_probe": PROBE_TEMPLATE if call.with_notes else None,
+    }
+    return store.digest(parts, call.files)
+
+
+def _run_helm(call: _Call, binary: str, env, wrapper, timeout: float) -> dict:
+    """Run helm on a private snapshot of the chart; the record to cache."""
+    with tempfile.TemporaryDirectory(prefix="netpol-render-") as tmp:
+        tmpdir = Path(tmp)
+        chart_arg = str(call.chart)
+        if call.files:
+            snapshot = tmpdir / call.chart.resolve().name
+            store.write_snapshot(call.files, snapshot)
+            if call.with_notes:
+                (snapshot / "templates" / PROBE_NAME).write_text(PROBE_TEMPLATE)
+            chart_arg = str(snapshot)
+        # Copies of the values, so the cached result matches the bytes that were hashed.
+        contents = ([call.user_values.encode()] if call.user_values is not None else []) + call.file_contents
+        values_paths = []
+        for i, content in enumerate(contents):
+            path = tmpdir / f"values-{i}.yaml"
+            path.write_bytes(content)
+            values_paths.append(str(path))
+        argv = call.argv(binary, chart_arg, values_paths)
+        proc = subprocess.run(apply_wrapper(wrapper, argv), capture_output=True, text=True,
+                              env={**os.environ, **(env or {})}, timeout=timeout)
+    # Temp paths would make identical renders differ; show them as the user's names.
+    stderr = proc.stderr.replace(chart_arg, str(call.chart)).replace(str(tmpdir), "<tmp>")
+    stdout, notes = _split_notes(proc.stdout) if call.with_notes else (proc.stdout, None)
+    shown_argv = [a if not a.startswith(str(tmpdir)) else "<tmp>" + a[len(str(tmpdir)):] for a in argv]
+    return {
+        "returncode": proc.returncode,
+        "stdout": stdout,
+        "stderr": stderr,
+        "notes": notes if proc.returncode == 0 else None,
+        "argv": shown_argv,
+    }
+
+
+def render(
+    chart: str | os.PathLike,
+    *,
+    values: Mapping | None = None,
+    values_files: Iterable[str | os.PathLike] = (),
+    set_values: Iterable[str] = (),
+    release: str = DEFAULT_RELEASE,
+    namespace: str = DEFAULT_NAMESPACE,
+    enable_dns: bool = False,
+    extra_args: Sequence[str] = (),
+    helm: str | None = None,
+    env: Mapping[str, str] | None = None,
+    wrapper: Wrapper | None = None,
+    cache: bool = True,
+    timeout: float = 180,
+) -> RenderResult:
+    """`helm template RELEASE CHART --namespace NS -f <values> -f FILES --set ...`.
+
+    `helm` is a path or a pinned version ("3.19"); None uses the configured helm.
+    `wrapper` runs helm under something else (a mount namespace with a controlled
+    hosts file, say): an argv prefix, or a callable from helm's argv to the argv to
+    execute. A callable's output is cached only if it has a `cache_key` attribute that
+    names what it changes (e.g. a hash of the hosts file).
+
+    Not cached: with `--netpol-no-cache`/`NETPOL_NO_CACHE=1`, `cache=False`, a wrapper
+    without identity, live DNS (`enable_dns` without a wrapper), a chart that is not a
+    local directory, and flags or a KUBECONFIG that make helm read a cluster. Helm <
+    3.11.1 resolves names even without `enable_dns`: such renders are cached, so tests
+    on that Helm give hosts as IP literals, names that never resolve (`.invalid`), or a
+    wrapper.
+    """
+    binary = helm_binary(helm)
+    call = _prepare(chart, values, values_files, set_values, release, namespace, enable_dns, extra_args, binary)
+    key = _cache_key(call, binary, enable_dns, env, wrapper, cache)
+    if key is not None:
+        record = store.load(key)
+        if record is not None:
+            return _result_from(record, tuple(record.get("argv", ())), True, namespace)
+    record = _run_helm(call, binary, env, wrapper, timeout)
+    result = _result_from(record, tuple(record["argv"]), False, namespace)
+    if key is not None:
+        store.store(key, {**record, "objects": result.objects if result.ok else None})
+    return result
+
+
+def render_notes(chart: str | os.PathLike, **kwargs: Any) -> str | None:
+    """NOTES.txt as `helm install` would print it (before trimming), rendered offline."""
+    result = render(chart, **kwargs)
+    if not result.ok:
+        raise RuntimeError(f"render of {chart} failed:\n{result.stderr}")
+    return result.notes
+
+
+RenderJob = Union[Mapping[str, Any], tuple]
+
+
+def render_many(jobs: Iterable[RenderJob], max_workers: int = 2) -> list[RenderResult]:
+    """Render several jobs in parallel; results in job order.
+
+    A job is a mapping of `render` keyword arguments including `chart`, or a
+    `(chart, kwargs)` tuple. Threads suffice: the work happens in helm processes."""
+    calls: list[tuple[Any, dict]] = []
+    for job in jobs:
+        if isinstance(job, tuple):
+            chart, kwargs = job
+            calls.append((chart, dict(kwargs)))
+        else:
+            kwargs = dict(job)
+            calls.append((kwargs.pop("chart"), kwargs))
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max_workers) as pool:
+        futures = [pool.submit(render, chart, **kwargs) for chart, kwargs in calls]
+        return [f.result() for f in futures]

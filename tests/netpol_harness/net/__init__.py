@@ -1,0 +1,22 @@
+"""What NetworkPolicies mean: a cluster built from manifests, and who may reach whom.
+
+  selector  -- label selectors (matchLabels, matchExpressions)
+  policy    -- the one reader of a NetworkPolicy, with the API server's defaulting
+  cluster   -- namespaces, pods, outside addresses and policies from manifests
+  evaluate  -- the evaluator: verdicts on single flows and whole matrices
+  verdict   -- a verdict and its explanation (which policy, which rule, what it lacked)
+  nca       -- np-guard's network-config-analyzer as an independent oracle
+"""
+from __future__ import annotations
+
+from .cluster import KUBE_DNS, NAME_LABEL, Cluster, ContainerPort, External, Namespace, Pod, pod_template
+from .evaluate import EndpointRef, Evaluator
+from .policy import PROTOCOLS, IPBlock, NetworkPolicy, Peer, PolicyPort, Rule, default_policy_types, ports_match
+from .selector import LabelSelector, PolicyError, Requirement
+from .verdict import Miss, RuleRef, SideVerdict, Verdict
+
+__all__ = [
+    "KUBE_DNS", "NAME_LABEL", "PROTOCOLS", "Cluster", "ContainerPort", "EndpointRef", "Evaluator", "External",
+    "IPBlock", "LabelSelector", "Miss", "Namespace", "NetworkPolicy", "Peer", "Pod", "PolicyError", "PolicyPort",
+    "Requirement", "Rule", "RuleRef", "SideVerdict", "Verdict", "default_policy_types", "pod_template", "ports_match",
+]

@@ -1,0 +1,212 @@
+"""The one reader of a NetworkPolicy: parsed once, with the API server's defaulting
+applied, so nothing downstream looks at raw dictionaries.
+
+Parsing is strict about what the API server would reject outright (unknown operators,
+a peer that is empty or mixes ipBlock with selectors): guessing a meaning for an
+object that cannot exist would hide a bug.
+"""
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
+
+from .selector import LabelSelector, PolicyError
+
+PROTOCOLS = ("TCP", "UDP", "SCTP")
+POLICY_TYPES = ("Ingress", "Egress")
+PEER_KEYS = {"ingress": "from", "egress": "to"}
+
+
+def default_policy_types(spec: Mapping[str, Any]) -> tuple[str, ...]:
+    """policyTypes as written, or as the API server fills them in when absent: Ingress
+    always, Egress only when the egress list has at least one rule (`egress: []` does
+    not count)."""
+    declared = spec.get("policyTypes")
+    if declared:
+        return tuple(dict.fromkeys(str(t) for t in declared))
+    return ("Ingress", "Egress") if spec.get("egress") else ("Ingress",)
+
+
+@dataclass(frozen=True)
+class IPBlock:
+    cidr: str
+    excepts: tuple[str, ...] = ()
+    network: Any = field(init=False, compare=False, repr=False)
+    except_networks: tuple[Any, ...] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        try:
+            # Go's ParseCIDR, which the API server uses, accepts host bits; so do we.
+            net = ipaddress.ip_network(self.cidr, strict=False)
+            excepts = tuple(ipaddress.ip_network(e, strict=False) for e in self.excepts)
+        except ValueError as exc:
+            raise PolicyError(f"invalid ipBlock: {exc}") from None
+        object.__setattr__(self, "network", net)
+        object.__setattr__(self, "except_networks", excepts)
+
+    def contains(self, ip: str | ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+        addr = ipaddress.ip_address(ip)
+        if addr.version != self.network.version or addr not in self.network:
+            return False
+        return not any(addr.version == e.version and addr in e for e in self.except_networks)
+
+    def __str__(self) -> str:
+        if self.excepts:
+            return f"ipBlock {self.cidr} except {', '.join(self.excepts)}"
+        return f"ipBlock {self.cidr}"
+
+
+@dataclass(frozen=True)
+class Peer:
+    """One entry of `from`/`to`: its parts are ANDed; entries of a list are ORed."""
+
+    pod_selector: LabelSelector | None = None
+    namespace_selector: LabelSelector | None = None
+    ip_block: IPBlock | None = None
+
+    @classmethod
+    def parse(cls, obj: Mapping[str, Any]) -> "Peer":
+        pod = obj.get("podSelector")
+        ns = obj.get("namespaceSelector")
+        block = obj.get("ipBlock")
+        # A null selector is the same as an absent one (both are nil pointers in the API).
+        has_pod, has_ns, has_block = pod is not None, ns is not None, block is not None
+        if has_block and (has_pod or has_ns):
+            raise PolicyError("a peer may not combine ipBlock with podSelector/namespaceSelector")
+        if not (has_pod or has_ns or has_block):
+            raise PolicyError("a peer must set podSelector, namespaceSelector or ipBlock")
+        if has_block:
+            return cls(ip_block=IPBlock(str(block.get("cidr")), tuple(str(e) for e in block.get("except") or ())))
+        return cls(
+            pod_selector=LabelSelector.parse(pod) if has_pod else None,
+            namespace_selector=LabelSelector.parse(ns) if has_ns else None,
+        )
+
+    def describe(self, policy_namespace: str) -> str:
+        if self.ip_block is not None:
+            return str(self.ip_block)
+        if self.namespace_selector is None:
+            where = f"namespace {policy_namespace}"
+        elif self.namespace_selector.is_empty:
+            where = "any namespace"
+        else:
+            where = f"namespaces {self.namespace_selector}"
+        who = "all pods" if self.pod_selector is None or self.pod_selector.is_empty else f"pods {self.pod_selector}"
+        return f"{who} in {where}"
+
+
+@dataclass(frozen=True)
+class PolicyPort:
+    protocol: str = "TCP"
+    port: int | str | None = None  # None: every port of the protocol; str: a named port
+    end_port: int | None = None
+
+    @classmethod
+    def parse(cls, obj: Mapping[str, Any]) -> "PolicyPort":
+        protocol = str(obj.get("protocol") or "TCP")
+        if protocol not in PROTOCOLS:
+            raise PolicyError(f"unsupported protocol {protocol!r}")
+        port = obj.get("port")
+        if isinstance(port, bool):
+            raise PolicyError(f"invalid port {port!r}")
+        end = obj.get("endPort")
+        return cls(protocol, port if isinstance(port, (int, str)) or port is None else str(port), int(end) if end is not None else None)
+
+    def matches_number(self, port: int) -> bool:
+        """True when a numeric port (or port range) covers `port`; names never do here."""
+        if self.port is None:
+            return True
+        if isinstance(self.port, str):
+            return False
+        high = self.end_port if self.end_port is not None else self.port
+        return self.port <= port <= high
+
+    def __str__(self) -> str:
+        if self.port is None:
+            return f"any/{self.protocol}"
+        if isinstance(self.port, str):
+            return f"'{self.port}'/{self.protocol}"
+        if self.end_port is not None:
+            return f"{self.port}-{self.end_port}/{self.protocol}"
+        return f"{self.port}/{self.protocol}"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """An ingress or egress rule. Empty peers: every peer. Empty ports: every port."""
+
+    peers: tuple[Peer, ...] = ()
+    ports: tuple[PolicyPort, ...] = ()
+
+    @classmethod
+    def parse(cls, obj: Mapping[str, Any] | None, peer_key: str) -> "Rule":
+        obj = obj or {}
+        return cls(
+            tuple(Peer.parse(p or {}) for p in obj.get(peer_key) or ()),
+            tuple(PolicyPort.parse(p or {}) for p in obj.get("ports") or ()),
+        )
+
+
+@dataclass(frozen=True)
+class NetworkPolicy:
+    namespace: str
+    name: str
+    pod_selector: LabelSelector
+    policy_types: tuple[str, ...]  # after API-server defaulting
+    ingress: tuple[Rule, ...] = ()
+    egress: tuple[Rule, ...] = ()
+    declared_policy_types: tuple[str, ...] | None = None  # as written, None when absent
+
+    @property
+    def id(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+    @property
+    def affects_ingress(self) -> bool:
+        return "Ingress" in self.policy_types
+
+    @property
+    def affects_egress(self) -> bool:
+        return "Egress" in self.policy_types
+
+    @classmethod
+    def from_manifest(cls, obj: Mapping[str, Any], default_namespace: str = "default") -> "NetworkPolicy":
+        meta = obj.get("metadata") or {}
+        spec = obj.get("spec") or {}
+        name = str(meta.get("name", "<unnamed>"))
+        try:
+            declared = spec.get("policyTypes")
+            ingress = tuple(Rule.parse(r, "from") for r in spec.get("ingress") or ())
+            egress = tuple(Rule.parse(r, "to") for r in spec.get("egress") or ())
+            bad = [t for t in declared or () if t not in POLICY_TYPES]
+            if bad:
+                raise PolicyError(f"unknown policyTypes {bad}")
+            types = default_policy_types(spec)
+            return cls(
+                namespace=str(meta.get("namespace") or default_namespace),
+                name=name,
+                # spec.podSelector is not a pointer in the API: absent means empty, i.e. all pods.
+                pod_selector=LabelSelector.parse(spec.get("podSelector")),
+                policy_types=types,
+                ingress=ingress,
+                egress=egress,
+                declared_policy_types=tuple(declared) if declared is not None else None,
+            )
+        except PolicyError as exc:
+            raise PolicyError(f"NetworkPolicy {name}: {exc}") from None
+
+
+def ports_match(ports: Sequence[PolicyPort], port: int, protocol: str, named: Mapping | None) -> bool:
+    """Rule ports against a destination; `named` is its (name, protocol) -> port numbers,
+    None for an External (which has no named ports). No ports: every port."""
+    if not ports:
+        return True
+    for p in ports:
+        if p.protocol != protocol:
+            continue
+        if p.matches_number(port):
+            return True
+        if isinstance(p.port, str) and named and port in named.get((p.port, protocol), ()):
+            return True
+    return False
