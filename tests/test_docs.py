@@ -30,6 +30,15 @@ def test_values_table_matches_values_yaml(chart, readme):
     assert result.returncode == 0, result.stderr
 
 
+def test_helm_differences_table_matches_the_tests_that_pin_them():
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "helm_differences.py"), "--check", str(ROOT / "README.md")],
+        capture_output=True, text=True, cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "| values schema error: `k8sMasterPort: 70000` |" in (ROOT / "README.md").read_text()
+
+
 def test_readme_starts_with_demo_then_test():
     text = (ROOT / "README.md").read_text()
     first_block = text.split("```sh", 1)[1].split("```", 1)[0]
@@ -62,7 +71,7 @@ def test_every_values_key_is_described(chart):
         assert covered, f"{chart}: {path} has no '# --' description in values.yaml"
 
 
-def test_every_python_example_in_the_readme_passes_as_a_test_file(tmp_path, helm):
+def test_every_python_example_in_the_readme_passes_as_a_test_file(tmp_path, default_helm):
     text = (ROOT / "README.md").read_text()
     blocks = [part.split("```", 1)[0] for part in text.split("```python")[1:]]
     assert len(blocks) >= 4, "the README reference lost its examples"
@@ -71,7 +80,7 @@ def test_every_python_example_in_the_readme_passes_as_a_test_file(tmp_path, helm
     # Run as a maintainer would: pytest with the plugin, this checkout as the rootdir.
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir", str(ROOT),
-         "-c", str(ROOT / "pyproject.toml"), f"--netpol-helm={helm}", str(test_file)],
+         "-c", str(ROOT / "pyproject.toml"), f"--netpol-helm={default_helm}", str(test_file)],
         capture_output=True, text=True, cwd=ROOT, timeout=300,
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]

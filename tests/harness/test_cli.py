@@ -33,15 +33,15 @@ def chart_copy(tmp_path: Path) -> Path:
     return target
 
 
-def test_reach_renders_a_chart_given_as_a_directory_with_the_render_inputs(chart_copy, helm):
-    out = netpol("reach", str(chart_copy), "--port", "9090", "--set", "webPort=9090", "-n", "shop", "--helm", helm)
+def test_reach_renders_a_chart_given_as_a_directory_with_the_render_inputs(chart_copy, default_helm):
+    out = netpol("reach", str(chart_copy), "--port", "9090", "--set", "webPort=9090", "-n", "shop", "--helm", default_helm)
     assert out.returncode == 0, out.stderr
     flows = {(d["from"], d["to"]): d["allowed"] for d in map(json.loads, out.stdout.splitlines())}
     assert flows[("shop/client", "shop/web")] is True
 
 
-def test_reach_expect_sets_the_exit_status_from_the_verdict(chart_copy, helm):
-    base = ["reach", str(chart_copy), "--port", "8080", "--helm", helm, "--explain"]
+def test_reach_expect_sets_the_exit_status_from_the_verdict(chart_copy, default_helm):
+    base = ["reach", str(chart_copy), "--port", "8080", "--helm", default_helm, "--explain"]
     assert netpol(*base, "client", "web", "--expect", "allowed").returncode == 0
     wrong = netpol(*base, "client", "web", "--expect", "denied")
     assert wrong.returncode == 1
@@ -49,28 +49,28 @@ def test_reach_expect_sets_the_exit_status_from_the_verdict(chart_copy, helm):
     assert netpol(*base, "client", "web").returncode == 0  # without --expect the verdict is only shown
 
 
-def test_expect_without_explain_is_a_usage_error(chart_copy, helm):
-    out = netpol("reach", str(chart_copy), "--port", "8080", "--expect", "allowed", "--helm", helm)
+def test_expect_without_explain_is_a_usage_error(chart_copy, default_helm):
+    out = netpol("reach", str(chart_copy), "--port", "8080", "--expect", "allowed", "--helm", default_helm)
     assert out.returncode == 2 and "--expect needs --explain" in out.stderr
 
 
-def test_render_and_validate_take_kube_version_and_api_versions(chart_copy, helm):
+def test_render_and_validate_take_kube_version_and_api_versions(chart_copy, default_helm):
     rendered = netpol("render", str(chart_copy), "--kube-version", "1.29.0", "--api-versions", "example.com/v1",
-                      "--helm", helm)
+                      "--helm", default_helm)
     assert rendered.returncode == 0, rendered.stderr
-    validated = netpol("validate", str(chart_copy), "--kube-version", "1.29.0", "--helm", helm)
+    validated = netpol("validate", str(chart_copy), "--kube-version", "1.29.0", "--helm", default_helm)
     assert validated.returncode == 0, validated.stdout + validated.stderr
 
 
-def test_every_command_names_the_same_default_release(chart_copy, helm, capsys):
+def test_every_command_names_the_same_default_release(chart_copy, default_helm, capsys):
     tiny = repo_root() / "tests" / "data" / "harness" / "charts" / "tiny"
-    assert main(["render", str(tiny), "--helm", helm]) == 0
+    assert main(["render", str(tiny), "--helm", default_helm]) == 0
     assert f"name: {DEFAULT_RELEASE}-tiny" in capsys.readouterr().out
-    report = netpol("report", str(chart_copy), "--helm", helm, "--port", "8080")
+    report = netpol("report", str(chart_copy), "--helm", default_helm, "--port", "8080")
     assert f"release {DEFAULT_RELEASE} in default" in report.stdout
 
 
-def test_a_closed_pipe_ends_the_command_quietly(helm):
+def test_a_closed_pipe_ends_the_command_quietly(default_helm):
     shop = repo_root() / "tests" / "data" / "reach" / "shop.yaml"
     script = (f"{sys.executable} -m netpol_harness.cli reach {shop} --port 8080 --format table | head -n 1")
     out = subprocess.run(["bash", "-o", "pipefail", "-c", script], capture_output=True, text=True, timeout=60)
@@ -79,26 +79,26 @@ def test_a_closed_pipe_ends_the_command_quietly(helm):
     assert out.stdout.startswith("8080/TCP")
 
 
-def test_demo_renders_every_values_file_in_the_charts_ci_folder(chart_copy, helm, tmp_path):
+def test_demo_renders_every_values_file_in_the_charts_ci_folder(chart_copy, default_helm, tmp_path):
     (chart_copy / "ci").mkdir()
     (chart_copy / "ci" / "default-values.yaml").write_text("# needs: nothing\nwebPort: 8080\n")
     (chart_copy / "ci" / "other-port-values.yaml").write_text("webPort: 9443\n")
-    out = netpol("--root", str(tmp_path), "demo", str(chart_copy), "--helm", helm, "--out", "demo-out")
+    out = netpol("--root", str(tmp_path), "demo", str(chart_copy), "--helm", default_helm, "--out", "demo-out")
     assert out.returncode == 0, out.stdout + out.stderr
     assert "=== twotier / default-values.yaml" in out.stdout and "=== twotier / other-port-values.yaml" in out.stdout
     assert (tmp_path / "demo-out" / "twotier-other-port-values.html").is_file()
 
 
-def test_demo_values_dir_overrides_the_default_folder(chart_copy, helm, tmp_path):
+def test_demo_values_dir_overrides_the_default_folder(chart_copy, default_helm, tmp_path):
     values = tmp_path / "my-values"
     values.mkdir()
     (values / "prod.yaml").write_text("webPort: 8443\n")
-    out = netpol("--root", str(tmp_path), "demo", str(chart_copy), "--values-dir", str(values), "--helm", helm)
+    out = netpol("--root", str(tmp_path), "demo", str(chart_copy), "--values-dir", str(values), "--helm", default_helm)
     assert out.returncode == 0, out.stdout + out.stderr
     assert "=== twotier / prod.yaml" in out.stdout
 
 
-def test_demo_without_values_files_says_where_it_looked(chart_copy, helm, tmp_path):
-    out = netpol("--root", str(tmp_path), "demo", str(chart_copy), "--helm", helm)
+def test_demo_without_values_files_says_where_it_looked(chart_copy, default_helm, tmp_path):
+    out = netpol("--root", str(tmp_path), "demo", str(chart_copy), "--helm", default_helm)
     assert out.returncode == 2
     assert "ci/ and values-examples/<chart>/" in out.stdout

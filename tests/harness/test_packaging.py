@@ -44,7 +44,7 @@ def run(argv: list[str], cwd: Path, **kwargs) -> subprocess.CompletedProcess[str
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory, helm) -> Path:
+def installed(tmp_path_factory, default_helm) -> Path:
     """A fresh virtualenv with the wheel built from this checkout's sources."""
     work = tmp_path_factory.mktemp("wheel")
     source = work / "source"
@@ -62,28 +62,28 @@ def installed(tmp_path_factory, helm) -> Path:
     return env_dir
 
 
-def test_installed_harness_validates_and_reaches_a_chart_outside_the_repository(installed, helm, tmp_path):
+def test_installed_harness_validates_and_reaches_a_chart_outside_the_repository(installed, default_helm, tmp_path):
     project = tmp_path / "maintainer-repo"
     shutil.copytree(CHART, project / "charts" / "twotier")
     netpol = str(installed / "bin" / "netpol")
 
-    validate = run([netpol, "validate", "charts/twotier", "--helm", helm], project)
+    validate = run([netpol, "validate", "charts/twotier", "--helm", default_helm], project)
     assert validate.returncode == 0, validate.stdout + validate.stderr
     assert "all pass" in validate.stdout
 
-    reach = run([netpol, "reach", "charts/twotier", "--port", "8080", "--namespace", "shop", "--helm", helm], project)
+    reach = run([netpol, "reach", "charts/twotier", "--port", "8080", "--namespace", "shop", "--helm", default_helm], project)
     assert reach.returncode == 0, reach.stderr
     flows = {(d["from"], d["to"]): d["allowed"] for d in map(json.loads, reach.stdout.splitlines())}
     assert flows == {("shop/client", "shop/web"): True, ("shop/web", "shop/client"): True}
 
     explain = run([netpol, "reach", "charts/twotier", "--port", "9090", "--explain", "client", "web",
-                   "--expect", "allowed", "--helm", helm], project)
+                   "--expect", "allowed", "--helm", default_helm], project)
     assert explain.returncode == 1
     assert "DENIED" in explain.stdout and "expected allowed, but the verdict is denied" in explain.stderr
     assert any((project / ".cache" / "render").iterdir()), "the render cache belongs under the project root"
 
 
-def test_installed_plugin_gives_fixtures_to_a_suite_without_conftest(installed, helm, tmp_path):
+def test_installed_plugin_gives_fixtures_to_a_suite_without_conftest(installed, default_helm, tmp_path):
     project = tmp_path / "maintainer-repo"
     shutil.copytree(CHART, project / "charts" / "twotier")
     (project / "tests").mkdir()
@@ -91,7 +91,7 @@ def test_installed_plugin_gives_fixtures_to_a_suite_without_conftest(installed, 
     (project / "pytest.ini").write_text("[pytest]\naddopts = -p no:cacheprovider\n")
     # `--netpol-helm=PATH` in one word: pytest takes a separate path argument for a test path
     # when it looks for the rootdir.
-    result = run([str(installed / "bin" / "python"), "-m", "pytest", "-q", f"--netpol-helm={helm}"], project)
+    result = run([str(installed / "bin" / "python"), "-m", "pytest", "-q", f"--netpol-helm={default_helm}"], project)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "2 passed" in result.stdout
     # The render cache lives under the maintainer's root, never inside site-packages.

@@ -43,34 +43,34 @@ def saved_settings():
     project.configure(**dataclasses.asdict(before))
 
 
-def test_without_options_the_cache_lives_under_the_rootdir(tmp_path, helm):
-    seen = settings_seen(tmp_path, f"--netpol-helm={helm}")
+def test_without_options_the_cache_lives_under_the_rootdir(tmp_path, default_helm):
+    seen = settings_seen(tmp_path, f"--netpol-helm={default_helm}")
     assert seen["root"] == str(tmp_path)
     assert seen["cache"] == str(tmp_path / ".cache" / "render")
     assert seen["cached"] is True and seen["real"] is False
 
 
-def test_options_win_over_the_environment(tmp_path, helm):
+def test_options_win_over_the_environment(tmp_path, default_helm):
     env = {project.CACHE_DIR_ENV: str(tmp_path / "from-env"), project.NO_CACHE_ENV: "0", project.HELM_ENV: "/nowhere/helm"}
-    seen = settings_seen(tmp_path, f"--netpol-helm={helm}", "--netpol-cache-dir=from-option", "--netpol-no-cache",
+    seen = settings_seen(tmp_path, f"--netpol-helm={default_helm}", "--netpol-cache-dir=from-option", "--netpol-no-cache",
                          env=env)
-    assert seen["helm"] == helm
+    assert seen["helm"] == default_helm
     assert seen["cache"] == str(tmp_path / "from-option")
     assert seen["cached"] is False
 
 
-def test_environment_variables_still_work_without_options(tmp_path, helm):
-    env = {project.CACHE_DIR_ENV: str(tmp_path / "from-env"), project.NO_CACHE_ENV: "1", project.HELM_ENV: helm,
+def test_environment_variables_still_work_without_options(tmp_path, default_helm):
+    env = {project.CACHE_DIR_ENV: str(tmp_path / "from-env"), project.NO_CACHE_ENV: "1", project.HELM_ENV: default_helm,
            project.REAL_CLUSTER_ENV: "1"}
     seen = settings_seen(tmp_path, env=env)
     assert seen == {"root": str(tmp_path), "cache": str(tmp_path / "from-env"), "cached": False, "real": True,
-                    "helm": helm}
+                    "helm": default_helm}
 
 
-def test_a_pinned_version_names_a_binary_under_the_roots_tools_folder(tmp_path, saved_settings, helm):
+def test_a_pinned_version_names_a_binary_under_the_roots_tools_folder(tmp_path, saved_settings, default_helm):
     pinned = tmp_path / ".tools" / "helm" / "3.19.0" / "helm"
     pinned.parent.mkdir(parents=True)
-    pinned.symlink_to(helm)
+    pinned.symlink_to(default_helm)
     project.configure(root=tmp_path, helm=None)
     from netpol_harness.helm.binary import HelmNotFound, helm_binary
 

@@ -16,7 +16,6 @@ import pytest
 from netpol_harness.matrix import deep_merge
 from netpol_harness.helm.template import RenderResult
 from netpol_harness.helm.resolver import Resolver, make_resolver, unavailable_reason
-from netpol_harness.helm.binary import helm_supports_enable_dns
 
 pytestmark = pytest.mark.helm
 
@@ -121,13 +120,19 @@ def test_explicit_cidrs_replace_resolution_so_gitops_needs_no_dns(render_jes):
     assert external_targets(render_jes(values)) == {("192.0.2.0/28", 8443)}
 
 
-def test_without_enable_dns_modern_helm_gets_an_empty_answer_and_the_chart_says_so(render_jes, helm):
-    if not helm_supports_enable_dns(helm):
-        pytest.skip("this helm (< 3.11.1) always resolves; the empty answer is tested with Helm 4 in test_helm4")
+@pytest.mark.helm_difference("getHostByName without `--enable-dns` (the name resolves)", {
+    "3.10": "203.0.113.10/32",
+    "3.11.1": 'the host "keptn.example.com" resolved to nothing. Helm >= 3.11.1 resolves names only with --enable-dns',
+})
+def test_without_enable_dns_helm_3_10_resolves_and_newer_helm_gets_an_empty_answer(render_jes, helm_expects):
     result = render_jes(remote("keptn.example.com"), enable_dns=False)
-    assert not result.ok and result.objects == []
-    assert "--enable-dns" in result.stderr
-    assert "networkPolicy.egress.remoteControlPlane.cidrs" in result.stderr
+    # 3.10 resolves (the rule names the address); newer helm answers "" and the chart
+    # stops, naming the flag and the value that pins the address instead.
+    assert helm_expects in result.stdout + result.stderr
+    if result.ok:
+        assert external_targets(result) == {("203.0.113.10/32", 443)}
+    else:
+        assert result.objects == [] and "networkPolicy.egress.remoteControlPlane.cidrs" in result.stderr
 
 
 def test_notes_say_resolved_addresses_are_a_snapshot(render_jes):

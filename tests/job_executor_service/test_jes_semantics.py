@@ -50,7 +50,7 @@ def jes_network(setup=None, **extra_values) -> NetworkAssertions:
 
 
 @pytest.fixture(scope="module")
-def net() -> NetworkAssertions:
+def net(helm) -> NetworkAssertions:
     return jes_network()
 
 

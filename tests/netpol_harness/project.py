@@ -22,6 +22,7 @@ REAL_CLUSTER_ENV = "NETPOL_REAL_CLUSTER"
 class Settings:
     root: Path | None = None
     helm: str | None = None  # a path, or a version such as "3.19" (see netpol_harness.helm.binary)
+    helms: tuple[str, ...] | None = None  # several: tests that use the helm fixture run once per helm
     cache_dir: Path | None = None
     no_cache: bool | None = None
     real_cluster: bool | None = None
@@ -51,6 +52,11 @@ def root() -> Path:
     return Path(_settings.root) if _settings.root is not None else Path.cwd()
 
 
+def split_helms(text: str | None) -> tuple[str, ...]:
+    """"3.10,3.19, 4.3" -> ("3.10", "3.19", "4.3"): how several helms are named at once."""
+    return tuple(part.strip() for part in (text or "").split(",") if part.strip())
+
+
 def helm_spec() -> tuple[str | None, str]:
     """The helm the user asked for (path or version) and where it was asked for;
     (None, "") for the default search."""
@@ -59,6 +65,11 @@ def helm_spec() -> tuple[str | None, str]:
     if os.environ.get(HELM_ENV):
         return os.environ[HELM_ENV], HELM_ENV
     return None, ""
+
+
+def helms() -> tuple[str, ...]:
+    """The helms each helm test runs under, when several were configured; () otherwise."""
+    return tuple(_settings.helms or ())
 
 
 def cache_dir() -> Path:

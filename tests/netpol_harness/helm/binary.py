@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any, Mapping
 
 from .. import project
 
@@ -109,3 +110,22 @@ def helm_version(binary: str | None = None) -> tuple[int, int, int]:
 def helm_supports_enable_dns(binary: str | None = None) -> bool:
     """Helm 3.11.1 added `--enable-dns`; before it, getHostByName always resolved."""
     return helm_version(binary) >= (3, 11, 1)
+
+
+def by_helm_version(binary: str, since: Mapping[str, Any]) -> Any:
+    """The entry of `since` for this helm binary (see `for_version`)."""
+    return for_version(helm_version(binary), since)
+
+
+def for_version(version: tuple[int, int, int], since: Mapping[str, Any]) -> Any:
+    """The entry of `since` for a helm version: keys are the first version a value holds
+    for ({"3.10": a, "3.19": b} gives b on 3.19.0 and 4.3.1, a on 3.10.1)."""
+    fits = [(_version_key(k), v) for k, v in since.items() if _version_key(k) <= version]
+    if not fits:
+        raise KeyError(f"helm {'.'.join(map(str, version))} is older than every version in {sorted(since)}")
+    return max(fits, key=lambda kv: kv[0])[1]
+
+
+def _version_key(text: str) -> tuple[int, int, int]:
+    parts = [int(p) for p in text.lstrip("v").split(".")]
+    return tuple((parts + [0, 0])[:3])  # type: ignore[return-value]

@@ -1,10 +1,9 @@
 """Render charts with Helm 4's engine, in-process, through the `helm-python-sdk` wheel.
 
-Why: CI pins Helm 3.10 for the CLI, yet users run Helm 4, whose engine differs
-exactly where the charts are fragile: `getHostByName` answers "" (DNS is off
-unless asked for) and `lookup` answers empty maps when no cluster is configured.
-The wheel embeds Helm's Go SDK (4.2.x) as a C library, so those paths run on a
-real modern engine without a Helm 4 binary.
+Why: the Helm 4 CLI renders one chart per process; the wheel embeds Helm's Go SDK
+(4.2.x) as a C library, so a chart is loaded once and renders in-process, and the
+engine's own behaviour (`getHostByName` answers "" unless asked to resolve, `lookup`
+answers empty maps without a cluster) is compared with each CLI's.
 
 `render()` gives the same RenderResult as `netpol_harness.helm.template.render` (objects, ok,
 stderr with the error text, notes), so tests can run one body on both engines.

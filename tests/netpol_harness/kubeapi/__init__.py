@@ -5,7 +5,7 @@ autodetection of the charts can only be tested by talking the real REST protocol
 to the real `helm` binary. No cluster exists on the test machines; this does.
 
 What it implements (plain HTTP/1.1 on loopback; JSON, plus protobuf request
-bodies for v1 Secrets, which Helm 4 writes its releases with):
+bodies for v1 Secrets, which Helm 3.19 and 4 write their releases with):
   discovery   GET /version, /api, /api/v1, /apis, /apis/<group>, /apis/<group>/<version>;
               the legacy documents (clients asking for aggregated discovery
               get plain JSON and fall back, as against older servers);
@@ -54,9 +54,9 @@ default, get endpoints default/kubernetes); GET /openapi/v2 (protobuf);
 GET each object (existence check); POST the release secret, POST each object
 ?fieldManager=helm; PUT the release secret. Upgrade adds PATCH
 (strategic-merge-patch+json) per changed object and DELETE for objects that left
-the chart; uninstall DELETEs the objects and the release secrets. Helm 4 adds
-GET /openapi/v3 (404 here: it then uses v2), writes secrets in protobuf and
-objects with server-side apply (PATCH apply-patch+yaml ?fieldManager&force).
+the chart; uninstall DELETEs the objects and the release secrets. Helm 3.19 adds
+GET /openapi/v3 (404 here: it then uses v2) and writes secrets in protobuf; Helm 4
+also writes objects with server-side apply (PATCH apply-patch+yaml ?fieldManager&force).
 
 Layout, one job per module: resources (what is served, Status errors),
 selectors, patch (the three patch types), protobuf (Secret bodies), store (the
