@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: setup helm demo test bench clean
+.PHONY: setup helm demo test fuzz bench clean
 
 setup: $(VENV)/.installed helm
 
@@ -23,6 +23,12 @@ demo: setup
 
 test: setup
 	$(PY) -m pytest -n 2 -q
+
+# The long fuzz run: about 870 distinct values files per chart and helm (5,000 and more in all).
+fuzz: setup
+	rm -rf .cache/fuzz
+	NETPOL_FUZZ_EXAMPLES=$${NETPOL_FUZZ_EXAMPLES:-1050} $(PY) -m pytest -n 2 -q -k fuzzed_values
+	$(PY) scripts/fuzz_summary.py
 
 bench: setup
 	$(PY) scripts/bench_evaluator.py

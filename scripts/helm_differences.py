@@ -37,7 +37,10 @@ class _Collector:
             marker = item.get_closest_marker("helm_difference")
             if marker is not None:
                 name = f"{item.path.relative_to(ROOT)}::{item.originalname}"
-                self.found.setdefault(marker.args[0], (name, marker.args[1]))
+                behaviour, since = marker.args
+                known = self.found.setdefault(behaviour, (name, since))
+                if known[1] != since:
+                    raise SystemExit(f"{known[0]} and {name} pin {behaviour!r} differently")
 
 
 def differences() -> dict[str, tuple[str, dict]]:

@@ -83,7 +83,8 @@ def test_demo_renders_every_values_file_in_the_charts_ci_folder(chart_copy, defa
     (chart_copy / "ci").mkdir()
     (chart_copy / "ci" / "default-values.yaml").write_text("# needs: nothing\nwebPort: 8080\n")
     (chart_copy / "ci" / "other-port-values.yaml").write_text("webPort: 9443\n")
-    out = netpol("--root", str(tmp_path), "demo", str(chart_copy), "--helm", default_helm, "--out", "demo-out")
+    out = netpol("--root", str(tmp_path), "demo", str(chart_copy), "--helm", default_helm, "--out", "demo-out",
+                 cwd=tmp_path)
     assert out.returncode == 0, out.stdout + out.stderr
     assert "=== twotier / default-values.yaml" in out.stdout and "=== twotier / other-port-values.yaml" in out.stdout
     assert (tmp_path / "demo-out" / "twotier-other-port-values.html").is_file()
@@ -93,12 +94,35 @@ def test_demo_values_dir_overrides_the_default_folder(chart_copy, default_helm, 
     values = tmp_path / "my-values"
     values.mkdir()
     (values / "prod.yaml").write_text("webPort: 8443\n")
-    out = netpol("--root", str(tmp_path), "demo", str(chart_copy), "--values-dir", str(values), "--helm", default_helm)
+    out = netpol("--root", str(tmp_path), "demo", str(chart_copy), "--values-dir", str(values), "--helm", default_helm,
+                 cwd=tmp_path)
     assert out.returncode == 0, out.stdout + out.stderr
     assert "=== twotier / prod.yaml" in out.stdout
 
 
 def test_demo_without_values_files_says_where_it_looked(chart_copy, default_helm, tmp_path):
-    out = netpol("--root", str(tmp_path), "demo", str(chart_copy), "--helm", default_helm)
+    out = netpol("--root", str(tmp_path), "demo", str(chart_copy), "--helm", default_helm, cwd=tmp_path)
     assert out.returncode == 2
     assert "ci/ and values-examples/<chart>/" in out.stdout
+
+
+def test_root_given_to_one_command_does_not_stay_for_the_next(tmp_path, default_helm, capsys):
+    from netpol_harness import project
+
+    before = project.root()
+    assert main(["--root", str(tmp_path), "render", str(TWOTIER), "--helm", default_helm]) == 0
+    assert project.root() == before
+
+
+def test_a_root_or_value_named_like_a_command_is_still_an_argument(tmp_path, default_helm):
+    chart = tmp_path / "render"
+    shutil.copytree(TWOTIER, chart)
+    out = netpol("--root", "render", "render", str(chart), "--helm", default_helm, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "name: web" in out.stdout
+
+
+def test_a_helm_that_cannot_be_found_is_one_line_and_exit_2():
+    out = netpol("render", str(TWOTIER), "--helm", "9.9")
+    assert out.returncode == 2
+    assert "no pinned helm 9.9" in out.stderr and "Traceback" not in out.stderr

@@ -5,7 +5,7 @@ NetworkPolicies (pod/namespace selectors with matchLabels and matchExpressions, 
 and OR-ed peers, ipBlocks with except, numeric/named ports, endPort ranges, TCP/UDP/SCTP)
 and compares every pod-to-pod and pod-to-address verdict on a few port/protocol probes.
 
-NCA's known deviations (see harness/nca.py) are kept out by construction, not by
+NCA's known deviations (see netpol_harness/net/nca.py) are kept out by construction, not by
 filtering afterwards, so every generated example is compared:
   * policyTypes, when written, is in an order NCA accepts; when left out, `egress: []`
     does not appear;

@@ -55,7 +55,8 @@ def test_parse_version_reads_helm_version_strings(text, expected):
 
 
 def test_explicit_helm_that_does_not_exist_is_an_error_naming_the_variable(monkeypatch, tmp_path):
-    monkeypatch.setattr(tools.configure(), "helm", None)  # what the session's helm fixture set
+    monkeypatch.setattr(tools.configure(), "helm", None)  # what the plugin set up: as a script sees it
+    monkeypatch.setattr(tools.configure(), "helms", None)
     monkeypatch.setenv(tools.HELM_ENV, str(tmp_path / "no-helm"))
     with pytest.raises(HelmNotFound, match=tools.HELM_ENV):
         helm_binary()
@@ -63,6 +64,7 @@ def test_explicit_helm_that_does_not_exist_is_an_error_naming_the_variable(monke
 
 def test_missing_helm_tells_the_user_to_run_make_setup(monkeypatch, tmp_path):
     monkeypatch.setattr(tools.configure(), "helm", None)
+    monkeypatch.setattr(tools.configure(), "helms", None)
     monkeypatch.delenv(tools.HELM_ENV, raising=False)
     monkeypatch.setattr(tools, "root", lambda: tmp_path)
     monkeypatch.setenv("PATH", str(tmp_path))

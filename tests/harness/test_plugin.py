@@ -78,3 +78,33 @@ def test_a_pinned_version_names_a_binary_under_the_roots_tools_folder(tmp_path, 
     assert helm_binary("3.19.0") == str(pinned)
     with pytest.raises(HelmNotFound, match=r"no pinned helm 4.3 .*pinned: 3.19.0"):
         helm_binary("4.3")
+
+
+LEAK_PROBE = textwrap.dedent('''
+    from netpol_harness.helm.binary import helm_binary
+
+    def test_a_first_under_each_helm(helm):
+        assert helm_binary() == helm  # renders that name no helm use the test's
+
+    def test_b_then_one_without_helm():
+        print("DEFAULT", helm_binary())
+''')
+
+
+def test_several_helms_run_each_helm_test_per_helm_and_nothing_carries_over(tmp_path):
+    tools = Path(project.tools_dir())
+    for version in ("3.10.1", "4.3.1"):
+        target = tmp_path / ".tools" / "helm" / version / "helm"
+        target.parent.mkdir(parents=True)
+        target.symlink_to(tools / "helm" / version / "helm")
+    (tmp_path / ".tools" / "bin").mkdir()
+    (tmp_path / ".tools" / "bin" / "helm").symlink_to(tools / "helm" / "3.19.0" / "helm")
+    (tmp_path / "test_leak.py").write_text(LEAK_PROBE)
+    (tmp_path / "pytest.ini").write_text("[pytest]\nnetpol_helm = 3.10, 4.3\n")
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("NETPOL_")}
+    result = subprocess.run([sys.executable, "-m", "pytest", "-v", "-s", "-p", "no:cacheprovider"],
+                            cwd=tmp_path, capture_output=True, text=True, env=clean, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "test_a_first_under_each_helm[helm3.10] PASSED" in result.stdout
+    assert "test_a_first_under_each_helm[helm4.3] PASSED" in result.stdout
+    assert f"DEFAULT {tmp_path / '.tools' / 'bin' / 'helm'}" in result.stdout

@@ -108,12 +108,14 @@ def test_oauth_without_discovery_url_names_the_value():
     assert_fails_with(values, "remoteControlPlane.api.oauth.clientDiscovery", "authMode: token")
 
 
-def test_discovery_url_without_host_names_the_value():
+@pytest.mark.parametrize("url, says", [
+    ("/realms/keptn/.well-known", "is not a URL; write scheme://host[:port]/path"),
+    ("https:///realms/keptn/.well-known", "has no host"),
+])
+def test_discovery_url_without_host_names_the_value(url, says):
     values = with_egress()
-    values["remoteControlPlane"] = {
-        "api": {"authMode": "oauth", "oauth": {"clientDiscovery": "/realms/keptn/.well-known"}}
-    }
-    assert_fails_with(values, "remoteControlPlane.api.oauth.clientDiscovery", "has no host")
+    values["remoteControlPlane"] = {"api": {"authMode": "oauth", "oauth": {"clientDiscovery": url}}}
+    assert_fails_with(values, f'remoteControlPlane.api.oauth.clientDiscovery: "{url}" {says}')
 
 
 def test_egress_without_api_server_address_fails_naming_the_value_and_server_dry_run():
@@ -148,7 +150,8 @@ def test_unknown_api_server_not_found_mode_is_rejected(helm_expects):
 @pytest.mark.helm_difference("a host name that does not resolve, without `--enable-dns`", {
     "3.10": INTN,
     "3.11.1": 'remoteControlPlane.api.hostname: the host "keptn.example.invalid" resolved to nothing. '
-              "Helm >= 3.11.1 resolves names only with --enable-dns",
+              "Helm >= 3.11.1 resolves names only with --enable-dns (helm install/upgrade/template --enable-dns), "
+              'and then a name that does not resolve stops helm with "invalid argument to Intn"',
 })
 def test_an_unresolvable_host_stops_the_render_and_produces_no_policy(helm_expects):
     # Helm 3.10 resolves every name and errors inside getHostByName, which the chart

@@ -12,21 +12,35 @@ What a test needs is importable from here; see the README's reference.
 """
 from __future__ import annotations
 
-from .check import validate_all, validate_kubernetes, validate_values
-from .check.apirules import networkpolicy_errors
-from .check.lints import lint
-from .fixtures.network import NetworkAssertions, add_kube_dns, build_network
-from .fixtures.render import render_valid
-from .helm.binary import HelmNotFound, helm_binary, helm_version
-from .helm.template import RenderResult, render, render_many, render_notes
-from .loader import load_files, parse_manifests
-from .matrix import deep_merge, pairwise, product, to_values
-from .net import KUBE_DNS, Cluster, Evaluator, External, Pod, PolicyError, Verdict
-from .project import configure
+import importlib
+from typing import Any
 
-__all__ = [
-    "KUBE_DNS", "Cluster", "Evaluator", "External", "HelmNotFound", "NetworkAssertions", "Pod", "PolicyError",
-    "RenderResult", "Verdict", "add_kube_dns", "build_network", "configure", "deep_merge", "helm_binary",
-    "helm_version", "lint", "load_files", "networkpolicy_errors", "pairwise", "parse_manifests", "product",
-    "render", "render_many", "render_notes", "render_valid", "to_values", "validate_all", "validate_kubernetes", "validate_values",
-]
+# Name -> module: imported on first use, so `import netpol_harness.cli` (the netpol
+# command) does not load pytest, jsonschema and the evaluator it may never need.
+_EXPORTS = {
+    "validate_all": "check", "validate_kubernetes": "check", "validate_values": "check",
+    "networkpolicy_errors": "check.apirules", "lint": "check.lints",
+    "NetworkAssertions": "fixtures.network", "add_kube_dns": "fixtures.network", "build_network": "fixtures.network",
+    "render_valid": "fixtures.render",
+    "HelmNotFound": "helm.binary", "helm_binary": "helm.binary", "helm_version": "helm.binary",
+    "RenderResult": "helm.template", "render": "helm.template", "render_many": "helm.template",
+    "render_notes": "helm.template",
+    "load_files": "loader", "parse_manifests": "loader",
+    "deep_merge": "matrix", "pairwise": "matrix", "product": "matrix", "to_values": "matrix",
+    "KUBE_DNS": "net", "Cluster": "net", "Evaluator": "net", "External": "net", "Pod": "net",
+    "PolicyError": "net", "Verdict": "net",
+    "configure": "project",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'netpol_harness' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

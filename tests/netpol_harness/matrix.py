@@ -138,11 +138,12 @@ def deep_merge(a: Mapping, b: Mapping, *, drop_none: bool = False) -> dict:
     """A new dict: `b` over `a`, mappings merged recursively, everything else
     (lists included) replaced, as Helm merges values files.
 
-    drop_none=True mimics Helm deleting a default when a user sets it to null."""
+    drop_none=True mimics Helm deleting a default when a user sets it to null (a null
+    for a key without a default stays, as Helm keeps it)."""
     out = copy.deepcopy(dict(a))
     for key, value in b.items():
-        if value is None and drop_none:
-            out.pop(key, None)
+        if value is None and drop_none and key in out:
+            out.pop(key)
         elif isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
             out[key] = deep_merge(out[key], value, drop_none=drop_none)
         else:

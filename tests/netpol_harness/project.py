@@ -42,11 +42,6 @@ def configure(**changes: object) -> Settings:
     return _settings
 
 
-def reset() -> None:
-    """Back to environment variables and defaults (tests use this)."""
-    configure(**{f.name: None for f in fields(Settings)})
-
-
 def root() -> Path:
     """The project whose charts are checked: as configured, else the current directory."""
     return Path(_settings.root) if _settings.root is not None else Path.cwd()
@@ -58,13 +53,18 @@ def split_helms(text: str | None) -> tuple[str, ...]:
 
 
 def helm_spec() -> tuple[str | None, str]:
-    """The helm the user asked for (path or version) and where it was asked for;
-    (None, "") for the default search."""
+    """The one helm the user asked for (path or version) and where it was asked for;
+    (None, "") for the default search. When several helms are configured and none is
+    chosen for the moment, the default is searched: several cannot run one render."""
     if _settings.helm:
-        return _settings.helm, "--netpol-helm"
-    if os.environ.get(HELM_ENV):
-        return os.environ[HELM_ENV], HELM_ENV
-    return None, ""
+        return _settings.helm, "the configured helm"
+    if _settings.helms:
+        return None, ""
+    named = split_helms(os.environ.get(HELM_ENV))
+    if len(named) > 1:
+        raise ValueError(f"{HELM_ENV}={os.environ[HELM_ENV]} names several helms; name one (a path or a version) "
+                         "for a single command, or run pytest, which runs each helm test once per helm")
+    return (named[0], HELM_ENV) if named else (None, "")
 
 
 def helms() -> tuple[str, ...]:

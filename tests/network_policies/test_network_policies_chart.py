@@ -180,7 +180,7 @@ def web_rule(**rule) -> dict:
         pytest.param(web_rule(ports=[80], **{"from": [{"component": "nope"}]}),
                      ["components.web.ingress[0] (http).from[0].component", '"nope" is not a component'], id="unknown-component"),
         pytest.param(web_rule(ports=["Bad_Name"], **{"from": [{"pods": {"a": "b"}}]}),
-                     ["components.web.ingress[0] (http).ports[0].port", "not a valid port name"], id="bad-port-name"),
+                     ["components.web.ingress[0] (http).ports[0]: ", "not a valid port name"], id="bad-port-name"),
         pytest.param(web_rule(ports=[{"port": 90, "endPort": 80}], **{"from": [{"pods": {"a": "b"}}]}),
                      ["components.web.ingress[0] (http).ports[0].endPort", "below port 90"], id="endport-below-port"),
         pytest.param(web_rule(ports=[{"port": "http", "endPort": 80}], **{"from": [{"pods": {"a": "b"}}]}),

@@ -45,15 +45,17 @@ the OAuth provider, and extraRules. Nothing else.
 
 {{- with $v.controlPlaneGateway -}}
 {{- if .enabled -}}
-{{- $peer := dict "pods" .podLabels "namespaces" (ternary .namespaceLabels "*" (not (empty .namespaceLabels))) -}}
-{{- $rules = append $rules (dict "name" "keptn-api-gateway" "to" (list $peer) "ports" .ports) -}}
+{{- $gw := "networkPolicy.egress.controlPlaneGateway" -}}
+{{- $peer := dict "pods" .podLabels "namespaces" (ternary .namespaceLabels "*" (not (empty .namespaceLabels)))
+    "valuePaths" (dict "pods" (printf "%s.podLabels" $gw) "namespaces" (printf "%s.namespaceLabels" $gw)) -}}
+{{- $rules = append $rules (dict "name" "keptn-api-gateway" "to" (list $peer) "ports" .ports "where" $gw) -}}
 {{- end -}}
 {{- end -}}
 
 {{- if $api.hostname -}}
 {{- $rules = append $rules (include "job-executor-service.netpol.remoteRule" (dict
     "name" "keptn-remote-control-plane"
-    "url" (printf "%s://%s" $api.protocol $api.hostname)
+    "url" (include "job-executor-service.remoteURL" $api)
     "urlValue" "remoteControlPlane.api.hostname"
     "explicit" $v.remoteControlPlane
     "explicitValue" "networkPolicy.egress.remoteControlPlane.cidrs") | fromJson) -}}
@@ -87,7 +89,7 @@ explicit ones, else the URL's port or its scheme's default.
 {{- $target := include "netpol.url.target" (dict "url" .url "where" .urlValue) | fromJson -}}
 {{- $cidrs := .explicit.cidrs | default list -}}
 {{- $ports := .explicit.ports | default list -}}
-{{- $rule := dict "name" .name -}}
+{{- $rule := dict "name" .name "where" (trimSuffix ".cidrs" .explicitValue) -}}
 {{- if $cidrs -}}
 {{- $_ := set $rule "to" (list (dict "cidrs" $cidrs "where" (trimSuffix ".cidrs" .explicitValue))) -}}
 {{- $_ := set $rule "ports" ($ports | default (list (int $target.port))) -}}
@@ -96,6 +98,25 @@ explicit ones, else the URL's port or its scheme's default.
 {{- if $ports -}}{{- $_ := set $rule "ports" $ports -}}{{- end -}}
 {{- end -}}
 {{- toJson $rule -}}
+{{- end }}
+
+{{/*
+The remote control plane's URL from protocol and hostname. The hostname is a host
+with an optional :port; an IPv6 address without brackets carries no port, so it is
+bracketed here (its last group is never read as a port).
+*/}}
+{{- define "job-executor-service.remoteURL" -}}
+{{- $host := trim (toString .hostname) -}}
+{{- if eq (trimAll "[]" $host) "" -}}
+{{- fail "remoteControlPlane.api.hostname: the host name is empty; give a host name or address, or leave hostname empty when Keptn runs in this cluster" -}}
+{{- end -}}
+{{- if or (contains "://" $host) (contains "/" $host) -}}
+{{- fail (printf "remoteControlPlane.api.hostname: %q is not a host name; give the host and an optional :port only (e.g. keptn.example.com or keptn.example.com:8443); the scheme is remoteControlPlane.api.protocol" $host) -}}
+{{- end -}}
+{{- if and (not (hasPrefix "[" $host)) (gt (len (splitList ":" $host)) 2) -}}
+{{- $host = printf "[%s]" $host -}}
+{{- end -}}
+{{- printf "%s://%s" (toString .protocol) $host -}}
 {{- end }}
 
 {{/* A user's extra rule, tagged with its value path so messages name it. */}}

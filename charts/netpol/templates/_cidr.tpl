@@ -57,7 +57,11 @@ netpol.cidr.parse
 {{- if contains "1" $host -}}
 {{- fail (printf "%s: %q has host bits set after the /%d prefix, so it would allow a wider range than it names; write the network address (%s) or a host route (/%d)" $where $raw $prefix (include "netpol.ip.format" (dict "bits" (printf "%s%s" $network (repeat (sub $width $prefix | int) "0")) "family" $family "prefix" $prefix)) $width) -}}
 {{- end -}}
-{{- $cidr := printf "%s/%d" $addr $prefix -}}
+{{- if and (eq $family 6) (eq (substr 0 96 $bits) (printf "%s%s" (repeat 80 "0") (repeat 16 "1"))) -}}
+{{- fail (printf "%s: %q is an IPv4-mapped IPv6 address, which the API server refuses; write the IPv4 address (%s) instead" $where $raw (include "netpol.ip.format" (dict "bits" (substr 96 128 $bits) "family" 4))) -}}
+{{- end -}}
+{{- /* Rendered in canonical form (RFC 5952 for IPv6), whatever spelling was written. */ -}}
+{{- $cidr := printf "%s/%d" (include "netpol.ip.format" (dict "bits" $bits "family" $family)) $prefix -}}
 {{- toJson (dict "cidr" $cidr "family" $family "prefix" $prefix "bits" $network) -}}
 {{- end -}}
 
@@ -118,7 +122,11 @@ netpol.cidr.parse
 {{- $bits -}}
 {{- end -}}
 
-{{/* netpol.ip.format: bit string (padded to full width) -> address text, for messages. */}}
+{{/*
+netpol.ip.format: bit string (full width) -> canonical address text: dotted quad, or
+IPv6 as RFC 5952 writes it (lowercase, no leading zeros, the longest run of two or
+more zero groups, the first of equals, as "::").
+*/}}
 {{- define "netpol.ip.format" -}}
 {{- $bits := .bits -}}
 {{- if eq (int .family) 4 -}}
@@ -132,7 +140,23 @@ netpol.cidr.parse
 {{- range $i := until 8 -}}
 {{- $groups = append $groups (printf "%x" (include "netpol.ip.binToInt" (substr (mul $i 16 | int) (mul (add1 $i) 16 | int) $bits) | atoi)) -}}
 {{- end -}}
+{{- $best := dict "start" -1 "len" 0 -}}
+{{- $run := dict "start" -1 "len" 0 -}}
+{{- range $i, $g := $groups -}}
+{{- if eq $g "0" -}}
+{{- if lt (int $run.start) 0 -}}{{- $_ := set $run "start" $i -}}{{- $_ := set $run "len" 0 -}}{{- end -}}
+{{- $_ := set $run "len" (add1 $run.len) -}}
+{{- if gt (int $run.len) (int $best.len) -}}{{- $_ := set $best "start" $run.start -}}{{- $_ := set $best "len" $run.len -}}{{- end -}}
+{{- else -}}
+{{- $_ := set $run "start" -1 -}}
+{{- end -}}
+{{- end -}}
+{{- if ge (int $best.len) 2 -}}
+{{- $start := int $best.start -}}
+{{- printf "%s::%s" (join ":" (slice $groups 0 $start)) (join ":" (slice $groups (add $start $best.len | int))) -}}
+{{- else -}}
 {{- join ":" $groups -}}
+{{- end -}}
 {{- end -}}
 {{- end -}}
 

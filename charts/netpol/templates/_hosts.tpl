@@ -14,15 +14,16 @@ netpol.host.block: one host name or IP literal -> ipBlock.
   output: JSON {"ipBlock": {...}, "note": "..."}
 */}}
 {{- define "netpol.host.block" -}}
-{{- $host := trimSuffix "]" (trimPrefix "[" (trim (toString .host))) -}}
+{{- $written := trim (toString .host) -}}
+{{- if or (regexMatch "^\\[.*\\]:[^\\]]*$" $written) (regexMatch "^[^:\\[\\]]+:[^:]*$" $written) -}}
+{{- fail (printf "%s: %q carries a port; host peers take no port: use the rule's ports, or a urls peer" .where $written) -}}
+{{- end -}}
+{{- $host := trimSuffix "]" (trimPrefix "[" $written) -}}
 {{- if not $host -}}
 {{- fail (printf "%s: the host name is empty" .where) -}}
 {{- end -}}
 {{- $ip := "" -}}
 {{- $note := "" -}}
-{{- if or (regexMatch "^[0-9.]+:[0-9]+$" $host) (regexMatch "^[A-Za-z0-9.-]+:[0-9]+$" $host) -}}
-{{- fail (printf "%s: %q carries a port; host peers take no port: use the rule's ports, or a urls peer" .where $host) -}}
-{{- end -}}
 {{- if or (regexMatch "^[0-9.]+$" $host) (contains ":" $host) -}}
 {{- $ip = $host -}}
 {{- $note = printf "%s (IP address as given)" $host -}}
@@ -32,7 +33,7 @@ netpol.host.block: one host name or IP literal -> ipBlock.
 {{- end -}}
 {{- $ip = getHostByName $host -}}
 {{- if not $ip -}}
-{{- fail (printf "%s: the host %q resolved to nothing. Helm >= 3.11.1 resolves names only with --enable-dns (helm install/upgrade/template --enable-dns); GitOps tools cannot resolve at all: set %s to the host's addresses instead (e.g. [\"203.0.113.10/32\"])" .where $host .cidrsValue) -}}
+{{- fail (printf "%s: the host %q resolved to nothing. Helm >= 3.11.1 resolves names only with --enable-dns (helm install/upgrade/template --enable-dns), and then a name that does not resolve stops helm with \"invalid argument to Intn\"; GitOps tools cannot resolve at all. To render without DNS, set %s to the host's addresses (e.g. [\"203.0.113.10/32\"])" .where $host .cidrsValue) -}}
 {{- end -}}
 {{- $note = printf "%s resolved to %s at render time (a snapshot: if the address changes, upgrade the release or set %s)" $host $ip .cidrsValue -}}
 {{- end -}}
@@ -44,32 +45,50 @@ netpol.host.block: one host name or IP literal -> ipBlock.
 netpol.url.target: split a URL into host and port.
   input:  dict "url" STRING "where" PATH
   output: JSON {"host": ..., "port": N}
-urlParse's host keeps the port ("h:8443", "[::1]:8443"); sprig has no .hostname,
-so the port is stripped here, minding IPv6 brackets. No port means the scheme's.
+Parsed here rather than with urlParse, whose errors are Go's ("first path segment in
+URL cannot contain colon") and whose host keeps the port. An IPv6 host must be in
+brackets ("https://[2001:db8::7]:8443/"): unbracketed, its last group would read as a
+port. No port means the scheme's (443 for https, 80 for http).
 */}}
 {{- define "netpol.url.target" -}}
 {{- $url := trim (toString .url) -}}
-{{- $parsed := urlParse $url -}}
-{{- $hostport := $parsed.host -}}
+{{- $m := regexFindAll "^([A-Za-z][A-Za-z0-9+.-]*)://([^/?#]*)(.*)$" $url 1 -}}
+{{- if not $m -}}
+{{- fail (printf "%s: %q is not a URL; write scheme://host[:port]/path, e.g. \"https://auth.example.com/.well-known/openid-configuration\"" .where $url) -}}
+{{- end -}}
+{{- $scheme := lower (regexReplaceAll "://.*$" $url "") -}}
+{{- $authority := regexReplaceAll "^[A-Za-z][A-Za-z0-9+.-]*://([^/?#]*).*$" $url "${1}" -}}
+{{- $hostport := regexReplaceAll "^.*@" $authority "" -}}
 {{- if not $hostport -}}
 {{- fail (printf "%s: %q has no host; write a full URL such as \"https://auth.example.com/.well-known/openid-configuration\"" .where $url) -}}
 {{- end -}}
 {{- $host := $hostport -}}
 {{- $portText := "" -}}
 {{- if hasPrefix "[" $hostport -}}
+{{- if not (regexMatch "^\\[[0-9A-Fa-f:.]+\\](:[^:]*)?$" $hostport) -}}
+{{- fail (printf "%s: %q has a bracketed host that is not an IPv6 address with an optional :port; write e.g. https://[2001:db8::7]:8443/" .where $url) -}}
+{{- end -}}
 {{- $host = regexReplaceAll "^\\[([^\\]]*)\\].*$" $hostport "${1}" -}}
 {{- $portText = regexReplaceAll "^\\[[^\\]]*\\]:?" $hostport "" -}}
+{{- else if gt (len (splitList ":" $hostport)) 2 -}}
+{{- fail (printf "%s: %q: %q is not host[:port]; an IPv6 address in a URL goes in brackets, e.g. https://[2001:db8::7]:8443/" .where $url $hostport) -}}
 {{- else if contains ":" $hostport -}}
 {{- $host = regexReplaceAll ":[^:]*$" $hostport "" -}}
 {{- $portText = regexReplaceAll "^.*:" $hostport "" -}}
+{{- if not $portText -}}
+{{- fail (printf "%s: %q ends its host with \":\" but gives no port" .where $url) -}}
+{{- end -}}
 {{- end -}}
 {{- $port := 0 -}}
 {{- if $portText -}}
-{{- $port = (include "netpol.port.value" (dict "value" $portText "where" (printf "%s (port of %q)" .where $url) "numericOnly" true) | fromJson).value -}}
-{{- else if eq $parsed.scheme "https" -}}{{- $port = 443 -}}
-{{- else if eq $parsed.scheme "http" -}}{{- $port = 80 -}}
+{{- if not (regexMatch "^[0-9]+$" $portText) -}}
+{{- fail (printf "%s: %q has port %q; a URL's port is a number from 1 to 65535" .where $url $portText) -}}
+{{- end -}}
+{{- $port = (include "netpol.port.value" (dict "value" (atoi $portText) "where" (printf "%s (port of %q)" .where $url) "numericOnly" true) | fromJson).value -}}
+{{- else if eq $scheme "https" -}}{{- $port = 443 -}}
+{{- else if eq $scheme "http" -}}{{- $port = 80 -}}
 {{- else -}}
-{{- fail (printf "%s: %q has scheme %q and no port; use http(s) or write the port in the URL" .where $url $parsed.scheme) -}}
+{{- fail (printf "%s: %q has scheme %q and no port; use http(s) or write the port in the URL" .where $url $scheme) -}}
 {{- end -}}
 {{- toJson (dict "host" $host "port" (int $port)) -}}
 {{- end -}}

@@ -5,8 +5,8 @@ netpol.policy.build: a policy spec -> the NetworkPolicy's parts, as data.
     "name"        metadata.name
     "labels"      metadata.labels (map)
     "podSelector" selector in the peer vocabulary ("*" = every pod in the namespace)
-    "ingress"     list of rules, or absent/null when the policy does not govern ingress
-                  ([] = deny all ingress)
+    "ingress"     list of rules; [] or null (the key without rules) denies all ingress;
+                  absent when the policy does not govern ingress
     "egress"      the same for egress
     "where"       value path used in messages (e.g. "networkPolicy.egress")
     "components"  {NAME: podSelector} for `component` peers (optional)
@@ -21,8 +21,8 @@ rules exist, so an egress deny-all would silently become "no egress policy".
 {{- $_ := set $out "podSelector" (include "netpol.selector" (dict "value" .podSelector "where" (printf "%s.podSelector" $where) "kind" "pods" "ctx" .ctx) | fromJson) -}}
 {{- range $direction := list "ingress" "egress" -}}
 {{- if hasKey $ $direction -}}
-{{- $rulesIn := get $ $direction -}}
-{{- if not (kindIs "invalid" $rulesIn) -}}
+{{- /* The key written without rules (null) governs the direction like []: deny all. */ -}}
+{{- $rulesIn := get $ $direction | default list -}}
 {{- if not (kindIs "slice" $rulesIn) -}}
 {{- fail (printf "%s.%s: give a list of rules ([] denies all %s)" $where $direction $direction) -}}
 {{- end -}}
@@ -31,7 +31,7 @@ rules exist, so an egress deny-all would silently become "no egress policy".
 {{- range $i, $rule := $rulesIn -}}
 {{- $rw := printf "%s.%s[%d]" $where $direction $i -}}
 {{- if and (kindIs "map" $rule) (hasKey $rule "where") -}}{{- $rw = toString $rule.where -}}{{- end -}}
-{{- if and (kindIs "map" $rule) (hasKey $rule "name") -}}{{- $rw = printf "%s (%v)" $rw $rule.name -}}{{- end -}}
+{{- if and (kindIs "map" $rule) $rule.name -}}{{- $rw = printf "%s (%v)" $rw $rule.name -}}{{- end -}}
 {{- $expanded := include "netpol.rule" (dict "rule" $rule "direction" $direction "where" $rw "ctx" $.ctx "components" $.components) | fromJson -}}
 {{- range $r := $expanded.items -}}
 {{- $npRule := dict -}}
@@ -50,7 +50,6 @@ rules exist, so an egress deny-all would silently become "no egress policy".
 {{- end -}}
 {{- end -}}
 {{- $_ := set $out $direction $rendered -}}
-{{- end -}}
 {{- end -}}
 {{- end -}}
 {{- if not $types -}}

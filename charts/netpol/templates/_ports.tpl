@@ -23,7 +23,7 @@ written out, so a reader never has to remember the default.
 {{- if not (hasKey $entry "port") -}}
 {{- fail (printf "%s: port is missing; give a number from 1 to 65535 or a container port name" $where) -}}
 {{- end -}}
-{{- $port := include "netpol.port.value" (dict "value" $entry.port "where" (printf "%s.port" $where)) | fromJson -}}
+{{- $port := include "netpol.port.value" (dict "value" $entry.port "where" (ternary (printf "%s.port" $where) $where (kindIs "map" $raw))) | fromJson -}}
 {{- $protocol := upper (toString ($entry.protocol | default "TCP")) -}}
 {{- if not (has $protocol (list "TCP" "UDP" "SCTP")) -}}
 {{- fail (printf "%s.protocol: %q is not a protocol NetworkPolicy knows; use TCP, UDP or SCTP" $where (toString $entry.protocol)) -}}

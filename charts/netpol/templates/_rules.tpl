@@ -79,13 +79,13 @@ rules (for peers that carry their own ports).
 {{- /* named: the chart gave the value path itself, so no field suffix is appended */ -}}
 {{- $named := and (kindIs "map" $peer) (hasKey $peer "where") -}}
 {{- if $named -}}{{- $where = toString $peer.where -}}{{- end -}}
-{{- $known := list "pods" "namespaces" "cidr" "except" "cidrs" "anyIPv4" "anyIPv6" "dns" "apiServer" "hosts" "urls" "hostNetwork" "component" "where" "explicitValue" -}}
+{{- $known := list "pods" "namespaces" "cidr" "except" "cidrs" "anyIPv4" "anyIPv6" "dns" "apiServer" "hosts" "urls" "hostNetwork" "component" "where" "explicitValue" "valuePaths" -}}
 {{- if not (kindIs "map" $peer) -}}
-{{- fail (printf "%s: %v is not a peer; write one of: %s" $where $peer (join ", " (without $known "except" "where" "explicitValue"))) -}}
+{{- fail (printf "%s: %v is not a peer; write one of: %s" $where $peer (join ", " (without $known "except" "where" "explicitValue" "valuePaths"))) -}}
 {{- end -}}
 {{- range $key, $_ := $peer -}}
 {{- if not (has $key $known) -}}
-{{- fail (printf "%s: unknown peer type %q; a peer is one of: %s" $where $key (join ", " (without $known "except" "where" "explicitValue"))) -}}
+{{- fail (printf "%s: unknown peer type %q; a peer is one of: %s" $where $key (join ", " (without $known "except" "where" "explicitValue" "valuePaths"))) -}}
 {{- end -}}
 {{- end -}}
 {{- $kinds := list -}}
@@ -94,7 +94,7 @@ rules (for peers that carry their own ports).
 {{- end -}}
 {{- $selectorPeer := and $kinds (eq (len (without $kinds "pods" "namespaces")) 0) -}}
 {{- if not $kinds -}}
-{{- fail (printf "%s: the peer names no type; write one of: %s" $where (join ", " (without $known "except" "where" "explicitValue"))) -}}
+{{- fail (printf "%s: the peer names no type; write one of: %s" $where (join ", " (without $known "except" "where" "explicitValue" "valuePaths"))) -}}
 {{- end -}}
 {{- if and (not $selectorPeer) (gt (len $kinds) 1) -}}
 {{- fail (printf "%s: the peer mixes %s; a peer is one type (only pods and namespaces combine), so write them as separate peers" $where (join " and " $kinds)) -}}
@@ -112,8 +112,9 @@ rules (for peers that carry their own ports).
 {{- end -}}
 {{- if $selectorPeer -}}
 {{- $p := dict -}}
-{{- if hasKey $peer "pods" -}}{{- $_ := set $p "podSelector" (include "netpol.selector" (dict "value" $peer.pods "where" (printf "%s.pods" $where) "kind" "pods" "ctx" .ctx) | fromJson) -}}{{- end -}}
-{{- if hasKey $peer "namespaces" -}}{{- $_ := set $p "namespaceSelector" (include "netpol.selector" (dict "value" $peer.namespaces "where" (printf "%s.namespaces" $where) "kind" "namespaces" "ctx" .ctx) | fromJson) -}}{{- end -}}
+{{- $paths := $peer.valuePaths | default dict -}}
+{{- if hasKey $peer "pods" -}}{{- $_ := set $p "podSelector" (include "netpol.selector" (dict "value" $peer.pods "where" ($paths.pods | default (printf "%s.pods" $where)) "kind" "pods" "ctx" .ctx) | fromJson) -}}{{- end -}}
+{{- if hasKey $peer "namespaces" -}}{{- $_ := set $p "namespaceSelector" (include "netpol.selector" (dict "value" $peer.namespaces "where" ($paths.namespaces | default (printf "%s.namespaces" $where)) "kind" "namespaces" "ctx" .ctx) | fromJson) -}}{{- end -}}
 {{- $peers = append $peers $p -}}
 {{- else if eq $kind "cidr" -}}
 {{- $peers = append $peers (dict "ipBlock" (include "netpol.cidr.ipBlock" (dict "cidr" $peer.cidr "except" $peer.except "where" (printf "%s.cidr" $where) "exceptWhere" $where) | fromJson)) -}}
@@ -168,10 +169,10 @@ rules (for peers that carry their own ports).
 {{- $notes = append $notes "host-network callers (the API server) on OpenShift, selected by the policy-group.network.openshift.io/host-network namespace label" -}}
 {{- else if and $hn.cidrs (not $hn.openshift) -}}
 {{- if not (kindIs "slice" $hn.cidrs) -}}
-{{- fail (printf "%s.hostNetwork.cidrs: give a list of CIDRs" $where) -}}
+{{- fail (printf "%s.%scidrs: give a list of CIDRs" $where (ternary "" "hostNetwork." $named)) -}}
 {{- end -}}
 {{- range $i, $c := $hn.cidrs -}}
-{{- $peers = append $peers (dict "ipBlock" (include "netpol.cidr.ipBlock" (dict "cidr" $c "where" (printf "%s.hostNetwork.cidrs[%d]" $where $i)) | fromJson)) -}}
+{{- $peers = append $peers (dict "ipBlock" (include "netpol.cidr.ipBlock" (dict "cidr" $c "where" (printf "%s.%scidrs[%d]" $where (ternary "" "hostNetwork." $named) $i)) | fromJson)) -}}
 {{- end -}}
 {{- else -}}
 {{- fail (printf "%s.hostNetwork: give exactly one of openshift: true or a non-empty cidrs list" $where) -}}
@@ -181,7 +182,7 @@ rules (for peers that carry their own ports).
 {{- if not (hasKey (.components | default dict) $name) -}}
 {{- fail (printf "%s.component: %q is not a component of this release; known components: %s" $where $name (join ", " (keys (.components | default dict) | sortAlpha))) -}}
 {{- end -}}
-{{- $peers = append $peers (dict "podSelector" (include "netpol.selector" (dict "value" (get .components $name) "where" (printf "components.%s" $name) "kind" "pods" "ctx" .ctx) | fromJson)) -}}
+{{- $peers = append $peers (dict "podSelector" (include "netpol.selector" (dict "value" (get .components $name) "where" (printf "components.%s.podSelector" $name) "kind" "pods" "ctx" .ctx) | fromJson)) -}}
 {{- $notes = append $notes (printf "component %s" $name) -}}
 {{- end -}}
 {{- toJson (dict "peers" $peers "rules" $rules "notes" $notes) -}}

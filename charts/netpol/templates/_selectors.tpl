@@ -29,6 +29,9 @@ Label values go through `tpl`, so "{{ .Release.Name }}" works in selectors.
 {{- $_ := set $out "matchLabels" (include "netpol.labels" (dict "labels" $v.matchLabels "where" (printf "%s.matchLabels" $where) "ctx" .ctx) | fromJson) -}}
 {{- end -}}
 {{- $exprs := list -}}
+{{- if and $v.matchExpressions (not (kindIs "slice" $v.matchExpressions)) -}}
+{{- fail (printf "%s.matchExpressions: %v is not a list; write [{key: ..., operator: In, values: [...]}]" $where $v.matchExpressions) -}}
+{{- end -}}
 {{- range $i, $e := ($v.matchExpressions | default list) -}}
 {{- $exprs = append $exprs (include "netpol.selector.expression" (dict "expr" $e "where" (printf "%s.matchExpressions[%d]" $where $i) "ctx" $.ctx) | fromJson) -}}
 {{- end -}}

@@ -15,17 +15,21 @@ host network, which selectors cannot name; "anywhere" is the products' default.
 */}}
 {{- define "network-policies.webhookRule" -}}
 {{- $w := .webhook -}}
-{{- $mode := default (ternary "openshift" "anywhere" .openshift) $w.mode -}}
-{{- $r := dict "name" "webhook" "ports" (list (default 8443 $w.port)) -}}
+{{- $at := printf "%s.webhook" .where -}}
+{{- if not (kindIs "map" $w) -}}
+{{- fail (printf "%s: %v is not a webhook; write {port: 8443, mode: anywhere|openshift|cidrs, cidrs: [...]}" $at $w) -}}
+{{- end -}}
+{{- $mode := default (ternary "openshift" "anywhere" (eq (toString .openshift) "true")) $w.mode -}}
+{{- $r := dict "name" "webhook" "ports" (list (default 8443 $w.port)) "where" $at -}}
 {{- if eq $mode "anywhere" -}}
 {{- $_ := set $r "allowAll" true -}}
 {{- else if eq $mode "openshift" -}}
-{{- $_ := set $r "from" (list (dict "hostNetwork" (dict "openshift" true))) -}}
+{{- $_ := set $r "from" (list (dict "hostNetwork" (dict "openshift" true) "where" $at)) -}}
 {{- else if eq $mode "cidrs" -}}
-{{- if not $w.cidrs -}}{{- fail (printf "%s.webhook.cidrs: mode cidrs needs at least one CIDR" .where) -}}{{- end -}}
-{{- $_ := set $r "from" (list (dict "hostNetwork" (dict "cidrs" $w.cidrs))) -}}
+{{- if not $w.cidrs -}}{{- fail (printf "%s.cidrs: mode cidrs needs at least one CIDR" $at) -}}{{- end -}}
+{{- $_ := set $r "from" (list (dict "hostNetwork" (dict "cidrs" $w.cidrs) "where" $at)) -}}
 {{- else -}}
-{{- fail (printf "%s.webhook.mode: %q is not anywhere, openshift or cidrs" .where $mode) -}}
+{{- fail (printf "%s.mode: %q is not anywhere, openshift or cidrs" $at $mode) -}}
 {{- end -}}
 {{- toJson $r -}}
 {{- end }}

@@ -9,7 +9,7 @@ reason.
 """
 from __future__ import annotations
 
-from .apirules import networkpolicy_errors
+from .apirules import duplicate_errors, networkpolicy_errors, object_errors, workload_errors
 from .kubernetes import kubernetes_engine, object_label, validate_kubernetes
 from .values import merged_values, validate_values
 
@@ -18,9 +18,12 @@ __all__ = ["validate_all", "validate_kubernetes", "validate_values", "merged_val
 
 
 def validate_all(objects: list[dict], kubernetes_version: str = "1.33", engine: str | None = None) -> list[str]:
-    """Kubernetes schemas plus the API server's NetworkPolicy rules."""
+    """Kubernetes schemas plus what the API server checks beyond them: every object's
+    name and labels, workload selectors, the NetworkPolicy rules, and duplicates."""
     messages = validate_kubernetes(objects, kubernetes_version, engine)
     for obj in objects:
         if obj.get("kind") == "NetworkPolicy":
             messages += [f"{object_label(obj)}: {m}" for m in networkpolicy_errors(obj)]
-    return messages
+        else:
+            messages += [f"{object_label(obj)}: {m}" for m in object_errors(obj) + workload_errors(obj)]
+    return messages + duplicate_errors(objects)

@@ -17,7 +17,7 @@ import re
 from typing import Any
 
 from ..net.policy import PEER_KEYS, POLICY_TYPES, PROTOCOLS
-from ..net.selector import OPERATORS
+from ..net.selector import OPERATORS, LabelSelector
 
 DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
@@ -158,6 +158,8 @@ def parse_cidr(text: Any) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network
         return None, "must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64) (harness: prefix length without leading zeros, within the family's bits)"
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         return None, "must not have an IPv4-mapped IPv6 address"
+    if isinstance(ip, ipaddress.IPv6Address) and address != str(ip):
+        return None, f"must be in canonical form (harness: write {ip}/{prefix})"
     network = ipaddress.ip_network(f"{ip}/{prefix}", strict=False)
     if network.network_address != ip:
         return None, f"must not have bits set beyond the prefix length (harness: the API server would widen it to {network})"
@@ -285,4 +287,71 @@ def networkpolicy_errors(policy: dict) -> list[str]:
                 errors.append(f"spec.policyTypes[{i}]: Unsupported value: {kind!r}: supported values: 'Ingress', 'Egress'")
             elif types.index(kind) != i:
                 errors.append(f"spec.policyTypes[{i}]: Duplicate value: {kind!r} (harness: the API server accepts it)")
+    return errors
+
+
+# --- every object ---------------------------------------------------------------------
+
+DNS1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+_PATH_SEGMENT_KINDS = ("Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding")
+WORKLOAD_SELECTOR_KINDS = ("Deployment", "ReplicaSet", "StatefulSet", "DaemonSet")
+
+
+def object_name_errors(kind: str, name: Any) -> list[str]:
+    """metadata.name as the API server checks it for this kind."""
+    if not name:
+        return ["metadata.name: Required value: name or generateName is required"]
+    if not isinstance(name, str):
+        return [f"metadata.name: Invalid value: {name!r}: must be a string"]
+    if kind in _PATH_SEGMENT_KINDS:
+        bad = name in (".", "..") or "/" in name or "%" in name
+        return [f"metadata.name: Invalid value: {name!r}: may not be '.' or '..' or contain '/' or '%'"] if bad else []
+    if kind == "Service":
+        ok = len(name) <= 63 and DNS1035_LABEL.match(name)
+        return [] if ok else [f"metadata.name: Invalid value: {name!r}: a DNS-1035 label must consist of lower case "
+                              "alphanumeric characters or '-', start with a letter and end with an alphanumeric character"]
+    if kind == "Namespace":
+        ok = len(name) <= 63 and DNS1123_LABEL.match(name)
+        return [] if ok else [f"metadata.name: Invalid value: {name!r}: a lowercase RFC 1123 label, at most 63 characters"]
+    return [f"metadata.name: Invalid value: {name!r}: {m}" for m in dns1123_subdomain_errors(name)]
+
+
+def object_errors(obj: dict) -> list[str]:
+    """What the API server checks on the metadata of any object: name, namespace, labels."""
+    meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    errors = object_name_errors(str(obj.get("kind")), meta.get("name"))
+    namespace = meta.get("namespace")
+    if namespace is not None and not (isinstance(namespace, str) and len(namespace) <= 63 and DNS1123_LABEL.match(namespace)):
+        errors.append(f"metadata.namespace: Invalid value: {namespace!r}: a lowercase RFC 1123 label, at most 63 characters")
+    return errors + labels_errors(meta.get("labels"), "metadata.labels")
+
+
+def workload_errors(obj: dict) -> list[str]:
+    """A workload whose selector does not select its own pod template is refused
+    ("selector does not match template labels")."""
+    if obj.get("kind") not in WORKLOAD_SELECTOR_KINDS:
+        return []
+    spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
+    selector = spec.get("selector")
+    labels = ((spec.get("template") or {}).get("metadata") or {}).get("labels") or {}
+    if not isinstance(selector, dict) or not (selector.get("matchLabels") or selector.get("matchExpressions")):
+        return ["spec.selector: Invalid value: empty selector is invalid for deployment"]
+    errors = label_selector_errors(selector, "spec.selector") + labels_errors(labels, "spec.template.metadata.labels")
+    if errors:
+        return errors
+    if not LabelSelector.parse(selector).matches({str(k): str(v) for k, v in labels.items()}):
+        errors.append("spec.template.metadata.labels: Invalid value: selector does not match template labels")
+    return errors
+
+
+def duplicate_errors(objects: list[dict]) -> list[str]:
+    """Two objects of one kind, namespace and name: the second replaces the first on install."""
+    seen: set[tuple] = set()
+    errors = []
+    for obj in objects:
+        meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+        key = (obj.get("apiVersion"), obj.get("kind"), meta.get("namespace"), meta.get("name"))
+        if key in seen:
+            errors.append(f"{key[1]}/{key[3]}: rendered twice (harness: the second would replace the first)")
+        seen.add(key)
     return errors

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from .. import project
+from ..helm.binary import HelmNotFound
 
 SUBCOMMANDS = {
     "render": ("netpol_harness.cli.render", "render a chart and print the manifests"),
@@ -24,25 +25,26 @@ SUBCOMMANDS = {
 
 
 def _front_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="netpol", description="Render Helm charts and check what their NetworkPolicies mean.")
+    parser = argparse.ArgumentParser(prog="netpol", description="Render Helm charts and check what their NetworkPolicies mean.",
+                                     epilog="commands: " + "; ".join(f"{n}: {h}" for n, (_, h) in SUBCOMMANDS.items()))
     parser.add_argument("--root", type=Path, help="project root: where .tools/, .cache/ and values-examples/ are "
                                                   "(default: the current directory)")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name, (_, help_text) in SUBCOMMANDS.items():
-        sub.add_parser(name, help=help_text, add_help=False)
+    parser.add_argument("command", choices=SUBCOMMANDS, metavar="COMMAND", help=", ".join(SUBCOMMANDS))
+    parser.add_argument("args", nargs=argparse.REMAINDER, help="the command's arguments (netpol COMMAND --help)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    front, _ = _front_parser().parse_known_args(argv or ["--help"])
-    rest = argv[argv.index(front.command) + 1:]
+    front = _front_parser().parse_args(argv or ["--help"])
     module_name, help_text = SUBCOMMANDS[front.command]
     module = importlib.import_module(module_name)
     command = argparse.ArgumentParser(prog=f"netpol {front.command}", description=help_text)
     module.add_arguments(command)
-    args = command.parse_args(rest)
-    project.configure(root=front.root.resolve() if front.root else None)
+    args = command.parse_args(front.args)
+    before = project.configure().root
+    if front.root:
+        project.configure(root=front.root.resolve())
     try:
         code = module.run(args)
         sys.stdout.flush()
@@ -51,6 +53,11 @@ def main(argv: list[str] | None = None) -> int:
         # Python from complaining again when it flushes stdout at exit.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except HelmNotFound as err:
+        print(f"netpol {front.command}: {err}", file=sys.stderr)
+        return 2
+    finally:
+        project.configure(root=before)
     return code
 
 

@@ -1,4 +1,5 @@
 """`python -m netpol_harness.cli`: the `netpol` command."""
 from . import console_main
 
-console_main()
+if __name__ == "__main__":
+    console_main()

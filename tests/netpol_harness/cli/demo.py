@@ -11,10 +11,8 @@ from pathlib import Path
 
 from .. import project
 from ..environments import Example, examples_for, project_charts, run_example
+from ..helm.template import DEFAULT_NAMESPACE, DEFAULT_RELEASE
 from ..report import connectivity_report, demo_probes, render_html, render_text
-
-RELEASE = "demo"
-NAMESPACE = "demo"
 
 
 def policy_section(notes: str | None) -> str:
@@ -32,6 +30,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--values-dir", type=Path, metavar="DIR",
                         help="render every values file in DIR (default: the chart's ci/, then values-examples/<chart>/)")
     parser.add_argument("--out", type=Path, default=Path("out/demo"), help="where to write the HTML reports")
+    parser.add_argument("--release", default=DEFAULT_RELEASE, help=f"release name (default: {DEFAULT_RELEASE})")
+    parser.add_argument("-n", "--namespace", default=DEFAULT_NAMESPACE,
+                        help=f"release namespace (default: {DEFAULT_NAMESPACE})")
     parser.add_argument("--only", help="run only examples whose file name contains this text")
     parser.add_argument("--helm", help="helm binary: a path or a pinned version such as 3.19")
 
@@ -42,9 +43,9 @@ def chosen_examples(args: argparse.Namespace) -> list[Example]:
     return [e for e in found if not args.only or args.only in e.path.name]
 
 
-def show(example: Example, out: Path, helm: str | None) -> tuple[str, str, str, bool]:
+def show(example: Example, out: Path, args: argparse.Namespace) -> tuple[str, str, str, bool]:
     """Print one example; (title, how, page, failed) for the index."""
-    outcome = run_example(example, release=RELEASE, namespace=NAMESPACE, helm=helm)
+    outcome = run_example(example, release=args.release, namespace=args.namespace, helm=args.helm)
     print(f"\n=== {example.title}")
     print(f"    how: {outcome.how}")
     if outcome.skipped:
@@ -56,7 +57,8 @@ def show(example: Example, out: Path, helm: str | None) -> tuple[str, str, str, 
     section = policy_section(outcome.notes)
     if section:
         print(section)
-    report = connectivity_report(outcome.objects, demo_probes(outcome.objects), title=example.title, namespace=NAMESPACE)
+    report = connectivity_report(outcome.objects, demo_probes(outcome.objects), title=example.title,
+                                 namespace=args.namespace)
     print(render_text(report))
     page = f"{example.chart.name}-{example.path.stem}.html"
     (out / page).write_text(render_html(report))
@@ -65,13 +67,13 @@ def show(example: Example, out: Path, helm: str | None) -> tuple[str, str, str, 
 
 def run(args: argparse.Namespace) -> int:
     root = project.root()
-    out = args.out if args.out.is_absolute() else root / args.out
+    out = args.out.resolve()
     examples = chosen_examples(args)
     if not examples:
         print("netpol demo: no values files found (looked in each chart's ci/ and values-examples/<chart>/)")
         return 2
     out.mkdir(parents=True, exist_ok=True)
-    rows = [show(example, out, args.helm) for example in examples]
+    rows = [show(example, out, args) for example in examples]
     (out / "index.html").write_text(index_page([r[:3] for r in rows]))
     print(f"\nHTML reports: {out.relative_to(root) if out.is_relative_to(root) else out}/index.html")
     return 1 if any(r[3] for r in rows) else 0

@@ -53,12 +53,15 @@ def _by_version(spec: str) -> str:
 def helm_binary(spec: str | None = None) -> str:
     """The helm CLI to run: `spec` (a path or a version), else the configured one
     (--netpol-helm, $NETPOL_HELM), else <root>/.tools/bin/helm, else PATH."""
-    chosen, source = (spec, "helm") if spec else project.helm_spec()
+    try:
+        chosen, source = (spec, "helm") if spec else project.helm_spec()
+    except ValueError as err:
+        raise HelmNotFound(str(err)) from None
     if chosen:
         if _VERSION_SPEC.match(chosen) and not os.path.exists(chosen):
             return _by_version(chosen)
         if not _executable(chosen):
-            raise HelmNotFound(f"{source}={chosen} is not an executable file (nor a pinned version such as 3.19)")
+            raise HelmNotFound(f"{source} {chosen!r} is not an executable file (nor a pinned version such as 3.19)")
         return str(chosen)
     default = project.tools_dir() / "bin" / "helm"
     if _executable(default):

@@ -35,6 +35,7 @@ class HelmRun:
     stdout: str
     stderr: str
     objects: list[Obj] = field(default_factory=list)
+    namespace: str = "default"  # the release namespace: where objects without one live
 
     @property
     def ok(self) -> bool:
@@ -85,7 +86,7 @@ class Helm:
         argv = [self.helm, *args, "--namespace", self.namespace]
         full = apply_wrapper(self.wrapper, argv)
         proc = subprocess.run(full, capture_output=True, text=True, env=self.env(), timeout=self.timeout)
-        return HelmRun(argv, proc.returncode, proc.stdout, proc.stderr)
+        return HelmRun(argv, proc.returncode, proc.stdout, proc.stderr, namespace=self.namespace)
 
     def _values_args(self, values: Obj | None, set_values: Iterable[str]) -> list[str]:
         args: list[str] = []

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from ..loader import parse_manifests
-from .template import RenderResult
+from .template import DEFAULT_RELEASE, RenderResult
 
 NOTES_SUFFIX = "/templates/NOTES.txt"
 
@@ -58,7 +58,7 @@ def unavailable_reason() -> str | None:
     return None
 
 
-def render(chart: str | os.PathLike, *, values: Mapping[str, Any] | None = None, release: str = "test",
+def render(chart: str | os.PathLike, *, values: Mapping[str, Any] | None = None, release: str = DEFAULT_RELEASE,
            namespace: str = "default", kubeconfig: str | os.PathLike | None = None,
            is_upgrade: bool = False) -> RenderResult:
     """Render `chart` with Helm 4's engine, like `helm template` (or, with a
@@ -76,12 +76,12 @@ def render(chart: str | os.PathLike, *, values: Mapping[str, Any] | None = None,
                 with helm_python.Config(kubeconfig_path=kubeconfig, namespace=namespace) as config:
                     rendered = config.render(loaded, dict(values or {}), **opts)
     except helm_python.HelmError as err:
-        return RenderResult(False, 1, "", f"Error: {err}", [], None, argv)
+        return RenderResult(False, 1, "", f"Error: {err}", [], None, argv, namespace=namespace)
     notes = next((text for path, text in rendered.items() if path.endswith(NOTES_SUFFIX)), None)
     docs = [f"---\n# Source: {path}\n{text.strip()}\n" for path, text in sorted(rendered.items())
             if not path.endswith(NOTES_SUFFIX) and text.strip()]
     stdout = "".join(docs)
-    return RenderResult(True, 0, stdout, "", parse_manifests(stdout), notes, argv)
+    return RenderResult(True, 0, stdout, "", parse_manifests(stdout), notes, argv, namespace=namespace)
 
 
 def install(chart: str | os.PathLike, release: str, *, kubeconfig: str | os.PathLike,
@@ -102,9 +102,9 @@ def install(chart: str | os.PathLike, release: str, *, kubeconfig: str | os.Path
             action = config.upgrade if upgrade else config.install
             summary = action(loaded, release, dict(values or {}), namespace=namespace, dry_run=dry_run)
     except helm_python.HelmError as err:
-        return RenderResult(False, 1, "", f"Error: {err}", [], None, argv)
+        return RenderResult(False, 1, "", f"Error: {err}", [], None, argv, namespace=namespace)
     manifest = summary.get("manifest") or ""
-    return RenderResult(True, 0, manifest, "", parse_manifests(manifest), summary.get("notes"), argv)
+    return RenderResult(True, 0, manifest, "", parse_manifests(manifest), summary.get("notes"), argv, namespace=namespace)
 
 
 _CHART_FAIL = re.compile(r"execution error at \([^)]*\): (.*)", re.S)

@@ -10,7 +10,7 @@ bodies for v1 Secrets, which Helm 3.19 and 4 write their releases with):
               the legacy documents (clients asking for aggregated discovery
               get plain JSON and fall back, as against older servers);
               /openapi/v2 as an empty document, so client-side validation
-              checks nothing (schemas are the harness's validate module's job)
+              checks nothing (schemas are netpol_harness.check's job)
   resources   namespaces, secrets, configmaps, services, serviceaccounts,
               endpoints, pods (v1); deployments (apps/v1); jobs (batch/v1);
               roles, rolebindings, clusterroles, clusterrolebindings

@@ -50,7 +50,7 @@ class OpenApiV2:
 
     kubectl's client-side validation, which `helm install` runs, fetches it (as
     protobuf, the gnostic openapi_v2.Document) and skips kinds without a
-    definition; schema checks are the harness's validate module's job, not this
+    definition; schema checks are netpol_harness.check's job, not this
     server's. Paths are empty too, so clients see no server-side field
     validation and do not ask for it.
     """
