@@ -534,16 +534,23 @@ def test_matrix_agrees_with_point_queries_on_a_random_world():
 # ----------------------------------------------------------------- the model from manifests
 
 
-def test_workload_templates_become_one_pod_each_with_labels_and_named_ports():
+def test_workload_templates_become_the_pods_their_controllers_make_with_labels_and_named_ports():
     template = {"metadata": {"labels": {"app": "w"}}, "spec": {"containers": [{"name": "c", "ports": [{"name": "http", "containerPort": 8080}]}]}}
     objects = [
         {"kind": kind, "metadata": {"name": kind.lower(), "namespace": "apps"}, "spec": {"template": template}}
         for kind in ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job")
     ] + [{"kind": "CronJob", "metadata": {"name": "cronjob"}, "spec": {"jobTemplate": {"spec": {"template": template}}}},
-         {"kind": "Service", "metadata": {"name": "ignored"}}, None]
+         {"kind": "ConfigMap", "metadata": {"name": "ignored"}}, None]
     c = Cluster.from_manifests(objects, default_namespace="batch")
-    assert sorted(p.id for p in c.pods) == ["apps/daemonset", "apps/deployment", "apps/job", "apps/replicaset", "apps/statefulset", "batch/cronjob"]
-    assert all(p.labels == {"app": "w"} and p.ports[0].name == "http" and p.ports[0].port == 8080 for p in c.pods)
+    by_workload = {}
+    for pod in c.pods:
+        by_workload.setdefault(pod.workload, []).append(pod.id)
+    assert {w: len(ids) for w, ids in by_workload.items()} == {
+        "Deployment/deployment": 1, "StatefulSet/statefulset": 1, "DaemonSet/daemonset": 2,  # a DaemonSet: two nodes
+        "ReplicaSet/replicaset": 1, "Job/job": 1, "CronJob/cronjob": 1}
+    assert by_workload["StatefulSet/statefulset"] == ["apps/statefulset-0"]
+    assert by_workload["CronJob/cronjob"] == ["batch/cronjob"]
+    assert all(p.labels["app"] == "w" and p.ports[0].name == "http" and p.ports[0].port == 8080 for p in c.pods)
 
 
 def test_namespaces_referenced_but_not_declared_get_only_their_name_label():

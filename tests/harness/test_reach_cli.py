@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 NETPOL = ROOT / "scripts" / "netpol"
 DATA = ROOT / "tests" / "data" / "reach"
 FILES = [str(DATA / "shop.yaml"), str(DATA / "cluster.yaml")]
-PODS = ["kube-system/kube-dns", "shop/backend", "shop/db", "shop/frontend", "tools/debug"]
+PODS = ["kube-system/kube-dns", "shop/backend", "shop/db-0", "shop/frontend", "tools/debug"]
 
 
 def reach(*args: str, check: bool = True, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -49,15 +49,15 @@ def test_jsonl_has_one_line_per_ordered_pair_with_exactly_the_contract_fields(li
 def test_jsonl_verdicts_on_8080_follow_the_shop_policies(lines_8080):
     assert allowed_pairs(lines_8080) == {
         # frontend's named port http is open to everyone whose egress is open
-        ("kube-system/kube-dns", "shop/frontend"), ("shop/backend", "shop/frontend"), ("shop/db", "shop/frontend"),
+        ("kube-system/kube-dns", "shop/frontend"), ("shop/backend", "shop/frontend"), ("shop/db-0", "shop/frontend"),
         ("ip:1.1.1.1", "shop/frontend"),
         # backend takes only frontend on "api"; frontend may send only there
         ("shop/frontend", "shop/backend"),
         # kube-dns and debug are not ingress-isolated
-        ("shop/backend", "kube-system/kube-dns"), ("shop/db", "kube-system/kube-dns"), ("ip:1.1.1.1", "kube-system/kube-dns"),
-        ("kube-system/kube-dns", "tools/debug"), ("shop/backend", "tools/debug"), ("shop/db", "tools/debug"), ("ip:1.1.1.1", "tools/debug"),
+        ("shop/backend", "kube-system/kube-dns"), ("shop/db-0", "kube-system/kube-dns"), ("ip:1.1.1.1", "kube-system/kube-dns"),
+        ("kube-system/kube-dns", "tools/debug"), ("shop/backend", "tools/debug"), ("shop/db-0", "tools/debug"), ("ip:1.1.1.1", "tools/debug"),
         # egress to the outside is open except for frontend and debug
-        ("kube-system/kube-dns", "ip:1.1.1.1"), ("shop/backend", "ip:1.1.1.1"), ("shop/db", "ip:1.1.1.1"),
+        ("kube-system/kube-dns", "ip:1.1.1.1"), ("shop/backend", "ip:1.1.1.1"), ("shop/db-0", "ip:1.1.1.1"),
     }
 
 
@@ -66,7 +66,7 @@ def test_protocol_and_port_change_the_answer():
     assert all(d["protocol"] == "UDP" for d in dns)
     assert ("shop/frontend", "kube-system/kube-dns") in allowed_pairs(dns)
     pg = [json.loads(x) for x in reach(*FILES, "--port", "5432").stdout.splitlines()]
-    assert {p for p in allowed_pairs(pg) if p[1] == "shop/db"} == {("shop/backend", "shop/db")}
+    assert {p for p in allowed_pairs(pg) if p[1] == "shop/db-0"} == {("shop/backend", "shop/db-0")}
 
 
 def test_objects_without_namespace_land_in_the_default_namespace():

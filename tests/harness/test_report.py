@@ -95,7 +95,7 @@ spec:
 """)
 SHOP = [d for d in SHOP if d]
 
-FRONTEND, BACKEND, DB = "shop/frontend", "shop/backend", "shop/db"
+FRONTEND, BACKEND, DB = "shop/frontend", "shop/backend", "shop/db-0"
 KUBE_DNS, OTHER, NEIGHBOUR = "kube-system/kube-dns", "elsewhere/pod", "shop/neighbour"
 
 

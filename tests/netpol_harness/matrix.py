@@ -26,49 +26,88 @@ def _pairs_of(case: list[int]) -> set[Pair]:
     return {((f, case[f]), (g, case[g])) for f, g in itertools.combinations(range(len(case)), 2)}
 
 
-def pairwise(factors: Mapping[str, list]) -> list[dict[str, object]]:
+Assignment = frozenset  # of (factor index, value index)
+
+
+def _index_of(factors: Mapping[str, list], names: list[str], combo: Mapping[str, object], what: str) -> Assignment:
+    out = set()
+    for name, value in combo.items():
+        if name not in factors:
+            raise ValueError(f"{what} {combo!r} names {name!r}, which is not a factor")
+        matches = [i for i, v in enumerate(factors[name]) if v == value]
+        if not matches:
+            raise ValueError(f"{what} {combo!r}: {value!r} is not a value of {name!r}")
+        out.add((names.index(name), matches[0]))
+    return frozenset(out)
+
+
+def pairwise(factors: Mapping[str, list], *, exclude: Iterable[Mapping[str, object]] = (),
+             require: Iterable[Mapping[str, object]] = ()) -> list[dict[str, object]]:
     """Cases (one dict per case, keys in factor order) in which every value of every
     factor meets every value of every other factor at least once.
 
-    Greedy and deterministic: each new case starts from the first uncovered pair and
-    fills the other factors with the value that covers the most still-uncovered pairs
-    (ties go to the value used least so far, then to the earliest). Values may be any
-    objects, including lists and dicts; they are copied into the cases."""
+    `exclude`: combinations ({factor: value, ...}) no case may contain, such as values
+    that contradict each other; pairs only such a case could cover are left out.
+    `require`: combinations that some case must contain (three-way ones, say).
+
+    Greedy and deterministic: each new case starts from a required combination or the
+    first uncovered pair and fills the other factors with the value that covers the most
+    still-uncovered pairs (ties go to the value used least so far, then to the earliest).
+    Values may be any objects, including lists and dicts; they are copied into the cases."""
     names = list(factors)
     options = [list(factors[n]) for n in names]
     for name, values in zip(names, options):
         if not values:
             raise ValueError(f"factor {name!r} has no values")
     sizes = [len(v) for v in options]
+    banned = [_index_of(factors, names, combo, "exclude") for combo in exclude]
+    seeds = [_index_of(factors, names, combo, "require") for combo in require]
     if len(names) == 1:
-        return [{names[0]: copy.deepcopy(v)} for v in options[0]]
+        return [{names[0]: copy.deepcopy(v)} for i, v in enumerate(options[0]) if not _violates({(0, i)}, banned)]
 
-    uncovered = _all_pairs(sizes)
+    uncovered = {pair for pair in _all_pairs(sizes) if not _violates(set(pair), banned)}
     used = [[0] * s for s in sizes]
     rows: list[list[int]] = []
-    while uncovered:
-        (f, a), (g, b) = min(uncovered)
-        row: list[int | None] = [None] * len(names)
-        row[f], row[g] = a, b
-        # Factors with more values first: they are the hardest to fit later.
-        for h in sorted(range(len(names)), key=lambda i: (-sizes[i], i)):
-            if row[h] is not None:
-                continue
-
-            def gain(v: int) -> int:
-                return sum(
-                    1
-                    for k, w in enumerate(row)
-                    if w is not None and (((k, w), (h, v)) if k < h else ((h, v), (k, w))) in uncovered
-                )
-
-            row[h] = max(range(sizes[h]), key=lambda v: (gain(v), -used[h][v], -v))
-        full = [int(v) for v in row]  # type: ignore[arg-type]
+    while uncovered or seeds:
+        start = set(seeds.pop(0)) if seeds else set(min(uncovered))
+        full = _fill(start, sizes, uncovered, used, banned)
+        if full is None:  # no case can hold the start: drop it rather than break a rule
+            uncovered -= {p for p in uncovered if set(p) <= start}
+            continue
         for h, v in enumerate(full):
             used[h][v] += 1
         uncovered -= _pairs_of(full)
         rows.append(full)
     return [{n: copy.deepcopy(options[i][row[i]]) for i, n in enumerate(names)} for row in rows]
+
+
+def _violates(assigned: set, banned: list[Assignment]) -> bool:
+    return any(combo <= assigned for combo in banned)
+
+
+def _fill(start: set, sizes: list[int], uncovered: set[Pair], used: list[list[int]],
+          banned: list[Assignment]) -> list[int] | None:
+    """A full case from the `start` assignments, or None when the exclusions allow none."""
+    row: list[int | None] = [None] * len(sizes)
+    for f, a in start:
+        row[f] = a
+    if _violates(set(start), banned):
+        return None
+    # Factors with more values first: they are the hardest to fit later.
+    for h in sorted(range(len(sizes)), key=lambda i: (-sizes[i], i)):
+        if row[h] is not None:
+            continue
+        assigned = {(k, w) for k, w in enumerate(row) if w is not None}
+        allowed = [v for v in range(sizes[h]) if not _violates(assigned | {(h, v)}, banned)]
+        if not allowed:
+            return None
+
+        def gain(v: int) -> int:
+            return sum(1 for k, w in enumerate(row)
+                       if w is not None and (((k, w), (h, v)) if k < h else ((h, v), (k, w))) in uncovered)
+
+        row[h] = max(allowed, key=lambda v: (gain(v), -used[h][v], -v))
+    return [int(v) for v in row]  # type: ignore[arg-type]
 
 
 def missing_pairs(factors: Mapping[str, list], cases: Iterable[Mapping[str, object]]) -> list[str]:
@@ -134,15 +173,29 @@ def to_values(flat: Mapping[str, object]) -> dict:
     return out
 
 
+class Replace:
+    """`deep_merge(a, {"key": Replace({...})})` sets the map instead of merging into it
+    (Helm has no way to say so; a test sometimes needs to clear a default map)."""
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        return f"Replace({self.value!r})"
+
+
 def deep_merge(a: Mapping, b: Mapping, *, drop_none: bool = False) -> dict:
     """A new dict: `b` over `a`, mappings merged recursively, everything else
-    (lists included) replaced, as Helm merges values files.
+    (lists included) replaced, as Helm merges values files; `Replace(value)` replaces
+    a mapping too.
 
     drop_none=True mimics Helm deleting a default when a user sets it to null (a null
     for a key without a default stays, as Helm keeps it)."""
     out = copy.deepcopy(dict(a))
     for key, value in b.items():
-        if value is None and drop_none and key in out:
+        if isinstance(value, Replace):
+            out[key] = copy.deepcopy(value.value)
+        elif value is None and drop_none and key in out:
             out.pop(key)
         elif isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
             out[key] = deep_merge(out[key], value, drop_none=drop_none)

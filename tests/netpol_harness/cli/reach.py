@@ -2,7 +2,7 @@
 protocol.
 
     netpol reach CHART|manifests.yaml... --port 80 [--protocol TCP] [--external 1.1.1.1]
-                 [--format jsonl|table] [--explain FROM TO [--expect allowed|denied]]
+                 [--format jsonl|table] [--explain FROM TO|svc:NS/NAME:PORT [--expect allowed|denied]]
                  [-f values.yaml] [--set k=v] [--release R] [--namespace NS]
 
 A chart directory is rendered with `helm template` (the render inputs apply); files are
@@ -80,16 +80,23 @@ def run(args: argparse.Namespace) -> int:
         return explain(ev, args)
     endpoints = _endpoints(cluster)
     matrix = ev.matrix(args.port, args.protocol, endpoints)
+    caveats = {e: ev.caveats(ev.resolve(e)) for e in endpoints if not e.startswith("ip:")}
     if args.format == "jsonl":
-        write_jsonl(matrix, endpoints, args.port, args.protocol, sys.stdout)
+        write_jsonl(matrix, endpoints, args.port, args.protocol, sys.stdout, caveats)
     else:
         write_table(matrix, endpoints, args.port, args.protocol, sys.stdout)
+        for note in dict.fromkeys(c for notes in caveats.values() for c in notes):
+            sys.stdout.write(f"{note}\n")
     return 0
 
 
 def explain(ev: Evaluator, args: argparse.Namespace) -> int:
+    src, dst = args.explain
     try:
-        verdict = ev.check(args.explain[0], args.explain[1], args.port, args.protocol)
+        if dst.startswith("svc:"):
+            verdict = ev.check_service(src, dst, args.port, args.protocol)
+        else:
+            verdict = ev.check(src, dst, args.port, args.protocol)
     except (KeyError, ValueError) as exc:
         print(f"netpol reach: {exc.args[0] if exc.args else exc}", file=sys.stderr)
         return 2
@@ -104,11 +111,18 @@ def _endpoints(cluster: Cluster) -> list[str]:
     return sorted(p.id for p in cluster.pods) + [e.id for e in cluster.externals]
 
 
-def write_jsonl(matrix: dict[tuple[str, str], bool], endpoints: list[str], port: int, protocol: str, out: TextIO) -> None:
+def write_jsonl(matrix: dict[tuple[str, str], bool], endpoints: list[str], port: int, protocol: str, out: TextIO,
+                caveats: dict[str, tuple[str, ...]] | None = None) -> None:
+    """One line per ordered pair; a pair the model cannot vouch for (a policy of another
+    kind, the host network) also carries "not_modelled"."""
+    caveats = caveats or {}
     for src in endpoints:
         for dst in endpoints:
             if (src, dst) in matrix:
                 line = {"from": src, "to": dst, "port": port, "protocol": protocol, "allowed": matrix[(src, dst)]}
+                notes = list(dict.fromkeys(caveats.get(src, ()) + caveats.get(dst, ())))
+                if notes:
+                    line["not_modelled"] = notes
                 out.write(json.dumps(line) + "\n")
 
 

@@ -5,18 +5,23 @@
   cluster   -- namespaces, pods, outside addresses and policies from manifests
   evaluate  -- the evaluator: verdicts on single flows and whole matrices
   verdict   -- a verdict and its explanation (which policy, which rule, what it lacked)
+  workloads -- pods as their controllers make them (names, controller labels, replicas)
+  services  -- a Service as a destination: its port mapped to each selected pod's port
   nca       -- np-guard's network-config-analyzer as an independent oracle
 """
 from __future__ import annotations
 
-from .cluster import KUBE_DNS, NAME_LABEL, Cluster, ContainerPort, External, Namespace, Pod, pod_template
+from .cluster import (KUBE_DNS, NAME_LABEL, Cluster, ContainerPort, External, Namespace, Pod, Service, ServicePort,
+                      UnmodelledPolicy, pod_template)
 from .evaluate import EndpointRef, Evaluator
 from .policy import PROTOCOLS, IPBlock, NetworkPolicy, Peer, PolicyPort, Rule, default_policy_types, ports_match
 from .selector import LabelSelector, PolicyError, Requirement
+from .services import ServiceVerdict
 from .verdict import Miss, RuleRef, SideVerdict, Verdict
 
 __all__ = [
     "KUBE_DNS", "NAME_LABEL", "PROTOCOLS", "Cluster", "ContainerPort", "EndpointRef", "Evaluator", "External",
     "IPBlock", "LabelSelector", "Miss", "Namespace", "NetworkPolicy", "Peer", "Pod", "PolicyError", "PolicyPort",
-    "Requirement", "Rule", "RuleRef", "SideVerdict", "Verdict", "default_policy_types", "pod_template", "ports_match",
+    "Requirement", "Rule", "RuleRef", "Service", "ServicePort", "ServiceVerdict", "SideVerdict", "UnmodelledPolicy",
+    "Verdict", "default_policy_types", "pod_template", "ports_match",
 ]

@@ -1,4 +1,6 @@
-"""A cluster built from manifests: namespaces, pods, outside addresses and NetworkPolicies."""
+"""A cluster built from manifests: namespaces, pods (as their controllers make them),
+Services, outside addresses, NetworkPolicies, and the policies of other kinds that a
+cluster would enforce but this model does not (Cilium, Calico, AdminNetworkPolicy)."""
 from __future__ import annotations
 
 import ipaddress
@@ -6,7 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
 from .policy import NetworkPolicy
-from .selector import label_value
+from .selector import LabelSelector, label_value
+from .workloads import controller_pods
 
 # Synthetic pod addresses come from the ranges kind and flannel use by default, so tests
 # that reason about "the pod network" read naturally.
@@ -37,6 +40,8 @@ class Pod:
     labels: Mapping[str, str] = field(default_factory=dict, hash=False)
     ips: tuple[str, ...] = ()
     ports: tuple[ContainerPort, ...] = ()
+    workload: str = ""  # "Deployment/web" for a pod its controller made
+    host_network: bool = False  # in most CNIs, NetworkPolicies do not apply to it
 
     @property
     def id(self) -> str:
@@ -75,6 +80,54 @@ class External:
 Endpoint = Pod | External
 
 
+@dataclass(frozen=True)
+class ServicePort:
+    port: int
+    target: int | str  # a number, or the name of a container port
+    protocol: str = "TCP"
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class Service:
+    """A Service: policies never see it, only the pod ports it translates to."""
+
+    namespace: str
+    name: str
+    selector: Mapping[str, str] | None = field(default=None, hash=False)  # None: no selector, no modelled endpoints
+    ports: tuple[ServicePort, ...] = ()
+
+    @property
+    def id(self) -> str:
+        return f"svc:{self.namespace}/{self.name}"
+
+    def port(self, number: int, protocol: str = "TCP") -> ServicePort | None:
+        return next((p for p in self.ports if p.port == number and p.protocol == protocol), None)
+
+
+@dataclass(frozen=True)
+class UnmodelledPolicy:
+    """A policy of a kind the evaluator does not read (CiliumNetworkPolicy, Calico's,
+    AdminNetworkPolicy ...): any verdict on a pod it could select is not certain."""
+
+    kind: str
+    api_version: str
+    name: str
+    namespace: str | None  # None: cluster-wide
+
+    def could_select(self, pod: "Pod") -> bool:
+        return self.namespace is None or self.namespace == pod.namespace
+
+    def __str__(self) -> str:
+        where = f"namespace {self.namespace}" if self.namespace else "the whole cluster"
+        return f"{self.kind} {self.name} ({self.api_version}, {where})"
+
+
+# Kinds that are cluster-wide: they govern every namespace.
+CLUSTER_WIDE_POLICY_KINDS = ("AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "GlobalNetworkPolicy",
+                             "CiliumClusterwideNetworkPolicy", "ClusterNetworkPolicy")
+
+
 # kube-dns as kubeadm and kind deploy it: kube-system, k8s-app=kube-dns, named 53 ports.
 # Tests and reports add it as the standard DNS peer.
 KUBE_DNS = Pod(
@@ -95,6 +148,8 @@ class Cluster:
         self._pods: dict[str, Pod] = {}
         self._externals: dict[str, External] = {}
         self._policies: dict[str, NetworkPolicy] = {}
+        self._services: dict[str, Service] = {}
+        self._unmodelled: list[UnmodelledPolicy] = []
         self._next_ip = 1
         self._used_ips: set[str] = set()
         self.version = 0
@@ -115,6 +170,27 @@ class Cluster:
     @property
     def policies(self) -> list[NetworkPolicy]:
         return list(self._policies.values())
+
+    @property
+    def services(self) -> list[Service]:
+        return list(self._services.values())
+
+    @property
+    def unmodelled(self) -> list[UnmodelledPolicy]:
+        return list(self._unmodelled)
+
+    def unmodelled_for(self, pod: "Pod") -> list[UnmodelledPolicy]:
+        return [u for u in self._unmodelled if u.could_select(pod)]
+
+    def service(self, service_id: str) -> Service | None:
+        return self._services.get(service_id if service_id.startswith("svc:") else f"svc:{service_id}")
+
+    def service_pods(self, service: Service) -> list["Pod"]:
+        """The pods a Service sends to: its selector, in its namespace."""
+        if not service.selector:
+            return []
+        selector = LabelSelector.parse({"matchLabels": service.selector})
+        return [p for p in self._pods.values() if p.namespace == service.namespace and selector.matches(p.labels)]
 
     def namespace(self, name: str) -> Namespace | None:
         return self._namespaces.get(name)
@@ -142,6 +218,9 @@ class Cluster:
         labels: Mapping[str, Any] | None = None,
         ips: Iterable[str] | None = None,
         ports: Iterable[ContainerPort | Mapping[str, Any] | tuple] | None = None,
+        *,
+        workload: str = "",
+        host_network: bool = False,
     ) -> Pod:
         self.ensure_namespace(namespace)
         addresses = tuple(str(ipaddress.ip_address(ip)) for ip in ips) if ips else self._synthetic_ips()
@@ -152,6 +231,8 @@ class Cluster:
             {str(k): label_value(v) for k, v in (labels or {}).items()},
             addresses,
             tuple(_container_port(p) for p in ports or ()),
+            workload,
+            host_network,
         )
         self._pods[pod.id] = pod
         self.version += 1
@@ -175,7 +256,8 @@ class Cluster:
         return [self.add_policy(o, default_namespace) for o in objects]
 
     def add_objects(self, objects: Iterable[Mapping[str, Any] | None], default_namespace: str = "default") -> None:
-        """Take what matters from rendered manifests; other kinds are ignored."""
+        """Take what matters from rendered manifests; other kinds are ignored. Objects
+        without a namespace live in `default_namespace` (the release namespace)."""
         flat = list(_flatten(objects))
         # Namespaces first so their labels are in place before anything lands in them.
         for obj in flat:
@@ -183,22 +265,52 @@ class Cluster:
                 meta = obj.get("metadata") or {}
                 self.add_namespace(str(meta["name"]), meta.get("labels"))
         for obj in flat:
-            kind = obj.get("kind")
-            meta = obj.get("metadata") or {}
-            ns = str(meta.get("namespace") or default_namespace)
-            if kind == "Pod":
-                status = obj.get("status") or {}
-                ips = [p.get("ip") for p in status.get("podIPs") or () if p.get("ip")] or (
-                    [status["podIP"]] if status.get("podIP") else None
-                )
-                self.add_pod(ns, str(meta.get("name")), meta.get("labels"), ips, _pod_spec_ports(obj.get("spec")))
-            elif kind == "NetworkPolicy":
-                self.add_policy(obj, default_namespace)
-            else:
-                template = pod_template(obj)
-                if template is not None:
-                    tmeta = template.get("metadata") or {}
-                    self.add_pod(ns, str(meta.get("name")), tmeta.get("labels"), None, _pod_spec_ports(template.get("spec")))
+            self._add_object(obj, default_namespace)
+
+    def _add_object(self, obj: Mapping[str, Any], default_namespace: str) -> None:
+        kind = str(obj.get("kind"))
+        meta = obj.get("metadata") or {}
+        ns = str(meta.get("namespace") or default_namespace)
+        if kind == "Pod":
+            status = obj.get("status") or {}
+            ips = [p.get("ip") for p in status.get("podIPs") or () if p.get("ip")] or (
+                [status["podIP"]] if status.get("podIP") else None
+            )
+            spec = obj.get("spec") or {}
+            self.add_pod(ns, str(meta.get("name")), meta.get("labels"), ips, _pod_spec_ports(spec),
+                         host_network=spec.get("hostNetwork") is True)
+        elif kind == "NetworkPolicy" and str(obj.get("apiVersion", "networking.k8s.io/v1")).startswith("networking.k8s.io/"):
+            self.add_policy(obj, default_namespace)
+        elif kind.endswith("NetworkPolicy") or kind in CLUSTER_WIDE_POLICY_KINDS:
+            cluster_wide = kind in CLUSTER_WIDE_POLICY_KINDS
+            self._unmodelled.append(UnmodelledPolicy(kind, str(obj.get("apiVersion")), str(meta.get("name")),
+                                                     None if cluster_wide else ns))
+            self.version += 1
+        elif kind == "Service":
+            self.add_service(obj, default_namespace)
+        else:
+            template = pod_template(obj)
+            if template is not None:
+                spec = template.get("spec") or {}
+                for pod in controller_pods(obj, template):
+                    self.add_pod(ns, pod.name, pod.labels, None, _pod_spec_ports(spec), workload=f"{kind}/{meta.get('name')}",
+                                 host_network=spec.get("hostNetwork") is True)
+
+    def add_service(self, obj: Mapping[str, Any], default_namespace: str = "default") -> Service:
+        meta = obj.get("metadata") or {}
+        spec = obj.get("spec") or {}
+        ports = tuple(
+            ServicePort(int(p.get("port")), p.get("targetPort", p.get("port")), str(p.get("protocol") or "TCP").upper(),
+                        p.get("name"))
+            for p in spec.get("ports") or () if isinstance(p, Mapping) and p.get("port") is not None
+        )
+        selector = spec.get("selector")
+        service = Service(str(meta.get("namespace") or default_namespace), str(meta.get("name")),
+                          {str(k): label_value(v) for k, v in selector.items()} if isinstance(selector, Mapping) else None,
+                          ports)
+        self._services[service.id] = service
+        self.version += 1
+        return service
 
     @classmethod
     def from_manifests(cls, objects: Iterable[Mapping[str, Any] | None], default_namespace: str = "default", *, dual_stack: bool = False) -> "Cluster":

@@ -285,8 +285,20 @@ class Evaluator:
                 return hits[0]
             if hits:
                 raise KeyError(f"pod name {text!r} is ambiguous: {', '.join(p.id for p in hits)}")
+        replica = self._first_replica(text)
+        if replica is not None:
+            return replica
         known = ", ".join(sorted(self.pod_index)[:20])
         raise KeyError(f"unknown endpoint {text!r} (pods: {known}{', ...' if len(self.pod_index) > 20 else ''})")
+
+    def _first_replica(self, text: str) -> Pod | None:
+        """A workload named as "ns/NAME" or "NAME" stands for its first pod (NAME-0 ...)."""
+        namespace, _, name = text.rpartition("/")
+        hits = sorted((p for p in self.pods if p.workload.split("/", 1)[-1] == name
+                       and (not namespace or p.namespace == namespace)), key=lambda p: p.id)
+        if hits and len({p.namespace for p in hits}) == 1:
+            return hits[0]
+        return None
 
     # ------------------------------------------------------------------ point query
     def check(self, src: EndpointRef, dst: EndpointRef, port: int, protocol: str = "TCP") -> Verdict:
@@ -300,7 +312,25 @@ class Evaluator:
         ingress = self._side("ingress", d, s, port, protocol)
         allowed = egress.allowed and ingress.allowed
         return Verdict(allowed, s.id, d.id, port, protocol, egress, ingress, reason(egress, ingress), s, d,
-                       self._context(s, d))
+                       self._context(s, d), self.caveats(s, d))
+
+    def caveats(self, *ends: Pod | External) -> tuple[str, ...]:
+        """What could change a verdict on these ends that the model does not read."""
+        notes: list[str] = []
+        for end in ends:
+            if not isinstance(end, Pod):
+                continue
+            notes += [f"not modelled: {u} could select {end.id} and change this verdict"
+                      for u in self.cluster.unmodelled_for(end)]
+            if end.host_network:
+                notes.append(f"not modelled: {end.id} runs on the host network, where most CNIs apply no NetworkPolicy")
+        return tuple(dict.fromkeys(notes))
+
+    def check_service(self, src: EndpointRef, service: str, port: int | None = None, protocol: str = "TCP"):
+        """`src` to a Service port (`svc:ns/name:443`): the verdict on each pod it selects."""
+        from .services import check_service
+
+        return check_service(self, src, service, port, _protocol(protocol))
 
     def _context(self, *ends: Pod | External) -> Context:
         labels = {}

@@ -28,9 +28,9 @@ by tests/harness/test_differential_nca.py):
    input pod carries, NCA adds simulated pods. This adapter reports only the pods and
    addresses it was given, so extra peers do not change the answer.
 
-Workloads (Deployment, StatefulSet, ...) are handed to NCA as one Pod each, named after
-the workload, exactly as `netpol_harness.net.Cluster` models them (NCA itself would make pods
-`NAME-1`, `NAME-2`), so both sides judge the same endpoints.
+Workloads (Deployment, StatefulSet, ...) are handed to NCA as the Pods their controllers
+would make, exactly as `netpol_harness.net.Cluster` models them (netpol_harness.net.workloads),
+so both sides judge the same endpoints.
 
 NCA keeps global singletons (its peer registry), so calls are serialised with a lock.
 """
@@ -51,6 +51,7 @@ from typing import Any, Iterable, Iterator, Mapping
 import yaml
 
 from .cluster import pod_template
+from .workloads import controller_pods
 
 _LOCK = threading.Lock()
 
@@ -110,16 +111,20 @@ def _imports() -> dict[str, Any]:
     }
 
 
-def _as_pod(obj: Mapping[str, Any]) -> Mapping[str, Any] | None:
-    """A workload's pod template as a Pod named after the workload; None for other kinds."""
+def _as_pods(obj: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """A workload's pods as its controller makes them (netpol_harness.net.workloads),
+    as Pod objects; [] for kinds that run no pods."""
     template = pod_template(obj)
     if template is None:
-        return None
+        return []
     meta = obj.get("metadata") or {}
-    pod_meta = {"name": meta.get("name"), "labels": (template.get("metadata") or {}).get("labels") or {}}
-    if meta.get("namespace"):
-        pod_meta["namespace"] = meta["namespace"]
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": pod_meta, "spec": template.get("spec") or {}}
+    pods = []
+    for pod in controller_pods(obj, template):
+        pod_meta = {"name": pod.name, "labels": pod.labels}
+        if meta.get("namespace"):
+            pod_meta["namespace"] = meta["namespace"]
+        pods.append({"apiVersion": "v1", "kind": "Pod", "metadata": pod_meta, "spec": template.get("spec") or {}})
+    return pods
 
 
 def _with_namespace(objects: Iterable[Mapping[str, Any] | None], default_namespace: str) -> list[dict[str, Any]]:
@@ -128,11 +133,13 @@ def _with_namespace(objects: Iterable[Mapping[str, Any] | None], default_namespa
     NCA's own default is "default"; ours may differ, so the adapter never relies on it.
     """
     out = []
+    expanded: list[Mapping[str, Any]] = []
     for obj in objects:
         if obj and obj.get("kind") not in ("Namespace", "Pod", "NetworkPolicy"):
-            obj = _as_pod(obj)
-        if not obj:
-            continue
+            expanded += _as_pods(obj)
+        elif obj:
+            expanded.append(obj)
+    for obj in expanded:
         obj = copy.deepcopy(dict(obj))
         if obj["kind"] != "Namespace":
             meta = obj.setdefault("metadata", {})

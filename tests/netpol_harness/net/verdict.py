@@ -81,6 +81,13 @@ class Verdict:
     src_endpoint: Pod | External | None = field(default=None, repr=False, compare=False)
     dst_endpoint: Pod | External | None = field(default=None, repr=False, compare=False)
     context: Context | None = field(default=None, repr=False, compare=False)
+    # What the model cannot vouch for: policies of kinds it does not read that could
+    # select an end, or an end on the host network.
+    caveats: tuple[str, ...] = ()
+
+    @property
+    def denied(self) -> bool:
+        return not self.allowed
 
     def explain(self) -> str:
         return explain(self)
@@ -96,7 +103,8 @@ class Verdict:
 
     def __str__(self) -> str:
         word = "ALLOWED" if self.allowed else "DENIED"
-        return f"{word} {self.src} -> {self.dst} {self.port}/{self.protocol}: {self.reason}"
+        caveats = "".join(f" [{c}]" for c in self.caveats)
+        return f"{word} {self.src} -> {self.dst} {self.port}/{self.protocol}: {self.reason}{caveats}"
 
 
 def reason(egress: SideVerdict, ingress: SideVerdict) -> str:
@@ -293,6 +301,11 @@ def _side_text(verdict: Verdict, side: SideVerdict, other: Pod | External) -> li
 
 
 def explain(verdict: Verdict) -> str:
+    text = _explain(verdict)
+    return text + "".join(f"\n  {c}" for c in verdict.caveats)
+
+
+def _explain(verdict: Verdict) -> str:
     word = "ALLOWED" if verdict.allowed else "DENIED"
     lines = [f"{word}: {verdict.src} -> {verdict.dst} on {verdict.port}/{verdict.protocol}"]
     src, dst = verdict.src_endpoint, verdict.dst_endpoint

@@ -58,6 +58,7 @@ class Row:
     allowed: bool
     by: str  # the rules that allowed it, or which side denied it
     detail: str = ""  # for a denial: the closest miss
+    caveat: str = ""  # what the model cannot vouch for (policies of other kinds, host network)
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ class Group:
     allowed: bool
     by: str
     details: tuple[str, ...]
+    caveat: str = ""
 
     @property
     def ports(self) -> str:
@@ -79,8 +81,10 @@ def grouped(rows: Iterable[Row], peer_attr: str) -> list[Group]:
     order: list[tuple[str, bool, str]] = []
     probes: dict[tuple[str, bool, str], list[Probe]] = {}
     details: dict[tuple[str, bool, str], list[str]] = {}
+    caveats: dict[tuple[str, bool, str], str] = {}
     for r in rows:
         key = (getattr(r, peer_attr), r.allowed, r.by)
+        caveats.setdefault(key, r.caveat)
         if key not in probes:
             order.append(key)
             probes[key], details[key] = [], []
@@ -90,7 +94,7 @@ def grouped(rows: Iterable[Row], peer_attr: str) -> list[Group]:
     # Allowed first within a peer: that is what people look for.
     peers = list(dict.fromkeys(k[0] for k in order))
     order.sort(key=lambda k: (peers.index(k[0]), not k[1]))
-    return [Group(k[0], tuple(probes[k]), k[1], k[2], tuple(details[k])) for k in order]
+    return [Group(k[0], tuple(probes[k]), k[1], k[2], tuple(details[k]), caveats[k]) for k in order]
 
 
 @dataclass
@@ -260,6 +264,10 @@ def why(verdict: Verdict) -> tuple[str, str]:
     return by, (f"closest: {misses[0]}" if misses else "")
 
 
+def caveat_text(verdict: Verdict) -> str:
+    return "; ".join(verdict.caveats)
+
+
 def connectivity_report(
     objects: Iterable[Mapping[str, Any] | None],
     probes: Iterable[Probe | tuple[int, str] | str | int] | None = None,
@@ -301,9 +309,9 @@ def connectivity_report(
                 continue
             for probe in chosen_probes:
                 out = ev.check(wid, peer, probe.port, probe.protocol)
-                wl.outgoing.append(Row(wid, peer, probe, out.allowed, *why(out)))
+                wl.outgoing.append(Row(wid, peer, probe, out.allowed, *why(out), caveat_text(out)))
                 inc = ev.check(peer, wid, probe.port, probe.protocol)
-                wl.incoming.append(Row(peer, wid, probe, inc.allowed, *why(inc)))
+                wl.incoming.append(Row(peer, wid, probe, inc.allowed, *why(inc), caveat_text(inc)))
         reports.append(wl)
     return Report(
         title=title,

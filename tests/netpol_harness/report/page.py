@@ -125,6 +125,9 @@ def _html_table(rows: list[Row], peer_attr: str) -> str:
     for g in grouped(rows, peer_attr):
         cls = "yes" if g.allowed else "no"
         detail = "".join(f'<div class="detail">{html.escape(d)}</div>' for d in g.details)
+        if g.caveat:
+            detail += f'<div class="detail caveat">{html.escape(g.caveat)}</div>'
+            cls += " caveat"
         out.append(
             f'<tr class="{"allowed" if g.allowed else "denied"}"><td>{html.escape(g.peer)}</td>'
             f"<td>{html.escape(g.ports)}</td><td class=\"{cls}\">{cls}</td><td>{html.escape(g.by)}{detail}</td></tr>"

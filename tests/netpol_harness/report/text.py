@@ -5,7 +5,8 @@ from .data import Report, Row, grouped
 
 
 def _table(rows: list[Row], peer_of: str, headers: tuple[str, ...]) -> list[str]:
-    cells = [(g.peer, g.ports, "yes" if g.allowed else "no", g.by) for g in grouped(rows, peer_of)]
+    cells = [(g.peer, g.ports, ("yes" if g.allowed else "no") + ("*" if g.caveat else ""),
+              g.by + (f" (* {g.caveat})" if g.caveat else "")) for g in grouped(rows, peer_of)]
     widths = [max([len(h)] + [len(c[k]) for c in cells]) for k, h in enumerate(headers[:3])]
     lines = ["  " + "  ".join(h.ljust(w) for h, w in zip(headers[:3], widths)) + "  " + headers[3]]
     for c in cells:
