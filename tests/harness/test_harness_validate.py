@@ -196,7 +196,7 @@ def _validate_command(argv: list[str]) -> int:
 
 def test_validate_command_passes_a_clean_chart(capsys):
     assert _validate_command([str(TINY), "--set", "policy.enabled=true"]) == 0
-    assert "all pass" in capsys.readouterr().out
+    assert "no errors" in capsys.readouterr().out
 
 
 def test_validate_command_names_the_bad_value_and_helms_refusal(tmp_path, capsys):
@@ -205,5 +205,5 @@ def test_validate_command_names_the_bad_value_and_helms_refusal(tmp_path, capsys
     code = _validate_command([str(TINY), "-f", str(values), "--no-cache"])
     out = capsys.readouterr()
     assert code == 2  # helm itself refused (the chart schema has minimum 1)
-    assert "values: policy.ports[0]: 0 is less than the minimum of 1" in out.err
+    assert "error   values               policy.ports[0]: 0 is less than the minimum of 1" in out.err
     assert "helm: " in out.err

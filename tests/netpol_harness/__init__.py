@@ -19,14 +19,14 @@ from typing import Any
 # command) does not load pytest, jsonschema and the evaluator it may never need.
 _EXPORTS = {
     "validate_all": "check", "validate_kubernetes": "check", "validate_values": "check",
-    "networkpolicy_errors": "check.apirules", "lint": "check.lints",
+    "networkpolicy_errors": "check.apirules", "lint": "check.lints", "failing": "check.lints",
     "NetworkAssertions": "fixtures.network", "add_kube_dns": "fixtures.network", "build_network": "fixtures.network",
     "render_valid": "fixtures.render",
     "HelmNotFound": "helm.binary", "helm_binary": "helm.binary", "helm_version": "helm.binary",
     "RenderResult": "helm.template", "render": "helm.template", "render_many": "helm.template",
     "render_notes": "helm.template",
     "load_files": "loader", "parse_manifests": "loader",
-    "deep_merge": "matrix", "pairwise": "matrix", "product": "matrix", "to_values": "matrix",
+    "deep_merge": "matrix", "pairwise": "matrix", "product": "matrix", "to_values": "matrix", "Replace": "matrix",
     "KUBE_DNS": "net", "Cluster": "net", "Evaluator": "net", "External": "net", "Pod": "net",
     "PolicyError": "net", "Verdict": "net",
     "configure": "project",

@@ -1,5 +1,7 @@
-"""`netpol validate CHART`: render, then every check the harness has. Exit 0 when
-clean, 1 with one line per finding, 2 when helm itself fails."""
+"""`netpol validate CHART`: render, then every check the harness has: the values
+schema, strict Kubernetes schemas and the API server's rules (always errors), and the
+lints (netpol_harness.check.lints: errors, warnings, infos; waivable in the chart's
+netpol.yaml). Exit 0 without unwaived errors, 1 with them, 2 when helm itself fails."""
 from __future__ import annotations
 
 import argparse
@@ -9,7 +11,7 @@ from pathlib import Path
 import yaml
 
 from ..check import validate_all, validate_values
-from ..check.lints import lint
+from ..check.lints import apply_waivers, failing, lint, load_waivers
 from ..matrix import deep_merge
 from .inputs import add_render_inputs, render_from
 
@@ -20,6 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_render_inputs(parser)
     parser.add_argument("--kubernetes-version", metavar="VERSION",
                         help=f"Kubernetes schemas to check against (default: --kube-version, else {DEFAULT_SCHEMAS})")
+    parser.add_argument("--expect-policies", action="store_true", help="a render without NetworkPolicies is an error")
 
 
 def findings(args: argparse.Namespace) -> tuple[int, list[str]]:
@@ -28,20 +31,25 @@ def findings(args: argparse.Namespace) -> tuple[int, list[str]]:
         values = deep_merge(values, yaml.safe_load(Path(path).read_text()) or {})
     # --set is not merged here: helm's --set grammar has no exact Python twin, and a
     # wrong guess would report schema errors helm never sees; helm checks it anyway.
-    problems = [f"values: {m}" for m in validate_values(args.chart, values)]
+    problems = [f"error   values               {m}" for m in validate_values(args.chart, values)]
     result = render_from(args)
     if not result.ok:
         return 2, problems + [f"helm: {line}" for line in result.stderr.strip().splitlines()]
     schemas = args.kubernetes_version or args.kube_version or DEFAULT_SCHEMAS
-    problems += validate_all(result.objects, schemas)
-    problems += lint(result.objects)
-    return (1 if problems else 0), problems
+    problems += [f"error   api-server           {m}" for m in validate_all(result.objects, schemas)]
+    try:
+        waivers = load_waivers(args.chart)
+    except ValueError as err:
+        return 2, problems + [f"netpol.yaml: {err}"]
+    found = apply_waivers(lint(result.objects, namespace=args.namespace, expect_policies=args.expect_policies), waivers)
+    lines = problems + [str(f) for f in sorted(found, key=lambda f: (bool(f.waived), f.severity != "error", f.id))]
+    return (1 if problems or failing(found) else 0), lines
 
 
 def run(args: argparse.Namespace) -> int:
-    code, problems = findings(args)
-    for line in problems:
+    code, lines = findings(args)
+    for line in lines:
         print(line, file=sys.stderr if code == 2 else sys.stdout)
     if code == 0:
-        print(f"{args.chart}: values, Kubernetes schemas and NetworkPolicy rules all pass")
+        print(f"{args.chart}: no errors (values, Kubernetes schemas, API-server rules and lints)")
     return code
