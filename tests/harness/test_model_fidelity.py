@@ -230,3 +230,8 @@ def test_reach_explains_a_service_destination(tmp_path):
                           "--expect", "allowed"], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stdout + out.stderr
     assert "argocd/argocd-server: 80/TCP -> targetPort server = 8080" in out.stdout
+
+
+def test_the_report_lists_each_service_port_with_the_pod_port_it_lands_on():
+    text = render_text(connectivity_report(ARGOCD, [8080], namespace="argocd"))
+    assert "svc:argocd/argocd-server:80/TCP -> argocd/argocd-server:8080" in text

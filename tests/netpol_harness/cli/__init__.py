@@ -20,6 +20,7 @@ SUBCOMMANDS = {
     "validate": ("netpol_harness.cli.validate", "render a chart and run every check"),
     "reach": ("netpol_harness.cli.reach", "who may reach whom in a chart or in manifest files"),
     "report": ("netpol_harness.cli.report", "connectivity report (table, graph, HTML) for a chart"),
+    "check": ("netpol_harness.cli.check", "run a chart's expectations (netpol-expect.yaml), JUnit XML on request"),
     "demo": ("netpol_harness.cli.demo", "render every values file of charts and show what they allow"),
 }
 

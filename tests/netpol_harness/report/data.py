@@ -115,6 +115,8 @@ class Report:
     added_peers: list[str]  # the subset the report added (not from the manifests)
     policies: list[str]
     ipblock_matches_pods: bool = True
+    services: list[str] = field(default_factory=list)  # "svc:ns/web:80/TCP -> 8080 on ns/web"
+    not_modelled: list[str] = field(default_factory=list)  # policies of kinds the evaluator does not read
 
     def edges(self) -> dict[tuple[str, str], list[Probe]]:
         """Allowed (src, dst) pairs with their probes, each pair once."""
@@ -321,7 +323,24 @@ def connectivity_report(
         added_peers=added,
         policies=[p.id for p in cluster.policies],
         ipblock_matches_pods=ipblock_matches_pods,
+        services=service_lines(cluster),
+        not_modelled=[str(u) for u in cluster.unmodelled],
     )
+
+
+def service_lines(cluster: Cluster) -> list[str]:
+    """Each Service port and the pod port it lands on: policies see only the latter."""
+    lines = []
+    for service in cluster.services:
+        pods = cluster.service_pods(service)
+        for port in service.ports:
+            targets = []
+            for pod in pods:
+                numbers = (pod.named_ports.get((str(port.target), port.protocol)) if isinstance(port.target, str)
+                           and not str(port.target).isdigit() else {int(port.target)})
+                targets.append(f"{pod.id}:{min(numbers)}" if numbers else f"{pod.id}:(no port {port.target})")
+            lines.append(f"{service.id}:{port.port}/{port.protocol} -> {', '.join(targets) or 'no pod'}")
+    return lines
 
 
 def _main_namespace(objects: list[Mapping[str, Any]]) -> str:

@@ -145,6 +145,10 @@ def render_html(report: Report) -> str:
         f"Policies: {e(', '.join(report.policies) or 'none')}. "
         f"ipBlocks {'do' if report.ipblock_matches_pods else 'do not'} apply to pod addresses.</p>",
     ]
+    if report.services:
+        body.append(f'<p class="meta">Services (policies see the pod port): {e("; ".join(report.services))}.</p>')
+    if report.not_modelled:
+        body.append(f'<p class="meta">Not modelled (verdicts marked * may differ): {e("; ".join(report.not_modelled))}.</p>')
     if report.added_peers:
         body.append(f'<p class="meta">Peers added by the report (not in the manifests): {e(", ".join(report.added_peers))}.</p>')
     body.append("<h2>Allowed connections</h2>")

@@ -18,6 +18,10 @@ def render_text(report: Report) -> str:
     lines = [f"# {report.title}", f"probes: {', '.join(map(str, report.probes)) or 'none'}"]
     if report.added_peers:
         lines.append(f"added peers (not in the manifests): {', '.join(report.added_peers)}")
+    if report.services:
+        lines.append("services (policies see the pod port): " + "; ".join(report.services))
+    if report.not_modelled:
+        lines.append("not modelled (verdicts marked * may differ): " + "; ".join(report.not_modelled))
     if not report.workloads:
         lines.append("no workloads in the manifests")
     for wl in report.workloads:

@@ -1,0 +1,82 @@
+"""Expectations as data: netpol check runs a chart's netpol-expect.yaml, writes JUnit
+XML, and the pytest plugin collects the same file, one item per expectation; a typo in
+the file is an error, never a silent pass."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+import yaml
+
+from netpol_harness.expect import ExpectationFileError, load
+from netpol_harness.project import root as repo_root
+
+JES = repo_root() / "charts" / "job-executor-service"
+NP = repo_root() / "charts" / "network-policies"
+
+
+def netpol(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "netpol_harness.cli", "--root", str(repo_root()), *args],
+                          capture_output=True, text=True, timeout=300, cwd=cwd)
+
+
+@pytest.mark.parametrize("chart", [JES, NP], ids=["job-executor-service", "network-policies"])
+def test_the_shipped_expectations_hold_for_every_values_example_they_name(chart, tmp_path):
+    out = netpol("check", str(chart), "--junit", str(tmp_path / "junit.xml"))
+    assert out.returncode == 0, out.stdout + out.stderr
+    suite = ET.parse(tmp_path / "junit.xml").getroot()
+    assert suite.get("failures") == "0" and int(suite.get("tests")) >= 4
+
+
+def broken_copy(tmp_path: Path, values: str | None = None) -> Path:
+    """The jes expectations with one flow turned around: the pod may not reach DNS."""
+    data = yaml.safe_load((JES / "netpol-expect.yaml").read_text())
+    data["cases"] = [c for c in data["cases"] if "gitops" in c["values"]]
+    if values:
+        data["cases"][0]["values"] = values
+    data["cases"][0]["expect"].insert(0, {"from": "jes-job-executor-service", "to": "kube-system/kube-dns",
+                                          "port": 53, "protocol": "UDP", "allowed": False})
+    path = tmp_path / "netpol-expect.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def test_a_broken_expectation_fails_the_check_with_the_reasoning_and_in_junit(tmp_path):
+    out = netpol("check", str(JES), "--expectations", str(broken_copy(tmp_path)), "--junit", str(tmp_path / "j.xml"))
+    assert out.returncode == 1
+    assert "FAIL  gitops-explicit-cidrs.yaml  jes-job-executor-service -> kube-system/kube-dns on 53/UDP: denied" in out.stdout
+    assert "allowed by keptn/jes-job-executor-service-egress egress[0]" in out.stdout
+    failure = ET.parse(tmp_path / "j.xml").getroot().find("testcase/failure")
+    assert failure is not None and "ALLOWED: keptn/jes-job-executor-service" in failure.text
+
+
+def test_pytest_collects_each_expectation_as_an_item_whose_failure_explains(tmp_path, default_helm):
+    chart = tmp_path / "chart"
+    shutil.copytree(JES, chart, symlinks=False)
+    (chart / "ci").mkdir()
+    shutil.copy(repo_root() / "values-examples" / "job-executor-service" / "gitops-explicit-cidrs.yaml", chart / "ci")
+    shutil.copy(broken_copy(tmp_path, "ci/gitops-explicit-cidrs.yaml"), chart / "netpol-expect.yaml")
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    out = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--netpol-helm={default_helm}",
+                          str(chart / "netpol-expect.yaml")], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert out.returncode == 1, out.stdout
+    assert "1 failed, 5 passed" in out.stdout
+    assert "Egress of keptn/jes-job-executor-service (source):" in out.stdout
+
+
+@pytest.mark.parametrize("entry, says", [
+    ({"from": "a", "to": "b", "port": 80, "alowed": True}, "Additional properties are not allowed ('alowed' was unexpected)"),
+    ({"from": "a", "to": "b", "port": 80}, "is not valid under any of the given schemas"),
+    ({"to": "b", "port": 80, "only": ["a"], "allowed": True}, "is not valid under any of the given schemas"),
+    ({"from": "a", "to": "b", "port": 70000, "allowed": True}, "70000 is greater than the maximum of 65535"),
+])
+def test_a_typo_in_the_expectation_file_is_an_error(tmp_path, entry, says):
+    path = tmp_path / "netpol-expect.yaml"
+    path.write_text(yaml.safe_dump({"cases": [{"expect": [entry]}]}))
+    with pytest.raises(ExpectationFileError, match="cases.0.expect.0") as err:
+        load(JES, path)
+    assert says in str(err.value)

@@ -1,0 +1,40 @@
+"""`netpol check CHART`: run the chart's expectations (netpol-expect.yaml, see
+netpol_harness.expect), print a table, write JUnit XML with --junit; exit 1 when an
+expectation fails, 2 when the file itself is wrong."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..expect import FILE_NAME, ExpectationFileError, junit_xml
+from ..expect import run as run_expectations
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("chart", type=Path, help="chart directory")
+    parser.add_argument("--expectations", type=Path, metavar="FILE", help=f"default: CHART/{FILE_NAME}")
+    parser.add_argument("--junit", type=Path, metavar="FILE", help="write the results as JUnit XML")
+
+
+def run(args: argparse.Namespace) -> int:
+    path = args.expectations or args.chart / FILE_NAME
+    if not path.is_file():
+        print(f"netpol check: no expectations at {path}", file=sys.stderr)
+        return 2
+    try:
+        outcomes = run_expectations(args.chart.resolve(), path)
+    except ExpectationFileError as err:
+        print(f"netpol check: {err}", file=sys.stderr)
+        return 2
+    width = max(len(o.case) for o in outcomes)
+    for o in outcomes:
+        print(f"{'ok  ' if o.ok else 'FAIL'}  {o.case:<{width}}  {o.expectation}")
+        if not o.ok:
+            print("".join(f"      {line}\n" for line in o.message.splitlines()), end="")
+    failed = sum(not o.ok for o in outcomes)
+    print(f"{len(outcomes) - failed} passed, {failed} failed")
+    if args.junit:
+        args.junit.write_text(junit_xml(args.chart.name, outcomes))
+    return 1 if failed else 0
+

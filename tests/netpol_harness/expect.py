@@ -1,0 +1,201 @@
+"""Expectations as data: a chart keeps `netpol-expect.yaml` beside its Chart.yaml, and
+lists per values file the flows that must be allowed or denied, and "only" sets
+(exactly these may reach X on port P). `netpol check CHART` runs them all; the pytest
+plugin collects the same file as one test item per expectation.
+
+    cases:
+      - name: gitops                      # optional; default: the values file's name
+        values: ci/gitops-values.yaml     # relative to the chart, else to the project root
+        set: {networkPolicy: {ingress: {enabled: true}}}   # optional, merged over the file
+        release: jes                      # default: test
+        namespace: keptn                  # default: default
+        externals: [192.0.2.10]           # outside addresses to judge
+        expect:
+          - {from: jes-job-executor-service, to: kube-system/kube-dns, port: 53, protocol: UDP, allowed: true}
+          - {from: {labels: {app: client}, namespace: "*"}, to: svc:keptn/api:443, allowed: false}
+          - {to: jes-job-executor-service, port: 8080, only: []}
+
+An endpoint is "ns/pod", a pod or workload name, "ip:ADDR", "svc:NS/NAME:PORT", or
+{labels: {...}, namespace: NS} for any pod with those labels there ("*": in another
+namespace). kube-dns (kube-system, k8s-app: kube-dns) is always there. A values file's
+`# needs:` header decides how it renders (netpol_harness.environments). The file is
+checked against SCHEMA first, so a typo is an error, not a silent pass.
+"""
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+import jsonschema
+import yaml
+
+from . import project
+from .environments import Example, needs_of, run_example
+from .fixtures.network import NetworkAssertions, add_kube_dns, build_network
+from .helm.template import DEFAULT_NAMESPACE, DEFAULT_RELEASE
+from .matrix import deep_merge
+
+FILE_NAME = "netpol-expect.yaml"
+
+_ENDPOINT = {"oneOf": [
+    {"type": "string", "minLength": 1},
+    {"type": "object", "additionalProperties": False, "required": ["labels"],
+     "properties": {"labels": {"type": "object", "additionalProperties": {"type": "string"}},
+                    "namespace": {"type": "string", "minLength": 1}}},
+]}
+SCHEMA: dict[str, Any] = {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "type": "object", "additionalProperties": False, "required": ["cases"],
+    "properties": {"cases": {"type": "array", "minItems": 1, "items": {
+        "type": "object", "additionalProperties": False, "required": ["expect"],
+        "properties": {
+            "name": {"type": "string"}, "values": {"type": "string"}, "set": {"type": "object"},
+            "release": {"type": "string"}, "namespace": {"type": "string"},
+            "externals": {"type": "array", "items": {"type": "string"}},
+            "expect": {"type": "array", "minItems": 1, "items": {
+                "type": "object", "additionalProperties": False, "required": ["to"],
+                "properties": {"from": _ENDPOINT, "to": _ENDPOINT,
+                               "port": {"type": "integer", "minimum": 1, "maximum": 65535},
+                               "protocol": {"enum": ["TCP", "UDP", "SCTP"]}, "allowed": {"type": "boolean"},
+                               "only": {"type": "array", "items": _ENDPOINT}, "why": {"type": "string"}},
+                "oneOf": [{"required": ["from", "allowed"], "not": {"required": ["only"]}},
+                          {"required": ["only", "port"], "not": {"anyOf": [{"required": ["from"]}, {"required": ["allowed"]}]}}],
+            }},
+        },
+    }}},
+}
+
+
+class ExpectationFileError(ValueError):
+    """The expectation file is not what SCHEMA says; the message names the entry."""
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    values_file: Path | None
+    values: dict
+    release: str
+    namespace: str
+    externals: tuple[str, ...]
+    expect: tuple[dict, ...]
+
+
+@dataclass
+class Outcome:
+    case: str
+    expectation: str
+    ok: bool
+    message: str = ""
+
+
+def _resolve(chart: Path, path: str) -> Path:
+    for base in (chart, project.root()):
+        if (base / path).is_file():
+            return base / path
+    raise ExpectationFileError(f"values file {path!r} is neither under {chart} nor under {project.root()}")
+
+
+def load(chart: Path, path: Path | None = None) -> list[Case]:
+    path = path or chart / FILE_NAME
+    data = yaml.safe_load(path.read_text())
+    errors = sorted(jsonschema.Draft7Validator(SCHEMA).iter_errors(data), key=lambda e: list(map(str, e.path)))
+    if errors:
+        where = ".".join(str(p) for p in errors[0].absolute_path) or "(root)"
+        raise ExpectationFileError(f"{path}: {where}: {errors[0].message}")
+    cases = []
+    for raw in data["cases"]:
+        values_file = _resolve(chart, raw["values"]) if raw.get("values") else None
+        base = (yaml.safe_load(values_file.read_text()) or {}) if values_file else {}
+        cases.append(Case(raw.get("name") or (values_file.name if values_file else "defaults"), values_file,
+                          deep_merge(base, raw.get("set") or {}), raw.get("release", DEFAULT_RELEASE),
+                          raw.get("namespace", DEFAULT_NAMESPACE), tuple(raw.get("externals") or ()),
+                          tuple(raw["expect"])))
+    return cases
+
+
+def objects_for(chart: Path, case: Case) -> list[dict]:
+    """The case rendered as its values file's environment would render it."""
+    needs = needs_of(case.values_file) if case.values_file else set()
+    example = Example(chart, case.values_file or chart / "values.yaml", needs)
+    outcome = run_example(example, release=case.release, namespace=case.namespace, values=case.values)
+    if outcome.error or outcome.skipped:
+        raise RuntimeError(f"case {case.name}: {outcome.how}: {outcome.error or outcome.skipped}")
+    return outcome.objects
+
+
+def network_for(objects: list[dict], case: Case) -> NetworkAssertions:
+    """A fresh network per expectation: the probes one adds never answer another."""
+    return build_network(objects, default_namespace=case.namespace, externals=case.externals, setup=add_kube_dns)
+
+
+def describe(e: Mapping[str, Any]) -> str:
+    port = f" on {e['port']}/{e.get('protocol', 'TCP')}" if e.get("port") else ""
+    if "only" in e:
+        return f"only {_text(e['only'])} reach {_text(e['to'])}{port}"
+    return f"{_text(e['from'])} -> {_text(e['to'])}{port}: {'allowed' if e['allowed'] else 'denied'}"
+
+
+def _text(endpoint: Any) -> str:
+    if not isinstance(endpoint, (dict, list)):
+        return str(endpoint)
+    return yaml.safe_dump(endpoint, default_flow_style=True, width=10_000).strip()
+
+
+def _endpoint(net: NetworkAssertions, ref: Any, case: Case) -> str:
+    if isinstance(ref, Mapping):
+        namespace = ref.get("namespace", case.namespace)
+        return net.probe(ref["labels"], None if namespace == "*" else namespace)
+    return str(ref)
+
+
+def judge(net: NetworkAssertions, case: Case, e: Mapping[str, Any]) -> tuple[bool, str]:
+    """(held, the evaluator's explanation when it did not)."""
+    protocol = e.get("protocol", "TCP")
+    dst = _endpoint(net, e["to"], case)
+    if "only" in e:
+        want = {net.evaluator.resolve(_endpoint(net, r, case)).id for r in e["only"]}
+        got = net.reaching(dst, e["port"], protocol)
+        if got == want:
+            return True, ""
+        wrong = sorted(got ^ want)
+        lines = [f"reached by {sorted(got)}, expected {sorted(want)}"]
+        lines += [net.verdict(w, dst, e["port"], protocol).explain() for w in wrong[:3]]
+        return False, "\n".join(lines)
+    src = _endpoint(net, e["from"], case)
+    verdict = (net.evaluator.check_service(src, dst, e.get("port"), protocol) if dst.startswith("svc:")
+               else net.verdict(src, dst, e["port"], protocol))
+    held = verdict.allowed if e["allowed"] else verdict.denied
+    return held, "" if held else verdict.explain()
+
+
+def run(chart: Path, path: Path | None = None) -> list[Outcome]:
+    outcomes = []
+    for case in load(chart, path):
+        try:
+            objects = objects_for(chart, case)
+        except RuntimeError as err:
+            outcomes += [Outcome(case.name, describe(e), False, str(err)) for e in case.expect]
+            continue
+        for e in case.expect:
+            try:
+                held, message = judge(network_for(objects, case), case, e)
+            except (KeyError, ValueError) as err:
+                held, message = False, f"{err.args[0] if err.args else err}"
+            outcomes.append(Outcome(case.name, describe(e), held, message))
+    return outcomes
+
+
+def junit_xml(suite: str, outcomes: list[Outcome]) -> str:
+    """JUnit XML, one testcase per expectation, a failure carrying the explanation."""
+    e = html.escape
+    failures = sum(not o.ok for o in outcomes)
+    cases = []
+    for o in outcomes:
+        body = "" if o.ok else f'<failure message="{e(o.message.splitlines()[0] if o.message else "failed")}">{e(o.message)}</failure>'
+        cases.append(f'  <testcase classname="{e(suite)}.{e(o.case)}" name="{e(o.expectation)}">{body}</testcase>')
+    return (f'<?xml version="1.0" encoding="utf-8"?>\n<testsuite name="{e(suite)}" tests="{len(outcomes)}" '
+            f'failures="{failures}">\n' + "\n".join(cases) + "\n</testsuite>\n")
+
