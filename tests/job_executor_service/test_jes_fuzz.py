@@ -4,13 +4,11 @@ allow no more than the values asked for. `make fuzz` runs 5,000 and more; the ca
 found are kept as regular tests in test_jes_fuzz_findings.py."""
 from __future__ import annotations
 
-import os
-
 import pytest
 import yaml
 
 from netpol_harness.environments import EXAMPLE_HOSTS
-from netpol_harness.fuzz import Tally, fuzz_chart
+from netpol_harness.fuzz import examples_from_env, fuzz_chart
 from netpol_harness.helm.binary import helm_version
 from netpol_harness.helm.resolver import make_resolver, unavailable_reason
 from netpol_harness.helm.template import render
@@ -29,22 +27,17 @@ OPAQUE = ("podSecurityContext", "securityContext", "resources", "nodeSelector", 
           "podAnnotations", "imagePullSecrets", "serviceAccount.annotations")
 # What the chart adds by itself: the NodeLocal DNSCache default, the example names' addresses.
 ADDED = ["169.254.20.10/32", *(f"{a}/32" for a in EXAMPLE_HOSTS.values())]
-EXAMPLES_PER_HELM = int(os.environ.get("NETPOL_FUZZ_EXAMPLES", "120"))
+EXAMPLES_PER_HELM = examples_from_env(120)
 
 
 def test_fuzzed_values_render_fail_closed_or_stop_with_a_clear_message(helm, tmp_path):
     # The example host names resolve (or not, per helm) the same way on every machine.
     wrapper = None if unavailable_reason() else make_resolver(EXAMPLE_HOSTS, tmp_path / "resolver")
-    tally = Tally()
     version = ".".join(map(str, helm_version(helm)))
-    try:
-        fuzz_chart(CHART, BASES, lambda values: render(CHART, values=values, release="jes", namespace="keptn",
-                                                        wrapper=wrapper),
-                   examples=EXAMPLES_PER_HELM, tally=tally, opaque=OPAQUE, also_allowed=ADDED,
-                   seed=int(os.environ["NETPOL_FUZZ_SEED"]) if os.environ.get("NETPOL_FUZZ_SEED") else None)
-    finally:
-        tally.write(cache_dir().parent / "fuzz" / f"job-executor-service-{version}.json")
+    tally = fuzz_chart(CHART, BASES, lambda values: render(CHART, values=values, release="jes", namespace="keptn",
+                                                           wrapper=wrapper),
+                       examples=EXAMPLES_PER_HELM, opaque=OPAQUE, also_allowed=ADDED,
+                       record=cache_dir().parent / "fuzz" / f"job-executor-service-{version}.json")
     assert tally.cases >= EXAMPLES_PER_HELM // 2  # distinct values files; hypothesis draws some twice
     assert tally.violations == 0
     assert tally.clear_errors and tally.valid_renders, "the generator must reach both outcomes"
-

@@ -21,7 +21,7 @@ _EXPORTS = {
     "validate_all": "check", "validate_kubernetes": "check", "validate_values": "check",
     "networkpolicy_errors": "check.apirules", "lint": "check.lints", "failing": "check.lints",
     "NetworkAssertions": "fixtures.network", "add_kube_dns": "fixtures.network", "build_network": "fixtures.network",
-    "render_valid": "fixtures.render",
+    "render_valid": "fixtures.render", "render_fails": "fixtures.render",
     "HelmNotFound": "helm.binary", "helm_binary": "helm.binary", "helm_version": "helm.binary",
     "RenderResult": "helm.template", "render": "helm.template", "render_many": "helm.template",
     "render_notes": "helm.template",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
@@ -221,11 +222,22 @@ class Tally:
                                    | {"examples": self.examples[:20]}, indent=2) + "\n")
 
 
+EXAMPLES_ENV = "NETPOL_FUZZ_EXAMPLES"  # how many values files per run (make fuzz: more)
+SEED_ENV = "NETPOL_FUZZ_SEED"  # a seed for other examples than the derandomized default
+
+
+def examples_from_env(default: int) -> int:
+    return int(os.environ.get(EXAMPLES_ENV) or default)
+
+
 def fuzz_chart(chart: Path, bases: Iterable[Mapping[str, Any]], render: Callable[[dict], RenderResult], *,
-               examples: int, tally: Tally, opaque: Iterable[str] = (), also_allowed: Iterable[str] = (),
-               everyone_allowed: Callable[[dict], bool | None] = lambda merged: None, seed: int | None = None) -> None:
+               examples: int, record: Path | None = None, opaque: Iterable[str] = (), also_allowed: Iterable[str] = (),
+               everyone_allowed: Callable[[dict], bool | None] = lambda merged: None) -> Tally:
     """Render `examples` generated values files and fail on the first that breaks the
-    promise (hypothesis then shrinks it to the smallest such values)."""
+    promise (hypothesis then shrinks it to the smallest such values). The tally of what
+    was seen is written to `record`, failing or not, and returned."""
+    tally = Tally()
+    seed = int(os.environ[SEED_ENV]) if os.environ.get(SEED_ENV) else None
     seen: set[str] = set()
 
     @settings(max_examples=examples, deadline=None, database=None, derandomize=seed is None,
@@ -245,4 +257,9 @@ def fuzz_chart(chart: Path, bases: Iterable[Mapping[str, Any]], render: Callable
 
     if seed is not None:
         case = hypothesis_seed(seed)(case)
-    case()
+    try:
+        case()
+    finally:
+        if record is not None:
+            tally.write(record)
+    return tally

@@ -4,13 +4,11 @@ no more than the values asked for. Cases it found are kept in
 test_network_policies_fuzz_findings.py."""
 from __future__ import annotations
 
-import os
-
 import pytest
 import yaml
 
 from netpol_harness.check.failclosed import asks_for_everyone
-from netpol_harness.fuzz import Tally, fuzz_chart
+from netpol_harness.fuzz import examples_from_env, fuzz_chart
 from netpol_harness.helm.binary import helm_version
 from netpol_harness.helm.template import render
 from netpol_harness.project import cache_dir, root as repo_root
@@ -20,7 +18,7 @@ pytestmark = [pytest.mark.helm, pytest.mark.slow]
 CHART = repo_root() / "charts" / "network-policies"
 BASES = [{}] + [yaml.safe_load(p.read_text()) or {}
                 for p in sorted((repo_root() / "values-examples" / "network-policies").glob("*.yaml"))]
-EXAMPLES_PER_HELM = int(os.environ.get("NETPOL_FUZZ_EXAMPLES", "120"))
+EXAMPLES_PER_HELM = examples_from_env(120)
 
 
 def asks_for_open_rules(merged: dict) -> bool:
@@ -39,14 +37,10 @@ def asks_for_open_rules(merged: dict) -> bool:
 
 
 def test_fuzzed_values_render_fail_closed_or_stop_with_a_clear_message(helm):
-    tally = Tally()
     version = ".".join(map(str, helm_version(helm)))
-    try:
-        fuzz_chart(CHART, BASES, lambda values: render(CHART, values=values, release="np", namespace="apps"),
-                   examples=EXAMPLES_PER_HELM, tally=tally, everyone_allowed=asks_for_open_rules,
-                   seed=int(os.environ["NETPOL_FUZZ_SEED"]) if os.environ.get("NETPOL_FUZZ_SEED") else None)
-    finally:
-        tally.write(cache_dir().parent / "fuzz" / f"network-policies-{version}.json")
+    tally = fuzz_chart(CHART, BASES, lambda values: render(CHART, values=values, release="np", namespace="apps"),
+                       examples=EXAMPLES_PER_HELM, everyone_allowed=asks_for_open_rules,
+                       record=cache_dir().parent / "fuzz" / f"network-policies-{version}.json")
     assert tally.cases >= EXAMPLES_PER_HELM // 2  # distinct values files; hypothesis draws some twice
     assert tally.violations == 0
     assert tally.clear_errors and tally.valid_renders, "the generator must reach both outcomes"
