@@ -62,7 +62,8 @@ def test_an_ip_block_wider_than_every_network_the_values_name_is_a_violation():
 def test_an_open_rule_is_a_violation_unless_the_values_asked_for_it():
     policy = {"kind": "NetworkPolicy", "metadata": {"name": "p"},
               "spec": {"podSelector": {}, "policyTypes": ["Ingress"], "ingress": [{"ports": [{"port": 80}]}]}}
-    assert wider_than_values([policy], {}) == ["NetworkPolicy/p: spec.ingress[0] allows every peer"]
+    assert wider_than_values([policy], {}) == [
+        "NetworkPolicy/p: spec.ingress[0]: no 'from' peers, so it allows every peer on ports [80]"]
     assert wider_than_values([policy], {"rules": [{"allowAll": True}]}) == []
 
 

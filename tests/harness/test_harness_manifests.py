@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from netpol_harness.net.policy import default_policy_types
 from netpol_harness.manifests import (
-    effective_policy_types,
     empty_peer_rules,
     ip_blocks,
     networkpolicies,
@@ -89,10 +89,10 @@ def test_ip_blocks_lists_every_ipblock_peer_in_rule_order():
     assert [b["cidr"] for b in ip_blocks(EGRESS)] == ["192.0.2.10/32", "2001:db8::/64"]
 
 
-def test_effective_policy_types_default_like_the_api_server():
-    assert effective_policy_types(EGRESS) == ["Egress"]
-    assert effective_policy_types({"spec": {"egress": [{}]}}) == ["Ingress", "Egress"]
-    assert effective_policy_types({"spec": {}}) == ["Ingress"]
+def test_policy_types_default_like_the_api_server():
+    assert default_policy_types(EGRESS["spec"]) == ("Egress",)
+    assert default_policy_types({"egress": [{}]}) == ("Ingress", "Egress")
+    assert default_policy_types({}) == ("Ingress",)
 
 
 def test_policies_selecting_respects_namespace_and_selector():

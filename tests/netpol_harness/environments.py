@@ -94,9 +94,7 @@ def install_in_memory(chart: Path, values: dict, *, release: str, namespace: str
     with tempfile.TemporaryDirectory(prefix="netpol-install-") as tmp, KubeApiServer() as server:
         for obj in load_state(state):
             server.cluster.put(obj)
-        kubeconfig = Path(tmp) / "kubeconfig"
-        kubeconfig.write_text(server.kubeconfig_text())
-        kubeconfig.chmod(0o600)
+        kubeconfig = server.write_kubeconfig(Path(tmp) / "kubeconfig")
         cli = Helm(kubeconfig, namespace=namespace, workdir=Path(tmp) / "home", helm=helm or "")
         run = cli.install(release, chart, values=values, extra=["--create-namespace"])
     if not run.ok:

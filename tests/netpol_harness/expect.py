@@ -156,17 +156,10 @@ def judge(net: NetworkAssertions, case: Case, e: Mapping[str, Any]) -> tuple[boo
     protocol = e.get("protocol", "TCP")
     dst = _endpoint(net, e["to"], case)
     if "only" in e:
-        want = {net.evaluator.resolve(_endpoint(net, r, case)).id for r in e["only"]}
-        got = net.reaching(dst, e["port"], protocol)
-        if got == want:
-            return True, ""
-        wrong = sorted(got ^ want)
-        lines = [f"reached by {sorted(got)}, expected {sorted(want)}"]
-        lines += [net.verdict(w, dst, e["port"], protocol).explain() for w in wrong[:3]]
-        return False, "\n".join(lines)
-    src = _endpoint(net, e["from"], case)
-    verdict = (net.evaluator.check_service(src, dst, e.get("port"), protocol) if dst.startswith("svc:")
-               else net.verdict(src, dst, e["port"], protocol))
+        expected = [_endpoint(net, r, case) for r in e["only"]]
+        problem = net.reach_mismatch(dst, expected, e["port"], protocol, towards=True)
+        return problem is None, problem or ""
+    verdict = net.judged(_endpoint(net, e["from"], case), dst, e.get("port"), protocol)
     held = verdict.allowed if e["allowed"] else verdict.denied
     return held, "" if held else verdict.explain()
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Iterable, Mapping
 
 from .net.cluster import pod_template
-from .net.policy import PEER_KEYS, default_policy_types
+from .net.policy import PEER_KEYS
 from .net.selector import LabelSelector
 
 RULE_PEERS = PEER_KEYS
@@ -53,12 +53,6 @@ def selector_matches(selector: Mapping | None, labels: Mapping[str, str]) -> boo
 def rules(policy: Mapping, direction: str) -> list[dict]:
     """The ingress or egress rules of a policy (direction: 'ingress' | 'egress')."""
     return list((policy.get("spec") or {}).get(direction) or [])
-
-
-def effective_policy_types(policy: Mapping) -> list[str]:
-    """policyTypes as the API server defaults them when absent: Ingress always,
-    Egress only if egress rules exist."""
-    return list(default_policy_types(policy.get("spec") or {}))
 
 
 def empty_peer_rules(policy: Mapping) -> list[str]:

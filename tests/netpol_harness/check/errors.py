@@ -83,6 +83,14 @@ def _unescape(segment: str) -> str:
     return segment.replace("~1", "/").replace("~0", "~")
 
 
+def error_source(stderr: str) -> str:
+    """Who wrote a failed render's message: "schema" (helm's values-schema check),
+    "chart" (the chart's `fail`), or "go" (Go's own text, which names no value)."""
+    if _SCHEMA_HEADER in stderr:
+        return "schema"
+    return "chart" if _CHART_FAIL.search(stderr) else "go"
+
+
 def judge_error(stderr: str, *values: Mapping[str, Any]) -> ErrorVerdict:
     """Classify a failed render's stderr against the values it rendered: the user's
     values and the same merged with the chart's defaults, as helm saw them (a path
@@ -90,7 +98,8 @@ def judge_error(stderr: str, *values: Mapping[str, Any]) -> ErrorVerdict:
     def named(path: list[str | int]) -> bool:
         return any(resolves(v, path) for v in values)
 
-    if _SCHEMA_HEADER in stderr:
+    source = error_source(stderr)
+    if source == "schema":
         paths = schema_error_paths(stderr)
         for path in paths:
             parsed = [] if path == "(root)" else parse_path(path)
@@ -99,10 +108,9 @@ def judge_error(stderr: str, *values: Mapping[str, Any]) -> ErrorVerdict:
         if not paths:
             return ErrorVerdict(False, "schema", "", "a schema error without a value path")
         return ErrorVerdict(True, "schema", paths[0], "")
-    match = _CHART_FAIL.search(stderr)
-    if match is None:
+    if source == "go":
         return ErrorVerdict(False, "go", "", "not a message of the chart: " + stderr.strip().splitlines()[0][:300])
-    message = match.group(1).strip()
+    message = _CHART_FAIL.search(stderr).group(1).strip()
     head = message.split(": ", 1)[0]
     parsed = parse_path(head)
     if parsed is None:

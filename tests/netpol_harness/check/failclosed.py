@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Any, Iterable, Mapping
 
-from ..manifests import RULE_PEERS, networkpolicies, rules
+from ..manifests import RULE_PEERS, empty_peer_rules, networkpolicies, rules
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 _ANY = {"anyIPv4": ipaddress.ip_network("0.0.0.0/0"), "anyIPv6": ipaddress.ip_network("::/0")}
@@ -83,13 +83,8 @@ def asks_for_everyone(values: Any) -> bool:
 
 def open_rules(objects: list[dict]) -> list[str]:
     """Rules whose peer list is missing or empty: each allows every peer."""
-    found = []
-    for policy in networkpolicies(objects):
-        name = (policy.get("metadata") or {}).get("name")
-        for direction, key in RULE_PEERS.items():
-            found += [f"NetworkPolicy/{name}: spec.{direction}[{i}] allows every peer"
-                      for i, rule in enumerate(rules(policy, direction)) if not rule.get(key)]
-    return found
+    return [f"NetworkPolicy/{(policy.get('metadata') or {}).get('name')}: {message}"
+            for policy in networkpolicies(objects) for message in empty_peer_rules(policy)]
 
 
 def policy_types_missing(objects: list[dict]) -> list[str]:

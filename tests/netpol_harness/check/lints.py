@@ -24,7 +24,10 @@ import yaml
 
 from ..manifests import RULE_PEERS, networkpolicies, pod_templates, rules
 from ..net import KUBE_DNS, Cluster, Evaluator, NetworkPolicy
-from ..net.cluster import ContainerPort
+from ..net.evaluate import CompiledPolicy
+from ..net.policy import policy_id
+from ..net.cluster import ContainerPort, add_kube_dns
+from .kubernetes import object_label
 
 WAIVER_FILE = "netpol.yaml"
 SEVERITIES = ("error", "warning", "info")
@@ -43,7 +46,7 @@ class Finding:
     def __str__(self) -> str:
         where = " ".join(x for x in (self.object, self.path) if x)
         waived = f" (waived: {self.waived})" if self.waived else ""
-        return f"{self.severity:<7} {self.id:<20} {where}: {self.why}{waived}"
+        return f"{self.severity:<7} {self.id:<20} {where + ': ' if where else ''}{self.why}{waived}"
 
 
 @dataclass(frozen=True)
@@ -58,10 +61,6 @@ class Waiver:
                 and fnmatch.fnmatchcase(finding.path, self.path))
 
 
-def _name(obj: Mapping) -> str:
-    return f"{obj.get('kind')}/{(obj.get('metadata') or {}).get('name')}"
-
-
 # --------------------------------------------------------------------------- the lints
 
 
@@ -74,12 +73,12 @@ def _open_rules(policy: Mapping) -> Iterable[Finding]:
             numbers = {p.get("port") for p in ports}
             at = f"spec.{direction}[{i}]"
             if direction == "egress" and ports and numbers <= DNS_PORTS:
-                yield Finding("dns-without-to", "warning", _name(policy), at,
+                yield Finding("dns-without-to", "warning", object_label(policy), at,
                               "DNS without `to` allows port 53 to every address, outside the cluster too; "
                               "name the DNS pods (or the NodeLocal address)")
             else:
                 on = "every port" if not ports else "ports " + ", ".join(str(n) for n in numbers)
-                yield Finding("open-rule", "error", _name(policy), at, f"no `{key}` peers: it allows every peer on {on}")
+                yield Finding("open-rule", "error", object_label(policy), at, f"no `{key}` peers: it allows every peer on {on}")
 
 
 def _dead_rules(policy: Mapping) -> Iterable[Finding]:
@@ -88,15 +87,14 @@ def _dead_rules(policy: Mapping) -> Iterable[Finding]:
         return
     for direction in RULE_PEERS:
         if rules(policy, direction) and direction.capitalize() not in types:
-            yield Finding("dead-rules", "warning", _name(policy), f"spec.{direction}",
+            yield Finding("dead-rules", "warning", object_label(policy), f"spec.{direction}",
                           f"{len(rules(policy, direction))} {direction} rule(s) under policyTypes {types}: "
                           f"the API server ignores them, so they allow nothing")
 
 
-def _unknown_named_ports(policy: NetworkPolicy, raw: Mapping, ev: Evaluator, rendered: set[str]) -> Iterable[Finding]:
+def _unknown_named_ports(compiled: CompiledPolicy, raw: Mapping, ev: Evaluator, rendered: set[str]) -> Iterable[Finding]:
     """A named port that no pod it could apply to declares never matches: for ingress
     the pods the policy selects, for egress the rendered pods its peers select."""
-    compiled = next(c for c in ev.policies if c.policy.id == policy.id)
     for direction in RULE_PEERS:
         for i, crule in enumerate(compiled.ingress if direction == "ingress" else compiled.egress):
             bits = compiled.selected if direction == "ingress" else (0 if crule.all_peers else crule.peer_pods)
@@ -105,7 +103,7 @@ def _unknown_named_ports(policy: NetworkPolicy, raw: Mapping, ev: Evaluator, ren
                 if not isinstance(port.port, str) or not candidates:
                     continue
                 if not any((port.port, port.protocol) in p.named_ports for p in candidates):
-                    yield Finding("unknown-named-port", "error", _name(raw), f"spec.{direction}[{i}].ports[{j}]",
+                    yield Finding("unknown-named-port", "error", object_label(raw), f"spec.{direction}[{i}].ports[{j}]",
                                   f"no pod it applies to declares a {port.protocol} container port named "
                                   f"'{port.port}', so the rule matches nothing")
 
@@ -116,7 +114,7 @@ def _selects_nothing(policy: NetworkPolicy, raw: Mapping, cluster: Cluster, rend
     if not own:
         return
     if not any(policy.pod_selector.matches(p.labels) for p in own):
-        yield Finding("selects-nothing", "warning", _name(raw), "spec.podSelector",
+        yield Finding("selects-nothing", "warning", object_label(raw), "spec.podSelector",
                       f"selects no rendered pod ({policy.pod_selector}); a label typo?")
     if policy.namespace != release_namespace:
         return
@@ -125,17 +123,20 @@ def _selects_nothing(policy: NetworkPolicy, raw: Mapping, cluster: Cluster, rend
             for j, peer in enumerate(rule.peers):
                 if peer.pod_selector is not None and peer.namespace_selector is None \
                         and not any(peer.pod_selector.matches(p.labels) for p in own):
-                    yield Finding("selects-nothing", "warning", _name(raw), f"spec.{direction}[{i}].{key}[{j}]",
+                    yield Finding("selects-nothing", "warning", object_label(raw), f"spec.{direction}[{i}].{key}[{j}]",
                                   f"the podSelector {peer.pod_selector} selects no rendered pod of this namespace")
 
 
 def _no_dns_egress(cluster: Cluster, ev: Evaluator, rendered: set[str]) -> Iterable[Finding]:
     dns = [ev.resolve(KUBE_DNS.id), ev.resolve("ip:169.254.20.10"), ev.resolve("openshift-dns/dns-default")]
+    reported: set[str] = set()  # replicas of one workload are one finding
     for pod in cluster.pods:
-        if pod.id not in rendered or not ev.egress_of[ev.pod_index[pod.id]]:
+        owner = pod.workload or f"Pod/{pod.name}"
+        if pod.id not in rendered or owner in reported or not ev.egress_of[ev.pod_index[pod.id]]:
             continue
         if not any(ev.check(pod, d, port, "UDP").allowed for d in dns for port in DNS_PORTS):
-            yield Finding("no-dns-egress", "warning", pod.workload or f"Pod/{pod.name}", "",
+            reported.add(owner)
+            yield Finding("no-dns-egress", "warning", owner, "",
                           "its egress is isolated and no rule reaches DNS (53/UDP to kube-dns, NodeLocal DNS or "
                           "OpenShift DNS): name lookups will fail")
 
@@ -145,7 +146,7 @@ def _dns_cluster(objects: list[dict], namespace: str) -> tuple[Cluster, set[str]
     cluster = Cluster.from_manifests(objects, namespace)
     rendered = {p.id for p in cluster.pods}
     if cluster.pod(KUBE_DNS.id) is None:
-        cluster.add_pod(KUBE_DNS.namespace, KUBE_DNS.name, KUBE_DNS.labels, ports=KUBE_DNS.ports)
+        add_kube_dns(cluster)
     cluster.add_pod("openshift-dns", "dns-default", {"dns.operator.openshift.io/daemonset-dns": "default"},
                     ports=[ContainerPort("dns", 5353, "UDP"), ContainerPort("dns-tcp", 5353, "TCP")])
     cluster.add_external("169.254.20.10")
@@ -160,18 +161,20 @@ def lint(objects: list[dict], *, namespace: str = "default", expect_policies: bo
                         "the render has no NetworkPolicy: nothing is isolated")]
     cluster, rendered = _dns_cluster(objects, namespace)
     ev = Evaluator(cluster)
+    # The evaluator has read every policy already: one reading serves every lint.
+    compiled = {c.policy.id: c for c in ev.policies}
     findings: list[Finding] = []
     for raw in policies:
         findings += list(_open_rules(raw)) + list(_dead_rules(raw))
-        policy = NetworkPolicy.from_manifest(raw, namespace)
+        policy = compiled[policy_id(raw, namespace)]
         findings += list(_unknown_named_ports(policy, raw, ev, rendered))
         if rendered:
-            findings += list(_selects_nothing(policy, raw, cluster, rendered, namespace))
+            findings += list(_selects_nothing(policy.policy, raw, cluster, rendered, namespace))
     findings += list(_no_dns_egress(cluster, ev, rendered))
     for owner, template in pod_templates(objects):
-        pods = [p for p in cluster.pods if p.workload == _name(owner)]
+        pods = [p for p in cluster.pods if p.workload == object_label(owner)]
         if pods and not any(ev.selecting[ev.pod_index[p.id]] for p in pods):
-            findings.append(Finding("unselected-workload", "info", _name(owner), "",
+            findings.append(Finding("unselected-workload", "info", object_label(owner), "",
                                     "no NetworkPolicy selects its pods: they are open both ways"))
     return findings
 

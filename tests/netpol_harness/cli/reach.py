@@ -93,10 +93,7 @@ def run(args: argparse.Namespace) -> int:
 def explain(ev: Evaluator, args: argparse.Namespace) -> int:
     src, dst = args.explain
     try:
-        if dst.startswith("svc:"):
-            verdict = ev.check_service(src, dst, args.port, args.protocol)
-        else:
-            verdict = ev.check(src, dst, args.port, args.protocol)
+        verdict = ev.verdict_for(src, dst, args.port, args.protocol)
     except (KeyError, ValueError) as exc:
         print(f"netpol reach: {exc.args[0] if exc.args else exc}", file=sys.stderr)
         return 2

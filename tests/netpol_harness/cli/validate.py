@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 
 from ..check import validate_all, validate_values
-from ..check.lints import apply_waivers, failing, lint, load_waivers
+from ..check.lints import Finding, apply_waivers, failing, lint, load_waivers
 from ..matrix import deep_merge
 from .inputs import add_render_inputs, render_from
 
@@ -31,18 +31,18 @@ def findings(args: argparse.Namespace) -> tuple[int, list[str]]:
         values = deep_merge(values, yaml.safe_load(Path(path).read_text()) or {})
     # --set is not merged here: helm's --set grammar has no exact Python twin, and a
     # wrong guess would report schema errors helm never sees; helm checks it anyway.
-    problems = [f"error   values               {m}" for m in validate_values(args.chart, values)]
+    problems = [Finding("values", "error", "", "", m) for m in validate_values(args.chart, values)]
     result = render_from(args)
     if not result.ok:
-        return 2, problems + [f"helm: {line}" for line in result.stderr.strip().splitlines()]
+        return 2, [str(p) for p in problems] + [f"helm: {line}" for line in result.stderr.strip().splitlines()]
     schemas = args.kubernetes_version or args.kube_version or DEFAULT_SCHEMAS
-    problems += [f"error   api-server           {m}" for m in validate_all(result.objects, schemas)]
+    problems += [Finding("api-server", "error", "", "", m) for m in validate_all(result.objects, schemas)]
     try:
         waivers = load_waivers(args.chart)
     except ValueError as err:
-        return 2, problems + [f"netpol.yaml: {err}"]
+        return 2, [str(p) for p in problems] + [f"netpol.yaml: {err}"]
     found = apply_waivers(lint(result.objects, namespace=args.namespace, expect_policies=args.expect_policies), waivers)
-    lines = problems + [str(f) for f in sorted(found, key=lambda f: (bool(f.waived), f.severity != "error", f.id))]
+    lines = [str(f) for f in problems + sorted(found, key=lambda f: (bool(f.waived), f.severity != "error", f.id))]
     return (1 if problems or failing(found) else 0), lines
 
 

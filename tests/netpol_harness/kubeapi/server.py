@@ -11,6 +11,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from pathlib import Path
+
 import yaml
 
 from .protobuf import PROTOBUF, decode_protobuf, encode_field
@@ -290,3 +292,10 @@ class KubeApiServer:
                           "context": {"cluster": "in-memory", "user": "deployer", "namespace": namespace}}],
             "current-context": "in-memory",
         }, sort_keys=False)
+
+    def write_kubeconfig(self, path: Path) -> Path:
+        """The kubeconfig for this server at `path`, readable by its owner only (client-go
+        warns about group/world-readable kubeconfigs)."""
+        path.write_text(self.kubeconfig_text())
+        path.chmod(0o600)
+        return path

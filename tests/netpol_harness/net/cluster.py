@@ -367,3 +367,8 @@ def _container_port(p: ContainerPort | Mapping[str, Any] | tuple) -> ContainerPo
         return ContainerPort(name, int(port), (rest[0] if rest else "TCP").upper())
     number = p.get("containerPort", p.get("port"))
     return ContainerPort(p.get("name"), int(number), str(p.get("protocol") or "TCP").upper())
+
+
+def add_kube_dns(cluster: Cluster) -> Pod:
+    """Add the standard kube-dns pod (KUBE_DNS) to the cluster."""
+    return cluster.add_pod(KUBE_DNS.namespace, KUBE_DNS.name, KUBE_DNS.labels, ports=KUBE_DNS.ports)

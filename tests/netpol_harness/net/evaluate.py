@@ -39,7 +39,7 @@ class _CompiledRule:
 
 
 @dataclass
-class _CompiledPolicy:
+class CompiledPolicy:
     policy: NetworkPolicy
     selected: int
     selected_idx: list[int]
@@ -120,15 +120,15 @@ class Evaluator:
 
     def _compile_policies(self) -> None:
         n = len(self.pods)
-        self.policies: list[_CompiledPolicy] = []
-        self.selecting: list[list[_CompiledPolicy]] = [[] for _ in range(n)]
-        self.ingress_of: list[list[_CompiledPolicy]] = [[] for _ in range(n)]
-        self.egress_of: list[list[_CompiledPolicy]] = [[] for _ in range(n)]
+        self.policies: list[CompiledPolicy] = []
+        self.selecting: list[list[CompiledPolicy]] = [[] for _ in range(n)]
+        self.ingress_of: list[list[CompiledPolicy]] = [[] for _ in range(n)]
+        self.egress_of: list[list[CompiledPolicy]] = [[] for _ in range(n)]
         self.ingress_isolated = 0
         self.egress_isolated = 0
         for policy in self.cluster.policies:
             selected = self._select_pods(policy.pod_selector) & self._ns_pods.get(policy.namespace, 0)
-            cp = _CompiledPolicy(
+            cp = CompiledPolicy(
                 policy,
                 selected,
                 _bits(selected),
@@ -325,6 +325,12 @@ class Evaluator:
             if end.host_network:
                 notes.append(f"not modelled: {end.id} runs on the host network, where most CNIs apply no NetworkPolicy")
         return tuple(dict.fromkeys(notes))
+
+    def verdict_for(self, src: EndpointRef, dst: EndpointRef, port: int | None, protocol: str = "TCP"):
+        """`check`, or for a `svc:ns/name[:port]` destination `check_service`."""
+        if isinstance(dst, str) and dst.startswith("svc:"):
+            return self.check_service(src, dst, port, protocol)
+        return self.check(src, dst, port, protocol)
 
     def check_service(self, src: EndpointRef, service: str, port: int | None = None, protocol: str = "TCP"):
         """`src` to a Service port (`svc:ns/name:443`): the verdict on each pod it selects."""

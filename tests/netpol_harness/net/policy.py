@@ -148,6 +148,12 @@ class Rule:
         )
 
 
+def policy_id(obj: Mapping[str, Any], default_namespace: str = "default") -> str:
+    """`ns/name` of a NetworkPolicy manifest, as NetworkPolicy.id names it once read."""
+    meta = obj.get("metadata") or {}
+    return f"{meta.get('namespace') or default_namespace}/{meta.get('name', '<unnamed>')}"
+
+
 @dataclass(frozen=True)
 class NetworkPolicy:
     namespace: str
@@ -172,9 +178,8 @@ class NetworkPolicy:
 
     @classmethod
     def from_manifest(cls, obj: Mapping[str, Any], default_namespace: str = "default") -> "NetworkPolicy":
-        meta = obj.get("metadata") or {}
         spec = obj.get("spec") or {}
-        name = str(meta.get("name", "<unnamed>"))
+        namespace, _, name = policy_id(obj, default_namespace).partition("/")
         try:
             declared = spec.get("policyTypes")
             ingress = tuple(Rule.parse(r, "from") for r in spec.get("ingress") or ())
@@ -184,7 +189,7 @@ class NetworkPolicy:
                 raise PolicyError(f"unknown policyTypes {bad}")
             types = default_policy_types(spec)
             return cls(
-                namespace=str(meta.get("namespace") or default_namespace),
+                namespace=namespace,
                 name=name,
                 # spec.podSelector is not a pointer in the API: absent means empty, i.e. all pods.
                 pod_selector=LabelSelector.parse(spec.get("podSelector")),

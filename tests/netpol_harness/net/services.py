@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .cluster import Pod, Service
+from .cluster import Pod, Service, ServicePort
 from .verdict import Verdict
 
 if TYPE_CHECKING:
@@ -68,7 +68,9 @@ def parse_service_ref(ref: str) -> tuple[str, int | None]:
     return f"svc:{body}", None
 
 
-def _target(service_port, pod: Pod) -> tuple[int | None, str]:
+def target_port(service_port: ServicePort, pod: Pod) -> tuple[int | None, str]:
+    """The pod port a Service port lands on (None: the pod declares no port of that
+    name), and the mapping in words ("80/TCP -> targetPort http = 8080")."""
     head = f"{service_port.port}/{service_port.protocol} -> targetPort {service_port.target}"
     if isinstance(service_port.target, int) or str(service_port.target).isdigit():
         return int(service_port.target), head
@@ -94,7 +96,7 @@ def check_service(evaluator: "Evaluator", src: "EndpointRef", ref: str, port: in
     source = evaluator.resolve(src)
     backends = []
     for pod in cluster.service_pods(service):
-        target, mapping = _target(service_port, pod)
+        target, mapping = target_port(service_port, pod)
         verdict = evaluator.check(source, pod, target, protocol) if target is not None else None
         backends.append(Backend(pod.id, target, verdict, mapping))
     return ServiceVerdict(source.id, service.id, service_port.port, protocol, tuple(backends))

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
 from ..net import KUBE_DNS, NAME_LABEL, PROTOCOLS, Cluster, Evaluator, SideVerdict, Verdict
+from ..net.cluster import add_kube_dns
+from ..net.services import target_port
 
 STANDARD_EXTERNALS = ("1.1.1.1",)
 OTHER_NAMESPACE = "elsewhere"
@@ -221,7 +223,7 @@ def build_cluster(
     before = {p.id for p in cluster.pods} | {e.id for e in cluster.externals}
     if standard_peers:
         if cluster.pod("kube-system/kube-dns") is None:
-            cluster.add_pod(KUBE_DNS.namespace, KUBE_DNS.name, KUBE_DNS.labels, ports=KUBE_DNS.ports)
+            add_kube_dns(cluster)
         for ns, ns_labels, pod_labels in _named_peers(cluster):
             existing = cluster.namespace(ns)
             if existing is not None and any(
@@ -336,9 +338,8 @@ def service_lines(cluster: Cluster) -> list[str]:
         for port in service.ports:
             targets = []
             for pod in pods:
-                numbers = (pod.named_ports.get((str(port.target), port.protocol)) if isinstance(port.target, str)
-                           and not str(port.target).isdigit() else {int(port.target)})
-                targets.append(f"{pod.id}:{min(numbers)}" if numbers else f"{pod.id}:(no port {port.target})")
+                number, _ = target_port(port, pod)
+                targets.append(f"{pod.id}:{number}" if number is not None else f"{pod.id}:(no port {port.target})")
             lines.append(f"{service.id}:{port.port}/{port.protocol} -> {', '.join(targets) or 'no pod'}")
     return lines
 
