@@ -8,6 +8,7 @@ only to db on 5432 and to 203.0.113.7 on 443. db takes backend on 5432; its egre
 from __future__ import annotations
 
 import argparse
+import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -105,13 +106,8 @@ def report() -> Report:
 
 
 def verdict(report: Report, src: str, dst: str, probe: str) -> tuple[bool, str]:
-    """(allowed, by) of the report's row for src -> dst on probe, from either workload's table."""
-    want = Probe.parse(probe)
-    for wl in report.workloads:
-        for row in wl.outgoing + wl.incoming:
-            if (row.src, row.dst, row.probe) == (src, dst, want):
-                return row.allowed, row.by
-    raise AssertionError(f"no row for {src} -> {dst} {probe}")
+    row = report.row(src, dst, probe)
+    return row.allowed, row.by
 
 
 def test_default_probes_are_the_ports_policies_and_containers_mention_plus_dns_and_https() -> None:
@@ -160,11 +156,32 @@ def test_db_egress_is_open_because_no_policy_selects_it_for_egress(report: Repor
     assert all(row.allowed for row in db.outgoing if row.dst.startswith("ip:"))
 
 
-def test_text_report_groups_each_peer_verdict_with_its_ports(report: Report) -> None:
+def test_text_report_says_each_pair_on_one_line_with_one_explanation_for_all_its_denied_ports(report: Report) -> None:
     text = render_text(report)
-    assert re.search(r"^  kube-system/kube-dns +53/UDP +yes +egress: shop/frontend egress\[1\]; ingress open$", text, re.M)
-    assert re.search(r"^  kube-system/kube-dns +53/TCP, 443/TCP, 5432/TCP, 8080/TCP, 9000/TCP +no +egress denied", text, re.M)
-    assert "## shop/frontend" in text and "```mermaid" in text
+    line = next(l for l in text.splitlines() if l.startswith("  to   kube-system/kube-dns"))
+    assert re.fullmatch(
+        r"  to   kube-system/kube-dns +allowed on 53/UDP: egress: shop/frontend egress\[1\]; ingress open; "
+        r"denied on every probed port but 53/UDP: egress denied \(isolated by shop/frontend\) "
+        r"\(closest: shop/frontend egress\[1\]: right peer, wrong protocol: .*\)", line)
+    assert line.count("closest:") == 1
+    assert "## shop/frontend (Deployment/frontend)" in text
+
+
+def test_text_report_writes_peers_with_the_same_verdict_on_one_line(report: Report) -> None:
+    text = render_text(report)
+    # Nothing may reach backend but frontend: every other peer shares one line.
+    backend = text.split("## shop/backend", 1)[1].split("## ", 1)[0]
+    shared = re.search(r"^  from (\d+) peers \(([^)]*)\):\n +denied on every probed port: ingress denied "
+                       r"\(isolated by shop/default-deny, shop/backend\)$", backend, re.M)
+    assert shared, backend
+    assert OTHER in shared.group(2).split(", ") and FRONTEND not in shared.group(2).split(", ")
+    assert int(shared.group(1)) == len(shared.group(2).split(", "))
+
+
+def test_text_report_describes_every_policy_in_words(report: Report) -> None:
+    text = render_text(report)
+    assert "shop/default-deny selects every pod in namespace shop.\n    Ingress: denies everything (isolates, no rules)." in text
+    assert "      [1] to ipBlock 203.0.113.7/32, on 443/TCP" in text
 
 
 def _mermaid_edges(source: str) -> dict[tuple[str, str], str]:
@@ -195,23 +212,27 @@ class _Tags(HTMLParser):
         self.text.append(data)
 
 
-def test_html_page_is_self_contained_and_shows_tables_and_graph(report: Report) -> None:
+def test_html_page_is_self_contained_with_a_matrix_and_every_explanation(report: Report) -> None:
     page = render_html(report)
     parser = _Tags()
     parser.feed(page)
     names = [t for t, _ in parser.tags]
-    assert "script" not in names and "link" not in names and "img" not in names and "iframe" not in names
+    assert "link" not in names and "img" not in names and "iframe" not in names
+    assert all("src" not in attrs for tag, attrs in parser.tags if tag == "script"), "scripts are inline"
     for _, attrs in parser.tags:
         for key in ("src", "href"):
             assert not str(attrs.get(key) or "").lower().startswith(("http:", "https:", "//")), attrs
     assert not re.search(r"url\((?!#)", page), "CSS must not fetch anything"
-    assert names.count("svg") == 1 and "table" in names
-    # Every allowed pair is drawn (an SVG path titled with it), and the Mermaid source ships along.
-    titles = "".join(parser.text)
-    assert f"{FRONTEND} -> {BACKEND}: 9000/TCP" in titles
-    assert f"{BACKEND} -> ip:203.0.113.7: 443/TCP" in titles
-    assert "flowchart LR" in titles
-    assert names.count("path") - 1 == len(report.edges())  # one more path draws the arrow head
+    assert not re.search(r"fetch\(|XMLHttpRequest|import\(", page), "the script must not fetch anything"
+    cells = [attrs for tag, attrs in parser.tags if tag == "td" and "data-cell" in attrs]
+    assert len(cells) == len(report.cells)
+    titles = {attrs["title"] for attrs in cells}
+    assert f"{FRONTEND} to {BACKEND}: allowed on 9000/TCP" in titles
+    assert f"{OTHER} to {BACKEND}: denied on every probed port" in titles
+    data = json.loads(re.search(r'<script type="application/json" id="report-data">(.*?)</script>', page, re.S).group(1))
+    explained = {data["texts"][k[0]]: [data["texts"][i] for i in k[1:]] for k in data["cells"].values()}
+    assert explained[f"{BACKEND} \u2192 ip:203.0.113.7"][0] == "allowed on 443/TCP: egress: shop/backend egress[1]"
+    assert "shop/default-deny selects every pod in namespace shop." in "".join(parser.text)
 
 
 def test_report_can_be_limited_to_one_workload_and_given_probes() -> None:
@@ -243,25 +264,10 @@ def test_cli_renders_a_chart_with_helm_and_writes_the_html(tmp_path: Path, capsy
                               "--workload", "frontend", "--out", str(out)])
     assert cli.run(args) == 0
     text = capsys.readouterr().out
-    assert re.search(r"^  kube-system/kube-dns +53/TCP +yes ", text, re.M)
-    assert re.search(r"^  kube-system/kube-dns +53/UDP +no ", text, re.M)
+    assert re.search(r"^  to   kube-system/kube-dns +allowed on 53/TCP: .*; denied on 53/UDP: ", text, re.M)
     page = (out / "report.html").read_text()
-    assert "shop/frontend -&gt; kube-system/kube-dns: 53/TCP" in page
+    assert 'title="shop/frontend to kube-system/kube-dns: allowed on 53/TCP"' in page
     assert (out / "graph.mmd").read_text().startswith("flowchart LR")
-
-
-def test_graph_boxes_fit_the_drawing_and_never_overlap(report: Report) -> None:
-    from netpol_harness.report import render_svg
-
-    svg = render_svg(report)
-    width, height = map(float, re.search(r'viewBox="0 0 (\S+) (\S+)"', svg).groups())
-    boxes = [tuple(map(float, m)) for m in re.findall(r'<g class="node [a-z]+"><rect x="(\S+)" y="(\S+)" width="(\S+)" height="(\S+)"', svg)]
-    assert len(boxes) == len({n for pair in report.edges() for n in pair} | {w.workload for w in report.workloads})
-    for x, y, w, h in boxes:
-        assert 0 <= x and x + w <= width and 0 <= y and y + h <= height
-    for i, (x1, y1, w1, h1) in enumerate(boxes):
-        for x2, y2, w2, h2 in boxes[i + 1:]:
-            assert x1 + w1 <= x2 or x2 + w2 <= x1 or y1 + h1 <= y2 or y2 + h2 <= y1, "boxes overlap"
 
 
 def test_a_denial_carries_the_closest_miss_and_the_html_shows_it() -> None:

@@ -1,7 +1,10 @@
 """`netpol demo [CHART...]`: render every values file of charts the way its environment
 would (see netpol_harness.environments), and show what each policy allows.
 
-Without a chart: every chart of the project that has `values-examples/<chart>/`.
+Without a chart: every chart of the project that has `values-examples/<chart>/`, then the
+storefront test chart (twenty workloads in three namespaces), the flows that one values
+example of job-executor-service opens and closes against another, and screenshots of the
+storefront and job-executor-service reports (when a headless chromium is installed).
 """
 from __future__ import annotations
 
@@ -11,8 +14,12 @@ from pathlib import Path
 
 from .. import project
 from ..environments import Example, examples_for, project_charts, run_example
-from ..helm.template import DEFAULT_NAMESPACE, DEFAULT_RELEASE
-from ..report import connectivity_report, demo_probes, render_html, render_text
+from ..helm.template import DEFAULT_NAMESPACE, DEFAULT_RELEASE, render
+from ..report import browser, connectivity_report, demo_probes, diff_objects, render_diff_html, render_diff_text, render_html, render_text
+
+SHOWCASE = Path("tests/data/harness/charts/storefront")
+DIFF = ("job-executor-service", "gitops-explicit-cidrs.yaml", "nodelocal-dns.yaml")  # chart, before, after
+SCREENSHOTS = {"storefront.png": "storefront.html", "job-executor-service.png": "job-executor-service-kubernetes.html"}
 
 
 def policy_section(notes: str | None) -> str:
@@ -65,6 +72,52 @@ def show(example: Example, out: Path, args: argparse.Namespace) -> tuple[str, st
     return example.title, outcome.how, page, False
 
 
+def showcase(out: Path, args: argparse.Namespace) -> tuple[str, str, str, bool] | None:
+    chart = project.root() / SHOWCASE
+    if not chart.is_dir():
+        return None
+    result = render(chart, release=args.release, namespace=args.namespace, helm=args.helm)
+    title = f"{chart.name} (test chart, defaults)"
+    print(f"\n=== {title}")
+    if not result.ok:
+        print(f"    FAILED:\n{result.stderr.strip()}")
+        return title, "failed", "", True
+    report = connectivity_report(result.objects, title=title, namespace=args.namespace)
+    print(render_text(report))
+    (out / "storefront.html").write_text(render_html(report))
+    return title, "helm template (offline)", "storefront.html", False
+
+
+def diff_demo(out: Path, args: argparse.Namespace) -> tuple[str, str, str, bool] | None:
+    chart_name, before, after = DIFF
+    examples = {e.path.name: e for e in examples_for(project.root() / "charts" / chart_name)}
+    if before not in examples or after not in examples:
+        return None
+    outcomes = [run_example(examples[n], release=args.release, namespace=args.namespace, helm=args.helm) for n in (before, after)]
+    title = f"{chart_name}: {after} against {before}"
+    print(f"\n=== diff: {title}")
+    failed = [o.error or o.skipped for o in outcomes if o.error or o.skipped]
+    if failed:
+        print(f"    FAILED:\n{failed[0]}")
+        return title, "failed", "", True
+    diff = diff_objects(outcomes[0].objects, outcomes[1].objects, title=f"what {after} changes against {before}",
+                        before_title=before, after_title=after, namespace=args.namespace)
+    print(render_diff_text(diff))
+    (out / "diff.html").write_text(render_diff_html(diff))
+    return "diff: " + title, "netpol report --diff", "diff.html", False
+
+
+def screenshots(out: Path) -> None:
+    reason = browser.unavailable_reason()
+    if reason:
+        print(f"\nscreenshots skipped: {reason}")
+        return
+    for png, page in SCREENSHOTS.items():
+        if (out / page).is_file():
+            browser.screenshot(out / page, out / "screenshots" / png)
+            print(f"screenshot: {out / 'screenshots' / png}")
+
+
 def run(args: argparse.Namespace) -> int:
     root = project.root()
     out = args.out.resolve()
@@ -74,6 +127,9 @@ def run(args: argparse.Namespace) -> int:
         return 2
     out.mkdir(parents=True, exist_ok=True)
     rows = [show(example, out, args) for example in examples]
+    if not args.charts and not args.only:
+        rows += [r for r in (showcase(out, args), diff_demo(out, args)) if r is not None]
+        screenshots(out)
     (out / "index.html").write_text(index_page([r[:3] for r in rows]))
     print(f"\nHTML reports: {out.relative_to(root) if out.is_relative_to(root) else out}/index.html")
     return 1 if any(r[3] for r in rows) else 0

@@ -32,10 +32,11 @@ def helm_flags(args: argparse.Namespace) -> list[str]:
     return flags
 
 
-def render_from(args: argparse.Namespace, chart: str | Path | None = None) -> RenderResult:
+def render_from(args: argparse.Namespace, chart: str | Path | None = None, extra_values: list[str] = ()) -> RenderResult:
+    """Render `chart` (default: args.chart) with the inputs in `args`, then `extra_values` files."""
     return render(
         chart or args.chart,
-        values_files=args.values,
+        values_files=[*args.values, *extra_values],
         set_values=args.set,
         release=args.release,
         namespace=args.namespace,

@@ -3,9 +3,15 @@
     netpol report CHART [-f FILE]... [--set k=v]... [--release R] [--namespace NS]
                   [--port 53/UDP]... [--protocol TCP] [--workload NAME]... [--external IP]...
                   [--out DIR]
+    netpol report [CHART] --diff BEFORE AFTER [--fail-on-open] [...the same inputs]
 
-Output: a text table and a Mermaid graph on stdout; with --out, a self-contained HTML
-page and the Mermaid source (see netpol_harness.report).
+Output: text on stdout (one line per pair, ports collapsed); with --out, a self-contained
+HTML page with the matrix (report.html) and the Mermaid graph (graph.mmd).
+
+With --diff: BEFORE and AFTER are two chart directories (say a checkout of main and one of
+a branch), rendered with the same inputs, or two values files of CHART, each given after
+the common -f files. It lists the flows the change opens and closes, with the rule
+responsible on each side (diff.html with --out); --fail-on-open exits 1 when it opens any.
 """
 from __future__ import annotations
 
@@ -15,36 +21,91 @@ import sys
 from pathlib import Path
 
 from ..net import PROTOCOLS
-from ..report import Probe, connectivity_report, render_html, render_mermaid, render_text
-from .inputs import add_render_inputs, render_from
+from ..report import (Probe, connectivity_report, diff_objects, render_diff_html, render_diff_text, render_html,
+                      render_mermaid, render_text)
+from .inputs import add_render_inputs, is_chart, render_from
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_render_inputs(parser)
+    parser.add_argument("chart", nargs="?", help="chart directory (with --diff of two charts: leave out)")
+    add_render_inputs(parser, chart=False)
     parser.add_argument("--port", action="append", default=[], metavar="PORT[/PROTO]",
                         help="probe (repeatable), e.g. 53/UDP; default: the ports policies and containers mention, DNS and 443")
     parser.add_argument("--protocol", default="TCP", type=str.upper, choices=PROTOCOLS, help="protocol for --port without one")
     parser.add_argument("--workload", action="append", default=[], metavar="NAME", help="report only these workloads (repeatable)")
     parser.add_argument("--external", action="append", default=[], metavar="IP", help="add an outside address (repeatable)")
     parser.add_argument("--ipblock-ignores-pods", action="store_true", help="for CNIs whose ipBlocks never match pod addresses")
-    parser.add_argument("--out", type=Path, help="write report.html and graph.mmd into this directory")
+    parser.add_argument("--diff", nargs=2, metavar=("BEFORE", "AFTER"),
+                        help="compare two chart directories, or two values files of CHART")
+    parser.add_argument("--fail-on-open", action="store_true", help="with --diff: exit 1 when the change opens a flow")
+    parser.add_argument("--out", type=Path, help="write report.html and graph.mmd (or diff.html) into this directory")
+
+
+def _probes(args: argparse.Namespace) -> list[Probe] | None:
+    for ip in args.external:
+        ipaddress.ip_address(ip)
+    return [Probe.parse(p, args.protocol) for p in args.port] or None
+
+
+def _render(args: argparse.Namespace, chart: str, extra_values: list[str], label: str):
+    result = render_from(args, chart, extra_values)
+    if not result.ok:
+        print(f"netpol report: helm could not render {label}:\n{result.stderr.strip()}", file=sys.stderr)
+        return None
+    return result.objects
+
+
+def _sides(args: argparse.Namespace) -> list[tuple[str, str, list[str]]] | str:
+    """(chart, extra values files, title) for each side of --diff, or what is wrong."""
+    before, after = args.diff
+    if is_chart(before) and is_chart(after):
+        if args.chart:
+            return "--diff of two charts takes no CHART"
+        return [(before, [], f"chart {before}"), (after, [], f"chart {after}")]
+    if not args.chart:
+        return "--diff of two values files needs CHART"
+    for path in (before, after):
+        if not Path(path).is_file():
+            return f"{path} is neither a chart directory nor a values file"
+    return [(args.chart, [before], f"{Path(args.chart).name} -f {before}"), (args.chart, [after], f"{Path(args.chart).name} -f {after}")]
+
+
+def run_diff(args: argparse.Namespace, probes: list[Probe] | None) -> int:
+    sides = _sides(args)
+    if isinstance(sides, str):
+        print(f"netpol report: {sides}", file=sys.stderr)
+        return 2
+    rendered = [_render(args, chart, extra, title) for chart, extra, title in sides]
+    if any(objects is None for objects in rendered):
+        return 1
+    diff = diff_objects(rendered[0], rendered[1], title=f"what {sides[1][2]} changes against {sides[0][2]}",
+                        before_title=sides[0][2], after_title=sides[1][2], namespace=args.namespace, probes=probes,
+                        ipblock_matches_pods=not args.ipblock_ignores_pods)
+    print(render_diff_text(diff))
+    if args.out:
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "diff.html").write_text(render_diff_html(diff))
+        print(f"\nwrote {args.out / 'diff.html'}")
+    return 1 if args.fail_on_open and diff.opened else 0
 
 
 def run(args: argparse.Namespace) -> int:
     try:
-        probes = [Probe.parse(p, args.protocol) for p in args.port] or None
-        for ip in args.external:
-            ipaddress.ip_address(ip)
+        probes = _probes(args)
     except ValueError as exc:
         print(f"netpol report: {exc}", file=sys.stderr)
         return 2
-    result = render_from(args)
-    if not result.ok:
-        print(f"netpol report: helm could not render {args.chart}:\n{result.stderr.strip()}", file=sys.stderr)
+    if args.diff:
+        return run_diff(args, probes)
+    if not args.chart:
+        print("netpol report: give a chart directory (or --diff BEFORE AFTER)", file=sys.stderr)
+        return 2
+    objects = _render(args, args.chart, [], args.chart)
+    if objects is None:
         return 1
     values = ", ".join(str(v) for v in args.values) or "chart defaults"
     report = connectivity_report(
-        result.objects,
+        objects,
         probes,
         title=f"{Path(args.chart).name} ({values}; release {args.release} in {args.namespace})",
         namespace=args.namespace,
@@ -62,5 +123,3 @@ def run(args: argparse.Namespace) -> int:
         (args.out / "graph.mmd").write_text(render_mermaid(report) + "\n")
         print(f"\nwrote {args.out / 'report.html'} and {args.out / 'graph.mmd'}")
     return 0
-
-

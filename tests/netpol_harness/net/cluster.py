@@ -198,6 +198,11 @@ class Cluster:
     def pod(self, pod_id: str) -> Pod | None:
         return self._pods.get(pod_id)
 
+    def external(self, ip: str) -> External | None:
+        """The outside address `ip` ("ip:..." or the bare address), if the cluster has it."""
+        address = ip[3:] if ip.startswith("ip:") else ip
+        return self._externals.get(External(address).id)
+
     # construction -----------------------------------------------------------
     def add_namespace(self, name: str, labels: Mapping[str, Any] | None = None) -> Namespace:
         merged = {str(k): label_value(v) for k, v in (labels or {}).items()}

@@ -1,53 +1,36 @@
-"""The data of a connectivity report: each workload of the manifests against every
-other endpoint, on each probe (port/protocol), both ways, with the rule that allowed
-each flow or what denied it.
+"""The data of a connectivity report: each workload of the manifests against every other
+endpoint, on each probe (port/protocol), both ways, with the rule that allowed each flow
+or what denied it.
 
-The workloads become pods, and a few standard peers are added so the policies have
-something to speak about:
+The workloads become pods, and endpoints are added so the policies have something to
+speak about (each says why it was added):
 
 * `kube-system/kube-dns` (k8s-app=kube-dns, dns 53/UDP, dns-tcp 53/TCP, metrics 9153/TCP);
+* witnesses made from the policies (see `witness`): stand-ins for the pods a policy
+  selects when the manifests have none, and for every rule a peer it admits and outsiders
+  that differ in one label or in their namespace, an address in each ipBlock and one in
+  its `except`;
 * a label-less pod in the release namespace (`NS/neighbour`) and in another namespace
-  (`elsewhere/pod`): what "any other pod" may do;
-* a pod for each peer a policy names exactly (a namespace chosen by
-  `kubernetes.io/metadata.name` plus matchLabels), when no pod matches it yet;
-* the outside addresses 1.1.1.1, every /32 or /128 ipBlock in the policies, and any given.
+  (`elsewhere/pod`), and the outside address 1.1.1.1: what "anyone else" may do.
 
 By default the probes are the ports the policies and containers mention, plus DNS and HTTPS.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
-from ..net import KUBE_DNS, NAME_LABEL, PROTOCOLS, Cluster, Evaluator, SideVerdict, Verdict
+from ..net import KUBE_DNS, Cluster, Evaluator, NetworkPolicy, Pod, SideVerdict, Verdict
 from ..net.cluster import add_kube_dns
 from ..net.services import target_port
+from .probe import Probe
+from .witness import OUTSIDE_NAMESPACE, Witness, add_witnesses
+from .words import collapse, describe_policy
 
 STANDARD_EXTERNALS = ("1.1.1.1",)
-OTHER_NAMESPACE = "elsewhere"
+OTHER_NAMESPACE = OUTSIDE_NAMESPACE
 BASE_PROBES = ((53, "UDP"), (53, "TCP"), (443, "TCP"))
-
-
-@dataclass(frozen=True, order=True)
-class Probe:
-    port: int
-    protocol: str = "TCP"
-
-    @classmethod
-    def parse(cls, text: str | int, default_protocol: str = "TCP") -> "Probe":
-        """"53", "53/UDP" or 53."""
-        port_text, _, proto = str(text).partition("/")
-        protocol = (proto or default_protocol).upper()
-        port = int(port_text)
-        if not 1 <= port <= 65535:
-            raise ValueError(f"port must be 1..65535, not {port}")
-        if protocol not in PROTOCOLS:
-            raise ValueError(f"protocol must be one of {', '.join(PROTOCOLS)}, not {protocol!r}")
-        return cls(port, protocol)
-
-    def __str__(self) -> str:
-        return f"{self.port}/{self.protocol}"
+OUTSIDE = ""  # the namespace of an address outside the cluster
 
 
 @dataclass(frozen=True)
@@ -59,44 +42,79 @@ class Row:
     probe: Probe
     allowed: bool
     by: str  # the rules that allowed it, or which side denied it
-    detail: str = ""  # for a denial: the closest miss
+    detail: str = ""  # for a denial: the closest miss (on the first probe denied for this reason)
     caveat: str = ""  # what the model cannot vouch for (policies of other kinds, host network)
 
 
 @dataclass(frozen=True)
-class Group:
-    """Rows with the same peer, verdict and reason, their probes merged (for display)."""
+class Part:
+    """The probes of one pair that share a verdict and its reason."""
 
-    peer: str
     probes: tuple[Probe, ...]
     allowed: bool
     by: str
-    details: tuple[str, ...]
+    detail: str = ""  # the closest miss of the first denied probe: one line for all of them
     caveat: str = ""
 
+
+@dataclass(frozen=True)
+class Cell:
+    """Everything the report says about `src` -> `dst`: its parts, allowed ones first."""
+
+    src: str
+    dst: str
+    parts: tuple[Part, ...]
+
     @property
-    def ports(self) -> str:
-        return ", ".join(map(str, self.probes))
+    def allowed_probes(self) -> tuple[Probe, ...]:
+        return tuple(sorted(p for part in self.parts if part.allowed for p in part.probes))
+
+    @property
+    def state(self) -> str:
+        """"allowed" on every probe, "denied" on every probe, or "partial"."""
+        allowed = [part.allowed for part in self.parts]
+        return "allowed" if all(allowed) else "denied" if not any(allowed) else "partial"
+
+    def sentences(self, universe: Sequence[Probe]) -> list[str]:
+        """One sentence per part: "allowed on 53/UDP: ...", "denied on every probed port but 53/UDP: ..."."""
+        out = []
+        for part in self.parts:
+            word = "allowed" if part.allowed else "denied"
+            text = f"{word} on {collapse(part.probes, universe)}: {part.by}"
+            if part.detail:
+                text += f" ({part.detail})"
+            if part.caveat:
+                text += f" [* {part.caveat}]"
+            out.append(text)
+        return out
 
 
-def grouped(rows: Iterable[Row], peer_attr: str) -> list[Group]:
-    order: list[tuple[str, bool, str]] = []
-    probes: dict[tuple[str, bool, str], list[Probe]] = {}
-    details: dict[tuple[str, bool, str], list[str]] = {}
-    caveats: dict[tuple[str, bool, str], str] = {}
+def cell_of(src: str, dst: str, rows: Iterable[Row]) -> Cell:
+    keys: list[tuple[bool, str, str]] = []
+    probes: dict[tuple[bool, str, str], list[Probe]] = {}
+    details: dict[tuple[bool, str, str], str] = {}
     for r in rows:
-        key = (getattr(r, peer_attr), r.allowed, r.by)
-        caveats.setdefault(key, r.caveat)
+        key = (r.allowed, r.by, r.caveat)
         if key not in probes:
-            order.append(key)
-            probes[key], details[key] = [], []
+            keys.append(key)
+            probes[key] = []
         probes[key].append(r.probe)
-        if r.detail and r.detail not in details[key]:
-            details[key].append(r.detail)
-    # Allowed first within a peer: that is what people look for.
-    peers = list(dict.fromkeys(k[0] for k in order))
-    order.sort(key=lambda k: (peers.index(k[0]), not k[1]))
-    return [Group(k[0], tuple(probes[k]), k[1], k[2], tuple(details[k]), caveats[k]) for k in order]
+        details.setdefault(key, r.detail)
+    keys.sort(key=lambda k: not k[0])  # allowed first: that is what people look for
+    return Cell(src, dst, tuple(Part(tuple(probes[k]), k[0], k[1], details[k], k[2]) for k in keys))
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    id: str
+    namespace: str  # OUTSIDE ("") for an address outside the cluster
+    kind: str  # workload | stand-in | added | external
+    why: str = ""  # for what the report added: why
+    workload: str = ""  # the controller, "Deployment/web"
+
+    @property
+    def label(self) -> str:
+        return self.id.split("/", 1)[1] if "/" in self.id else self.id
 
 
 @dataclass
@@ -106,6 +124,8 @@ class WorkloadReport:
     ingress_policies: tuple[str, ...]
     outgoing: list[Row] = field(default_factory=list)  # workload -> peer
     incoming: list[Row] = field(default_factory=list)  # peer -> workload
+    kind: str = "workload"  # or "stand-in"
+    controller: str = ""
 
 
 @dataclass
@@ -113,23 +133,42 @@ class Report:
     title: str
     probes: tuple[Probe, ...]
     workloads: list[WorkloadReport]
-    peers: list[str]  # every endpoint a workload was checked against
-    added_peers: list[str]  # the subset the report added (not from the manifests)
+    endpoints: list[Endpoint]
+    added: list[Witness]  # what the report added, in order, with why
     policies: list[str]
+    policy_words: dict[str, list[str]] = field(default_factory=dict)
     ipblock_matches_pods: bool = True
     services: list[str] = field(default_factory=list)  # "svc:ns/web:80/TCP -> 8080 on ns/web"
     not_modelled: list[str] = field(default_factory=list)  # policies of kinds the evaluator does not read
+    cells: dict[tuple[str, str], Cell] = field(default_factory=dict)  # every pair with a reported workload
+
+    @property
+    def peers(self) -> list[str]:
+        return [e.id for e in self.endpoints]
+
+    @property
+    def added_peers(self) -> list[str]:
+        return [w.id for w in self.added]
 
     def edges(self) -> dict[tuple[str, str], list[Probe]]:
         """Allowed (src, dst) pairs with their probes, each pair once."""
-        out: dict[tuple[str, str], list[Probe]] = {}
+        return {pair: list(cell.allowed_probes) for pair, cell in self.cells.items() if cell.allowed_probes}
+
+    def row(self, src: str, dst: str, probe: Probe | str) -> Row:
+        """The verdict on `src` -> `dst` on one probe; KeyError when the report did not judge it."""
+        want = Probe.of(probe)
         for wl in self.workloads:
-            for row in wl.outgoing + wl.incoming:
-                if row.allowed:
-                    probes = out.setdefault((row.src, row.dst), [])
-                    if row.probe not in probes:
-                        probes.append(row.probe)
-        return {k: sorted(v) for k, v in out.items()}
+            if wl.workload in (src, dst):
+                for row in wl.outgoing if wl.workload == src else wl.incoming:
+                    if (row.src, row.dst, row.probe) == (src, dst, want):
+                        return row
+        raise KeyError(f"the report did not judge {src} -> {dst} on {want}")
+
+    def cells_of(self, workload: str) -> tuple[list[Cell], list[Cell]]:
+        """(outgoing, incoming) cells of one workload."""
+        outgoing = [c for (s, _), c in self.cells.items() if s == workload]
+        incoming = [c for (_, d), c in self.cells.items() if d == workload]
+        return outgoing, incoming
 
 
 # --------------------------------------------------------------------------- building
@@ -163,86 +202,42 @@ def demo_probes(objects: Iterable[Mapping[str, Any] | None]) -> list[Probe]:
     return sorted(probes)
 
 
-def _host_addresses(cluster: Cluster) -> list[str]:
-    """Single addresses named by ipBlocks (/32, /128), so the report shows those peers."""
-    found: list[str] = []
-    for policy in cluster.policies:
-        for rule in policy.ingress + policy.egress:
-            for peer in rule.peers:
-                block = peer.ip_block
-                if block is not None and block.network.num_addresses == 1:
-                    ip = str(block.network.network_address)
-                    if ip not in found:
-                        found.append(ip)
-    return found
-
-
-def _named_peers(cluster: Cluster) -> list[tuple[str, dict[str, str], dict[str, str]]]:
-    """(namespace, namespace labels, pod labels) of peers a policy names exactly.
-
-    Only peers whose namespaceSelector names the namespace (kubernetes.io/metadata.name)
-    and whose selectors are plain matchLabels: there the pod the rule means is clear.
-    """
-    out = []
-    for policy in cluster.policies:
-        for rule in policy.ingress + policy.egress:
-            for peer in rule.peers:
-                ns_sel, pod_sel = peer.namespace_selector, peer.pod_selector
-                if ns_sel is None or ns_sel.match_expressions:
-                    continue
-                ns_labels = dict(ns_sel.match_labels)
-                if NAME_LABEL not in ns_labels:
-                    continue
-                if pod_sel is not None and pod_sel.match_expressions:
-                    continue
-                pod_labels = dict(pod_sel.match_labels) if pod_sel is not None else {}
-                if (ns_labels[NAME_LABEL], ns_labels, pod_labels) not in out:
-                    out.append((ns_labels[NAME_LABEL], ns_labels, pod_labels))
-    return out
-
-
-def _pod_name_for(labels: Mapping[str, str]) -> str:
-    if not labels:
-        return "pod"
-    key, value = sorted(labels.items())[0]
-    base = value or key.rsplit("/", 1)[-1]
-    return re.sub(r"[^a-z0-9-]+", "-", base.lower()).strip("-")[:50] or "pod"
-
-
 def build_cluster(
     objects: Iterable[Mapping[str, Any] | None],
     *,
     namespace: str = "default",
     externals: Iterable[str] = (),
     standard_peers: bool = True,
-) -> tuple[Cluster, list[str], list[str]]:
-    """The rendered objects plus the standard peers: (cluster, workload ids, added peer ids)."""
+    witness_policies: Iterable[NetworkPolicy] | None = None,
+) -> tuple[Cluster, list[str], list[Witness]]:
+    """The rendered objects plus the added endpoints: (cluster, workload ids, what was added).
+
+    `witness_policies`: the policies to make witnesses for, None: the cluster's (a diff
+    gives both sides the witnesses of both, so they compare the same endpoints).
+    Stand-ins count as workloads.
+    """
     cluster = Cluster.from_manifests(objects, namespace)
     cluster.ensure_namespace(namespace)
     workloads = [p.id for p in cluster.pods]
-    before = {p.id for p in cluster.pods} | {e.id for e in cluster.externals}
+    added: list[Witness] = []
     if standard_peers:
-        if cluster.pod("kube-system/kube-dns") is None:
+        if cluster.pod(KUBE_DNS.id) is None:
             add_kube_dns(cluster)
-        for ns, ns_labels, pod_labels in _named_peers(cluster):
-            existing = cluster.namespace(ns)
-            if existing is not None and any(
-                p.namespace == ns and all(p.labels.get(k) == v for k, v in pod_labels.items()) for p in cluster.pods
-            ):
-                continue  # a pod the rule means is already there
-            cluster.add_namespace(ns, {**(existing.labels if existing else {}), **ns_labels})
-            name = _pod_name_for(pod_labels)
-            while cluster.pod(f"{ns}/{name}") is not None:
-                name += "-x"
-            cluster.add_pod(ns, name, pod_labels)
-        for ns, name in ((namespace, "neighbour"), (OTHER_NAMESPACE, "pod")):
+            added.append(Witness(KUBE_DNS.id, "the cluster DNS (kube-dns in kube-system, as kubeadm deploys it)"))
+        # The internet first: an ipBlock that already holds 1.1.1.1 needs no made-up address.
+        for ip in STANDARD_EXTERNALS:
+            if cluster.external(ip) is None:
+                added.append(Witness(cluster.add_external(ip).id, "an address on the internet"))
+        witnesses = add_witnesses(cluster, witness_policies)
+        added += witnesses
+        workloads += [w.id for w in witnesses if w.stand_in]
+        for ns, name, why in ((namespace, "neighbour", f"a pod without labels in the release namespace {namespace}"),
+                              (OTHER_NAMESPACE, "pod", "a pod without labels in another namespace")):
             if cluster.pod(f"{ns}/{name}") is None:
-                cluster.add_pod(ns, name, {})
-        for ip in [*STANDARD_EXTERNALS, *_host_addresses(cluster)]:
-            cluster.add_external(ip)
+                added.append(Witness(cluster.add_pod(ns, name, {}).id, why))
     for ip in externals:
-        cluster.add_external(ip)
-    added = [p.id for p in cluster.pods if p.id not in before] + [e.id for e in cluster.externals if e.id not in before]
+        if cluster.external(ip) is None:
+            added.append(Witness(cluster.add_external(ip).id, "asked for (--external)"))
     return cluster, workloads, added
 
 
@@ -256,20 +251,72 @@ def _side_text(side: SideVerdict) -> str:
     return f"{side.direction} denied (isolated by {', '.join(side.policies)})"
 
 
-def why(verdict: Verdict) -> tuple[str, str]:
-    """(which rules allowed the connection or which side denied it, the closest miss if denied)."""
+def reason_of(verdict: Verdict) -> str:
+    """Which rules allowed the connection, or which side denied it."""
     if verdict.src == verdict.dst:
-        return "same pod", ""
+        return "same pod"
     sides = [verdict.egress, verdict.ingress]
     if verdict.allowed:
-        return "; ".join(t for t in map(_side_text, sides) if t), ""
-    by = "; ".join(_side_text(s) for s in sides if s.judged and not s.allowed)
+        return "; ".join(t for t in map(_side_text, sides) if t)
+    return "; ".join(_side_text(s) for s in sides if s.judged and not s.allowed)
+
+
+def closest_miss(verdict: Verdict) -> str:
+    """For a denial, the rule that came closest to allowing it, and what it lacked."""
+    if verdict.allowed or verdict.src == verdict.dst:
+        return ""
     misses = verdict.closest_misses()
-    return by, (f"closest: {misses[0]}" if misses else "")
+    return f"closest: {misses[0]}" if misses else ""
+
+
+def why(verdict: Verdict) -> tuple[str, str]:
+    """(reason_of, closest_miss) of a verdict."""
+    return reason_of(verdict), closest_miss(verdict)
 
 
 def caveat_text(verdict: Verdict) -> str:
     return "; ".join(verdict.caveats)
+
+
+def _endpoints(cluster: Cluster, workloads: set[str], added: list[Witness]) -> list[Endpoint]:
+    reasons = {w.id: w for w in added}
+    out = []
+    for pod in cluster.pods:
+        witness = reasons.get(pod.id)
+        kind = "stand-in" if witness and witness.stand_in else "workload" if pod.id in workloads else "added"
+        out.append(Endpoint(pod.id, pod.namespace, kind, witness.why if witness else "", pod.workload))
+    for ext in cluster.externals:
+        witness = reasons.get(ext.id)
+        out.append(Endpoint(ext.id, OUTSIDE, "external", witness.why if witness else ""))
+    return out
+
+
+class _Checker:
+    """Rows for (src, dst) on every probe, each pair computed once.
+
+    The closest miss is worked out once per pair and reason, on the first probe denied
+    for that reason: it is the slow part, and the report says it once for all of them.
+    """
+
+    def __init__(self, ev: Evaluator, probes: Sequence[Probe]) -> None:
+        self.ev, self.probes = ev, probes
+        self.rows: dict[tuple[str, str], list[Row]] = {}
+
+    def __call__(self, src: str, dst: str) -> list[Row]:
+        rows = self.rows.get((src, dst))
+        if rows is None:
+            rows = []
+            explained: set[tuple[str, str]] = set()
+            for probe in self.probes:
+                verdict = self.ev.check(src, dst, probe.port, probe.protocol)
+                by, caveat = reason_of(verdict), caveat_text(verdict)
+                detail = ""
+                if not verdict.allowed and (by, caveat) not in explained:
+                    explained.add((by, caveat))
+                    detail = closest_miss(verdict)
+                rows.append(Row(src, dst, probe, verdict.allowed, by, detail, caveat))
+            self.rows[(src, dst)] = rows
+        return rows
 
 
 def connectivity_report(
@@ -282,51 +329,54 @@ def connectivity_report(
     workloads: Sequence[str] | None = None,
     standard_peers: bool = True,
     ipblock_matches_pods: bool = True,
+    witness_policies: Iterable[NetworkPolicy] | None = None,
 ) -> Report:
     """Verdicts for each workload against every other endpoint, on each probe, both ways.
 
-    `workloads`: names or "ns/name" of the manifests' pods to report on (substring match);
+    `workloads`: names or "ns/name" of the workloads to report on (substring match);
     None: all of them. `probes`: None means `demo_probes(objects)`. `namespace`: where
     objects without one live (and the neighbour pod); None: the namespace most objects name.
     """
     objects = [o for o in objects if o]
     if namespace is None:
         namespace = _main_namespace(objects)
-    chosen_probes = tuple(sorted({_probe(p) for p in (demo_probes(objects) if probes is None else probes)}))
-    cluster, all_workloads, added = build_cluster(objects, namespace=namespace, externals=externals, standard_peers=standard_peers)
+    chosen_probes = tuple(sorted({Probe.of(p) for p in (demo_probes(objects) if probes is None else probes)}))
+    cluster, all_workloads, added = build_cluster(objects, namespace=namespace, externals=externals,
+                                                  standard_peers=standard_peers, witness_policies=witness_policies)
     if workloads:
         selected = [w for w in all_workloads if any(sel == w or sel in w.split("/", 1)[1] for sel in workloads)]
     else:
         selected = all_workloads
     ev = Evaluator(cluster, ipblock_matches_pods=ipblock_matches_pods)
-    endpoints = [p.id for p in cluster.pods] + [e.id for e in cluster.externals]
-    reports = []
+    endpoints = _endpoints(cluster, set(all_workloads), added)
+    check = _Checker(ev, chosen_probes)
+    stand_ins = {w.id for w in added if w.stand_in}
+    reports, cells = [], {}
     for wid in selected:
         i = ev.pod_index[wid]
-        wl = WorkloadReport(
-            wid,
-            tuple(cp.policy.id for cp in ev.egress_of[i]),
-            tuple(cp.policy.id for cp in ev.ingress_of[i]),
-        )
+        pod: Pod = ev.pods[i]
+        wl = WorkloadReport(wid, tuple(cp.policy.id for cp in ev.egress_of[i]), tuple(cp.policy.id for cp in ev.ingress_of[i]),
+                            kind="stand-in" if wid in stand_ins else "workload", controller=pod.workload)
         for peer in endpoints:
-            if peer == wid:
+            if peer.id == wid:
                 continue
-            for probe in chosen_probes:
-                out = ev.check(wid, peer, probe.port, probe.protocol)
-                wl.outgoing.append(Row(wid, peer, probe, out.allowed, *why(out), caveat_text(out)))
-                inc = ev.check(peer, wid, probe.port, probe.protocol)
-                wl.incoming.append(Row(peer, wid, probe, inc.allowed, *why(inc), caveat_text(inc)))
+            wl.outgoing += check(wid, peer.id)
+            wl.incoming += check(peer.id, wid)
+            cells[(wid, peer.id)] = cell_of(wid, peer.id, check(wid, peer.id))
+            cells[(peer.id, wid)] = cell_of(peer.id, wid, check(peer.id, wid))
         reports.append(wl)
     return Report(
         title=title,
         probes=chosen_probes,
         workloads=reports,
-        peers=[e for e in endpoints],
-        added_peers=added,
+        endpoints=endpoints,
+        added=added,
         policies=[p.id for p in cluster.policies],
+        policy_words={p.id: describe_policy(p) for p in cluster.policies},
         ipblock_matches_pods=ipblock_matches_pods,
         services=service_lines(cluster),
         not_modelled=[str(u) for u in cluster.unmodelled],
+        cells=cells,
     )
 
 
@@ -351,11 +401,3 @@ def _main_namespace(objects: list[Mapping[str, Any]]) -> str:
         if ns:
             counts[ns] = counts.get(ns, 0) + 1
     return max(sorted(counts), key=counts.__getitem__) if counts else "default"
-
-
-def _probe(p: Probe | tuple[int, str] | str | int) -> Probe:
-    if isinstance(p, Probe):
-        return p
-    if isinstance(p, tuple):
-        return Probe.parse(p[0], p[1])
-    return Probe.parse(p)

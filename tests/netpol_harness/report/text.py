@@ -1,42 +1,70 @@
-"""A report as text (a table per workload) and as a Mermaid flowchart."""
+"""A report as text (one line per pair, ports collapsed) and as a Mermaid flowchart."""
 from __future__ import annotations
 
-from .data import Report, Row, grouped
+from dataclasses import replace
+
+from .data import Cell, Report
+from .words import ports_text
+
+# Peers of a workload that share a whole verdict are written on one line from this many on.
+SHARED_LINE_FROM = 3
 
 
-def _table(rows: list[Row], peer_of: str, headers: tuple[str, ...]) -> list[str]:
-    cells = [(g.peer, g.ports, ("yes" if g.allowed else "no") + ("*" if g.caveat else ""),
-              g.by + (f" (* {g.caveat})" if g.caveat else "")) for g in grouped(rows, peer_of)]
-    widths = [max([len(h)] + [len(c[k]) for c in cells]) for k, h in enumerate(headers[:3])]
-    lines = ["  " + "  ".join(h.ljust(w) for h, w in zip(headers[:3], widths)) + "  " + headers[3]]
-    for c in cells:
-        lines.append("  " + "  ".join(v.ljust(w) for v, w in zip(c[:3], widths)) + "  " + c[3])
+def _verdict_key(cell: Cell) -> tuple:
+    return tuple((p.probes, p.allowed, p.by, p.caveat) for p in cell.parts)
+
+
+def _pair_lines(report: Report, cells: list[Cell], arrow: str, peer_of: str) -> list[str]:
+    """One line per peer; peers with the same verdict on every probe share one line."""
+    groups: dict[tuple, list[Cell]] = {}
+    for cell in cells:
+        groups.setdefault(_verdict_key(cell), []).append(cell)
+    width = max([len(getattr(c, peer_of)) for c in cells] + [0])
+    lines = []
+    for group in groups.values():
+        first = group[0]
+        if len(group) >= SHARED_LINE_FROM:
+            peers = ", ".join(getattr(c, peer_of) for c in group)
+            same_detail = len({tuple(p.detail for p in c.parts) for c in group}) == 1
+            shown = first if same_detail else replace(first, parts=tuple(replace(p, detail="") for p in first.parts))
+            lines.append(f"  {arrow} {len(group)} peers ({peers}):")
+            lines.append(f"  {' ' * len(arrow)} {'; '.join(shown.sentences(report.probes))}")
+            continue
+        for cell in group:
+            lines.append(f"  {arrow} {getattr(cell, peer_of).ljust(width)}  {'; '.join(cell.sentences(report.probes))}")
     return lines
 
 
-def render_text(report: Report) -> str:
-    lines = [f"# {report.title}", f"probes: {', '.join(map(str, report.probes)) or 'none'}"]
-    if report.added_peers:
-        lines.append(f"added peers (not in the manifests): {', '.join(report.added_peers)}")
+def header_lines(report: Report) -> list[str]:
+    lines = [f"# {report.title}", f"probes: {ports_text(report.probes) or 'none'}"]
+    if report.policy_words:
+        lines.append("policies:")
+        for words in report.policy_words.values():
+            lines += ["  " + line for line in words]
+    else:
+        lines.append("policies: none")
+    if report.added:
+        lines.append("added by the report (not in the manifests):")
+        lines += [f"  {w.id}: {w.why}" for w in report.added]
     if report.services:
         lines.append("services (policies see the pod port): " + "; ".join(report.services))
     if report.not_modelled:
         lines.append("not modelled (verdicts marked * may differ): " + "; ".join(report.not_modelled))
+    return lines
+
+
+def render_text(report: Report) -> str:
+    lines = header_lines(report)
     if not report.workloads:
-        lines.append("no workloads in the manifests")
+        lines.append("no workloads in the manifests, and no policy to stand in for them")
     for wl in report.workloads:
-        lines.append("")
-        lines.append(f"## {wl.workload}")
-        lines.append(f"  egress isolated by: {', '.join(wl.egress_policies) or 'nothing (all egress allowed)'}")
-        lines.append(f"  ingress isolated by: {', '.join(wl.ingress_policies) or 'nothing (all ingress allowed)'}")
-        lines.append(f"outgoing ({wl.workload} -> peer):")
-        lines += _table(wl.outgoing, "dst", ("peer", "port", "allowed", "by"))
-        lines.append(f"incoming (peer -> {wl.workload}):")
-        lines += _table(wl.incoming, "src", ("peer", "port", "allowed", "by"))
-    lines.append("")
-    lines.append("```mermaid")
-    lines.append(render_mermaid(report))
-    lines.append("```")
+        outgoing, incoming = report.cells_of(wl.workload)
+        what = f" ({wl.controller})" if wl.controller else " (stand-in)" if wl.kind == "stand-in" else ""
+        lines += ["", f"## {wl.workload}{what}",
+                  f"  egress isolated by: {', '.join(wl.egress_policies) or 'nothing (all egress allowed)'}",
+                  f"  ingress isolated by: {', '.join(wl.ingress_policies) or 'nothing (all ingress allowed)'}"]
+        lines += _pair_lines(report, outgoing, "to  ", "dst")
+        lines += _pair_lines(report, incoming, "from", "src")
     return "\n".join(lines)
 
 
@@ -63,7 +91,7 @@ def render_mermaid(report: Report) -> str:
         else:
             lines.append(f'  {nid}("{text}")')
     for (src, dst), probes in report.edges().items():
-        lines.append(f'  {ids[src]} -->|"{", ".join(map(str, probes))}"| {ids[dst]}')
+        lines.append(f'  {ids[src]} -->|"{ports_text(probes)}"| {ids[dst]}')
     if workloads:
         lines.append("  classDef workload fill:#dbeafe,stroke:#1d4ed8")
         lines.append(f"  class {','.join(ids[w] for w in sorted(workloads))} workload")

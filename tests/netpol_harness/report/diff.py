@@ -1,0 +1,160 @@
+"""What a change to a chart or its values does to who may reach whom: the flows it
+opens and closes, each with the rule responsible before and after.
+
+Both sides are judged on the same endpoints and probes: the witnesses of both sides'
+policies are added to each, and the probes are those either side would ask about.
+"""
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
+
+from ..net import Cluster, NetworkPolicy
+from .data import Report, connectivity_report, demo_probes
+from .page import page
+from .probe import Probe
+from .words import ports_text
+
+ABSENT = "not in the manifests"
+
+
+@dataclass(frozen=True)
+class Change:
+    src: str
+    dst: str
+    probes: tuple[Probe, ...]
+    opened: bool  # allowed after and not before; False: closed
+    before: str  # why it was allowed or denied before
+    after: str
+
+    @property
+    def ports(self) -> str:
+        return ports_text(self.probes)
+
+
+@dataclass
+class Diff:
+    title: str
+    before_title: str
+    after_title: str
+    before: Report
+    after: Report
+    opened: list[Change] = field(default_factory=list)
+    closed: list[Change] = field(default_factory=list)
+    policies_added: list[str] = field(default_factory=list)
+    policies_removed: list[str] = field(default_factory=list)
+    policies_changed: list[str] = field(default_factory=list)
+
+    @property
+    def unchanged(self) -> bool:
+        return not self.opened and not self.closed
+
+
+def _policies(objects: list[Mapping[str, Any]], namespace: str) -> list[NetworkPolicy]:
+    return Cluster.from_manifests(objects, namespace).policies
+
+
+def _verdicts(report: Report) -> dict[tuple[str, str, Probe], tuple[bool, str]]:
+    out = {}
+    for (src, dst), cell in report.cells.items():
+        for part in cell.parts:
+            for probe in part.probes:
+                out[(src, dst, probe)] = (part.allowed, part.by)
+    return out
+
+
+def _why(verdicts: dict, key: tuple, endpoints: set[str]) -> tuple[bool, str]:
+    if key in verdicts:
+        return verdicts[key]
+    missing = [e for e in key[:2] if e not in endpoints]
+    return False, (f"{', '.join(missing)} {ABSENT}" if missing else "not reported")
+
+
+def diff_objects(
+    before: Iterable[Mapping[str, Any] | None],
+    after: Iterable[Mapping[str, Any] | None],
+    *,
+    title: str = "diff",
+    before_title: str = "before",
+    after_title: str = "after",
+    namespace: str = "default",
+    probes: Iterable[Probe | tuple[int, str] | str | int] | None = None,
+    ipblock_matches_pods: bool = True,
+) -> Diff:
+    """Compare two renders flow by flow (every pair with a workload, on every probe)."""
+    old = [o for o in before if o]
+    new = [o for o in after if o]
+    old_policies, new_policies = _policies(old, namespace), _policies(new, namespace)
+    witnesses = [*old_policies, *new_policies]
+    chosen = sorted({Probe.of(p) for p in probes} if probes is not None else {*demo_probes(old), *demo_probes(new)})
+    reports = [connectivity_report(objs, chosen, title=t, namespace=namespace, witness_policies=witnesses,
+                                   ipblock_matches_pods=ipblock_matches_pods)
+               for objs, t in ((old, before_title), (new, after_title))]
+    diff = Diff(title, before_title, after_title, *reports)
+    _compare(diff)
+    olds = {p.id: p for p in old_policies}
+    news = {p.id: p for p in new_policies}
+    diff.policies_added = [p for p in news if p not in olds]
+    diff.policies_removed = [p for p in olds if p not in news]
+    diff.policies_changed = [p for p in news if p in olds and news[p] != olds[p]]
+    return diff
+
+
+def _compare(diff: Diff) -> None:
+    was, now = _verdicts(diff.before), _verdicts(diff.after)
+    old_ends, new_ends = set(diff.before.peers), set(diff.after.peers)
+    groups: dict[tuple[str, str, bool, str, str], list[Probe]] = {}
+    for key in sorted(set(was) | set(now), key=lambda k: (k[0], k[1], k[2])):
+        allowed_before, why_before = _why(was, key, old_ends)
+        allowed_after, why_after = _why(now, key, new_ends)
+        if allowed_before != allowed_after:
+            groups.setdefault((key[0], key[1], allowed_after, why_before, why_after), []).append(key[2])
+    for (src, dst, opened, why_before, why_after), probes in groups.items():
+        change = Change(src, dst, tuple(probes), opened, why_before, why_after)
+        (diff.opened if opened else diff.closed).append(change)
+
+
+def render_diff_text(diff: Diff) -> str:
+    lines = [f"# {diff.title}", f"before: {diff.before_title}", f"after:  {diff.after_title}",
+             f"probes: {ports_text(diff.after.probes)}"]
+    for word, ids in (("added", diff.policies_added), ("removed", diff.policies_removed), ("changed", diff.policies_changed)):
+        if ids:
+            lines.append(f"policies {word}: {', '.join(ids)}")
+    if diff.unchanged:
+        lines.append("no flow changes: every pair is allowed or denied as before")
+        return "\n".join(lines)
+    lines.append(f"{len(diff.opened)} opened, {len(diff.closed)} closed")
+    for sign, title, changes in (("+", "opened", diff.opened), ("-", "closed", diff.closed)):
+        if changes:
+            lines.append(f"{title}:")
+        for c in changes:
+            lines += [f"  {sign} {c.src} -> {c.dst} on {c.ports}", f"      before: {c.before}", f"      after:  {c.after}"]
+    return "\n".join(lines)
+
+
+def _e(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def render_diff_html(diff: Diff) -> str:
+    e = _e
+    body = [f"<header><h1>{e(diff.title)}</h1>",
+            f'<p class="meta">Before: {e(diff.before_title)}. After: {e(diff.after_title)}. '
+            f"Probes: {e(ports_text(diff.after.probes))}.</p>"]
+    for word, ids in (("added", diff.policies_added), ("removed", diff.policies_removed), ("changed", diff.policies_changed)):
+        if ids:
+            body.append(f'<p class="meta">Policies {word}: {e(", ".join(ids))}.</p>')
+    body.append("</header><main>")
+    if diff.unchanged:
+        body.append('<p id="unchanged">No flow changes: every pair is allowed or denied as before.</p>')
+    for title, cls, changes in (("Opened", "opened", diff.opened), ("Closed", "closed", diff.closed)):
+        body.append(f'<section id="{cls}"><h2>{title}: {len(changes)}</h2>')
+        if changes:
+            rows = "".join(f'<tr class="{cls}"><td>{"+" if c.opened else "-"}</td><td>{e(c.src)}</td><td>{e(c.dst)}</td>'
+                           f"<td>{e(c.ports)}</td><td>{e(c.before)}</td><td>{e(c.after)}</td></tr>" for c in changes)
+            body.append('<table class="flows"><tr><th></th><th>source</th><th>destination</th><th>ports</th>'
+                        f"<th>before</th><th>after</th></tr>{rows}</table>")
+        body.append("</section>")
+    body.append("</main>")
+    return page(diff.title, body)

@@ -1,0 +1,331 @@
+"""Witness endpoints: pods and addresses made from the policies themselves, so that every
+rule is shown both working (a peer it admits) and holding (an outsider that differs from
+that peer in one label or in its namespace).
+
+* For each policy whose podSelector selects no pod of the manifests, a stand-in pod it
+  selects (a chart of policies for workloads that already run has no pods of its own).
+* For each peer of a rule (podSelector, namespaceSelector, matchExpressions included):
+  a pod the peer admits, unless one is already there, and outsiders: the admitted pod
+  with one pod label changed, and the same pod in a namespace the peer does not admit.
+* For each ipBlock: an address inside it, and one inside its first `except`.
+
+Every witness says why it was added (`Witness.why`), and the report prints it.
+"""
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping
+
+from ..net import NAME_LABEL, Cluster, ContainerPort, LabelSelector, NetworkPolicy, Peer, Pod, Requirement, Rule
+
+OUTSIDE_NAMESPACE = "elsewhere"
+# The value a witness gives a label that a selector only asks to exist.
+ANY_VALUE = "set"
+# Label keys whose values name a pod well, best first.
+NAME_KEYS = ("app.kubernetes.io/component", "component", "app.kubernetes.io/name", "app", "name", "k8s-app")
+
+
+@dataclass(frozen=True)
+class Witness:
+    id: str  # "ns/pod" or "ip:203.0.113.7"
+    why: str
+    stand_in: bool = False  # a pod standing in for the workloads a policy selects
+    labels: Mapping[str, str] = field(default_factory=dict, hash=False)
+
+
+# --------------------------------------------------------------------------- selectors
+
+
+def satisfying(selector: LabelSelector | None) -> dict[str, str] | None:
+    """The fewest labels the selector matches (None: it matches no labels at all)."""
+    if selector is None:
+        return {}
+    labels = dict(selector.match_labels)
+    for req in selector.match_expressions:
+        if req.operator == "In" and req.key not in labels:
+            if not req.values:
+                return None
+            labels[req.key] = req.values[0]
+        elif req.operator == "Exists" and req.key not in labels:
+            labels[req.key] = ANY_VALUE
+    return labels if selector.matches(labels) else None
+
+
+def _other_value(values: Iterable[str]) -> str:
+    taken = set(values)
+    candidate = "other"
+    while candidate in taken:
+        candidate += "-x"
+    return candidate
+
+
+def _flip(labels: dict[str, str], term: tuple[str, str] | Requirement) -> tuple[dict[str, str], str]:
+    """`labels` changed so that `term` no longer holds, and how."""
+    out = dict(labels)
+    if isinstance(term, tuple):
+        key, value = term
+        flipped = {"true": "false", "false": "true"}.get(value)
+        if flipped is None:
+            del out[key]
+            return out, f"without {key}={value}"
+        out[key] = flipped
+        return out, f"{key}={flipped} instead of {value}"
+    key = term.key
+    if term.operator == "In":
+        out[key] = _other_value(term.values)
+        return out, f"{key}={out[key]}, not in ({', '.join(term.values)})"
+    if term.operator == "NotIn":
+        out[key] = term.values[0]
+        return out, f"{key}={out[key]}, which is excluded"
+    if term.operator == "Exists":
+        out.pop(key, None)
+        return out, f"without {key}"
+    out[key] = ANY_VALUE
+    return out, f"with {key}, which must not exist"
+
+
+def outsider(selector: LabelSelector | None, base: Mapping[str, str] | None = None) -> tuple[dict[str, str], str] | None:
+    """Labels like `base` (labels the selector admits; default: the fewest) but failing the
+    selector in one term, and how they differ; None when it admits everything (or nothing)."""
+    if selector is None or selector.is_empty:
+        return None
+    base = dict(base) if base is not None else satisfying(selector)
+    if base is None or not selector.matches(base):
+        return None
+    for term in (*selector.match_labels, *selector.match_expressions):
+        labels, how = _flip(base, term)
+        if not selector.matches(labels):
+            return labels, how
+    return None
+
+
+# --------------------------------------------------------------------------- naming
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9-]+", "-", text.lower()).strip("-")[:50].strip("-") or "pod"
+
+
+def name_for(labels: Mapping[str, str]) -> str:
+    """A readable pod name from its labels: the best naming label, else key and value."""
+    for key in NAME_KEYS:
+        if labels.get(key) and labels[key] != ANY_VALUE:
+            return _slug(labels[key])
+    if not labels:
+        return "pod"
+    key, value = sorted(labels.items())[0]
+    short = key.rsplit("/", 1)[-1]
+    return _slug(short if value in ("true", ANY_VALUE, "") else f"{short}-{value}")
+
+
+class _Builder:
+    """Adds witnesses to a cluster, never twice the same (namespace, labels)."""
+
+    def __init__(self, cluster: Cluster) -> None:
+        self.cluster = cluster
+        self.added: list[Witness] = []
+        self.manifest_namespaces = {ns.name for ns in cluster.namespaces}
+        self._named_ports = self._port_names()
+
+    def _port_names(self) -> dict[tuple[str, str], ContainerPort]:
+        found: dict[tuple[str, str], ContainerPort] = {}
+        for pod in self.cluster.pods:
+            for cp in pod.ports:
+                if cp.name:
+                    found.setdefault((cp.name, cp.protocol), cp)
+        return found
+
+    def unique_pod_name(self, namespace: str, name: str) -> str:
+        candidate, k = name, 2
+        while self.cluster.pod(f"{namespace}/{candidate}") is not None:
+            candidate, k = f"{name}-{k}", k + 1
+        return candidate
+
+    def namespace_for(self, selector: LabelSelector | None, default: str) -> str | None:
+        """A namespace the selector admits: an existing one, else a new one with its labels."""
+        if selector is None:
+            return default
+        for ns in self.cluster.namespaces:
+            if selector.matches(ns.labels):
+                return ns.name
+        labels = satisfying(selector)
+        if labels is None:
+            return None
+        return self.new_namespace(labels, selector)
+
+    def new_namespace(self, labels: dict[str, str], selector: LabelSelector) -> str | None:
+        name = labels.get(NAME_LABEL) or _slug("ns-" + name_for({k: v for k, v in labels.items() if k != NAME_LABEL}))
+        existing = self.cluster.namespace(name)
+        if existing is not None:
+            merged = {**existing.labels, **labels}
+            if name in self.manifest_namespaces or not selector.matches(merged):
+                return None  # never relabel a namespace the manifests define
+            labels = merged
+        self.cluster.add_namespace(name, labels)
+        return name
+
+    def add_pod(self, namespace: str, labels: Mapping[str, str], why: str, *, name: str | None = None,
+                ports: Iterable[ContainerPort] = (), stand_in: bool = False) -> Pod | None:
+        same = next((p for p in self.cluster.pods if p.namespace == namespace and dict(p.labels) == dict(labels)), None)
+        if same is not None:
+            # One pod serves both purposes: say so where the report lists it.
+            for k, w in enumerate(self.added):
+                if w.id == same.id and why not in w.why:
+                    self.added[k] = Witness(w.id, f"{w.why}; also {why}", w.stand_in, w.labels)
+            return None
+        pod_name = self.unique_pod_name(namespace, name or name_for(labels))
+        pod = self.cluster.add_pod(namespace, pod_name, labels, ports=tuple(ports))
+        self.added.append(Witness(pod.id, why, stand_in, dict(labels)))
+        return pod
+
+    def ports_for(self, rules: Iterable[Rule]) -> list[ContainerPort]:
+        """Container ports for a pod the rules' ports land on: the numbers they name, and
+        named ports that other pods of the manifests give a number."""
+        ports: list[ContainerPort] = []
+        for rule in rules:
+            for p in rule.ports:
+                if isinstance(p.port, int):
+                    cp = ContainerPort(None, p.port, p.protocol)
+                elif isinstance(p.port, str):
+                    cp = self._named_ports.get((p.port, p.protocol))
+                else:
+                    cp = None
+                if cp is not None and cp not in ports:
+                    ports.append(cp)
+        return ports
+
+
+# --------------------------------------------------------------------------- witnesses
+
+
+def add_stand_ins(builder: _Builder, policies: Iterable[NetworkPolicy]) -> None:
+    for policy in policies:
+        ns = builder.cluster.namespace(policy.namespace)
+        if any(p.namespace == policy.namespace and policy.pod_selector.matches(p.labels) for p in builder.cluster.pods):
+            continue
+        labels = satisfying(policy.pod_selector)
+        if labels is None or ns is None:
+            continue
+        builder.add_pod(policy.namespace, labels, f"stand-in for the pods {policy.id} selects ({policy.pod_selector})",
+                        name=_slug(policy.name), ports=builder.ports_for(policy.ingress), stand_in=True)
+
+
+def _admits(peer: Peer, policy: NetworkPolicy, namespace: str, labels: Mapping[str, str], cluster: Cluster) -> bool:
+    if peer.ip_block is not None:
+        return False
+    if peer.namespace_selector is None:
+        in_namespace = namespace == policy.namespace
+    else:
+        ns = cluster.namespace(namespace)
+        in_namespace = ns is not None and peer.namespace_selector.matches(ns.labels)
+    return in_namespace and (peer.pod_selector is None or peer.pod_selector.matches(labels))
+
+
+class _Rule:
+    """One rule of one policy, for the witnesses of its peers."""
+
+    def __init__(self, builder: _Builder, policy: NetworkPolicy, rule: Rule) -> None:
+        self.builder, self.policy, self.rule = builder, policy, rule
+
+    def refuses(self, namespace: str, labels: Mapping[str, str]) -> bool:
+        """No peer of the rule admits such a pod: it is an outsider of the whole rule."""
+        return not any(_admits(p, self.policy, namespace, labels, self.builder.cluster) for p in self.rule.peers)
+
+
+def add_peer_witnesses(builder: _Builder, rule: _Rule, where: str, peer: Peer, ports: Iterable[ContainerPort] = ()) -> None:
+    cluster, policy = builder.cluster, rule.policy
+    admitted = next((p for p in cluster.pods if _admits(peer, policy, p.namespace, p.labels, cluster)), None)
+    if admitted is None:
+        labels = satisfying(peer.pod_selector)
+        namespace = builder.namespace_for(peer.namespace_selector, policy.namespace)
+        if labels is None or namespace is None:
+            return
+        admitted = builder.add_pod(namespace, labels, f"admitted by {where} ({peer.describe(policy.namespace)})", ports=ports)
+        if admitted is None:
+            return
+    pod_outsider = outsider(peer.pod_selector, admitted.labels)
+    if pod_outsider is not None and rule.refuses(admitted.namespace, pod_outsider[0]):
+        labels, how = pod_outsider
+        builder.add_pod(admitted.namespace, labels, f"outsider of {where}: like {admitted.id} but {how}",
+                        name="not-" + admitted.name, ports=admitted.ports)
+    _add_namespace_outsider(builder, rule, where, peer, admitted)
+
+
+def _namespace_candidates(builder: _Builder, policy: NetworkPolicy, selector: LabelSelector | None,
+                          admitted: Pod) -> Iterable[tuple[str | None, str, dict[str, str]]]:
+    """Namespaces the peer does not admit, best first, as (existing name or None, how it
+    differs, labels for a new one): the other namespace, every existing one, then a new
+    namespace with the selector's labels flipped."""
+    if selector is None:
+        name = OUTSIDE_NAMESPACE if policy.namespace != OUTSIDE_NAMESPACE else OUTSIDE_NAMESPACE + "-2"
+        yield name, f"in namespace {name}: a peer without namespaceSelector admits only namespace {policy.namespace}", {}
+        return
+    for ns in sorted(builder.cluster.namespaces, key=lambda ns: ns.name != OUTSIDE_NAMESPACE):
+        if ns.name != admitted.namespace and not selector.matches(ns.labels):
+            yield ns.name, f"in namespace {ns.name}, which namespaceSelector {selector} does not match", {}
+    home = builder.cluster.namespace(admitted.namespace)
+    flipped = outsider(selector, home.labels if home is not None else None)
+    if flipped is not None:
+        labels, change = flipped
+        labels[NAME_LABEL] = _slug("not-" + admitted.namespace)
+        yield None, f"namespace {change}", labels
+
+
+def _add_namespace_outsider(builder: _Builder, rule: _Rule, where: str, peer: Peer, admitted: Pod) -> None:
+    for namespace, how, labels in _namespace_candidates(builder, rule.policy, peer.namespace_selector, admitted):
+        if namespace is None:
+            namespace = builder.new_namespace(labels, LabelSelector(tuple(sorted(labels.items()))))
+            if namespace is None:
+                return
+            how = f"in namespace {namespace} ({how})"
+        builder.cluster.ensure_namespace(namespace)
+        if rule.refuses(namespace, admitted.labels):
+            builder.add_pod(namespace, dict(admitted.labels), f"outsider of {where}: like {admitted.id} but {how}",
+                            name=admitted.name, ports=admitted.ports)
+            return
+
+
+def _inside(network: ipaddress.IPv4Network | ipaddress.IPv6Network, excepts: Iterable) -> str | None:
+    candidates = [network.network_address] if network.num_addresses <= 2 else [network.network_address + 1, network.broadcast_address - 1]
+    for address in candidates:
+        if not any(address.version == e.version and address in e for e in excepts):
+            return str(address)
+    return None
+
+
+def add_block_witnesses(builder: _Builder, where: str, peer: Peer) -> None:
+    block = peer.ip_block
+    assert block is not None
+    cluster = builder.cluster
+    if not any(block.contains(e.ip) for e in cluster.externals):
+        address = _inside(block.network, block.except_networks)
+        if address is not None:
+            ext = cluster.add_external(address)
+            builder.added.append(Witness(ext.id, f"inside {block} of {where}"))
+    for excluded in block.except_networks[:1]:
+        address = _inside(excluded, ())
+        if address is not None and cluster.external(address) is None:
+            ext = cluster.add_external(address)
+            builder.added.append(Witness(ext.id, f"outsider of {where}: inside {block.cidr} but carved out by except {excluded}"))
+
+
+def add_witnesses(cluster: Cluster, policies: Iterable[NetworkPolicy] | None = None) -> list[Witness]:
+    """Add stand-ins and rule witnesses for `policies` (default: the cluster's) to `cluster`;
+    what was added, in order, with why."""
+    policies = list(cluster.policies if policies is None else policies)
+    builder = _Builder(cluster)
+    add_stand_ins(builder, policies)
+    for policy in policies:
+        for direction, rules in (("ingress", policy.ingress), ("egress", policy.egress)):
+            for k, rule in enumerate(rules):
+                for j, peer in enumerate(rule.peers):
+                    where = f"{policy.id} {direction}[{k}] peer {j}"
+                    if peer.ip_block is not None:
+                        add_block_witnesses(builder, where, peer)
+                    else:
+                        # A pod an egress rule admits is a destination: give it the rule's ports.
+                        ports = builder.ports_for([rule]) if direction == "egress" else ()
+                        add_peer_witnesses(builder, _Rule(builder, policy, rule), where, peer, ports)
+    return builder.added
