@@ -3,20 +3,25 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: setup helm demo test fuzz bench clean
+.PHONY: setup helm browser demo test fuzz bench clean
 
-setup: $(VENV)/.installed helm
+setup: $(VENV)/.installed helm browser
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[crosscheck]'
+	$(PY) -m pip install --quiet -e '.[crosscheck,browser]'
 	touch $@
 
 # Every run re-checks the pinned binaries' hashes (under a second) and installs what
 # is missing, so a changed file under .tools/ never reaches the tests.
 helm: $(VENV)/.installed
 	scripts/bootstrap-helm
+
+# Debian's chromium for the report's browser tests and screenshots (skipped, with a note,
+# where apt cannot install it).
+browser:
+	scripts/bootstrap-browser
 
 demo: setup
 	$(PY) scripts/netpol demo

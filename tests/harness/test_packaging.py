@@ -82,6 +82,11 @@ def test_installed_harness_validates_and_reaches_a_chart_outside_the_repository(
     assert "DENIED" in explain.stdout and "expected allowed, but the verdict is denied" in explain.stderr
     assert any((project / ".cache" / "render").iterdir()), "the render cache belongs under the project root"
 
+    report = run([netpol, "report", "charts/twotier", "--namespace", "shop", "--out", "out", "--helm", default_helm], project)
+    assert report.returncode == 0, report.stderr
+    page = (project / "out" / "report.html").read_text()
+    assert "table.matrix{" in page and 'getElementById("report-data")' in page  # its CSS and script ship along
+
 
 def test_installed_plugin_gives_fixtures_to_a_suite_without_conftest(installed, default_helm, tmp_path):
     project = tmp_path / "maintainer-repo"
@@ -103,8 +108,8 @@ def test_installed_plugin_gives_fixtures_to_a_suite_without_conftest(installed, 
 def test_the_wheel_installs_every_module_and_data_file_of_the_package(installed):
     site = next((installed / "lib").glob("python*/site-packages"))
     shipped = {p.relative_to(site).as_posix() for p in (site / "netpol_harness").rglob("*")
-               if p.suffix in (".py", ".yaml") and "__pycache__" not in p.parts}
+               if p.suffix in (".py", ".yaml", ".css", ".js") and "__pycache__" not in p.parts}
     sources = {p.relative_to(repo_root() / "tests").as_posix() for p in (repo_root() / "tests" / "netpol_harness").rglob("*")
-               if p.suffix in (".py", ".yaml") and "__pycache__" not in p.parts}
+               if p.suffix in (".py", ".yaml", ".css", ".js") and "__pycache__" not in p.parts}
     assert shipped == sources
     assert "netpol_harness/kubeapi/states/single-master.yaml" in shipped

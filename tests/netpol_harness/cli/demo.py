@@ -130,12 +130,13 @@ def run(args: argparse.Namespace) -> int:
     if not args.charts and not args.only:
         rows += [r for r in (showcase(out, args), diff_demo(out, args)) if r is not None]
         screenshots(out)
-    (out / "index.html").write_text(index_page([r[:3] for r in rows]))
+    pictures = sorted(p.relative_to(out).as_posix() for p in out.glob("screenshots/*.png"))
+    (out / "index.html").write_text(index_page([r[:3] for r in rows], pictures))
     print(f"\nHTML reports: {out.relative_to(root) if out.is_relative_to(root) else out}/index.html")
     return 1 if any(r[3] for r in rows) else 0
 
 
-def index_page(rows: list[tuple[str, str, str]]) -> str:
+def index_page(rows: list[tuple[str, str, str]], pictures: list[str] = ()) -> str:
     items = []
     for title, how, page in rows:
         link = f'<a href="{html.escape(page)}">report</a>' if page else ""
@@ -145,5 +146,7 @@ def index_page(rows: list[tuple[str, str, str]]) -> str:
         "<style>body{font-family:sans-serif;margin:2em}td,th{padding:.3em .8em;border-bottom:1px solid #ddd}</style>"
         "</head><body><h1>Values examples</h1><table><tr><th>example</th><th>rendered with</th><th></th></tr>"
         + "\n".join(items)
-        + "</table></body></html>"
+        + "</table>"
+        + "".join(f'<p><a href="{html.escape(png)}">{html.escape(png)}</a></p>' for png in pictures)
+        + "</body></html>"
     )

@@ -212,7 +212,8 @@ def add_stand_ins(builder: _Builder, policies: Iterable[NetworkPolicy]) -> None:
                         name=_slug(policy.name), ports=builder.ports_for(policy.ingress), stand_in=True)
 
 
-def _admits(peer: Peer, policy: NetworkPolicy, namespace: str, labels: Mapping[str, str], cluster: Cluster) -> bool:
+def admits(peer: Peer, policy: NetworkPolicy, namespace: str, labels: Mapping[str, str], cluster: Cluster) -> bool:
+    """Whether a pod with `labels` in `namespace` is one that `peer` (of `policy`) means."""
     if peer.ip_block is not None:
         return False
     if peer.namespace_selector is None:
@@ -231,12 +232,12 @@ class _Rule:
 
     def refuses(self, namespace: str, labels: Mapping[str, str]) -> bool:
         """No peer of the rule admits such a pod: it is an outsider of the whole rule."""
-        return not any(_admits(p, self.policy, namespace, labels, self.builder.cluster) for p in self.rule.peers)
+        return not any(admits(p, self.policy, namespace, labels, self.builder.cluster) for p in self.rule.peers)
 
 
 def add_peer_witnesses(builder: _Builder, rule: _Rule, where: str, peer: Peer, ports: Iterable[ContainerPort] = ()) -> None:
     cluster, policy = builder.cluster, rule.policy
-    admitted = next((p for p in cluster.pods if _admits(peer, policy, p.namespace, p.labels, cluster)), None)
+    admitted = next((p for p in cluster.pods if admits(peer, policy, p.namespace, p.labels, cluster)), None)
     if admitted is None:
         labels = satisfying(peer.pod_selector)
         namespace = builder.namespace_for(peer.namespace_selector, policy.namespace)
