@@ -324,13 +324,23 @@ class Cluster:
         return cluster
 
     def _synthetic_ips(self) -> tuple[str, ...]:
+        # An IPv6 address only for a dual-stack cluster: writing one out costs more than
+        # everything else a pod needs.
         while True:
             n = self._next_ip
             self._next_ip += 1
-            v4 = str(POD_CIDR_V4[n])
-            v6 = str(POD_CIDR_V6[n])
-            if v4 not in self._used_ips and v6 not in self._used_ips:
-                return (v4, v6) if self.dual_stack else (v4,)
+            ips = (_v4_text(n), str(POD_CIDR_V6[n])) if self.dual_stack else (_v4_text(n),)
+            if not any(ip in self._used_ips for ip in ips):
+                return ips
+
+
+_V4_BASE = int(POD_CIDR_V4.network_address)
+
+
+def _v4_text(n: int) -> str:
+    """The n-th address of the IPv4 pod range, written the way ipaddress writes it."""
+    a = _V4_BASE + n
+    return f"{a >> 24}.{(a >> 16) & 255}.{(a >> 8) & 255}.{a & 255}"
 
 
 def _flatten(objects: Iterable[Mapping[str, Any] | None]) -> Iterable[Mapping[str, Any]]:

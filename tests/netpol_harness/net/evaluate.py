@@ -14,14 +14,15 @@ per-(port, protocol) tables of the full matrix are cached.
 from __future__ import annotations
 
 import bisect
-import gc
 import ipaddress
-from itertools import repeat
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+import numpy as np
+
 from .cluster import Cluster, External, Pod
 from .policy import PROTOCOLS, NetworkPolicy, Rule, ports_match
+from .reachability import Reachability, reach_rows
 from .selector import LabelSelector
 from .verdict import Context, RuleRef, SideVerdict, Verdict, reason
 
@@ -85,8 +86,6 @@ class Evaluator:
         # (name, protocol) -> {port number -> bitset}, and per pod {(name, protocol): {ports}}
         self._named: dict[tuple[str, str], dict[int, int]] = {}
         self._pod_named: list[dict[tuple[str, str], frozenset[int]]] = []
-        v4: list[tuple[int, int]] = []
-        v6: list[tuple[int, int]] = []
         for i, pod in enumerate(self.pods):
             bit = 1 << i
             ns_pods[pod.namespace] = ns_pods.get(pod.namespace, 0) | bit
@@ -100,12 +99,20 @@ class Evaluator:
                     by_port = self._named.setdefault((cp.name, cp.protocol), {})
                     by_port[cp.port] = by_port.get(cp.port, 0) | bit
             self._pod_named.append({k: frozenset(v) for k, v in named.items()})
-            for ip in self.pod_ips(pod):
-                addr = ipaddress.ip_address(ip)
-                (v4 if addr.version == 4 else v6).append((int(addr), i))
         self._ns_pods = ns_pods
         self._pod_label_index, self._pod_key_index = label_index, key_index
-        self._sorted_ips = {4: sorted(v4), 6: sorted(v6)}
+        self._ip_index: dict[int, list[tuple[int, int]]] | None = None
+
+    def _sorted_ips(self, version: int) -> list[tuple[int, int]]:
+        """(address, pod index) sorted, per IP version; built on the first ipBlock asked about."""
+        if self._ip_index is None:
+            index: dict[int, list[tuple[int, int]]] = {4: [], 6: []}
+            for i, pod in enumerate(self.pods):
+                for ip in self.pod_ips(pod):
+                    addr = ipaddress.ip_address(ip)
+                    index[addr.version].append((int(addr), i))
+            self._ip_index = {v: sorted(pairs) for v, pairs in index.items()}
+        return self._ip_index[version]
 
     def _index_namespaces(self) -> None:
         self.namespaces = self.cluster.namespaces
@@ -195,7 +202,7 @@ class Evaluator:
         key = (version, low, high)
         hit = self._range_cache.get(key)
         if hit is None:
-            ips = self._sorted_ips[version]
+            ips = self._sorted_ips(version)
             start = bisect.bisect_left(ips, (low, -1))
             stop = bisect.bisect_right(ips, (high, len(self.pods)))
             hit = 0
@@ -400,23 +407,19 @@ class Evaluator:
         self._tables[key] = table
         return table
 
-    def _rows(self, port: int, protocol: str) -> list[int]:
-        """rows[s] = bitset of pods that pod s may connect to (both ends agree)."""
+    def _rows(self, port: int, protocol: str) -> np.ndarray:
+        """Packed bit rows: row s, bit d = pod s may connect to pod d (both ends agree)."""
         key = (port, protocol, "rows")
         rows = self._tables.get(key)
         if rows is None:
             egress, ingress = self._table(port, protocol)
-            n = len(self.pods)
-            # Transpose ingress (receiver -> senders) into sender -> receivers with strings,
-            # which does the million-cell shuffle in C rather than in a Python loop.
-            text = [format(ingress[i], f"0{n}b")[::-1] for i in range(n)]
-            senders = ["".join(t) for t in zip(*text)]
-            rows = [egress[s] & int(senders[s][::-1], 2) for s in range(n)]
+            rows = reach_rows(egress, ingress, len(self.pods))
             self._tables[key] = rows
         return rows
 
-    def matrix(self, port: int, protocol: str = "TCP", endpoints: Iterable[EndpointRef] | None = None) -> dict[tuple[str, str], bool]:
-        """Verdicts for ordered pairs of distinct endpoints (pods and the cluster's externals).
+    def matrix(self, port: int, protocol: str = "TCP", endpoints: Iterable[EndpointRef] | None = None) -> Reachability:
+        """Verdicts for ordered pairs of distinct endpoints (pods and the cluster's externals),
+        as a read-only mapping over packed bit rows (see `Reachability`).
 
         Pairs of two Externals are left out: no NetworkPolicy can say anything about them.
         """
@@ -428,39 +431,13 @@ class Evaluator:
             chosen = [self.resolve(e) for e in endpoints]
         pods = [e for e in chosen if isinstance(e, Pod)]
         exts = [e for e in chosen if isinstance(e, External)]
-        rows = self._rows(port, protocol)
-        n = len(self.pods)
-        idx = [self.pod_index[p.id] for p in pods]
-        ids = [p.id for p in pods]
-        result: dict[tuple[str, str], bool] = {}
-        full = len(pods) == n and idx == list(range(n))
-        # A million new tuples would wake the cyclic GC over and over; none of them form cycles.
-        gc_was_enabled = gc.isenabled()
-        gc.disable()
-        try:
-            self._fill_pairs(result, rows, idx, ids, n, full)
-        finally:
-            if gc_was_enabled:
-                gc.enable()
+        outside: dict[tuple[str, str], bool] = {}
         for ext in exts:
             for p in pods:
-                result[(p.id, ext.id)] = self._side("egress", p, ext, port, protocol).allowed
-                result[(ext.id, p.id)] = self._side("ingress", p, ext, port, protocol).allowed
-        return result
-
-    @staticmethod
-    def _fill_pairs(result: dict, rows: list[int], idx: list[int], ids: list[str], n: int, full: bool) -> None:
-        for s_pos, s in enumerate(idx):
-            line = format(rows[s], f"0{n}b")[::-1]
-            sid = ids[s_pos]
-            if full:
-                # zip/repeat/map keep the million-pair loop inside C.
-                result.update(zip(zip(repeat(sid), ids), map(_ONE, line)))
-                del result[(sid, sid)]
-            else:
-                for t_pos, t in enumerate(idx):
-                    if t != s:
-                        result[(sid, ids[t_pos])] = line[t] == "1"
+                outside[(p.id, ext.id)] = self._side("egress", p, ext, port, protocol).allowed
+                outside[(ext.id, p.id)] = self._side("ingress", p, ext, port, protocol).allowed
+        chosen_idx = list(dict.fromkeys(self.pod_index[p.id] for p in pods))
+        return Reachability([p.id for p in self.pods], self._rows(port, protocol), chosen_idx, outside)
 
     def reachable_from(self, src: EndpointRef, port: int, protocol: str = "TCP") -> set[str]:
         """Ids of the pods and cluster externals that `src` may connect to (itself excluded)."""
@@ -468,8 +445,7 @@ class Evaluator:
         s = self.resolve(src)
         out = {ext.id for ext in self.cluster.externals if isinstance(s, Pod) and self.check(s, ext, port, protocol).allowed}
         if isinstance(s, Pod):
-            i = self.pod_index[s.id]
-            out |= {self.pods[j].id for j in _bits(self._rows(port, protocol)[i]) if j != i}
+            out |= self.matrix(port, protocol, [p.id for p in self.pods]).row(s.id)
         else:
             out |= {p.id for p in self.pods if self.check(s, p, port, protocol).allowed}
         return out
@@ -488,9 +464,6 @@ class Evaluator:
         return out
 
 
-_ONE = "1".__eq__
-
-
 def _protocol(protocol: str) -> str:
     proto = str(protocol).upper()
     if proto not in PROTOCOLS:
@@ -499,6 +472,11 @@ def _protocol(protocol: str) -> str:
 
 
 def _bits(x: int) -> list[int]:
+    """The indices of the set bits of `x`, lowest first."""
+    if x.bit_count() > 64:
+        # Many bits: one pass in C beats a Python step per bit.
+        raw = np.frombuffer(x.to_bytes((x.bit_length() + 7) // 8, "little"), dtype=np.uint8)
+        return np.flatnonzero(np.unpackbits(raw, bitorder="little")).tolist()
     out = []
     while x:
         low = x & -x

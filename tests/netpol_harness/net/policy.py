@@ -7,6 +7,7 @@ object that cannot exist would hide a bug.
 """
 from __future__ import annotations
 
+import functools
 import ipaddress
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
@@ -28,6 +29,12 @@ def default_policy_types(spec: Mapping[str, Any]) -> tuple[str, ...]:
     return ("Ingress", "Egress") if spec.get("egress") else ("Ingress",)
 
 
+@functools.lru_cache(maxsize=4096)
+def _network(cidr: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    # Policies repeat a few CIDRs thousands of times; parse each once.
+    return ipaddress.ip_network(cidr, strict=False)
+
+
 @dataclass(frozen=True)
 class IPBlock:
     cidr: str
@@ -38,8 +45,8 @@ class IPBlock:
     def __post_init__(self) -> None:
         try:
             # Go's ParseCIDR, which the API server uses, accepts host bits; so do we.
-            net = ipaddress.ip_network(self.cidr, strict=False)
-            excepts = tuple(ipaddress.ip_network(e, strict=False) for e in self.excepts)
+            net = _network(self.cidr)
+            excepts = tuple(_network(e) for e in self.excepts)
         except ValueError as exc:
             raise PolicyError(f"invalid ipBlock: {exc}") from None
         object.__setattr__(self, "network", net)
