@@ -285,3 +285,34 @@ def test_cli_refuses_bad_probes_and_addresses_before_rendering(bad: list[str], t
     parser = argparse.ArgumentParser()
     cli.add_arguments(parser)
     assert cli.run(parser.parse_args([str(tmp_path / "no-such-chart"), *bad])) == 2
+
+
+def _run_report(*argv: str) -> int:
+    from netpol_harness.cli import report as cli
+
+    parser = argparse.ArgumentParser()
+    cli.add_arguments(parser)
+    return cli.run(parser.parse_args(list(argv)))
+
+
+def test_cli_names_a_missing_values_file_and_a_half_chart_half_file_diff(tmp_path: Path, capsys) -> None:
+    chart = tmp_path / "c"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 0.1.0\n")
+    (tmp_path / "v.yaml").write_text("{}\n")
+    assert _run_report(str(chart), "-f", str(tmp_path / "missing.yaml")) == 2
+    assert _run_report("--diff", str(chart), str(tmp_path / "v.yaml")) == 2
+    err = capsys.readouterr().err
+    assert "no such values file" in err and "two chart directories or two values files, not one of each" in err
+
+
+@pytest.mark.helm
+def test_cli_says_a_policy_the_api_server_would_refuse_cannot_be_judged(tmp_path: Path, capsys, default_helm) -> None:
+    chart = tmp_path / "c"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 0.1.0\n")
+    (chart / "templates" / "p.yaml").write_text(
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p}\n"
+        "spec: {podSelector: {matchExpressions: [{key: a, operator: Bogus}]}}\n")
+    assert _run_report(str(chart), "--helm", default_helm) == 1
+    assert "would refuse this policy" in capsys.readouterr().err

@@ -142,3 +142,26 @@ def test_two_chart_directories_diff_like_main_and_a_branch(default_helm, tmp_pat
     assert f"  - {CLIENT} -> {WEB} on 8080/TCP" in out.stdout
     wrong = netpol("report", str(main), "--diff", str(main), str(branch), "--helm", default_helm)
     assert wrong.returncode == 2 and "takes no CHART" in wrong.stderr
+
+
+def test_relabelling_the_client_closes_its_one_flow_and_nothing_else():
+    after = copy.deepcopy(BASE)
+    after[1]["spec"]["selector"]["matchLabels"] = after[1]["spec"]["template"]["metadata"]["labels"] = {"app": "cli"}
+    diff = diff_objects(BASE, after, namespace="app", probes=["8080/TCP"])
+    assert not diff.opened
+    assert [(c.src, c.dst) for c in diff.closed] == [(CLIENT, WEB)]
+
+
+def test_a_removed_workload_closes_its_flows_under_one_heading():
+    diff = diff_objects(BASE, [BASE[0], BASE[2]], namespace="app", probes=["8080/TCP"])
+    assert not diff.opened and diff.closed
+    assert all(CLIENT in (c.src, c.dst) and c.absent == CLIENT for c in diff.closed)
+    assert (CLIENT, WEB) in {(c.src, c.dst) for c in diff.closed}
+    text = render_diff_text(diff)
+    assert f"closed because {CLIENT} is not in the after render ({len(diff.closed)}):" in text
+
+
+def test_policies_alone_against_the_same_policies_with_the_workload_open_nothing():
+    # A stand-in for web on one side, the real web on the other: the rules are the same.
+    diff = diff_objects([BASE[2]], [BASE[0], BASE[2]], namespace="app", probes=["8080/TCP"])
+    assert not [c for c in diff.opened if not c.absent]

@@ -160,3 +160,27 @@ def test_on_paper_every_workload_is_written_out_and_the_controls_are_gone(page, 
     page.emulate_media(media="print")
     assert page.locator("section.focus:visible").count() == len(report.workloads)
     assert not page.locator("#filter").is_visible()
+
+
+def test_after_filtering_the_keyboard_still_reaches_a_visible_cell(page):
+    page.fill("#filter", "edge/")
+    focusable = page.locator('#matrix td.c[tabindex="0"]')
+    assert focusable.count() == 1 and focusable.is_visible()
+
+
+def test_names_that_look_like_html_cannot_break_the_page(chromium, tmp_path):
+    tricky = "x<!--<script>"
+    objects = [{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "db", "namespace": "shop", "labels": {"role": tricky}}},
+               {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "p", "namespace": "shop"},
+                "spec": {"podSelector": {"matchLabels": {"role": tricky}}, "policyTypes": ["Ingress"],
+                         "ingress": [{"from": [{"podSelector": {"matchLabels": {"role": "</script><b>"}}}]}]}}]
+    path = tmp_path / "tricky.html"
+    path.write_text(render_html(connectivity_report(objects, ["80/TCP"], namespace="shop")))
+    tab = chromium.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda e: errors.append(str(e)))
+    tab.goto(path.as_uri())
+    assert tab.evaluate("document.scripts.length") == 2 and errors == []
+    tab.click('tr[data-name="shop/db"] td.c >> nth=0')
+    assert tab.inner_text("#explanation h3").startswith("shop/db \u2192 ")
+    tab.close()

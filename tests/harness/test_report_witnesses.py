@@ -3,6 +3,8 @@ admits and outsiders it refuses, and stand-ins for the pods a policy selects whe
 manifests run none, so every rule is seen both working and holding."""
 from __future__ import annotations
 
+import re
+
 import pytest
 import yaml
 
@@ -154,3 +156,62 @@ def test_witnesses_never_relabel_a_namespace_the_manifests_define():
     cluster, _, added = build_cluster(objects, namespace="db")
     assert cluster.namespace("shop").labels == {"team": "retail", "kubernetes.io/metadata.name": "shop"}
     assert not [w for w in added if "admitted by db/p" in w.why]
+
+
+N = "kubernetes.io/metadata.name"
+TRICKY_PEERS = {
+    "namespace name must not exist": [{"namespaceSelector": {"matchExpressions": [{"key": N, "operator": "DoesNotExist"}]}}],
+    "namespace name not in a list": [{"namespaceSelector": {"matchExpressions": [{"key": N, "operator": "NotIn", "values": ["shop", "ns-pod"]}]}}],
+    "namespace name in a list": [{"namespaceSelector": {"matchExpressions": [{"key": N, "operator": "In", "values": ["monitoring", "ops"]}]}}],
+    "namespace name and a label": [{"namespaceSelector": {"matchLabels": {N: "monitoring", "team": "x"}}}],
+    "In and NotIn on one key": [{"podSelector": {"matchExpressions": [{"key": "app", "operator": "In", "values": ["a", "b"]},
+                                                                      {"key": "app", "operator": "NotIn", "values": ["a"]}]}}],
+    "two In on one key": [{"podSelector": {"matchExpressions": [{"key": "app", "operator": "In", "values": ["a", "b"]},
+                                                                {"key": "app", "operator": "In", "values": ["b", "c"]}]}}],
+    "overlapping peers": [{"podSelector": {"matchLabels": {"app": "a"}}}, {"podSelector": {}}],
+    "any namespace and this one": [{"podSelector": {"matchLabels": {"app": "a"}}, "namespaceSelector": {}},
+                                   {"podSelector": {"matchLabels": {"app": "a"}}}],
+    "a label without another, then with it": [{"namespaceSelector": {"matchLabels": {"team": "a"}, "matchExpressions": [
+        {"key": "tier", "operator": "DoesNotExist"}]}}, {"namespaceSelector": {"matchLabels": {"team": "a", "tier": "x"}}}],
+    "except held by a sibling block": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["10.0.0.0/8"]}}, {"ipBlock": {"cidr": "10.0.0.0/24"}}],
+    "a /31 without its first address": [{"ipBlock": {"cidr": "192.0.2.0/31", "except": ["192.0.2.0/32"]}}],
+    "the pod range": [{"ipBlock": {"cidr": "10.244.0.0/16"}}],
+    "IPv6 except": [{"ipBlock": {"cidr": "::/0", "except": ["2001:db8::/32"]}}],
+}
+
+
+def _policy_with(peers: list[dict]) -> list[dict]:
+    return [{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "db", "namespace": "shop", "labels": {"app": "db"}}},
+            {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "p", "namespace": "shop"},
+             "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"], "ingress": [{"from": peers}], "egress": [{"to": peers}]}}]
+
+
+@pytest.mark.parametrize("peers", TRICKY_PEERS.values(), ids=TRICKY_PEERS)
+def test_every_witness_is_what_it_claims_to_be_for_the_whole_rule(peers):
+    from netpol_harness.report.witness import admits
+
+    cluster, _, added = build_cluster(_policy_with(peers), namespace="shop")
+    policy = cluster.policies[0]
+    pod_ips = {ip for p in cluster.pods for ip in p.ips}
+    assert not pod_ips & {e.ip for e in cluster.externals}, "an outside address took a pod's address"
+    for witness in added:
+        for claim in re.finditer(r"(admitted by|outsider of) shop/p (ingress|egress)\[0\] peer (\d+)", witness.why):
+            kind, direction, j = claim.groups()
+            rule = (policy.ingress if direction == "ingress" else policy.egress)[0]
+            if witness.id.startswith("ip:"):
+                inside = [p.ip_block is not None and p.ip_block.contains(witness.id[3:]) for p in rule.peers]
+                assert inside[int(j)] if kind == "admitted by" else not any(inside), witness
+                continue
+            pod = cluster.pod(witness.id)
+            admitted = [admits(p, policy, pod.namespace, pod.labels, cluster) for p in rule.peers]
+            assert admitted[int(j)] if kind == "admitted by" else not any(admitted), witness
+
+
+def test_a_stand_in_gets_a_number_for_a_named_port_so_the_rule_can_be_seen_working():
+    web = [{"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "web", "namespace": "app"},
+            "spec": {"podSelector": {"matchLabels": {"app": "web"}}, "policyTypes": ["Ingress"],
+                     "ingress": [{"from": [{"podSelector": {"matchLabels": {"app": "client"}}}], "ports": [{"port": "http"}]}]}}]
+    report = connectivity_report(web, namespace="app")
+    assert "8080/TCP" in [str(p) for p in report.probes]  # "http" is 8080 where no pod says otherwise
+    assert verdict(report, "app/client", "app/web", "8080/TCP") == (True, "egress open; ingress: app/web ingress[0]")
+    assert verdict(report, "app/not-client", "app/web", "8080/TCP")[0] is False

@@ -20,7 +20,7 @@ import ipaddress
 import sys
 from pathlib import Path
 
-from ..net import PROTOCOLS
+from ..net import PROTOCOLS, PolicyError
 from ..report import (Probe, connectivity_report, diff_objects, render_diff_html, render_diff_text, render_html,
                       render_mermaid, render_text)
 from .inputs import add_render_inputs, is_chart, render_from
@@ -58,10 +58,13 @@ def _render(args: argparse.Namespace, chart: str, extra_values: list[str], label
 def _sides(args: argparse.Namespace) -> list[tuple[str, str, list[str]]] | str:
     """(chart, extra values files, title) for each side of --diff, or what is wrong."""
     before, after = args.diff
-    if is_chart(before) and is_chart(after):
+    charts = [is_chart(before), is_chart(after)]
+    if all(charts):
         if args.chart:
             return "--diff of two charts takes no CHART"
         return [(before, [], f"chart {before}"), (after, [], f"chart {after}")]
+    if any(charts):
+        return "--diff BEFORE AFTER takes two chart directories or two values files, not one of each"
     if not args.chart:
         return "--diff of two values files needs CHART"
     for path in (before, after):
@@ -80,6 +83,7 @@ def run_diff(args: argparse.Namespace, probes: list[Probe] | None) -> int:
         return 1
     diff = diff_objects(rendered[0], rendered[1], title=f"what {sides[1][2]} changes against {sides[0][2]}",
                         before_title=sides[0][2], after_title=sides[1][2], namespace=args.namespace, probes=probes,
+                        externals=args.external, workloads=args.workload or None,
                         ipblock_matches_pods=not args.ipblock_ignores_pods)
     print(render_diff_text(diff))
     if args.out:
@@ -95,8 +99,21 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"netpol report: {exc}", file=sys.stderr)
         return 2
-    if args.diff:
-        return run_diff(args, probes)
+    missing = [f for f in args.values if not Path(f).is_file()]
+    if missing:
+        print(f"netpol report: no such values file: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    try:
+        return run_diff(args, probes) if args.diff else run_report(args, probes)
+    except PolicyError as exc:
+        print(f"netpol report: the API server would refuse this policy, so it cannot be judged: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"netpol report: {exc}", file=sys.stderr)
+        return 2
+
+
+def run_report(args: argparse.Namespace, probes: list[Probe] | None) -> int:
     if not args.chart:
         print("netpol report: give a chart directory (or --diff BEFORE AFTER)", file=sys.stderr)
         return 2

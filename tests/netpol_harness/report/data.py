@@ -24,7 +24,7 @@ from ..net import KUBE_DNS, Cluster, Evaluator, NetworkPolicy, Pod, SideVerdict,
 from ..net.cluster import add_kube_dns
 from ..net.services import target_port
 from .probe import Probe
-from .witness import OUTSIDE_NAMESPACE, Witness, add_witnesses
+from .witness import OUTSIDE_NAMESPACE, Witness, add_witnesses, copy_witnesses
 from .words import collapse, describe_policy
 
 STANDARD_EXTERNALS = ("1.1.1.1",)
@@ -180,11 +180,15 @@ def demo_probes(objects: Iterable[Mapping[str, Any] | None]) -> list[Probe]:
     Named policy ports are resolved against the containers (and kube-dns's); a range
     contributes both its ends.
     """
-    objects = [o for o in objects if o]
-    cluster = Cluster.from_manifests(objects)
+    return cluster_probes(Cluster.from_manifests([o for o in objects if o]))
+
+
+def cluster_probes(cluster: Cluster) -> list[Probe]:
+    """`demo_probes` of a cluster, so the ports of the pods a report adds count too."""
     named: dict[tuple[str, str], set[int]] = {}
     probes = {Probe(p, proto) for p, proto in BASE_PROBES}
-    for pod in cluster.pods + [KUBE_DNS]:
+    pods = cluster.pods if cluster.pod(KUBE_DNS.id) else [*cluster.pods, KUBE_DNS]
+    for pod in pods:
         for cp in pod.ports:
             if pod.namespace != "kube-system":
                 probes.add(Probe(cp.port, cp.protocol))
@@ -209,12 +213,15 @@ def build_cluster(
     externals: Iterable[str] = (),
     standard_peers: bool = True,
     witness_policies: Iterable[NetworkPolicy] | None = None,
+    extra_witnesses: Iterable[Witness] = (),
+    reserved: Iterable[str] = (),
 ) -> tuple[Cluster, list[str], list[Witness]]:
     """The rendered objects plus the added endpoints: (cluster, workload ids, what was added).
 
     `witness_policies`: the policies to make witnesses for, None: the cluster's (a diff
     gives both sides the witnesses of both, so they compare the same endpoints).
-    Stand-ins count as workloads.
+    `extra_witnesses`: endpoints another cluster's report added, added here too where
+    missing; `reserved`: pod ids no witness may take. Stand-ins count as workloads.
     """
     cluster = Cluster.from_manifests(objects, namespace)
     cluster.ensure_namespace(namespace)
@@ -228,7 +235,8 @@ def build_cluster(
         for ip in STANDARD_EXTERNALS:
             if cluster.external(ip) is None:
                 added.append(Witness(cluster.add_external(ip).id, "an address on the internet"))
-        witnesses = add_witnesses(cluster, witness_policies)
+        witnesses = add_witnesses(cluster, witness_policies, reserved)
+        witnesses += copy_witnesses(extra_witnesses, cluster)
         added += witnesses
         workloads += [w.id for w in witnesses if w.stand_in]
         for ns, name, why in ((namespace, "neighbour", f"a pod without labels in the release namespace {namespace}"),
@@ -330,19 +338,26 @@ def connectivity_report(
     standard_peers: bool = True,
     ipblock_matches_pods: bool = True,
     witness_policies: Iterable[NetworkPolicy] | None = None,
+    extra_witnesses: Iterable[Witness] = (),
+    reserved: Iterable[str] = (),
+    subjects: Iterable[str] = (),
 ) -> Report:
     """Verdicts for each workload against every other endpoint, on each probe, both ways.
 
     `workloads`: names or "ns/name" of the workloads to report on (substring match);
     None: all of them. `probes`: None means `demo_probes(objects)`. `namespace`: where
     objects without one live (and the neighbour pod); None: the namespace most objects name.
+    `subjects`: more pod ids to report on as workloads, where the cluster has them (a diff
+    reports each side on the workloads of both).
     """
     objects = [o for o in objects if o]
     if namespace is None:
         namespace = _main_namespace(objects)
-    chosen_probes = tuple(sorted({Probe.of(p) for p in (demo_probes(objects) if probes is None else probes)}))
-    cluster, all_workloads, added = build_cluster(objects, namespace=namespace, externals=externals,
-                                                  standard_peers=standard_peers, witness_policies=witness_policies)
+    cluster, all_workloads, added = build_cluster(objects, namespace=namespace, externals=externals, standard_peers=standard_peers,
+                                                  witness_policies=witness_policies, extra_witnesses=extra_witnesses,
+                                                  reserved=reserved)
+    all_workloads += [pid for pid in subjects if cluster.pod(pid) is not None and pid not in all_workloads]
+    chosen_probes = tuple(sorted({Probe.of(p) for p in (cluster_probes(cluster) if probes is None else probes)}))
     if workloads:
         selected = [w for w in all_workloads if any(sel == w or sel in w.split("/", 1)[1] for sel in workloads)]
     else:

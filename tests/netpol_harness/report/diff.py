@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
 from ..net import Cluster, NetworkPolicy
-from .data import Report, connectivity_report, demo_probes
+from .data import Report, build_cluster, cluster_probes, connectivity_report
 from .page import page
 from .probe import Probe
 from .words import ports_text
@@ -27,6 +27,7 @@ class Change:
     opened: bool  # allowed after and not before; False: closed
     before: str  # why it was allowed or denied before
     after: str
+    absent: str = ""  # an endpoint only one side has: the change is that it came or went
 
     @property
     def ports(self) -> str:
@@ -64,11 +65,12 @@ def _verdicts(report: Report) -> dict[tuple[str, str, Probe], tuple[bool, str]]:
     return out
 
 
-def _why(verdicts: dict, key: tuple, endpoints: set[str]) -> tuple[bool, str]:
-    if key in verdicts:
-        return verdicts[key]
+def _why(verdicts: dict, key: tuple, endpoints: set[str]) -> tuple[bool, str, str]:
+    """(allowed, why, the endpoint this side lacks) for one flow."""
     missing = [e for e in key[:2] if e not in endpoints]
-    return False, (f"{', '.join(missing)} {ABSENT}" if missing else "not reported")
+    if key in verdicts:
+        return (*verdicts[key], "")
+    return False, (f"{', '.join(missing)} {ABSENT}" if missing else "not reported"), ", ".join(missing)
 
 
 def diff_objects(
@@ -80,21 +82,32 @@ def diff_objects(
     after_title: str = "after",
     namespace: str = "default",
     probes: Iterable[Probe | tuple[int, str] | str | int] | None = None,
+    externals: Iterable[str] = (),
+    workloads: Sequence[str] | None = None,
     ipblock_matches_pods: bool = True,
 ) -> Diff:
-    """Compare two renders flow by flow (every pair with a workload, on every probe)."""
-    old = [o for o in before if o]
-    new = [o for o in after if o]
-    old_policies, new_policies = _policies(old, namespace), _policies(new, namespace)
-    witnesses = [*old_policies, *new_policies]
-    chosen = sorted({Probe.of(p) for p in probes} if probes is not None else {*demo_probes(old), *demo_probes(new)})
-    reports = [connectivity_report(objs, chosen, title=t, namespace=namespace, witness_policies=witnesses,
-                                   ipblock_matches_pods=ipblock_matches_pods)
-               for objs, t in ((old, before_title), (new, after_title))]
+    """Compare two renders flow by flow (every pair with a workload, on every probe).
+
+    Each side gets the endpoints the other side's report adds, so both judge the same
+    pods and addresses, on the probes either side would ask about."""
+    sides = [[o for o in objs if o] for objs in (before, after)]
+    policies = [_policies(objs, namespace) for objs in sides]
+    witness_policies = [*policies[0], *policies[1]]
+    # A witness never takes the id of either side's own pods: an id means one pod on both sides.
+    reserved = {p.id for objs in sides for p in Cluster.from_manifests(objs, namespace).pods}
+    first = [build_cluster(objs, namespace=namespace, externals=externals, witness_policies=witness_policies,
+                           reserved=reserved) for objs in sides]
+    chosen = (sorted({Probe.of(p) for p in probes}) if probes is not None
+              else sorted({*cluster_probes(first[0][0]), *cluster_probes(first[1][0])}))
+    subjects = list(dict.fromkeys([*first[0][1], *first[1][1]]))
+    reports = [connectivity_report(objs, chosen, title=t, namespace=namespace, externals=externals, workloads=workloads,
+                                   witness_policies=witness_policies, extra_witnesses=first[1 - k][2], reserved=reserved,
+                                   subjects=subjects, ipblock_matches_pods=ipblock_matches_pods)
+               for k, (objs, t) in enumerate(zip(sides, (before_title, after_title)))]
     diff = Diff(title, before_title, after_title, *reports)
     _compare(diff)
-    olds = {p.id: p for p in old_policies}
-    news = {p.id: p for p in new_policies}
+    olds = {p.id: p for p in policies[0]}
+    news = {p.id: p for p in policies[1]}
     diff.policies_added = [p for p in news if p not in olds]
     diff.policies_removed = [p for p in olds if p not in news]
     diff.policies_changed = [p for p in news if p in olds and news[p] != olds[p]]
@@ -104,14 +117,14 @@ def diff_objects(
 def _compare(diff: Diff) -> None:
     was, now = _verdicts(diff.before), _verdicts(diff.after)
     old_ends, new_ends = set(diff.before.peers), set(diff.after.peers)
-    groups: dict[tuple[str, str, bool, str, str], list[Probe]] = {}
+    groups: dict[tuple[str, str, bool, str, str, str], list[Probe]] = {}
     for key in sorted(set(was) | set(now), key=lambda k: (k[0], k[1], k[2])):
-        allowed_before, why_before = _why(was, key, old_ends)
-        allowed_after, why_after = _why(now, key, new_ends)
+        allowed_before, why_before, gone = _why(was, key, old_ends)
+        allowed_after, why_after, new = _why(now, key, new_ends)
         if allowed_before != allowed_after:
-            groups.setdefault((key[0], key[1], allowed_after, why_before, why_after), []).append(key[2])
-    for (src, dst, opened, why_before, why_after), probes in groups.items():
-        change = Change(src, dst, tuple(probes), opened, why_before, why_after)
+            groups.setdefault((key[0], key[1], allowed_after, why_before, why_after, gone or new), []).append(key[2])
+    for (src, dst, opened, why_before, why_after, absent), probes in groups.items():
+        change = Change(src, dst, tuple(probes), opened, why_before, why_after, absent)
         (diff.opened if opened else diff.closed).append(change)
 
 
@@ -126,10 +139,20 @@ def render_diff_text(diff: Diff) -> str:
         return "\n".join(lines)
     lines.append(f"{len(diff.opened)} opened, {len(diff.closed)} closed")
     for sign, title, changes in (("+", "opened", diff.opened), ("-", "closed", diff.closed)):
-        if changes:
+        both = [c for c in changes if not c.absent]
+        if both:
             lines.append(f"{title}:")
-        for c in changes:
+        for c in both:
             lines += [f"  {sign} {c.src} -> {c.dst} on {c.ports}", f"      before: {c.before}", f"      after:  {c.after}"]
+        # Flows of endpoints one side lacks: the endpoint came or went, the rules did not change.
+        by_endpoint: dict[str, list[Change]] = {}
+        for c in changes:
+            if c.absent:
+                by_endpoint.setdefault(c.absent, []).append(c)
+        for endpoint, flows in by_endpoint.items():
+            side = "before" if sign == "+" else "after"
+            lines.append(f"{title} because {endpoint} is not in the {side} render ({len(flows)}):")
+            lines += [f"  {sign} {c.src} -> {c.dst} on {c.ports} ({c.after if c.opened else c.before})" for c in flows]
     return "\n".join(lines)
 
 

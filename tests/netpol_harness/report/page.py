@@ -172,7 +172,9 @@ def page(title: str, body: list[str], data: dict | None = None) -> str:
     """The document around `body`: inline CSS, the data as JSON and the inline script."""
     script = ""
     if data is not None:
-        blob = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
+        # No "<" at all inside the script element: "<!--" and "</script" would both end
+        # or swallow it, and JSON reads the escape as the same character.
+        blob = json.dumps(data, separators=(",", ":")).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
         script = f'<script type="application/json" id="report-data">{blob}</script>\n<script>{_asset("report.js")}</script>'
     return ("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"

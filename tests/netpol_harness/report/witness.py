@@ -13,9 +13,10 @@ Every witness says why it was added (`Witness.why`), and the report prints it.
 """
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterable, Mapping
 
 from ..net import NAME_LABEL, Cluster, ContainerPort, LabelSelector, NetworkPolicy, Peer, Pod, Requirement, Rule
@@ -23,6 +24,10 @@ from ..net import NAME_LABEL, Cluster, ContainerPort, LabelSelector, NetworkPoli
 OUTSIDE_NAMESPACE = "elsewhere"
 # The value a witness gives a label that a selector only asks to exist.
 ANY_VALUE = "set"
+# Witness pods live here: far from the addresses the cluster gives pods in order.
+WITNESS_RANGE = ipaddress.ip_network("10.244.192.0/18")
+WELL_KNOWN_PORTS = {"http": 8080, "https": 8443, "http-metrics": 9090, "metrics": 9090, "grpc": 9000, "dns": 53,
+                    "dns-tcp": 53, "web": 8080, "api": 8080}
 # Label keys whose values name a pod well, best first.
 NAME_KEYS = ("app.kubernetes.io/component", "component", "app.kubernetes.io/name", "app", "name", "k8s-app")
 
@@ -33,6 +38,12 @@ class Witness:
     why: str
     stand_in: bool = False  # a pod standing in for the workloads a policy selects
     labels: Mapping[str, str] = field(default_factory=dict, hash=False)
+    ports: tuple[ContainerPort, ...] = ()
+    namespace_labels: Mapping[str, str] = field(default_factory=dict, hash=False)  # of a namespace it made
+
+    @property
+    def is_pod(self) -> bool:
+        return not self.id.startswith("ip:")
 
 
 # --------------------------------------------------------------------------- selectors
@@ -45,9 +56,11 @@ def satisfying(selector: LabelSelector | None) -> dict[str, str] | None:
     labels = dict(selector.match_labels)
     for req in selector.match_expressions:
         if req.operator == "In" and req.key not in labels:
-            if not req.values:
+            # A value every requirement on this key accepts: `In (a, b)` with `NotIn (a)` is b.
+            fits = [v for v in req.values if all(r.matches({req.key: v}) for r in selector.match_expressions if r.key == req.key)]
+            if not fits:
                 return None
-            labels[req.key] = req.values[0]
+            labels[req.key] = fits[0]
         elif req.operator == "Exists" and req.key not in labels:
             labels[req.key] = ANY_VALUE
     return labels if selector.matches(labels) else None
@@ -123,10 +136,11 @@ def name_for(labels: Mapping[str, str]) -> str:
 class _Builder:
     """Adds witnesses to a cluster, never twice the same (namespace, labels)."""
 
-    def __init__(self, cluster: Cluster) -> None:
+    def __init__(self, cluster: Cluster, reserved: Iterable[str] = ()) -> None:
         self.cluster = cluster
+        self.reserved = set(reserved)  # pod ids a witness must not take (another render's pods)
         self.added: list[Witness] = []
-        self.manifest_namespaces = {ns.name for ns in cluster.namespaces}
+        self.made_namespaces: dict[str, dict[str, str]] = {}
         self._named_ports = self._port_names()
 
     def _port_names(self) -> dict[tuple[str, str], ContainerPort]:
@@ -139,7 +153,7 @@ class _Builder:
 
     def unique_pod_name(self, namespace: str, name: str) -> str:
         candidate, k = name, 2
-        while self.cluster.pod(f"{namespace}/{candidate}") is not None:
+        while self.cluster.pod(f"{namespace}/{candidate}") is not None or f"{namespace}/{candidate}" in self.reserved:
             candidate, k = f"{name}-{k}", k + 1
         return candidate
 
@@ -155,15 +169,22 @@ class _Builder:
             return None
         return self.new_namespace(labels, selector)
 
-    def new_namespace(self, labels: dict[str, str], selector: LabelSelector) -> str | None:
-        name = labels.get(NAME_LABEL) or _slug("ns-" + name_for({k: v for k, v in labels.items() if k != NAME_LABEL}))
-        existing = self.cluster.namespace(name)
-        if existing is not None:
-            merged = {**existing.labels, **labels}
-            if name in self.manifest_namespaces or not selector.matches(merged):
-                return None  # never relabel a namespace the manifests define
-            labels = merged
+    def new_namespace(self, labels: dict[str, str], selector: LabelSelector, hint: str | None = None) -> str | None:
+        """A namespace made with `labels` that `selector` matches, or None. Existing
+        namespaces are never relabelled: pods placed there were judged by their labels."""
+        pinned = labels.get(NAME_LABEL)
+        base = pinned or hint or _slug("ns-" + name_for({k: v for k, v in labels.items() if k != NAME_LABEL}))
+        name, k = base, 2
+        while self.cluster.namespace(name) is not None:
+            if pinned:
+                return None
+            name, k = f"{base}-{k}", k + 1
+        # The API server sets the name label to the name, whatever was asked.
+        labels = {**labels, NAME_LABEL: name}
+        if not selector.matches(labels):
+            return None
         self.cluster.add_namespace(name, labels)
+        self.made_namespaces[name] = labels
         return name
 
     def add_pod(self, namespace: str, labels: Mapping[str, str], why: str, *, name: str | None = None,
@@ -173,28 +194,45 @@ class _Builder:
             # One pod serves both purposes: say so where the report lists it.
             for k, w in enumerate(self.added):
                 if w.id == same.id and why not in w.why:
-                    self.added[k] = Witness(w.id, f"{w.why}; also {why}", w.stand_in, w.labels)
+                    self.added[k] = replace(w, why=f"{w.why}; also {why}")
             return None
         pod_name = self.unique_pod_name(namespace, name or name_for(labels))
-        pod = self.cluster.add_pod(namespace, pod_name, labels, ports=tuple(ports))
-        self.added.append(Witness(pod.id, why, stand_in, dict(labels)))
+        pod = self.cluster.add_pod(namespace, pod_name, labels, ips=[witness_ip(self.cluster, f"{namespace}/{pod_name}")],
+                                   ports=tuple(ports))
+        self.added.append(Witness(pod.id, why, stand_in, dict(labels), pod.ports, self.made_namespaces.get(namespace, {})))
         return pod
 
     def ports_for(self, rules: Iterable[Rule]) -> list[ContainerPort]:
         """Container ports for a pod the rules' ports land on: the numbers they name, and
-        named ports that other pods of the manifests give a number."""
+        each named port with the number the manifests' pods give it (else one made up)."""
         ports: list[ContainerPort] = []
         for rule in rules:
             for p in rule.ports:
                 if isinstance(p.port, int):
                     cp = ContainerPort(None, p.port, p.protocol)
                 elif isinstance(p.port, str):
-                    cp = self._named_ports.get((p.port, p.protocol))
+                    cp = self._named_ports.get((p.port, p.protocol)) or ContainerPort(p.port, named_port_number(p.port), p.protocol)
                 else:
-                    cp = None
-                if cp is not None and cp not in ports:
+                    continue
+                if cp not in ports:
                     ports.append(cp)
         return ports
+
+
+def named_port_number(name: str) -> int:
+    """A number for a named port no pod of the manifests declares: the usual one for
+    well-known names, else a stable one in 20000-29999."""
+    return WELL_KNOWN_PORTS.get(name) or 20000 + int(hashlib.sha256(name.encode()).hexdigest(), 16) % 10000
+
+
+def witness_ip(cluster: Cluster, pod_id: str) -> str:
+    """A stable address for a witness pod, the same in every cluster it is added to (a
+    diff compares two), from a range no synthetic pod address reaches."""
+    used = {ip for pod in cluster.pods for ip in pod.ips} | {e.ip for e in cluster.externals}
+    k = int(hashlib.sha256(pod_id.encode()).hexdigest(), 16) % WITNESS_RANGE.num_addresses
+    while str(WITNESS_RANGE[k]) in used:
+        k = (k + 1) % WITNESS_RANGE.num_addresses
+    return str(WITNESS_RANGE[k])
 
 
 # --------------------------------------------------------------------------- witnesses
@@ -270,14 +308,14 @@ def _namespace_candidates(builder: _Builder, policy: NetworkPolicy, selector: La
     flipped = outsider(selector, home.labels if home is not None else None)
     if flipped is not None:
         labels, change = flipped
-        labels[NAME_LABEL] = _slug("not-" + admitted.namespace)
+        labels.pop(NAME_LABEL, None)  # a new namespace has its own name
         yield None, f"namespace {change}", labels
 
 
 def _add_namespace_outsider(builder: _Builder, rule: _Rule, where: str, peer: Peer, admitted: Pod) -> None:
     for namespace, how, labels in _namespace_candidates(builder, rule.policy, peer.namespace_selector, admitted):
         if namespace is None:
-            namespace = builder.new_namespace(labels, LabelSelector(tuple(sorted(labels.items()))))
+            namespace = builder.new_namespace(labels, LabelSelector(), hint=_slug("not-" + admitted.namespace))
             if namespace is None:
                 return
             how = f"in namespace {namespace} ({how})"
@@ -288,35 +326,64 @@ def _add_namespace_outsider(builder: _Builder, rule: _Rule, where: str, peer: Pe
             return
 
 
-def _inside(network: ipaddress.IPv4Network | ipaddress.IPv6Network, excepts: Iterable) -> str | None:
-    candidates = [network.network_address] if network.num_addresses <= 2 else [network.network_address + 1, network.broadcast_address - 1]
-    for address in candidates:
-        if not any(address.version == e.version and address in e for e in excepts):
+def _inside(network: ipaddress.IPv4Network | ipaddress.IPv6Network, excepts: Iterable, taken: set[str]) -> str | None:
+    """An address of `network` outside `excepts` and not `taken`, from its first and last few."""
+    count = network.num_addresses
+    offsets = sorted({k for k in (0, 1, 2, count - 2, count - 1) if 0 <= k < count}, key=lambda k: (k == 0, k))
+    for k in offsets:
+        address = network[k]
+        if str(address) not in taken and not any(address.version == e.version and address in e for e in excepts):
             return str(address)
     return None
 
 
-def add_block_witnesses(builder: _Builder, where: str, peer: Peer) -> None:
+def add_block_witnesses(builder: _Builder, rule: Rule, where: str, peer: Peer) -> None:
     block = peer.ip_block
     assert block is not None
     cluster = builder.cluster
-    if not any(block.contains(e.ip) for e in cluster.externals):
-        address = _inside(block.network, block.except_networks)
+    taken = {ip for pod in cluster.pods for ip in pod.ips}
+    # A block that holds a pod's address is shown by that pod; an outside address there would be no outsider.
+    if not any(block.contains(ip) for ip in taken | {e.ip for e in cluster.externals}):
+        address = _inside(block.network, block.except_networks, taken)
         if address is not None:
             ext = cluster.add_external(address)
             builder.added.append(Witness(ext.id, f"inside {block} of {where}"))
+    others = [p.ip_block for p in rule.peers if p.ip_block is not None and p is not peer]
     for excluded in block.except_networks[:1]:
-        address = _inside(excluded, ())
-        if address is not None and cluster.external(address) is None:
-            ext = cluster.add_external(address)
-            builder.added.append(Witness(ext.id, f"outsider of {where}: inside {block.cidr} but carved out by except {excluded}"))
+        if any(ipaddress.ip_address(ip) in excluded for ip in taken if ipaddress.ip_address(ip).version == excluded.version):
+            continue  # the pods in the carved-out range show it
+        address = _inside(excluded, (), taken)
+        if address is None or cluster.external(address) is not None or any(b.contains(address) for b in others):
+            continue  # another peer of the rule admits it: no outsider of the rule
+        ext = cluster.add_external(address)
+        builder.added.append(Witness(ext.id, f"outsider of {where}: inside {block.cidr} but carved out by except {excluded}"))
 
 
-def add_witnesses(cluster: Cluster, policies: Iterable[NetworkPolicy] | None = None) -> list[Witness]:
+def copy_witnesses(witnesses: Iterable[Witness], cluster: Cluster) -> list[Witness]:
+    """Add to `cluster` the witnesses another cluster got (a diff gives each side the
+    other's), where it has no such endpoint yet; those added."""
+    added = []
+    for w in witnesses:
+        if not w.is_pod:
+            if cluster.external(w.id) is None:
+                cluster.add_external(w.id[3:])
+                added.append(w)
+            continue
+        namespace, name = w.id.split("/", 1)
+        if cluster.pod(w.id) is not None or any(p.namespace == namespace and dict(p.labels) == dict(w.labels) for p in cluster.pods):
+            continue
+        if cluster.namespace(namespace) is None:
+            cluster.add_namespace(namespace, w.namespace_labels)
+        cluster.add_pod(namespace, name, w.labels, ips=[witness_ip(cluster, w.id)], ports=w.ports)
+        added.append(w)
+    return added
+
+
+def add_witnesses(cluster: Cluster, policies: Iterable[NetworkPolicy] | None = None, reserved: Iterable[str] = ()) -> list[Witness]:
     """Add stand-ins and rule witnesses for `policies` (default: the cluster's) to `cluster`;
-    what was added, in order, with why."""
+    what was added, in order, with why. `reserved`: pod ids no witness may take."""
     policies = list(cluster.policies if policies is None else policies)
-    builder = _Builder(cluster)
+    builder = _Builder(cluster, reserved)
     add_stand_ins(builder, policies)
     for policy in policies:
         for direction, rules in (("ingress", policy.ingress), ("egress", policy.egress)):
@@ -324,7 +391,7 @@ def add_witnesses(cluster: Cluster, policies: Iterable[NetworkPolicy] | None = N
                 for j, peer in enumerate(rule.peers):
                     where = f"{policy.id} {direction}[{k}] peer {j}"
                     if peer.ip_block is not None:
-                        add_block_witnesses(builder, where, peer)
+                        add_block_witnesses(builder, rule, where, peer)
                     else:
                         # A pod an egress rule admits is a destination: give it the rule's ports.
                         ports = builder.ports_for([rule]) if direction == "egress" else ()

@@ -97,6 +97,13 @@
       });
       tbody.querySelector("tr.nsrow").hidden = shown === 0;
     });
+    // Keep one cell in the tab order: the filter may have hidden the row that had it.
+    var current = matrix.querySelector('td.c[tabindex="0"]');
+    if (current && current.parentElement.hidden) {
+      var visible = visibleRows().map(function (tr) { return tr.querySelector("td.c"); }).filter(Boolean)[0];
+      current.setAttribute("tabindex", "-1");
+      if (visible) visible.setAttribute("tabindex", "0");
+    }
   });
 
   function focusOn(value) {
