@@ -104,13 +104,13 @@ def test_values_files_and_set_values_reach_helm_in_order(cache, tmp_path):
 
 
 def test_notes_are_rendered_offline_with_the_release_values(cache):
-    result = render(TINY, values=POLICY_ON, release="demo", namespace="team-a")
+    result = render(TINY, values=POLICY_ON, release="demo", namespace="team-a", notes=True)
     assert result.notes == "Release demo in team-a says hello.\nPolicy demo-tiny opens ports: 80, 443.\n"
     assert render_notes(TINY, release="r") == "Release r in default says hello.\n"
 
 
 def test_notes_probe_leaves_no_trace_in_stdout_or_objects(cache):
-    result = render(TINY, values=POLICY_ON)
+    result = render(TINY, values=POLICY_ON, notes=True)
     assert render_module.PROBE_KEY not in result.stdout
     assert render_module.PROBE_NAME not in result.stdout
     assert all(render_module.PROBE_KEY not in o for o in result.objects)
@@ -120,7 +120,7 @@ def test_notes_probe_leaves_no_trace_in_stdout_or_objects(cache):
 def test_a_failing_notes_template_fails_the_render_with_its_own_message(cache):
     # The probe runs after NOTES.txt, so the error is NOTES.txt's, not a wrapped
     # "error calling include" from the probe.
-    result = render(TINY, values={"failNotesWith": "notes cannot render: set message"})
+    result = render(TINY, values={"failNotesWith": "notes cannot render: set message"}, notes=True)
     assert not result.ok
     assert "tiny/templates/NOTES.txt" in result.stderr
     assert "notes cannot render: set message" in result.stderr
@@ -304,7 +304,7 @@ def test_manifests_parse_as_kubernetes_reads_them():
 
 
 def test_show_only_still_yields_notes_and_only_the_asked_template(cache):
-    result = render(TINY, values=POLICY_ON, extra_args=["--show-only", "templates/configmap.yaml"])
+    result = render(TINY, values=POLICY_ON, extra_args=["--show-only", "templates/configmap.yaml"], notes=True)
     assert result.ok, result.stderr
     assert [o["kind"] for o in result.objects] == ["ConfigMap"]
     assert result.notes.startswith("Release test in default")

@@ -38,7 +38,7 @@ def ipblocks(policy: dict) -> set[tuple[str, int | None]]:
 
 @pytest.mark.parametrize("values", CASES)
 def test_helm4_renders_the_value_matrix_like_the_helm3_cli(render, values: dict[str, Any]):
-    cli = render(CHART, values=values)
+    cli = render(CHART, values=values, notes=True)
     sdk = helm4.render(CHART, values=values)
     assert sdk.ok == cli.ok, (cli.stderr, sdk.stderr)
     if not cli.ok:

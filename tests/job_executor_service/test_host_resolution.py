@@ -40,7 +40,7 @@ def render_jes(render, chart_dir, resolver):
     def run(values: dict[str, Any], *, enable_dns: bool = True) -> RenderResult:
         base = {"networkPolicy": {"egress": {"enabled": True, "k8sMasterCIDR": API_SERVER, "k8sMasterPort": 6443}}}
         return render(chart_dir("job-executor-service"), values=deep_merge(base, values), wrapper=resolver,
-                      enable_dns=enable_dns)
+                      enable_dns=enable_dns, notes=True)
     return run
 
 

@@ -9,7 +9,7 @@ from jes_cases import CHART, EXAMPLES
 
 
 def notes_for(values: dict) -> str:
-    result = render(CHART, values=values, release="jes", namespace="keptn-exec")
+    result = render(CHART, values=values, release="jes", namespace="keptn-exec", notes=True)
     assert result.ok, result.stderr
     assert result.notes is not None
     return result.notes

@@ -126,7 +126,7 @@ def run_example(example: Example, *, release: str, namespace: str, helm: str | N
         wrapper = make_resolver(EXAMPLE_HOSTS)
         how = "helm template under a controlled resolver (" + ", ".join(f"{n}={a}" for n, a in EXAMPLE_HOSTS.items()) + ")"
     result = render(example.chart, values=values, release=release, namespace=namespace,
-                    enable_dns=wrapper is not None, wrapper=wrapper, helm=helm)
+                    enable_dns=wrapper is not None, wrapper=wrapper, helm=helm, notes=True)
     if not result.ok:
         return Outcome(example, how, error=result.stderr.strip())
     return Outcome(example, how, objects=result.objects, notes=result.notes)

@@ -32,7 +32,8 @@ def helm_flags(args: argparse.Namespace) -> list[str]:
     return flags
 
 
-def render_from(args: argparse.Namespace, chart: str | Path | None = None, extra_values: list[str] = ()) -> RenderResult:
+def render_from(args: argparse.Namespace, chart: str | Path | None = None, extra_values: list[str] = (),
+                notes: bool = False) -> RenderResult:
     """Render `chart` (default: args.chart) with the inputs in `args`, then `extra_values` files."""
     return render(
         chart or args.chart,
@@ -44,6 +45,7 @@ def render_from(args: argparse.Namespace, chart: str | Path | None = None, extra
         extra_args=helm_flags(args),
         helm=args.helm,
         cache=not args.no_cache,
+        notes=notes,
     )
 
 

@@ -14,7 +14,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    result = render_from(args)
+    result = render_from(args, notes=args.notes)
     sys.stdout.write(result.stdout)
     sys.stderr.write(result.stderr)
     if args.notes and result.notes is not None:

@@ -12,13 +12,16 @@ removed from `stdout` and `objects`.
 """
 from __future__ import annotations
 
+import atexit
 import concurrent.futures
 import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence, Union
@@ -40,6 +43,8 @@ _PROBE_DOC = re.compile(
     r"^---\n# Source: [^\n]*/templates/" + re.escape(PROBE_NAME) + r"\n" + PROBE_KEY + r": ([^\n]*)\n?",
     re.M,
 )
+
+_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml when present: about 3x faster
 
 # Flags that make helm talk to a cluster: the output then depends on cluster state,
 # which no file hash captures.
@@ -138,10 +143,10 @@ def _result_from(record: dict, argv: tuple[str, ...], cached: bool, namespace: s
     return RenderResult(ok, record["returncode"], stdout, stderr, objects, notes, argv, cached, namespace)
 
 
-def _prepare(chart, values, values_files, set_values, release, namespace, enable_dns, extra_args, binary) -> _Call:
+def _prepare(chart, values, values_files, set_values, release, namespace, enable_dns, extra_args, binary, notes) -> _Call:
     chart_path = Path(chart)
     files = store.chart_files(chart_path) if chart_path.is_dir() else {}
-    with_notes = "templates/NOTES.txt" in files and "--output-dir" not in extra_args
+    with_notes = notes and "templates/NOTES.txt" in files and "--output-dir" not in extra_args
     extra = list(extra_args)
     if with_notes and any(a in ("-s", "--show-only") or a.startswith("--show-only=") for a in extra):
         extra += ["--show-only", f"templates/{PROBE_NAME}"]
@@ -149,7 +154,7 @@ def _prepare(chart, values, values_files, set_values, release, namespace, enable
         chart=chart_path,
         files=files,
         with_notes=with_notes,
-        user_values=yaml.safe_dump(dict(values), sort_keys=False) if values else None,
+        user_values=yaml.dump(dict(values), Dumper=_Dumper, sort_keys=False) if values else None,
         file_contents=[Path(f).read_bytes() for f in values_files],
         sets=list(set_values),
         release=release,
@@ -189,31 +194,66 @@ def _cache_key(call: _Call, binary: str, enable_dns: bool, env, wrapper, use_cac
     return store.digest(parts, call.files)
 
 
+class _Snapshots:
+    """Chart snapshots helm renders from, one per chart content (and NOTES probe), kept for
+    the life of the process: writing and removing a chart's files cost more than the
+    render on some disks. A snapshot is never changed once written."""
+
+    def __init__(self) -> None:
+        self._root: Path | None = None
+        self._made: dict[str, Path] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def root(self) -> Path:
+        if self._root is None:
+            self._root = Path(tempfile.mkdtemp(prefix="netpol-render-"))
+            atexit.register(shutil.rmtree, self._root, True)
+        return self._root
+
+    def path(self, call: _Call) -> Path:
+        key = store.digest({"notes_probe": call.with_notes}, call.files)
+        with self._lock:
+            snapshot = self._made.get(key)
+            if snapshot is None:
+                snapshot = self.root / key[:16] / call.chart.resolve().name
+                store.write_snapshot(call.files, snapshot)
+                if call.with_notes:
+                    (snapshot / "templates" / PROBE_NAME).write_text(PROBE_TEMPLATE)
+                self._made[key] = snapshot
+        return snapshot
+
+
+_SNAPSHOTS = _Snapshots()
+
+
 def _run_helm(call: _Call, binary: str, env, wrapper, timeout: float) -> dict:
-    """Run helm on a private snapshot of the chart; the record to cache."""
-    with tempfile.TemporaryDirectory(prefix="netpol-render-") as tmp:
-        tmpdir = Path(tmp)
-        chart_arg = str(call.chart)
-        if call.files:
-            snapshot = tmpdir / call.chart.resolve().name
-            store.write_snapshot(call.files, snapshot)
-            if call.with_notes:
-                (snapshot / "templates" / PROBE_NAME).write_text(PROBE_TEMPLATE)
-            chart_arg = str(snapshot)
-        # Copies of the values, so the cached result matches the bytes that were hashed.
-        contents = ([call.user_values.encode()] if call.user_values is not None else []) + call.file_contents
-        values_paths = []
-        for i, content in enumerate(contents):
-            path = tmpdir / f"values-{i}.yaml"
-            path.write_bytes(content)
-            values_paths.append(str(path))
+    """Run helm on a snapshot of the chart and copies of the values; the record to cache."""
+    chart_arg = str(_SNAPSHOTS.path(call)) if call.files else str(call.chart)
+    tmp = _SNAPSHOTS.root
+    # Copies of the values, so the cached result matches the bytes that were hashed.
+    contents = ([call.user_values.encode()] if call.user_values is not None else []) + call.file_contents
+    values_paths = []
+    try:
+        for content in contents:
+            fd, path = tempfile.mkstemp(dir=tmp, prefix="values-", suffix=".yaml")
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(content)
+            values_paths.append(path)
         argv = call.argv(binary, chart_arg, values_paths)
         proc = subprocess.run(apply_wrapper(wrapper, argv), capture_output=True, text=True,
                               env={**os.environ, **(env or {})}, timeout=timeout)
+    finally:
+        for path in values_paths:
+            os.unlink(path)
     # Temp paths would make identical renders differ; show them as the user's names.
-    stderr = proc.stderr.replace(chart_arg, str(call.chart)).replace(str(tmpdir), "<tmp>")
+    stderr = proc.stderr.replace(chart_arg, str(call.chart))
+    for k, path in enumerate(values_paths):
+        stderr = stderr.replace(path, f"<tmp>/values-{k}.yaml")
+    stderr = stderr.replace(str(tmp), "<tmp>")
     stdout, notes = _split_notes(proc.stdout) if call.with_notes else (proc.stdout, None)
-    shown_argv = [a if not a.startswith(str(tmpdir)) else "<tmp>" + a[len(str(tmpdir)):] for a in argv]
+    shown = {chart_arg: "<tmp>/" + call.chart.resolve().name, **{p: f"<tmp>/values-{k}.yaml" for k, p in enumerate(values_paths)}}
+    shown_argv = [shown.get(a, a) for a in argv]
     return {
         "returncode": proc.returncode,
         "stdout": stdout,
@@ -238,8 +278,12 @@ def render(
     wrapper: Wrapper | None = None,
     cache: bool = True,
     timeout: float = 180,
+    notes: bool = False,
 ) -> RenderResult:
     """`helm template RELEASE CHART --namespace NS -f <values> -f FILES --set ...`.
+
+    `notes=True` also renders NOTES.txt into `result.notes` (it costs a second pass over
+    NOTES; a `fail` in NOTES.txt stops the render either way, as it does `helm install`).
 
     `helm` is a path or a pinned version ("3.19"); None uses the configured helm.
     `wrapper` runs helm under something else (a mount namespace with a controlled
@@ -255,7 +299,7 @@ def render(
     wrapper.
     """
     binary = helm_binary(helm)
-    call = _prepare(chart, values, values_files, set_values, release, namespace, enable_dns, extra_args, binary)
+    call = _prepare(chart, values, values_files, set_values, release, namespace, enable_dns, extra_args, binary, notes)
     key = _cache_key(call, binary, enable_dns, env, wrapper, cache)
     if key is not None:
         record = store.load(key)
@@ -270,7 +314,7 @@ def render(
 
 def render_notes(chart: str | os.PathLike, **kwargs: Any) -> str | None:
     """NOTES.txt as `helm install` would print it (before trimming), rendered offline."""
-    result = render(chart, **kwargs)
+    result = render(chart, **{**kwargs, "notes": True})
     if not result.ok:
         raise RuntimeError(f"render of {chart} failed:\n{result.stderr}")
     return result.notes
