@@ -75,20 +75,34 @@ def object_label(obj: Mapping) -> str:
     return f"{obj.get('kind', '?')}/{meta.get('name', '?')}"
 
 
+# Renders of a value matrix repeat the same objects over and over: check each once.
+_SEEN: dict[tuple[str, str], tuple[str, ...]] = {}
+_SEEN_LIMIT = 20_000
+
+
 def _python_errors(objects: list[dict], kubernetes_version: str) -> list[str]:
-    messages = []
+    messages: list[str] = []
     for obj in objects:
-        kind, api_version = obj.get("kind"), obj.get("apiVersion")
-        if not isinstance(kind, str) or not isinstance(api_version, str):
-            messages.append(f"{object_label(obj)}: apiVersion and kind are required")
-            continue
-        validator = _validator(kubernetes_version, kind, api_version)
-        if validator is None:
-            messages.append(f"{object_label(obj)}: no schema for {kind} {api_version} in Kubernetes {kubernetes_version}")
-            continue
-        for error in sorted(validator.iter_errors(obj), key=lambda e: list(map(str, e.absolute_path))):
-            messages.append(f"{object_label(obj)}: {json_path(error.absolute_path)}: {short(error.message)}")
+        key = (kubernetes_version, json.dumps(obj, sort_keys=True, default=str))
+        found = _SEEN.get(key)
+        if found is None:
+            found = tuple(_object_errors(obj, kubernetes_version))
+            if len(_SEEN) >= _SEEN_LIMIT:
+                _SEEN.clear()
+            _SEEN[key] = found
+        messages += found
     return messages
+
+
+def _object_errors(obj: dict, kubernetes_version: str) -> list[str]:
+    kind, api_version = obj.get("kind"), obj.get("apiVersion")
+    if not isinstance(kind, str) or not isinstance(api_version, str):
+        return [f"{object_label(obj)}: apiVersion and kind are required"]
+    validator = _validator(kubernetes_version, kind, api_version)
+    if validator is None:
+        return [f"{object_label(obj)}: no schema for {kind} {api_version} in Kubernetes {kubernetes_version}"]
+    return [f"{object_label(obj)}: {json_path(error.absolute_path)}: {short(error.message)}"
+            for error in sorted(validator.iter_errors(obj), key=lambda e: list(map(str, e.absolute_path)))]
 
 
 def _kubeconform_errors(binary: str, objects: list[dict], kubernetes_version: str) -> list[str]:

@@ -3,6 +3,7 @@ Helm does (draft-07 unless the schema says otherwise, formats checked, each depe
 schema under its key)."""
 from __future__ import annotations
 
+import functools
 import json
 import os
 from pathlib import Path
@@ -14,15 +15,42 @@ import yaml
 from ..matrix import deep_merge
 from .messages import json_path, short
 
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-def _schema_errors(schema: dict, instance: object, prefix: str) -> list[str]:
-    cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft7Validator)
-    validator = cls(schema, format_checker=cls.FORMAT_CHECKER)
+
+def _schema_errors(validator: jsonschema.protocols.Validator, instance: object, prefix: str) -> list[str]:
     messages = []
     for error in sorted(validator.iter_errors(instance), key=lambda e: (list(map(str, e.absolute_path)), e.message)):
         path = json_path([*([prefix] if prefix else []), *error.absolute_path])
         messages.append(f"{path}: {short(_explain(error))}")
     return messages
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
+
+
+@functools.lru_cache(maxsize=64)
+def _chart_inputs(chart: Path, stamps: tuple) -> tuple[dict, jsonschema.protocols.Validator | None]:
+    """values.yaml and a validator for values.schema.json, read once per chart version
+    (`stamps`: the files' mtime and size, so an edited file is read again)."""
+    defaults_file, schema_file = chart / "values.yaml", chart / "values.schema.json"
+    defaults = (yaml.load(defaults_file.read_text(), Loader=_Loader) or {}) if defaults_file.exists() else {}
+    validator = None
+    if schema_file.exists():
+        schema = json.loads(schema_file.read_text())
+        cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft7Validator)
+        validator = cls(schema, format_checker=cls.FORMAT_CHECKER)
+    return defaults, validator
+
+
+def _inputs(chart: Path) -> tuple[dict, jsonschema.protocols.Validator | None]:
+    chart = chart.resolve()
+    return _chart_inputs(chart, (_stamp(chart / "values.yaml"), _stamp(chart / "values.schema.json")))
 
 
 def _explain(error: jsonschema.ValidationError) -> str:
@@ -46,10 +74,8 @@ def _chart_name(chart_dir: Path) -> str:
 
 def merged_values(chart_dir: str | os.PathLike, values: Mapping | None) -> dict:
     """values.yaml with the given values on top; a null deletes a default, as in Helm."""
-    chart = Path(chart_dir)
-    defaults_file = chart / "values.yaml"
-    defaults = (yaml.safe_load(defaults_file.read_text()) or {}) if defaults_file.exists() else {}
-    return deep_merge(defaults, dict(values or {}), drop_none=True)
+    defaults, _ = _inputs(Path(chart_dir))
+    return deep_merge(defaults, dict(values or {}), drop_none=True)  # a new dict: the cached defaults stay
 
 
 def validate_values(chart_dir: str | os.PathLike, values: Mapping | None, _prefix: str = "") -> list[str]:
@@ -59,10 +85,9 @@ def validate_values(chart_dir: str | os.PathLike, values: Mapping | None, _prefi
     chart = Path(chart_dir)
     merged = merged_values(chart, values)
     errors: list[str] = []
-    schema_file = chart / "values.schema.json"
-    if schema_file.exists():
-        schema = json.loads(schema_file.read_text())
-        errors += _schema_errors(schema, merged, _prefix)
+    _, validator = _inputs(chart)
+    if validator is not None:
+        errors += _schema_errors(validator, merged, _prefix)
     # Helm validates each dependency's schema against the values under its name.
     for dep in _dependency_dirs(chart):
         if not (dep / "Chart.yaml").exists():
