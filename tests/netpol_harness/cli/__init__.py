@@ -21,6 +21,7 @@ SUBCOMMANDS = {
     "reach": ("netpol_harness.cli.reach", "who may reach whom in a chart or in manifest files"),
     "report": ("netpol_harness.cli.report", "connectivity report (table, graph, HTML) for a chart"),
     "check": ("netpol_harness.cli.check", "run a chart's expectations (netpol-expect.yaml), JUnit XML on request"),
+    "matrix": ("netpol_harness.cli.matrix", "render and check every case of a value matrix, on every core"),
     "demo": ("netpol_harness.cli.demo", "render every values file of charts and show what they allow"),
 }
 

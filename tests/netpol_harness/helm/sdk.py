@@ -30,11 +30,12 @@ behaviour (test_helm4 checks that the value matrix shows no others):
 """
 from __future__ import annotations
 
+import concurrent.futures
 import functools
 import os
 import re
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from ..loader import parse_manifests
 from .template import DEFAULT_RELEASE, RenderResult
@@ -77,11 +78,34 @@ def render(chart: str | os.PathLike, *, values: Mapping[str, Any] | None = None,
                     rendered = config.render(loaded, dict(values or {}), **opts)
     except helm_python.HelmError as err:
         return RenderResult(False, 1, "", f"Error: {err}", [], None, argv, namespace=namespace)
+    return _result(rendered, argv, namespace)
+
+
+def _result(rendered: Mapping[str, str], argv: tuple[str, ...], namespace: str) -> RenderResult:
     notes = next((text for path, text in rendered.items() if path.endswith(NOTES_SUFFIX)), None)
     docs = [f"---\n# Source: {path}\n{text.strip()}\n" for path, text in sorted(rendered.items())
             if not path.endswith(NOTES_SUFFIX) and text.strip()]
     stdout = "".join(docs)
     return RenderResult(True, 0, stdout, "", parse_manifests(stdout), notes, argv, namespace=namespace)
+
+
+def render_cases(chart: str | os.PathLike, cases: Sequence[Mapping[str, Any]], *, release: str = DEFAULT_RELEASE,
+                 namespace: str = "default", threads: int = 2) -> list[RenderResult]:
+    """`render` for many value cases: the chart is loaded once and rendered on `threads`
+    threads (the engine lets go of the GIL while it renders). Results in case order."""
+    import helm_python
+
+    argv = ("helm4-sdk", "render", release, str(chart), "--namespace", namespace)
+    opts = dict(name=release, namespace=namespace, is_install=True, is_upgrade=False)
+    with helm_python.Chart.load(Path(chart)) as loaded:
+        def one(values: Mapping[str, Any]) -> RenderResult:
+            try:
+                return _result(loaded.render(dict(values or {}), **opts), argv, namespace)
+            except helm_python.HelmError as err:
+                return RenderResult(False, 1, "", f"Error: {err}", [], None, argv, namespace=namespace)
+
+        with concurrent.futures.ThreadPoolExecutor(max_workers=threads) as pool:
+            return list(pool.map(one, cases))
 
 
 def install(chart: str | os.PathLike, release: str, *, kubeconfig: str | os.PathLike,

@@ -312,6 +312,29 @@ def render(
     return result
 
 
+def _key_for(chart: str | os.PathLike, values: Mapping | None, release: str, namespace: str, helm: str | None) -> str | None:
+    binary = helm_binary(helm)
+    call = _prepare(chart, values, (), (), release, namespace, False, (), binary, False)
+    return _cache_key(call, binary, False, None, None, True)
+
+
+def cached_render(chart: str | os.PathLike, *, values: Mapping | None = None, release: str = DEFAULT_RELEASE,
+                  namespace: str = DEFAULT_NAMESPACE, helm: str | None = None) -> RenderResult | None:
+    """What `render(chart, values=...)` has cached, without running helm; None on a miss."""
+    key = _key_for(chart, values, release, namespace, helm)
+    record = store.load(key) if key is not None else None
+    return _result_from(record, tuple(record.get("argv", ())), True, namespace) if record is not None else None
+
+
+def store_render(result: RenderResult, chart: str | os.PathLike, *, values: Mapping | None = None,
+                 release: str = DEFAULT_RELEASE, namespace: str = DEFAULT_NAMESPACE, helm: str | None = None) -> None:
+    """Cache `result` as what `render(chart, values=...)` gives (a batch renders many at once)."""
+    key = _key_for(chart, values, release, namespace, helm)
+    if key is not None:
+        store.store(key, {"returncode": result.returncode, "stdout": result.stdout, "stderr": result.stderr,
+                          "notes": result.notes, "argv": list(result.argv), "objects": result.objects if result.ok else None})
+
+
 def render_notes(chart: str | os.PathLike, **kwargs: Any) -> str | None:
     """NOTES.txt as `helm install` would print it (before trimming), rendered offline."""
     result = render(chart, **{**kwargs, "notes": True})

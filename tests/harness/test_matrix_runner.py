@@ -1,0 +1,108 @@
+"""The matrix runner (`netpol matrix`, `run_matrix`): cases rendered in batches give
+exactly what each case gives alone, a failing case in a batch gets its own error, checks
+run on every case, and failures come back grouped by cause with the smallest values."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from netpol_harness.helm.batch import BatchRenderer, batchable
+from netpol_harness.helm.template import render
+from netpol_harness.project import root as repo_root
+from netpol_harness.runner import Case, pairwise_cases, random_cases, run_matrix
+
+pytestmark = pytest.mark.helm
+
+JES = repo_root() / "charts" / "job-executor-service"
+FACTORS = {
+    "networkPolicy.ingress.enabled": [True, False],
+    "networkPolicy.egress.enabled": [True, False],
+    "networkPolicy.egress.dns.preset": ["kubernetes", "openshift", "nodelocal"],
+    "networkPolicy.egress.k8sMasterCIDR": ["192.0.2.10/32", ["192.0.2.10/32", "2001:db8::10/128"]],
+    "networkPolicy.egress.k8sMasterPort": [6443, [6443, 443]],
+    "remoteControlPlane.api.hostname": ["", "203.0.113.5"],
+}
+# The schema refuses a port above 65535; the template refuses a bad CIDR with its own message.
+BAD_PORT = {"networkPolicy": {"egress": {"enabled": True, "k8sMasterPort": 70000}}}
+BAD_CIDR = {"networkPolicy": {"egress": {"enabled": True, "k8sMasterCIDR": "10.0.0.300/32"}}}
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path, monkeypatch):
+    """Every render here runs helm: a cached answer would prove nothing about batches."""
+    monkeypatch.setenv("NETPOL_CACHE_DIR", str(tmp_path / "cache"))
+
+
+def test_a_batch_gives_each_case_the_objects_and_output_it_gets_alone_even_around_failing_cases(default_helm):
+    cases = [c.values for c in pairwise_cases(FACTORS)][:6]
+    cases[2:2] = [BAD_PORT]
+    cases[5:5] = [BAD_CIDR]
+    renderer = BatchRenderer(JES, helm=default_helm, size=8)
+    assert renderer.verify(cases[0]), renderer.reason
+    batched = renderer.render(cases)
+    alone = [render(JES, values=v, helm=default_helm, cache=False) for v in cases]
+    assert [r.ok for r in batched] == [r.ok for r in alone] == [True, True, False, True, True, False, True, True]
+    for b, a in zip(batched, alone):
+        assert (b.objects, b.stdout) == (a.objects, a.stdout) if a.ok else b.stderr == a.stderr
+    assert renderer.stats["split"] >= 1 and renderer.stats["batches"] > renderer.stats["split"]
+
+
+def test_cases_with_globals_or_nulls_render_alone():
+    assert batchable({"a": {"b": 1}})
+    assert not batchable({"global": {"x": 1}})
+    assert not batchable({"podLabels": None})
+    assert not batchable({"list": [1, None]})
+
+
+def test_the_runner_checks_every_case_and_groups_failures_by_cause(default_helm):
+    cases = pairwise_cases(FACTORS) + [Case("port-70000", BAD_PORT), Case("bad-cidr", BAD_CIDR)]
+    cases += [Case(f"port-{p}", {"networkPolicy": {"egress": {"enabled": True, "k8sMasterPort": p}}}) for p in (70001, 99999)]
+
+    def has_a_policy(case, result):
+        return [] if any(o["kind"] == "NetworkPolicy" for o in result.objects) else "renders no NetworkPolicy"
+
+    result = run_matrix(JES, cases, checks=("render", "values", "kubernetes", "apirules", has_a_policy), helm=default_helm,
+                        workers=2)
+    assert [o.case.name for o in result.outcomes] == [c.name for c in cases]  # in case order
+    failing = {o.case.name for o in result.failed}
+    no_policy = {o.case.name for o in result.outcomes if o.rendered and not (
+        o.case.values["networkPolicy"]["ingress"]["enabled"] or o.case.values["networkPolicy"]["egress"]["enabled"])}
+    assert failing == {"port-70000", "port-70001", "port-99999", "bad-cidr"} | no_policy
+    groups = result.groups()
+    # The three ports share one cause, each case's number aside; the smallest values are shown.
+    ports = next(hits for cause, hits in groups.items() if cause.startswith("render:") and "k8sMasterPort" in cause)
+    assert sorted(o.case.name for o, _ in ports) == ["port-70000", "port-70001", "port-99999"]
+    assert "has_a_policy: renders no NetworkPolicy" in groups
+    summary = result.summary()
+    assert "3 x render:" in summary and "smallest failing values:" in summary
+
+
+def test_the_runner_gives_what_rendering_each_case_alone_gives(default_helm):
+    cases = random_cases(FACTORS, 12, seed=4) + [Case("bad-cidr", BAD_CIDR)]
+    result = run_matrix(JES, cases, checks=("render",), helm=default_helm, workers=2, batch=5, keep_objects=True)
+    for outcome in result.outcomes:
+        alone = render(JES, values=outcome.case.values, helm=default_helm, cache=False)
+        assert outcome.rendered == alone.ok
+        assert outcome.objects == alone.objects
+
+
+def test_random_cases_are_distinct_seeded_and_respect_exclusions():
+    exclude = [{"networkPolicy.egress.enabled": False, "networkPolicy.ingress.enabled": False}]
+    first = random_cases(FACTORS, 40, seed=9, exclude=exclude)
+    assert first == random_cases(FACTORS, 40, seed=9, exclude=exclude)
+    assert len({yaml.safe_dump(c.values) for c in first}) == 40
+    assert all(c.values["networkPolicy"]["egress"]["enabled"] or c.values["networkPolicy"]["ingress"]["enabled"] for c in first)
+
+
+def test_netpol_matrix_runs_a_factors_file_and_exits_non_zero_on_failures(default_helm, tmp_path):
+    spec = tmp_path / "matrix.yaml"
+    spec.write_text(yaml.safe_dump({"factors": {"networkPolicy.egress.enabled": [True],
+                                                "networkPolicy.egress.k8sMasterPort": [6443, 70000]},
+                                    "random": 2, "seed": 1}))
+    out = subprocess.run([sys.executable, "-m", "netpol_harness.cli", "matrix", str(JES), "--cases", str(spec),
+                          "--helm", default_helm, "--check", "render,values"], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert "failing" in out.stdout and "k8sMasterPort: 70000" in out.stdout

@@ -1,0 +1,79 @@
+"""`netpol matrix CHART --cases FILE`: render and check every case of a value matrix on
+every core, with a progress bar, failures grouped by cause and the smallest failing values.
+
+    netpol matrix CHART --cases matrix.yaml [-f case.yaml]... [--check render,values,kubernetes,apirules]
+                  [--engine cli|sdk] [--workers 2] [--batch N] [--helm H] [--release R] [-n NS]
+
+The cases file:
+
+    base: {networkPolicy.egress.enabled: true}        # dotted keys every case has
+    factors:                                           # combined pairwise
+      networkPolicy.egress.dns.preset: [kubernetes, openshift]
+      networkPolicy.egress.k8sMasterPort: [6443, [6443, 443]]
+    exclude: [{networkPolicy.egress.dns.preset: openshift, networkPolicy.egress.k8sMasterPort: 443}]
+    require: []                                        # combinations some case must hold
+    random: 500                                        # then this many seeded random combinations
+    seed: 1
+
+Exit 0 when every case passes every check, 1 when some fail, 2 for bad input.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import yaml
+
+from ..helm.template import DEFAULT_NAMESPACE, DEFAULT_RELEASE
+from ..runner import CHECKS, DEFAULT_CHECKS, file_cases, pairwise_cases, random_cases, run_matrix
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("chart", help="chart directory")
+    parser.add_argument("--cases", type=Path, metavar="FILE", help="factors, exclusions and random fills (see above)")
+    parser.add_argument("-f", "--values", action="append", default=[], metavar="FILE", help="a values file as one more case")
+    parser.add_argument("--check", default=",".join(DEFAULT_CHECKS),
+                        help=f"comma-separated checks: render, {', '.join(CHECKS)} (default: %(default)s)")
+    parser.add_argument("--engine", choices=("cli", "sdk"), default="cli", help="helm CLI in batches, or Helm 4's engine in-process")
+    parser.add_argument("--workers", type=int, default=2, help="worker processes (default: 2)")
+    parser.add_argument("--batch", type=int, help="cases per helm process (default: measured per Helm version)")
+    parser.add_argument("--helm", help="helm binary: a path or a pinned version such as 3.19")
+    parser.add_argument("--release", default=DEFAULT_RELEASE, help=f"release name (default: {DEFAULT_RELEASE})")
+    parser.add_argument("-n", "--namespace", default=DEFAULT_NAMESPACE, help=f"release namespace (default: {DEFAULT_NAMESPACE})")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+
+
+def cases_from(spec_path: Path | None, values_files: list[str]):
+    cases = file_cases(values_files)
+    if spec_path is None:
+        return cases
+    spec = yaml.safe_load(spec_path.read_text()) or {}
+    unknown = set(spec) - {"base", "factors", "exclude", "require", "random", "seed"}
+    if unknown:
+        raise ValueError(f"{spec_path}: unknown keys {sorted(unknown)} (known: base, factors, exclude, require, random, seed)")
+    factors = spec.get("factors") or {}
+    if not isinstance(factors, dict) or not all(isinstance(v, list) and v for v in factors.values()):
+        raise ValueError(f"{spec_path}: factors must map each dotted value path to a non-empty list of values")
+    base, exclude = spec.get("base") or {}, spec.get("exclude") or []
+    if factors:
+        cases += pairwise_cases(factors, base=base, exclude=exclude, require=spec.get("require") or [])
+        if spec.get("random"):
+            cases += random_cases(factors, int(spec["random"]), seed=int(spec.get("seed", 0)), base=base, exclude=exclude)
+    return cases
+
+
+def run(args: argparse.Namespace) -> int:
+    checks = [c.strip() for c in args.check.split(",") if c.strip()]
+    try:
+        cases = cases_from(args.cases, args.values)
+        if not cases:
+            raise ValueError("no cases: give --cases FILE and/or -f FILE")
+        result = run_matrix(args.chart, cases, checks, engine=args.engine, helm=args.helm, release=args.release,
+                            namespace=args.namespace, workers=args.workers, batch=args.batch,
+                            progress=not args.no_progress)
+    except (OSError, ValueError, yaml.YAMLError) as err:
+        print(f"netpol matrix: {err}", file=sys.stderr)
+        return 2
+    print(result.summary())
+    return 0 if result.ok else 1

@@ -1,0 +1,203 @@
+"""Render many value cases of one chart in one helm process, with the objects each case
+gives alone.
+
+Helm's start-up is most of a small chart's render. A batch is an umbrella chart whose
+subcharts c0 .. cN-1 are copies of the chart, each given one case's values; one `helm
+template` renders them all and the output is split back per case. Two things would make
+a copy render differently, and both are undone:
+  * a subchart's `.Chart.Name` is its name in the umbrella: the copies' templates get the
+    chart's own name written in where they say `.Chart.Name`;
+  * `global` values and nulls are coalesced across subcharts in ways a lone render is
+    not: such cases are rendered alone.
+`BatchRenderer.verify()` renders a case both ways and turns batching off for a chart
+where they differ. A batch that fails is split in halves until each failing case is
+rendered alone, so its error is exactly the one helm gives it alone.
+"""
+from __future__ import annotations
+
+import atexit
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import yaml
+
+from . import cache as store
+from .binary import helm_binary, helm_version
+from .template import DEFAULT_NAMESPACE, DEFAULT_RELEASE, RenderResult, cached_render, render, store_render
+
+UMBRELLA = "netpol-batch"
+# Cases per helm process, measured on this project's charts (scripts/bench.py): Helm 3.10
+# slows down past a few dozen subcharts; newer ones keep their per-case time to 100 and more.
+BATCH_SIZES = {(3, 10): 20}
+DEFAULT_BATCH_SIZE = 50
+_CHART_NAME = re.compile(r"(\$[A-Za-z0-9_]*)?\.Chart\.Name\b")
+_SOURCE = re.compile(r"^---\n# Source: " + UMBRELLA + r"/charts/c(\d+)/", re.M)
+_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+def batch_size_for(helm: str | None) -> int:
+    version = helm_version(helm_binary(helm))
+    return BATCH_SIZES.get(version[:2], DEFAULT_BATCH_SIZE)
+
+
+def batchable(values: Mapping[str, Any]) -> bool:
+    """Whether a case renders in a batch as it does alone: no `global`, no null anywhere."""
+    def has_null(v: Any) -> bool:
+        if v is None:
+            return True
+        if isinstance(v, Mapping):
+            return any(has_null(x) for x in v.values())
+        if isinstance(v, list):
+            return any(has_null(x) for x in v)
+        return False
+    return "global" not in values and not has_null(dict(values))
+
+
+def _shared_files(files: Mapping[str, bytes], name: str) -> dict[str, bytes]:
+    """The chart's files as every copy sees them: `.Chart.Name` written in as the chart's
+    own name, in its templates and in those of its library subcharts (they run with its
+    context)."""
+    libraries = {rel.rsplit("/Chart.yaml", 1)[0] for rel, data in files.items()
+                 if rel.endswith("Chart.yaml") and rel != "Chart.yaml" and b"type: library" in data}
+    out = {}
+    for rel, data in files.items():
+        top_template = rel.startswith("templates/")
+        library_template = any(rel.startswith(f"{lib}/templates/") for lib in libraries)
+        if top_template or library_template:
+            data = _CHART_NAME.sub(f'"{name}"', data.decode()).encode()
+        out[rel] = data
+    return out
+
+
+def _write_copy(shared: Path, files: Mapping[str, bytes], target: Path, copy_name: str) -> None:
+    """A copy named `copy_name` (helm keys subcharts by their Chart.yaml name): its own
+    Chart.yaml, every other top-level entry a link into the shared files."""
+    target.mkdir(parents=True)
+    meta = yaml.safe_load(files["Chart.yaml"]) or {}
+    (target / "Chart.yaml").write_text(yaml.safe_dump({**meta, "name": copy_name}, sort_keys=False))
+    for entry in sorted({rel.split("/", 1)[0] for rel in files} - {"Chart.yaml"}):
+        (target / entry).symlink_to(shared / entry)
+
+
+@dataclass
+class BatchRenderer:
+    chart: Path
+    helm: str | None = None
+    release: str = DEFAULT_RELEASE
+    namespace: str = DEFAULT_NAMESPACE
+    size: int | None = None
+    enabled: bool = True
+    reason: str = ""  # why batching is off for this chart
+    stats: dict[str, int] = field(default_factory=lambda: {"batches": 0, "alone": 0, "cached": 0, "split": 0})
+
+    def __post_init__(self) -> None:
+        self.chart = Path(self.chart)
+        self.binary = helm_binary(self.helm)
+        self.size = self.size or batch_size_for(self.helm)
+        self.files = store.chart_files(self.chart)
+        meta = yaml.safe_load(self.files.get("Chart.yaml", b"{}")) or {}
+        self.name = str(meta.get("name") or self.chart.name)
+        self._umbrellas: dict[int, Path] = {}
+        self._work = Path(tempfile.mkdtemp(prefix="netpol-batch-"))
+        atexit.register(shutil.rmtree, self._work, True)
+
+    # ------------------------------------------------------------------ public
+    def render(self, cases: Sequence[Mapping[str, Any]]) -> list[RenderResult]:
+        """One result per case, in order, each as `render(chart, values=case)` gives it."""
+        results: list[RenderResult | None] = [None] * len(cases)
+        pending = []
+        for k, values in enumerate(cases):
+            hit = cached_render(self.chart, values=values, release=self.release, namespace=self.namespace, helm=self.helm)
+            if hit is not None:
+                results[k] = hit
+                self.stats["cached"] += 1
+            elif self.enabled and batchable(values):
+                pending.append(k)
+            else:
+                results[k] = self._alone(values)
+        for start in range(0, len(pending), self.size):
+            chunk = pending[start:start + self.size]
+            for k, result in zip(chunk, self._batch([cases[k] for k in chunk])):
+                results[k] = result
+        return [r for r in results if r is not None]
+
+    def verify(self, values: Mapping[str, Any]) -> bool:
+        """Render `values` alone and in a batch of two; batching stays on only if both
+        give the same objects (and the same verdict)."""
+        alone = render(self.chart, values=values, release=self.release, namespace=self.namespace, helm=self.helm, cache=False)
+        batched = self._run([values, values])
+        same = batched is not None and all(b.ok == alone.ok and b.objects == alone.objects for b in batched)
+        if not same:
+            self.enabled = False
+            self.reason = "a batch renders this chart differently from a render alone"
+        return same
+
+    # ------------------------------------------------------------------ batches
+    def _alone(self, values: Mapping[str, Any]) -> RenderResult:
+        self.stats["alone"] += 1
+        return render(self.chart, values=values, release=self.release, namespace=self.namespace, helm=self.helm)
+
+    def _batch(self, cases: list[Mapping[str, Any]]) -> list[RenderResult]:
+        if len(cases) == 1:
+            return [self._alone(cases[0])]
+        results = self._run(cases)
+        if results is None:  # some case fails: halve until each failing case is alone
+            self.stats["split"] += 1
+            half = len(cases) // 2
+            return self._batch(cases[:half]) + self._batch(cases[half:])
+        for values, result in zip(cases, results):
+            store_render(result, self.chart, values=values, release=self.release, namespace=self.namespace, helm=self.helm)
+        return results
+
+    def _umbrella(self, n: int) -> Path:
+        path = self._umbrellas.get(n)
+        if path is None:
+            path = self._work / f"u{n}" / UMBRELLA
+            (path / "Chart.yaml").parent.mkdir(parents=True)
+            (path / "Chart.yaml").write_text(f"apiVersion: v2\nname: {UMBRELLA}\nversion: 0.0.0\n")
+            shared = self._work / "shared"
+            if not shared.exists():
+                store.write_snapshot(_shared_files(self.files, self.name), shared)
+            for i in range(n):
+                _write_copy(shared, self.files, path / "charts" / f"c{i}", f"c{i}")
+            self._umbrellas[n] = path
+        return path
+
+    def _run(self, cases: list[Mapping[str, Any]]) -> list[RenderResult] | None:
+        """Each case's result from one helm process, or None when the batch failed."""
+        self.stats["batches"] += 1
+        values = {f"c{i}": dict(v) for i, v in enumerate(cases)}
+        fd, values_path = tempfile.mkstemp(dir=self._work, suffix=".yaml")
+        with os.fdopen(fd, "w") as handle:
+            handle.write(yaml.dump(values, Dumper=_Dumper, sort_keys=False))
+        try:
+            argv = [self.binary, "template", self.release, str(self._umbrella(len(cases))), "--namespace", self.namespace,
+                    "-f", values_path]
+            proc = subprocess.run(argv, capture_output=True, text=True, timeout=600)
+        finally:
+            os.unlink(values_path)
+        if proc.returncode != 0:
+            return None
+        return self._split(proc.stdout, len(cases))
+
+    def _split(self, stdout: str, n: int) -> list[RenderResult]:
+        from ..loader import parse_manifests
+
+        parts: list[list[str]] = [[] for _ in range(n)]
+        marks = list(_SOURCE.finditer(stdout))
+        for m, following in zip(marks, marks[1:] + [None]):
+            end = following.start() if following is not None else len(stdout)
+            doc = stdout[m.start():end].replace(f"{UMBRELLA}/charts/c{m.group(1)}/", f"{self.name}/", 1)
+            parts[int(m.group(1))].append(doc)
+        argv = (self.binary, "template", self.release, str(self.chart), "--namespace", self.namespace, "-f", "<tmp>/values-0.yaml")
+        out = []
+        for docs in parts:
+            text = "".join(docs)
+            out.append(RenderResult(True, 0, text, "", parse_manifests(text), None, argv, False, self.namespace))
+        return out

@@ -1,0 +1,403 @@
+"""The matrix runner: many value cases of one chart, each rendered and checked, on every
+core, with the failures grouped by cause and the smallest failing values shown.
+
+    result = run_matrix(chart, pairwise_cases(FACTORS) + random_cases(FACTORS, 500, seed=1),
+                        checks=("render", "values", "kubernetes", "apirules", my_check))
+    assert result.ok, result.summary()
+
+Cases render in batches in one helm process (`helm.batch`, the objects each case gives
+alone) or with Helm 4's engine in-process (`engine="sdk"`). A check is a name from CHECKS
+or a function `check(case, result) -> messages` (a string, a list of strings, or False
+for a failure; None, True or [] for a pass); with several workers it must be importable
+(a module-level function), since it runs in worker processes.
+"""
+from __future__ import annotations
+
+import concurrent.futures
+import contextlib
+import multiprocessing
+import random
+import re
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping, Sequence, Union
+
+import yaml
+
+from .check.apirules import duplicate_errors, networkpolicy_errors, object_errors, workload_errors
+from .check.kubernetes import object_label, validate_kubernetes
+from .check.lints import apply_waivers, failing, lint, load_waivers
+from .check.values import validate_values
+from .helm.template import DEFAULT_NAMESPACE, DEFAULT_RELEASE, RenderResult
+from .matrix import pairwise, to_values
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    values: dict
+    origin: str = ""  # pairwise, random, or the values file
+
+
+def pairwise_cases(factors: Mapping[str, list], *, base: Mapping[str, Any] | None = None, exclude=(), require=(),
+                   prefix: str = "pairwise") -> list[Case]:
+    """Every pair of factor values at least once (`matrix.pairwise`); `base`: dotted keys every case has."""
+    flat = pairwise(factors, exclude=exclude, require=require)
+    return [Case(f"{prefix}-{i:04d}", to_values({**(base or {}), **f}), "pairwise") for i, f in enumerate(flat)]
+
+
+def random_cases(factors: Mapping[str, list], count: int, *, seed: int, base: Mapping[str, Any] | None = None,
+                 exclude: Iterable[Mapping[str, object]] = (), prefix: str = "random") -> list[Case]:
+    """`count` distinct random combinations of the factors (fewer if the space is smaller), seeded."""
+    rnd = random.Random(seed)
+    names = list(factors)
+    banned = list(exclude)
+    seen: set[str] = set()
+    out: list[Case] = []
+    for _ in range(count * 20):
+        if len(out) == count:
+            break
+        flat = {n: rnd.choice(factors[n]) for n in names}
+        if any(all(flat.get(k) == v for k, v in combo.items()) for combo in banned):
+            continue
+        key = yaml.safe_dump(flat, sort_keys=True)
+        if key not in seen:
+            seen.add(key)
+            out.append(Case(f"{prefix}-{len(out):04d}", to_values({**(base or {}), **flat}), f"random (seed {seed})"))
+    return out
+
+
+def file_cases(paths: Iterable[str | Path]) -> list[Case]:
+    return [Case(Path(p).stem, yaml.safe_load(Path(p).read_text()) or {}, str(p)) for p in paths]
+
+
+# --------------------------------------------------------------------------- checks
+
+Check = Union[str, Callable[[Case, RenderResult], Any]]
+
+
+@dataclass
+class _Context:
+    chart: Path
+    release: str
+    namespace: str
+
+
+def _values(ctx: _Context, case: Case, result: RenderResult) -> list[str]:
+    return validate_values(ctx.chart, case.values)
+
+
+def _kubernetes(ctx: _Context, case: Case, result: RenderResult) -> list[str]:
+    return validate_kubernetes(result.objects)
+
+
+def _apirules(ctx: _Context, case: Case, result: RenderResult) -> list[str]:
+    messages = []
+    for obj in result.objects:
+        errors = networkpolicy_errors(obj) if obj.get("kind") == "NetworkPolicy" else object_errors(obj) + workload_errors(obj)
+        messages += [f"{object_label(obj)}: {m}" for m in errors]
+    return messages + duplicate_errors(result.objects)
+
+
+def _lints(ctx: _Context, case: Case, result: RenderResult) -> list[str]:
+    findings = apply_waivers(lint(result.objects, namespace=ctx.namespace), load_waivers(ctx.chart))
+    return [str(f) for f in failing(findings)]
+
+
+def _expect(ctx: _Context, case: Case, result: RenderResult) -> list[str]:
+    """The chart's netpol-expect.yaml cases whose values this case contains, judged on it."""
+    from . import expect
+
+    path = ctx.chart / expect.FILE_NAME
+    if not path.is_file():
+        return []
+    messages = []
+    for exp in expect.load(ctx.chart, path):
+        if exp.namespace != ctx.namespace or exp.release != ctx.release or not _contains(case.values, exp.values):
+            continue
+        for e in exp.expect:
+            held, why = expect.judge(expect.network_for(result.objects, exp), exp, e)
+            if not held:
+                messages.append(f"{exp.name}: {expect.describe(e)}: {why.splitlines()[0] if why else 'does not hold'}")
+    return messages
+
+
+def _contains(values: Any, wanted: Any) -> bool:
+    if isinstance(wanted, Mapping):
+        return isinstance(values, Mapping) and all(k in values and _contains(values[k], v) for k, v in wanted.items())
+    return values == wanted
+
+
+CHECKS: dict[str, Callable[[_Context, Case, RenderResult], list[str]]] = {
+    "values": _values, "kubernetes": _kubernetes, "apirules": _apirules, "lints": _lints, "expect": _expect,
+}
+DEFAULT_CHECKS = ("render", "values", "kubernetes", "apirules")
+
+
+def _messages(answer: Any) -> list[str]:
+    if answer is None or answer is True:
+        return []
+    if answer is False:
+        return ["returned False"]
+    if isinstance(answer, str):
+        return [answer] if answer else []
+    return [str(m) for m in answer]
+
+
+# --------------------------------------------------------------------------- outcomes
+
+
+@dataclass
+class Failure:
+    check: str
+    message: str
+
+    @property
+    def cause(self) -> str:
+        """The message without what differs from case to case: double-quoted text (values)
+        and numbers; value paths stay, so one mistake is one group."""
+        text = re.sub(r'"[^"]*"', "…", self.message)
+        return f"{self.check}: " + re.sub(r"\b[0-9]+\b", "N", text)
+
+
+@dataclass
+class Outcome:
+    case: Case
+    rendered: bool
+    failures: list[Failure] = field(default_factory=list)
+    objects: list[dict] | None = None  # with keep_objects=True
+    stderr: str = ""
+
+
+@dataclass
+class MatrixResult:
+    outcomes: list[Outcome]
+    seconds: float
+    stages: dict[str, float]  # seconds spent per stage, summed over the workers
+    engine: str
+    render_stats: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not any(o.failures for o in self.outcomes)
+
+    @property
+    def failed(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.failures]
+
+    def groups(self) -> dict[str, list[tuple[Outcome, Failure]]]:
+        """Failures by cause, the largest group first."""
+        out: dict[str, list[tuple[Outcome, Failure]]] = {}
+        for o in self.outcomes:
+            for f in o.failures:
+                out.setdefault(f.cause, []).append((o, f))
+        return dict(sorted(out.items(), key=lambda kv: -len(kv[1])))
+
+    def summary(self, limit: int = 10) -> str:
+        lines = [f"{len(self.outcomes)} cases, {len(self.failed)} failing, {self.seconds:.1f} s ({self.engine}); "
+                 + ", ".join(f"{k} {v:.1f} s" for k, v in self.stages.items())]
+        for cause, hits in list(self.groups().items())[:limit]:
+            smallest, failure = min(hits, key=lambda h: len(yaml.safe_dump(h[0].case.values)))
+            lines += [f"\n{len(hits)} x {cause}", f"  e.g. {smallest.case.name}: {failure.message}",
+                      "  smallest failing values:"]
+            lines += ["    " + line for line in yaml.safe_dump(smallest.case.values, sort_keys=False).splitlines()]
+        return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- running
+
+
+@dataclass
+class _Job:
+    chart: Path
+    checks: tuple[Check, ...]
+    engine: str
+    helm: str | None
+    release: str
+    namespace: str
+    batch: int | None
+    keep_objects: bool
+
+
+def _render_chunk(job: _Job, cases: Sequence[Case]) -> tuple[list[RenderResult], dict[str, int]]:
+    if job.engine == "sdk":
+        from .helm import sdk
+
+        return sdk.render_cases(job.chart, [c.values for c in cases], release=job.release, namespace=job.namespace,
+                                threads=1), {}
+    renderer = _renderer(job, cases[0].values)
+    before = dict(renderer.stats)
+    results = renderer.render([c.values for c in cases])
+    return results, {k: v - before.get(k, 0) for k, v in renderer.stats.items()}
+
+
+_RENDERERS: dict[tuple, Any] = {}
+
+
+def _renderer(job: _Job, sample: Mapping[str, Any]):
+    """One BatchRenderer per worker and chart (its umbrella charts are reused across chunks),
+    checked once on a sample case to render as a render alone does."""
+    from .helm.batch import BatchRenderer, batchable
+
+    key = (str(job.chart), job.helm, job.release, job.namespace, job.batch)
+    renderer = _RENDERERS.get(key)
+    if renderer is None:
+        renderer = BatchRenderer(job.chart, helm=job.helm, release=job.release, namespace=job.namespace, size=job.batch)
+        if batchable(sample):
+            renderer.verify(sample)
+        _RENDERERS[key] = renderer
+    return renderer
+
+
+def _run_chunk(job: _Job, cases: Sequence[Case]) -> tuple[list[Outcome], dict[str, float], dict[str, int]]:
+    stages: dict[str, float] = {}
+    start = time.perf_counter()
+    results, stats = _render_chunk(job, cases)
+    stages["render"] = time.perf_counter() - start
+    ctx = _Context(job.chart, job.release, job.namespace)
+    outcomes = []
+    for case, result in zip(cases, results):
+        outcome = Outcome(case, result.ok, objects=result.objects if job.keep_objects else None, stderr=result.stderr)
+        if not result.ok:
+            if "render" in job.checks:
+                outcome.failures.append(Failure("render", _last_error(result.stderr)))
+            outcomes.append(outcome)
+            continue
+        for check in job.checks:
+            if check == "render":
+                continue
+            began = time.perf_counter()
+            name = check if isinstance(check, str) else getattr(check, "__name__", "check")
+            try:
+                found = CHECKS[check](ctx, case, result) if isinstance(check, str) else _messages(check(case, result))
+            except Exception as err:  # noqa: BLE001 - a check that breaks is a failure of that check, with why
+                found = [f"the check raised {type(err).__name__}: {err}"]
+            outcome.failures += [Failure(name, m) for m in found]
+            stages[name] = stages.get(name, 0.0) + time.perf_counter() - began
+        outcomes.append(outcome)
+    return outcomes, stages, stats
+
+
+def _last_error(stderr: str) -> str:
+    """Helm's error in one line: every line of it, without the notes around it."""
+    noise = ("found symbolic link", "Use --debug flag")
+    lines = [l.strip() for l in stderr.strip().splitlines() if l.strip() and not any(n in l for n in noise)]
+    return "; ".join(lines).removeprefix("Error: ") if lines else "helm failed without a message"
+
+
+class _Progress:
+    """A progress line on stderr with the time left; a plain line every few seconds when
+    stderr is not a terminal."""
+
+    def __init__(self, total: int, enabled: bool) -> None:
+        self.total, self.enabled, self.done, self.failing = total, enabled, 0, 0
+        self.start = self.last = time.perf_counter()
+        self.tty = sys.stderr.isatty()
+
+    def update(self, outcomes: list[Outcome]) -> None:
+        self.done += len(outcomes)
+        self.failing += sum(1 for o in outcomes if o.failures)
+        now = time.perf_counter()
+        if not self.enabled or (not self.tty and now - self.last < 5 and self.done < self.total):
+            return
+        self.last = now
+        elapsed = now - self.start
+        left = elapsed / self.done * (self.total - self.done) if self.done else 0.0
+        width = 30
+        filled = int(width * self.done / self.total) if self.total else width
+        text = (f"[{'=' * filled}{' ' * (width - filled)}] {self.done}/{self.total} cases, {elapsed:.0f} s, "
+                f"about {left:.0f} s left, {self.failing} failing")
+        sys.stderr.write(("\r" + text) if self.tty else text + "\n")
+        if self.tty and self.done >= self.total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+def run_matrix(chart: str | Path, cases: Sequence[Case], checks: Sequence[Check] = DEFAULT_CHECKS, *,
+               engine: str = "cli", helm: str | None = None, release: str = DEFAULT_RELEASE,
+               namespace: str = DEFAULT_NAMESPACE, workers: int = 2, batch: int | None = None,
+               progress: bool = False, keep_objects: bool = False) -> MatrixResult:
+    """Render and check every case; see the module docstring."""
+    if engine not in ("cli", "sdk"):
+        raise ValueError(f"engine must be 'cli' or 'sdk', not {engine!r}")
+    unknown = [c for c in checks if isinstance(c, str) and c != "render" and c not in CHECKS]
+    if unknown:
+        raise ValueError(f"unknown checks {unknown}; known: render, {', '.join(CHECKS)}")
+    job = _Job(Path(chart).resolve(), tuple(checks), engine, helm, release, namespace, batch, keep_objects)
+    size = batch or (50 if engine == "sdk" else None)
+    if size is None:
+        from .helm.batch import batch_size_for
+
+        size = batch_for_workers(len(cases), batch_size_for(helm), workers)
+    chunks = [list(cases[i:i + size]) for i in range(0, len(cases), size)]
+    meter = _Progress(len(cases), progress)
+    start = time.perf_counter()
+    done: dict[int, list[Outcome]] = {}
+    stages: dict[str, float] = {}
+    stats: dict[str, int] = {}
+
+    def collect(k: int, answer: tuple[list[Outcome], dict[str, float], dict[str, int]]) -> None:
+        outcomes, chunk_stages, chunk_stats = answer
+        done[k] = outcomes
+        for name, seconds in chunk_stages.items():
+            stages[name] = stages.get(name, 0.0) + seconds
+        for name, count in chunk_stats.items():
+            stats[name] = stats.get(name, 0) + count
+        meter.update(outcomes)
+
+    if workers <= 1 or len(chunks) <= 1:
+        for k, chunk in enumerate(chunks):
+            collect(k, _run_chunk(job, chunk))
+    else:
+        with _pool(job, workers) as (pool, task, ref):
+            futures = {pool.submit(task, ref, chunk): k for k, chunk in enumerate(chunks)}
+            for future in concurrent.futures.as_completed(futures):
+                collect(futures[future], future.result())
+    outcomes = [o for k in sorted(done) for o in done[k]]
+    return MatrixResult(outcomes, time.perf_counter() - start, stages, engine, stats)
+
+
+def batch_for_workers(cases: int, size: int, workers: int) -> int:
+    """The batch size, smaller when there are too few cases to keep every worker busy."""
+    return max(1, min(size, -(-cases // max(1, workers * 2))))
+
+
+# Jobs the forked workers find by number: checks may then be lambdas and closures.
+_JOBS: dict[int, _Job] = {}
+
+
+def _run_job_chunk(ref: int, cases: Sequence[Case]):
+    return _run_chunk(_JOBS[ref], cases)
+
+
+@contextlib.contextmanager
+def _pool(job: _Job, workers: int):
+    """(pool, task, what to pass the task): forked workers when this process runs no Go
+    (Helm 4's engine, whose runtime does not survive a fork), else a fork server."""
+    if "helm_python" not in sys.modules:
+        ref = id(job)
+        _JOBS[ref] = job
+        try:
+            with concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+                yield pool, _run_job_chunk, ref
+        finally:
+            _JOBS.pop(ref, None)
+        return
+    _picklable(job)
+    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
+        yield pool, _run_chunk, job
+
+
+def _picklable(job: _Job) -> None:
+    import pickle
+
+    for check in job.checks:
+        if isinstance(check, str):
+            continue
+        try:
+            pickle.dumps(check)
+        except Exception:  # noqa: BLE001
+            raise ValueError(f"check {check!r} cannot reach the worker processes of a process that loaded Helm 4's "
+                             "engine: make it a module-level function, or run with workers=1") from None
