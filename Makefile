@@ -35,8 +35,9 @@ fuzz: setup
 	NETPOL_FUZZ_EXAMPLES=$${NETPOL_FUZZ_EXAMPLES:-1050} $(PY) -m pytest -n 2 -q -k fuzzed_values
 	$(PY) scripts/fuzz_summary.py
 
+# Render, matrix and evaluator speed, each figure a ratio against a baseline of the same run.
 bench: setup
-	$(PY) scripts/bench_evaluator.py
+	$(PY) scripts/bench.py
 
 clean:
 	rm -rf $(VENV) .tools .cache out

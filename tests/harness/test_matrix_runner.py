@@ -50,6 +50,13 @@ def test_a_batch_gives_each_case_the_objects_and_output_it_gets_alone_even_aroun
     assert renderer.stats["split"] >= 1 and renderer.stats["batches"] > renderer.stats["split"]
 
 
+def test_a_case_that_fails_alone_proves_nothing_about_batches(default_helm):
+    renderer = BatchRenderer(JES, helm=default_helm)
+    assert renderer.verify(BAD_CIDR) is None and renderer.enabled
+    renderer.verify_on([BAD_CIDR, BAD_PORT, {}])
+    assert renderer.verified is True
+
+
 def test_cases_with_globals_or_nulls_render_alone():
     assert batchable({"a": {"b": 1}})
     assert not batchable({"global": {"x": 1}})
@@ -57,13 +64,13 @@ def test_cases_with_globals_or_nulls_render_alone():
     assert not batchable({"list": [1, None]})
 
 
+def has_a_policy(case, result):
+    return [] if any(o["kind"] == "NetworkPolicy" for o in result.objects) else "renders no NetworkPolicy"
+
+
 def test_the_runner_checks_every_case_and_groups_failures_by_cause(default_helm):
     cases = pairwise_cases(FACTORS) + [Case("port-70000", BAD_PORT), Case("bad-cidr", BAD_CIDR)]
     cases += [Case(f"port-{p}", {"networkPolicy": {"egress": {"enabled": True, "k8sMasterPort": p}}}) for p in (70001, 99999)]
-
-    def has_a_policy(case, result):
-        return [] if any(o["kind"] == "NetworkPolicy" for o in result.objects) else "renders no NetworkPolicy"
-
     result = run_matrix(JES, cases, checks=("render", "values", "kubernetes", "apirules", has_a_policy), helm=default_helm,
                         workers=2)
     assert [o.case.name for o in result.outcomes] == [c.name for c in cases]  # in case order
@@ -89,6 +96,20 @@ def test_the_runner_gives_what_rendering_each_case_alone_gives(default_helm):
         assert outcome.objects == alone.objects
 
 
+def test_a_closure_check_runs_in_this_process_once_helm_4s_engine_is_loaded_here(default_helm, monkeypatch):
+    from netpol_harness import runner
+
+    monkeypatch.setattr(runner, "_can_fork", lambda: False)
+    seen = []
+
+    def remember(case, result):
+        seen.append(case.name)
+
+    with pytest.warns(RuntimeWarning, match="running them in this process"):
+        result = run_matrix(JES, pairwise_cases(FACTORS)[:4], ("render", remember), helm=default_helm, batch=2)
+    assert result.ok and seen == [c.name for c in pairwise_cases(FACTORS)[:4]]
+
+
 def test_random_cases_are_distinct_seeded_and_respect_exclusions():
     exclude = [{"networkPolicy.egress.enabled": False, "networkPolicy.ingress.enabled": False}]
     first = random_cases(FACTORS, 40, seed=9, exclude=exclude)
@@ -106,3 +127,14 @@ def test_netpol_matrix_runs_a_factors_file_and_exits_non_zero_on_failures(defaul
                           "--helm", default_helm, "--check", "render,values"], capture_output=True, text=True, timeout=300)
     assert out.returncode == 1, out.stdout + out.stderr
     assert "failing" in out.stdout and "k8sMasterPort: 70000" in out.stdout
+
+
+def test_workers_come_from_a_fork_server_once_helm_4s_engine_is_loaded_here(default_helm, monkeypatch):
+    from netpol_harness import runner
+
+    monkeypatch.setattr(runner, "_can_fork", lambda: False)
+    cases = pairwise_cases(FACTORS)[:4]
+    result = run_matrix(JES, cases, ("render", has_a_policy), helm=default_helm, batch=2, workers=2)
+    assert [o.case.name for o in result.outcomes] == [c.name for c in cases]
+    assert {o.case.name for o in result.failed} == {o.case.name for o in result.outcomes if not any(
+        o.case.values["networkPolicy"][d]["enabled"] for d in ("ingress", "egress"))}

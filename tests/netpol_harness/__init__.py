@@ -30,6 +30,8 @@ _EXPORTS = {
     "KUBE_DNS": "net", "Cluster": "net", "Evaluator": "net", "External": "net", "Pod": "net",
     "PolicyError": "net", "Verdict": "net",
     "configure": "project",
+    "Case": "runner", "MatrixResult": "runner", "file_cases": "runner", "pairwise_cases": "runner",
+    "random_cases": "runner", "run_matrix": "runner",
 }
 __all__ = sorted(_EXPORTS)
 

@@ -94,3 +94,14 @@ def real_cluster() -> bool:
 def tools_dir() -> Path:
     """Where `make setup` keeps the pinned helm binaries."""
     return root() / ".tools"
+
+
+def remove_at_exit(path: Path) -> None:
+    """Remove a scratch directory when this process ends, a worker process of a pool
+    too (those end without running atexit handlers)."""
+    import atexit
+    import multiprocessing.util
+    import shutil
+
+    atexit.register(shutil.rmtree, path, True)
+    multiprocessing.util.Finalize(None, shutil.rmtree, args=(path, True), exitpriority=10)

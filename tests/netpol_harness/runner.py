@@ -20,6 +20,7 @@ import random
 import re
 import sys
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence, Union
@@ -227,7 +228,8 @@ def _render_chunk(job: _Job, cases: Sequence[Case]) -> tuple[list[RenderResult],
 
         return sdk.render_cases(job.chart, [c.values for c in cases], release=job.release, namespace=job.namespace,
                                 threads=1), {}
-    renderer = _renderer(job, cases[0].values)
+    renderer = _renderer(job)
+    renderer.verify_on([c.values for c in cases])
     before = dict(renderer.stats)
     results = renderer.render([c.values for c in cases])
     return results, {k: v - before.get(k, 0) for k, v in renderer.stats.items()}
@@ -236,17 +238,14 @@ def _render_chunk(job: _Job, cases: Sequence[Case]) -> tuple[list[RenderResult],
 _RENDERERS: dict[tuple, Any] = {}
 
 
-def _renderer(job: _Job, sample: Mapping[str, Any]):
-    """One BatchRenderer per worker and chart (its umbrella charts are reused across chunks),
-    checked once on a sample case to render as a render alone does."""
-    from .helm.batch import BatchRenderer, batchable
+def _renderer(job: _Job):
+    """One BatchRenderer per worker and chart: its umbrella charts are reused across chunks."""
+    from .helm.batch import BatchRenderer
 
     key = (str(job.chart), job.helm, job.release, job.namespace, job.batch)
     renderer = _RENDERERS.get(key)
     if renderer is None:
         renderer = BatchRenderer(job.chart, helm=job.helm, release=job.release, namespace=job.namespace, size=job.batch)
-        if batchable(sample):
-            renderer.verify(sample)
         _RENDERERS[key] = renderer
     return renderer
 
@@ -347,6 +346,11 @@ def run_matrix(chart: str | Path, cases: Sequence[Case], checks: Sequence[Check]
             stats[name] = stats.get(name, 0) + count
         meter.update(outcomes)
 
+    if workers > 1 and len(chunks) > 1 and not _can_fork() and not _picklable(job):
+        warnings.warn("checks that are not module-level functions cannot reach the workers of a process that loaded "
+                      "Helm 4's engine (its Go runtime does not survive a fork): running them in this process",
+                      RuntimeWarning, stacklevel=2)
+        workers = 1
     if workers <= 1 or len(chunks) <= 1:
         for k, chunk in enumerate(chunks):
             collect(k, _run_chunk(job, chunk))
@@ -372,11 +376,17 @@ def _run_job_chunk(ref: int, cases: Sequence[Case]):
     return _run_chunk(_JOBS[ref], cases)
 
 
+def _can_fork() -> bool:
+    """Whether worker processes may be forked from this one: not once Helm 4's engine (Go)
+    is loaded here."""
+    return "helm_python" not in sys.modules
+
+
 @contextlib.contextmanager
 def _pool(job: _Job, workers: int):
-    """(pool, task, what to pass the task): forked workers when this process runs no Go
-    (Helm 4's engine, whose runtime does not survive a fork), else a fork server."""
-    if "helm_python" not in sys.modules:
+    """(pool, task, what to pass the task): forked workers when this process can fork
+    (checks may then be closures), else a fork server (checks travel pickled)."""
+    if _can_fork():
         ref = id(job)
         _JOBS[ref] = job
         try:
@@ -385,19 +395,15 @@ def _pool(job: _Job, workers: int):
         finally:
             _JOBS.pop(ref, None)
         return
-    _picklable(job)
     with concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
         yield pool, _run_chunk, job
 
 
-def _picklable(job: _Job) -> None:
+def _picklable(job: _Job) -> bool:
     import pickle
 
-    for check in job.checks:
-        if isinstance(check, str):
-            continue
-        try:
-            pickle.dumps(check)
-        except Exception:  # noqa: BLE001
-            raise ValueError(f"check {check!r} cannot reach the worker processes of a process that loaded Helm 4's "
-                             "engine: make it a module-level function, or run with workers=1") from None
+    try:
+        pickle.dumps([c for c in job.checks if not isinstance(c, str)])
+    except Exception:  # noqa: BLE001 - whatever pickle refuses
+        return False
+    return True

@@ -15,10 +15,8 @@ rendered alone, so its error is exactly the one helm gives it alone.
 """
 from __future__ import annotations
 
-import atexit
 import os
 import re
-import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
@@ -27,6 +25,7 @@ from typing import Any, Mapping, Sequence
 
 import yaml
 
+from .. import project
 from . import cache as store
 from .binary import helm_binary, helm_version
 from .template import DEFAULT_NAMESPACE, DEFAULT_RELEASE, RenderResult, cached_render, render, store_render
@@ -94,22 +93,30 @@ class BatchRenderer:
     size: int | None = None
     enabled: bool = True
     reason: str = ""  # why batching is off for this chart
+    verified: bool | None = None  # whether a batch was seen to render as a render alone does
     stats: dict[str, int] = field(default_factory=lambda: {"batches": 0, "alone": 0, "cached": 0, "split": 0})
 
     def __post_init__(self) -> None:
         self.chart = Path(self.chart)
         self.binary = helm_binary(self.helm)
         self.size = self.size or batch_size_for(self.helm)
+        self._load()
+
+    def _load(self) -> None:
+        """Read the chart; umbrellas are (re)built from these bytes."""
         self.files = store.chart_files(self.chart)
+        self.digest = store.digest({}, self.files)
         meta = yaml.safe_load(self.files.get("Chart.yaml", b"{}")) or {}
         self.name = str(meta.get("name") or self.chart.name)
         self._umbrellas: dict[int, Path] = {}
         self._work = Path(tempfile.mkdtemp(prefix="netpol-batch-"))
-        atexit.register(shutil.rmtree, self._work, True)
+        project.remove_at_exit(self._work)
 
     # ------------------------------------------------------------------ public
     def render(self, cases: Sequence[Mapping[str, Any]]) -> list[RenderResult]:
         """One result per case, in order, each as `render(chart, values=case)` gives it."""
+        if store.digest({}, store.chart_files(self.chart)) != self.digest:
+            self._load()  # the chart changed: a batch must render what a render alone would now
         results: list[RenderResult | None] = [None] * len(cases)
         pending = []
         for k, values in enumerate(cases):
@@ -127,10 +134,19 @@ class BatchRenderer:
                 results[k] = result
         return [r for r in results if r is not None]
 
-    def verify(self, values: Mapping[str, Any]) -> bool:
+    def verify_on(self, cases: Sequence[Mapping[str, Any]], tries: int = 3) -> None:
+        """Until a verdict is in, `verify` on the first batchable cases that render alone."""
+        for values in [v for v in cases if batchable(v)][:tries]:
+            if self.verified is not None:
+                return
+            self.verified = self.verify(values)
+
+    def verify(self, values: Mapping[str, Any]) -> bool | None:
         """Render `values` alone and in a batch of two; batching stays on only if both
-        give the same objects (and the same verdict)."""
+        give the same objects. None when `values` does not render alone: it proves nothing."""
         alone = render(self.chart, values=values, release=self.release, namespace=self.namespace, helm=self.helm, cache=False)
+        if not alone.ok:
+            return None
         batched = self._run([values, values])
         same = batched is not None and all(b.ok == alone.ok and b.objects == alone.objects for b in batched)
         if not same:

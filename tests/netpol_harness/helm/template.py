@@ -12,13 +12,11 @@ removed from `stdout` and `objects`.
 """
 from __future__ import annotations
 
-import atexit
 import concurrent.futures
 import hashlib
 import json
 import os
 import re
-import shutil
 import subprocess
 import tempfile
 import threading
@@ -208,7 +206,7 @@ class _Snapshots:
     def root(self) -> Path:
         if self._root is None:
             self._root = Path(tempfile.mkdtemp(prefix="netpol-render-"))
-            atexit.register(shutil.rmtree, self._root, True)
+            project.remove_at_exit(self._root)
         return self._root
 
     def path(self, call: _Call) -> Path:

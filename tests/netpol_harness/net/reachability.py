@@ -12,8 +12,9 @@ from typing import Iterator, Mapping, Sequence
 import numpy as np
 
 _POPCOUNT = np.array([bin(b).count("1") for b in range(256)], dtype=np.uint8)
-# Receivers transposed per block: block x pods bytes of unpacked bits at a time.
-TRANSPOSE_BLOCK = 4096
+# Rows transposed per block (a multiple of 8): block x pods bytes of unpacked bits at a
+# time; 512 measured fastest at 10,000 pods (small blocks stay in the CPU cache).
+TRANSPOSE_BLOCK = 512
 
 
 def pack(bitsets: Sequence[int], n: int) -> np.ndarray:
@@ -24,12 +25,13 @@ def pack(bitsets: Sequence[int], n: int) -> np.ndarray:
 
 
 def transpose(packed: np.ndarray, n: int) -> np.ndarray:
-    """The transpose of an n x n packed bit matrix, a block of rows at a time."""
+    """The transpose of an n x n packed bit matrix, a block of rows at a time: unpack the
+    block, pack it down its columns, and that is a block of columns of the result."""
     out = np.zeros_like(packed)
     for start in range(0, n, TRANSPOSE_BLOCK):
         stop = min(n, start + TRANSPOSE_BLOCK)
         bits = np.unpackbits(packed[start:stop], axis=1, count=n, bitorder="little")
-        out[:, start // 8:(stop + 7) // 8] = np.packbits(bits.T, axis=1, bitorder="little")
+        out[:, start // 8:(stop + 7) // 8] = np.packbits(bits, axis=0, bitorder="little").T
     return out
 
 

@@ -1,0 +1,272 @@
+#!/usr/bin/env python3
+"""Where the harness stands on speed, measured in one invocation (`make bench`).
+
+    scripts/bench.py [--runs 3] [--cases 2000] [--render-cases 20] [--skip-nca] [--skip-50k]
+
+Every figure is the median of --runs runs and is printed with its ratio to the baseline
+measured in the same run (the machine may be shared; ratios survive that, absolute times
+do not):
+  render     bare `helm template` per case (the baseline) against the harness render, cold
+             (no cache) and warm, and a batch of cases in one helm process; per Helm version;
+  matrix     the job-executor-service matrix (pairwise over its factors, then seeded random
+             fills) rendered and checked (values, Kubernetes schemas, API-server rules, 11
+             verdicts) with `run_matrix` on two workers: each case alone (the baseline, as a
+             hand-built parametrized test did), batched CLI renders, Helm 4's engine, and a
+             warm cache; plus the floor (helm alone, the same batches, no checks);
+  evaluator  the full pod-to-pod matrix from manifests at 1,000 and 10,000 pods (and 50,000)
+             in a fresh process each, with its peak memory, against building the dict of
+             pairs the evaluator used to return (the baseline) and network-config-analyzer.
+Benchmarks are not tests: nothing here fails on a duration.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_PY = ROOT / ".venv" / "bin" / "python"
+if VENV_PY.exists() and Path(sys.prefix).resolve() != (ROOT / ".venv").resolve():
+    os.execv(str(VENV_PY), [str(VENV_PY), __file__, *sys.argv[1:]])
+sys.path[:0] = [str(ROOT / "tests" / "job_executor_service"), str(ROOT / "scripts")]
+
+import yaml  # noqa: E402
+
+from netpol_harness.helm.batch import BatchRenderer  # noqa: E402
+from netpol_harness.helm.binary import helm_binary  # noqa: E402
+from netpol_harness.helm.template import render  # noqa: E402
+from netpol_harness.net import Cluster, Evaluator  # noqa: E402
+from netpol_harness.net.cluster import add_kube_dns  # noqa: E402
+from netpol_harness.runner import pairwise_cases, random_cases, run_matrix  # noqa: E402
+
+import jes_cases  # noqa: E402
+
+HELMS = ("3.10", "3.19", "4.3")
+CHECKS = ("render", "values", "kubernetes", "apirules")
+rows: list[tuple[str, str, str, str]] = []
+
+
+def median_of(runs: int, fn: Callable[[], Any]) -> tuple[float, Any]:
+    times, result = [], None
+    for _ in range(runs):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def row(section: str, what: str, seconds: float, per: str, baseline: float | None, base_name: str) -> None:
+    ratio = f"{seconds / baseline:6.2f}x {base_name}" if baseline else "baseline"
+    shown = f"{seconds * 1000:8.1f} ms" if seconds < 10 else f"{seconds:8.2f} s "
+    rows.append((section, what, shown + (f" {per}" if per else ""), ratio))
+    print(f"{section:9} {what:58} {rows[-1][2]:22} {ratio}", flush=True)
+
+
+def matrix_cases(count: int):
+    cases = pairwise_cases(jes_cases.FACTORS, base=jes_cases.BASE)
+    return cases + random_cases(jes_cases.FACTORS, count - len(cases), seed=1, base=jes_cases.BASE)
+
+
+def eleven_verdicts(case, result) -> list[str]:
+    """The verdicts a chart test asks of each case: DNS both ways, the API server, the
+    outside world, and who may reach the service; a check that always passes but does the work."""
+    cluster = Cluster.from_manifests(result.objects)
+    add_kube_dns(cluster)
+    for ip in ("1.1.1.1", "192.0.2.10", "203.0.113.5"):
+        cluster.add_external(ip)
+    cluster.add_pod("default", "client", {"app": "client"})
+    ev = Evaluator(cluster)
+    pod = next((p.id for p in ev.pods if p.workload.startswith("Deployment/")), None)
+    if pod is None:
+        return ["no Deployment pod"]
+    asks = [(pod, "kube-system/kube-dns", 53, "UDP"), (pod, "kube-system/kube-dns", 53, "TCP"), (pod, "ip:1.1.1.1", 443, "TCP"),
+            (pod, "ip:192.0.2.10", 6443, "TCP"), (pod, "ip:192.0.2.10", 443, "TCP"), (pod, "ip:203.0.113.5", 443, "TCP"),
+            (pod, "default/client", 80, "TCP"), ("default/client", pod, 8080, "TCP"), ("ip:1.1.1.1", pod, 8080, "TCP"),
+            ("kube-system/kube-dns", pod, 8080, "TCP"), (pod, "ip:1.1.1.1", 80, "TCP")]
+    for src, dst, port, proto in asks:
+        ev.check(src, dst, port, proto)
+    return []
+
+
+# --------------------------------------------------------------------------- render
+
+
+def bench_render(args: argparse.Namespace) -> None:
+    cases = [c.values for c in matrix_cases(len(pairwise_cases(jes_cases.FACTORS)))][: args.render_cases]
+    with tempfile.TemporaryDirectory() as tmp:
+        files = []
+        for k, values in enumerate(cases):
+            path = Path(tmp) / f"v{k}.yaml"
+            path.write_text(yaml.safe_dump(values))
+            files.append(path)
+        for version in HELMS:
+            binary = helm_binary(version)
+            n = len(cases)
+
+            def bare() -> None:
+                for path in files:
+                    subprocess.run([binary, "template", "test", str(jes_cases.CHART), "-f", str(path)], capture_output=True, check=True)
+
+            def cold() -> None:
+                for values in cases:
+                    render(jes_cases.CHART, values=values, helm=version, cache=False)
+
+            os.environ["NETPOL_CACHE_DIR"] = str(Path(tmp) / f"cache-{version}")
+            for values in cases:
+                render(jes_cases.CHART, values=values, helm=version)
+
+            def warm() -> None:
+                for values in cases:
+                    render(jes_cases.CHART, values=values, helm=version)
+
+            renderer = BatchRenderer(jes_cases.CHART, helm=version, size=n)
+
+            def batched() -> None:
+                os.environ["NETPOL_NO_CACHE"] = "1"  # every case through helm, none from the cache
+                try:
+                    renderer.render(cases)
+                finally:
+                    del os.environ["NETPOL_NO_CACHE"]
+
+            batched()  # writes the umbrella chart once
+            t_bare, _ = median_of(args.runs, bare)
+            row("render", f"helm {version}: bare `helm template` per case", t_bare / n, "/case", None, "")
+            for label, fn in (("harness render, cold (no cache)", cold), ("harness render, warm (cache)", warm),
+                              (f"batch of {n} in one helm process", batched)):
+                t, _ = median_of(args.runs, fn)
+                row("render", f"helm {version}: {label}", t / n, "/case", t_bare / n, "bare")
+
+
+# --------------------------------------------------------------------------- matrix
+
+
+def bench_matrix(args: argparse.Namespace) -> None:
+    cases = matrix_cases(args.cases)
+    checks = (*CHECKS, eleven_verdicts)
+    os.environ["NETPOL_NO_CACHE"] = "1"
+    t_alone, alone = median_of(args.runs, lambda: run_matrix(jes_cases.CHART, cases, checks, batch=1))
+    row("matrix", f"{len(cases)} cases, each alone (CLI {HELMS[1]}, 2 workers)", t_alone, "", None, "")
+    _stages(alone, t_alone)
+    for label, kwargs in (("batched CLI renders", {}), ("Helm 4's engine in-process", {"engine": "sdk"})):
+        t, result = median_of(args.runs, lambda: run_matrix(jes_cases.CHART, cases, checks, **kwargs))
+        row("matrix", f"{len(cases)} cases, {label}", t, "", t_alone, "alone")
+        _stages(result, t)
+    t_floor, _ = median_of(args.runs, lambda: run_matrix(jes_cases.CHART, cases, ("render",)))
+    row("matrix", f"  floor: the same batched renders, no checks", t_floor, "", t_alone, "alone")
+    t_sdk_floor, _ = median_of(args.runs, lambda: _sdk_floor(cases))
+    row("matrix", f"  floor: Helm 4's engine alone, 2 threads, no parsing", t_sdk_floor, "", t_alone, "alone")
+    del os.environ["NETPOL_NO_CACHE"]
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["NETPOL_CACHE_DIR"] = tmp
+        run_matrix(jes_cases.CHART, cases, checks)
+        t_warm, _ = median_of(args.runs, lambda: run_matrix(jes_cases.CHART, cases, checks))
+        row("matrix", f"{len(cases)} cases, warm cache", t_warm, "", t_alone, "alone")
+
+
+def _stages(result, wall: float) -> None:
+    parts = ", ".join(f"{k} {v:.1f} s" for k, v in result.stages.items())
+    print(f"{'':9}   per stage, summed over 2 workers: {parts}; {len(result.failed)} failing", flush=True)
+
+
+def _sdk_floor(cases) -> None:
+    import concurrent.futures
+
+    import helm_python
+
+    opts = dict(name="test", namespace="default", is_install=True, is_upgrade=False)
+    with helm_python.Chart.load(jes_cases.CHART) as loaded, concurrent.futures.ThreadPoolExecutor(2) as pool:
+        list(pool.map(lambda c: loaded.render(dict(c.values), **opts), cases))
+
+
+# --------------------------------------------------------------------------- evaluator
+
+_EVAL = """
+import json, resource, sys, time
+sys.path.insert(0, {scripts!r})
+from bench_evaluator import synthetic_cluster, PROBE
+from netpol_harness.net import Cluster, Evaluator
+docs = synthetic_cluster({pods}, 50, {policies}, 7)
+start = time.perf_counter()
+matrix = Evaluator(Cluster.from_manifests(docs), ipblock_matches_pods=False).matrix(*PROBE)
+allowed = matrix.count_allowed()
+seconds = time.perf_counter() - start
+as_dict = None
+if {as_dict}:
+    # What the evaluator used to return: a dict of every pair, built the fastest way it knew.
+    from itertools import repeat
+    start = time.perf_counter()
+    ids, n, pairs = matrix.pod_ids, len(matrix.pod_ids), {{}}
+    for s, sid in enumerate(ids):
+        line = format(int.from_bytes(matrix.rows[s].tobytes(), "little"), f"0{{n}}b")[::-1]
+        pairs.update(zip(zip(repeat(sid), ids), map("1".__eq__, line)))
+        del pairs[(sid, sid)]
+    as_dict = time.perf_counter() - start
+print(json.dumps({{"seconds": seconds, "allowed": allowed, "dict": as_dict,
+                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+"""
+
+
+def _evaluate(pods: int, policies: int, as_dict: bool = False) -> dict:
+    code = _EVAL.format(scripts=str(ROOT / "scripts"), pods=pods, policies=policies, as_dict=as_dict)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def bench_evaluator(args: argparse.Namespace) -> None:
+    small = [_evaluate(1000, 400, as_dict=True) for _ in range(args.runs)]
+    base = statistics.median(s["seconds"] + s["dict"] for s in small)
+    row("evaluator", "1,000 pods / 400 policies: matrix, then a dict of pairs (as before)", base, "", None, "")
+    t = statistics.median(s["seconds"] for s in small)
+    row("evaluator", f"1,000 pods / 400 policies: packed rows ({max(s['rss_mb'] for s in small):.0f} MB peak)", t, "", base, "dict")
+    sizes = [(10_000, 4_000)] + ([] if args.skip_50k else [(50_000, 20_000)])
+    for pods, policies in sizes:
+        runs = [_evaluate(pods, policies) for _ in range(args.runs if pods <= 10_000 else 1)]
+        t = statistics.median(r["seconds"] for r in runs)
+        peak = max(r["rss_mb"] for r in runs)
+        row("evaluator", f"{pods:,} pods / {policies:,} policies: packed rows ({peak:.0f} MB peak)", t, "", base, "dict@1k")
+    if not args.skip_nca:
+        _nca(args)
+
+
+def _nca(args: argparse.Namespace) -> None:
+    from bench_evaluator import PROBE, synthetic_cluster
+
+    from netpol_harness.net import nca
+
+    docs = synthetic_cluster(args.nca_pods, 20, args.nca_pods * 2 // 5, 7)
+    ours, mine = median_of(args.runs, lambda: Evaluator(Cluster.from_manifests(docs), ipblock_matches_pods=False).matrix(*PROBE))
+    row("evaluator", f"{args.nca_pods} pods: ours, from manifests", ours, "", None, "")
+    theirs, answer = median_of(args.nca_runs, lambda: nca.matrix(docs, *PROBE))
+    same = all(mine[k] == v for k, v in answer.items())
+    row("evaluator", f"{args.nca_pods} pods: network-config-analyzer ({'same' if same else 'DIFFERENT'} verdicts)",
+        theirs, "", ours, "ours")
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--cases", type=int, default=2000)
+    parser.add_argument("--render-cases", type=int, default=20)
+    parser.add_argument("--nca-pods", type=int, default=250, help="a size network-config-analyzer finishes in about a minute")
+    parser.add_argument("--nca-runs", type=int, default=1)
+    parser.add_argument("--skip-nca", action="store_true")
+    parser.add_argument("--skip-50k", action="store_true")
+    parser.add_argument("--only", choices=("render", "matrix", "evaluator"))
+    args = parser.parse_args(argv)
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; medians of {args.runs} runs; "
+          "ratios against the baseline measured in this run", flush=True)
+    for name, fn in (("render", bench_render), ("matrix", bench_matrix), ("evaluator", bench_evaluator)):
+        if args.only in (None, name):
+            fn(args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
