@@ -159,9 +159,9 @@ def bench_matrix(args: argparse.Namespace) -> None:
         row("matrix", f"{len(cases)} cases, {label}", t, "", t_alone, "alone")
         _stages(result, t)
     t_floor, _ = median_of(args.runs, lambda: run_matrix(jes_cases.CHART, cases, ("render",)))
-    row("matrix", f"  floor: the same batched renders, no checks", t_floor, "", t_alone, "alone")
+    row("matrix", "  floor: the same batched renders, no checks", t_floor, "", t_alone, "alone")
     t_sdk_floor, _ = median_of(args.runs, lambda: _sdk_floor(cases))
-    row("matrix", f"  floor: Helm 4's engine alone, 2 threads, no parsing", t_sdk_floor, "", t_alone, "alone")
+    row("matrix", "  floor: Helm 4's engine alone, 2 threads, no parsing", t_sdk_floor, "", t_alone, "alone")
     del os.environ["NETPOL_NO_CACHE"]
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["NETPOL_CACHE_DIR"] = tmp
