@@ -36,10 +36,12 @@ def private_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("NETPOL_CACHE_DIR", str(tmp_path / "cache"))
 
 
-def test_a_batch_gives_each_case_the_objects_and_output_it_gets_alone_even_around_failing_cases(default_helm):
+@pytest.mark.parametrize("helm_version", ["3.10", "3.19", "4.3"])
+def test_a_batch_gives_each_case_the_objects_and_output_it_gets_alone_even_around_failing_cases(helm_version):
     cases = [c.values for c in pairwise_cases(FACTORS)][:6]
     cases[2:2] = [BAD_PORT]
     cases[5:5] = [BAD_CIDR]
+    default_helm = helm_version
     renderer = BatchRenderer(JES, helm=default_helm, size=8)
     assert renderer.verify(cases[0]), renderer.reason
     batched = renderer.render(cases)
@@ -57,11 +59,57 @@ def test_a_case_that_fails_alone_proves_nothing_about_batches(default_helm):
     assert renderer.verified is True
 
 
-def test_cases_with_globals_or_nulls_render_alone():
+def test_cases_with_globals_tags_nulls_or_template_text_render_alone():
     assert batchable({"a": {"b": 1}})
     assert not batchable({"global": {"x": 1}})
+    assert not batchable({"tags": {"extras": False}})
     assert not batchable({"podLabels": None})
     assert not batchable({"list": [1, None]})
+    assert not batchable({"labels": {"team": "{{ .Chart.Name }}"}})  # `tpl` would render it in the copy
+
+
+def _chart(tmp_path, name: str, templates: dict[str, str], values: str = "", chart_extra: str = ""):
+    chart = tmp_path / name
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text(f"apiVersion: v2\nname: {name}\nversion: 0.1.0\n{chart_extra}")
+    (chart / "values.yaml").write_text(values)
+    for file, text in templates.items():
+        (chart / "templates" / file).write_text(text)
+    return chart
+
+
+CM = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\ndata: {{ toJson .Values.data }}\n"
+
+
+@pytest.mark.parametrize("templates, chart_extra, hazard", [
+    ({"cm.yaml": CM.replace("toJson .Values.data", "dict \"t\" .Template.Name | toJson")}, "", ".Template.Name"),
+    ({"cm.yaml": CM.replace("toJson .Values.data", "dict \"v\" (toJson .Values) | toJson")}, "", "the whole .Values printed"),
+    ({"cm.yaml": CM.replace("toJson .Values.data", "dict \"r\" (toString .Chart.IsRoot) | toJson")}, "", ".Chart beyond"),
+    ({"cm.yaml": CM}, "dependencies:\n  - {name: sub, version: 0.1.0, condition: sub.enabled}\n", "conditions or tags"),
+])
+def test_a_chart_whose_render_would_show_the_batch_renders_case_by_case(tmp_path, default_helm, templates, chart_extra, hazard):
+    chart = _chart(tmp_path, "c", templates, "data: {a: '1'}\n", chart_extra)
+    renderer = BatchRenderer(chart, helm=default_helm)
+    assert not renderer.enabled and hazard in renderer.reason
+
+
+def test_a_case_that_warns_in_a_batch_renders_alone_with_its_warning(tmp_path, default_helm):
+    chart = _chart(tmp_path, "warns", {"cm.yaml": CM}, "data: {a: '1'}\nstr: x\n")
+    cases = [{}, {"str": {"b": 2}}, {"data": {"a": "2"}}]
+    renderer = BatchRenderer(chart, helm=default_helm)
+    batched = renderer.render(cases)
+    alone = [render(chart, values=v, helm=default_helm, cache=False) for v in cases]
+    assert "skipped value" in alone[1].stderr and batched[1].stderr == alone[1].stderr
+    assert [r.objects for r in batched] == [r.objects for r in alone]
+
+
+def test_batch_results_never_answer_a_render_alone_and_do_answer_the_next_batch(default_helm):
+    cases = [c.values for c in pairwise_cases(FACTORS)][:3]
+    BatchRenderer(JES, helm=default_helm).render(cases)
+    assert not render(JES, values=cases[0], helm=default_helm).cached
+    again = BatchRenderer(JES, helm=default_helm)
+    again.render(cases)
+    assert again.stats["cached"] == 3
 
 
 def has_a_policy(case, result):

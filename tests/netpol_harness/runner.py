@@ -16,6 +16,7 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import multiprocessing
+import os
 import random
 import re
 import sys
@@ -160,6 +161,7 @@ class Failure:
         """The message without what differs from case to case: double-quoted text (values)
         and numbers; value paths stay, so one mistake is one group."""
         text = re.sub(r'"[^"]*"', "…", self.message)
+        text = re.sub(r"'(?!/)[^']*'", "…", text)  # values in single quotes; '/a/b' paths stay
         return f"{self.check}: " + re.sub(r"\b[0-9]+\b", "N", text)
 
 
@@ -242,7 +244,7 @@ def _renderer(job: _Job):
     """One BatchRenderer per worker and chart: its umbrella charts are reused across chunks."""
     from .helm.batch import BatchRenderer
 
-    key = (str(job.chart), job.helm, job.release, job.namespace, job.batch)
+    key = (os.getpid(), str(job.chart), job.helm, job.release, job.namespace, job.batch)  # a forked worker builds its own
     renderer = _RENDERERS.get(key)
     if renderer is None:
         renderer = BatchRenderer(job.chart, helm=job.helm, release=job.release, namespace=job.namespace, size=job.batch)

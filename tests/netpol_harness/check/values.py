@@ -4,6 +4,7 @@ schema under its key)."""
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -26,18 +27,18 @@ def _schema_errors(validator: jsonschema.protocols.Validator, instance: object, 
     return messages
 
 
-def _stamp(path: Path) -> tuple[int, int] | None:
+def _stamp(path: Path) -> str | None:
+    """The file's content hash: a copy that kept the old mtime (cp -p, rsync, tar) still counts."""
     try:
-        st = path.stat()
+        return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
         return None
-    return st.st_mtime_ns, st.st_size
 
 
 @functools.lru_cache(maxsize=64)
 def _chart_inputs(chart: Path, stamps: tuple) -> tuple[dict, jsonschema.protocols.Validator | None]:
     """values.yaml and a validator for values.schema.json, read once per chart version
-    (`stamps`: the files' mtime and size, so an edited file is read again)."""
+    (`stamps`: the files' content hashes, so an edited file is read again)."""
     defaults_file, schema_file = chart / "values.yaml", chart / "values.schema.json"
     defaults = (yaml.load(defaults_file.read_text(), Loader=_Loader) or {}) if defaults_file.exists() else {}
     validator = None

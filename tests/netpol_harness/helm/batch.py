@@ -3,15 +3,20 @@ gives alone.
 
 Helm's start-up is most of a small chart's render. A batch is an umbrella chart whose
 subcharts c0 .. cN-1 are copies of the chart, each given one case's values; one `helm
-template` renders them all and the output is split back per case. Two things would make
-a copy render differently, and both are undone:
+template` renders them all and the output is split back per case. A copy renders as the
+chart does alone except where the chart or the case lets the difference show:
   * a subchart's `.Chart.Name` is its name in the umbrella: the copies' templates get the
     chart's own name written in where they say `.Chart.Name`;
-  * `global` values and nulls are coalesced across subcharts in ways a lone render is
-    not: such cases are rendered alone.
+  * charts that show the difference anyway are never batched (`hazards()`): `.Template.Name`,
+    other `.Chart` fields, the whole `.Values` printed (a batch adds `global`), dependencies
+    switched by conditions or tags (the umbrella's values decide those), library templates
+    that non-library subcharts also call, template text in the defaults;
+  * cases that would are rendered alone (`batchable()`): `global`, `tags`, nulls (Helm
+    coalesces them across subcharts), and template text (`tpl` would render it in the copy).
 `BatchRenderer.verify()` renders a case both ways and turns batching off for a chart
-where they differ. A batch that fails is split in halves until each failing case is
-rendered alone, so its error is exactly the one helm gives it alone.
+where they differ. A batch that fails or warns is split in halves until each such case is
+rendered alone, so its error is exactly the one helm gives it alone. Batch results are
+cached apart from single renders: `render()` never answers with one.
 """
 from __future__ import annotations
 
@@ -35,7 +40,11 @@ UMBRELLA = "netpol-batch"
 # slows down past a few dozen subcharts; newer ones keep their per-case time to 100 and more.
 BATCH_SIZES = {(3, 10): 20}
 DEFAULT_BATCH_SIZE = 50
-_CHART_NAME = re.compile(r"(\$[A-Za-z0-9_]*)?\.Chart\.Name\b")
+_CHART_NAME = re.compile(r"(?<![\w.])(\$[A-Za-z0-9_]*)?\.Chart\.Name\b")
+_CHART_FIELDS = re.compile(r"\.Chart\.(?!(Name|Version|AppVersion)\b)\w+|\.Chart\s*[|)}]")
+_WHOLE_VALUES = re.compile(r"(toYaml|toJson|toPrettyJson|toRawJson|toToml)\s+\$?\.Values\s*(\||\)|}})")
+_RAW_CHART_NAME = re.compile(r"`[^`]*\.Chart\.Name[^`]*`")
+_NOISE = ("found symbolic link",)  # helm's note on the links a batch is made of
 _SOURCE = re.compile(r"^---\n# Source: " + UMBRELLA + r"/charts/c(\d+)/", re.M)
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
@@ -46,16 +55,46 @@ def batch_size_for(helm: str | None) -> int:
 
 
 def batchable(values: Mapping[str, Any]) -> bool:
-    """Whether a case renders in a batch as it does alone: no `global`, no null anywhere."""
-    def has_null(v: Any) -> bool:
-        if v is None:
+    """Whether a case renders in a batch as it does alone: no `global`, no `tags`, no null
+    and no template text anywhere."""
+    def risky(v: Any) -> bool:
+        if v is None or (isinstance(v, str) and "{{" in v):
             return True
         if isinstance(v, Mapping):
-            return any(has_null(x) for x in v.values())
+            return any(risky(x) for x in v.values())
         if isinstance(v, list):
-            return any(has_null(x) for x in v)
+            return any(risky(x) for x in v)
         return False
-    return "global" not in values and not has_null(dict(values))
+    return "global" not in values and "tags" not in values and not risky(dict(values))
+
+
+def hazards(files: Mapping[str, bytes]) -> list[str]:
+    """What in a chart would let a batch render differ from a render alone."""
+    found = []
+    meta = yaml.safe_load(files.get("Chart.yaml", b"{}")) or {}
+    if any(isinstance(d, Mapping) and (d.get("condition") or d.get("tags")) for d in meta.get("dependencies") or ()):
+        found.append("dependencies switched by conditions or tags")
+    charts = {rel.rsplit("/Chart.yaml", 1)[0]: data for rel, data in files.items()
+              if rel.endswith("/Chart.yaml") and rel.count("/") == 2 and rel.startswith("charts/")}
+    libraries = {d for d, data in charts.items() if b"type: library" in data}
+    for rel, data in files.items():
+        if not (rel.startswith("templates/") or any(rel.startswith(f"{lib}/templates/") for lib in libraries)):
+            continue
+        text = data.decode(errors="replace")
+        if ".Template.Name" in text:
+            found.append(f"{rel}: .Template.Name")
+        if _CHART_FIELDS.search(text):
+            found.append(f"{rel}: .Chart beyond Name, Version and AppVersion")
+        if _WHOLE_VALUES.search(text):
+            found.append(f"{rel}: the whole .Values printed")
+        if _RAW_CHART_NAME.search(text):
+            found.append(f"{rel}: .Chart.Name inside a raw string")
+        if rel.split("/templates/")[0] in libraries and ".Chart.Name" in text and set(charts) - libraries:
+            found.append(f"{rel}: a library's .Chart.Name, and subcharts that are not libraries")
+    defaults = files.get("values.yaml", b"").decode(errors="replace")
+    if "{{" in defaults and (".Chart" in defaults or ".Template" in defaults):
+        found.append("values.yaml: template text about .Chart or .Template")
+    return found
 
 
 def _shared_files(files: Mapping[str, bytes], name: str) -> dict[str, bytes]:
@@ -101,6 +140,9 @@ class BatchRenderer:
         self.binary = helm_binary(self.helm)
         self.size = self.size or batch_size_for(self.helm)
         self._load()
+        found = hazards(self.files)
+        if found:
+            self.enabled, self.reason = False, "rendered case by case: " + "; ".join(found)
 
     def _load(self) -> None:
         """Read the chart; umbrellas are (re)built from these bytes."""
@@ -120,7 +162,7 @@ class BatchRenderer:
         results: list[RenderResult | None] = [None] * len(cases)
         pending = []
         for k, values in enumerate(cases):
-            hit = cached_render(self.chart, values=values, release=self.release, namespace=self.namespace, helm=self.helm)
+            hit = self._cached(values)
             if hit is not None:
                 results[k] = hit
                 self.stats["cached"] += 1
@@ -133,6 +175,10 @@ class BatchRenderer:
             for k, result in zip(chunk, self._batch([cases[k] for k in chunk])):
                 results[k] = result
         return [r for r in results if r is not None]
+
+    def _cached(self, values: Mapping[str, Any]) -> RenderResult | None:
+        where = dict(values=values, release=self.release, namespace=self.namespace, helm=self.helm, files=self.files)
+        return cached_render(self.chart, **where) or cached_render(self.chart, **where, batch=True)
 
     def verify_on(self, cases: Sequence[Mapping[str, Any]], tries: int = 3) -> None:
         """Until a verdict is in, `verify` on the first batchable cases that render alone."""
@@ -148,7 +194,7 @@ class BatchRenderer:
         if not alone.ok:
             return None
         batched = self._run([values, values])
-        same = batched is not None and all(b.ok == alone.ok and b.objects == alone.objects for b in batched)
+        same = batched is not None and all((b.objects, b.stdout) == (alone.objects, alone.stdout) for b in batched)
         if not same:
             self.enabled = False
             self.reason = "a batch renders this chart differently from a render alone"
@@ -168,7 +214,8 @@ class BatchRenderer:
             half = len(cases) // 2
             return self._batch(cases[:half]) + self._batch(cases[half:])
         for values, result in zip(cases, results):
-            store_render(result, self.chart, values=values, release=self.release, namespace=self.namespace, helm=self.helm)
+            store_render(result, self.chart, values=values, release=self.release, namespace=self.namespace, helm=self.helm,
+                         files=self.files)
         return results
 
     def _umbrella(self, n: int) -> Path:
@@ -198,11 +245,14 @@ class BatchRenderer:
             proc = subprocess.run(argv, capture_output=True, text=True, timeout=600)
         finally:
             os.unlink(values_path)
-        if proc.returncode != 0:
-            return None
+        warnings = [l for l in proc.stderr.splitlines() if l.strip() and not any(n in l for n in _NOISE)]
+        if proc.returncode != 0 or warnings:
+            return None  # a case fails or warns: halve until it is alone and gets its own words
         return self._split(proc.stdout, len(cases))
 
-    def _split(self, stdout: str, n: int) -> list[RenderResult]:
+    def _split(self, stdout: str, n: int) -> list[RenderResult] | None:
+        """Each case's part of the output, as a render alone prints it; None when some
+        part does not parse (a render alone reports that per case)."""
         from ..loader import parse_manifests
 
         parts: list[list[str]] = [[] for _ in range(n)]
@@ -215,5 +265,13 @@ class BatchRenderer:
         out = []
         for docs in parts:
             text = "".join(docs)
-            out.append(RenderResult(True, 0, text, "", parse_manifests(text), None, argv, False, self.namespace))
+            # Helm 4 puts a blank line before each `---`: the last document of a case ends
+            # as the whole output does, not with the next case's blank line.
+            if text.endswith("\n\n") and not stdout.endswith("\n\n"):
+                text = text[:-1]
+            try:
+                objects = parse_manifests(text)
+            except yaml.YAMLError:
+                return None
+            out.append(RenderResult(True, 0, text, "", objects, None, argv, False, self.namespace))
         return out

@@ -43,6 +43,8 @@ _PROBE_DOC = re.compile(
 )
 
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml when present: about 3x faster
+# Flags with which helm writes into the chart it renders (charts/*.tgz).
+_WRITES_CHART = ("--dependency-update", "--dep-up")
 
 # Flags that make helm talk to a cluster: the output then depends on cluster state,
 # which no file hash captures.
@@ -141,9 +143,11 @@ def _result_from(record: dict, argv: tuple[str, ...], cached: bool, namespace: s
     return RenderResult(ok, record["returncode"], stdout, stderr, objects, notes, argv, cached, namespace)
 
 
-def _prepare(chart, values, values_files, set_values, release, namespace, enable_dns, extra_args, binary, notes) -> _Call:
+def _prepare(chart, values, values_files, set_values, release, namespace, enable_dns, extra_args, binary, notes,
+             files: Mapping[str, bytes] | None = None) -> _Call:
     chart_path = Path(chart)
-    files = store.chart_files(chart_path) if chart_path.is_dir() else {}
+    if files is None:
+        files = store.chart_files(chart_path) if chart_path.is_dir() else {}
     with_notes = notes and "templates/NOTES.txt" in files and "--output-dir" not in extra_args
     extra = list(extra_args)
     if with_notes and any(a in ("-s", "--show-only") or a.startswith("--show-only=") for a in extra):
@@ -199,27 +203,41 @@ class _Snapshots:
 
     def __init__(self) -> None:
         self._root: Path | None = None
+        self._pid = os.getpid()
         self._made: dict[str, Path] = {}
         self._lock = threading.Lock()
 
     @property
     def root(self) -> Path:
-        if self._root is None:
-            self._root = Path(tempfile.mkdtemp(prefix="netpol-render-"))
+        if self._root is None or self._pid != os.getpid():
+            # A forked worker writes its own snapshots, never into its parent's.
+            self._root, self._pid, self._made = Path(tempfile.mkdtemp(prefix="netpol-render-")), os.getpid(), {}
             project.remove_at_exit(self._root)
         return self._root
 
     def path(self, call: _Call) -> Path:
+        if any(a.split("=")[0] in _WRITES_CHART for a in call.extra):
+            return self._private(call)  # helm will write into it: never share it
         key = store.digest({"notes_probe": call.with_notes}, call.files)
+        root = self.root
         with self._lock:
             snapshot = self._made.get(key)
             if snapshot is None:
-                snapshot = self.root / key[:16] / call.chart.resolve().name
-                store.write_snapshot(call.files, snapshot)
-                if call.with_notes:
-                    (snapshot / "templates" / PROBE_NAME).write_text(PROBE_TEMPLATE)
+                snapshot = root / key[:16] / call.chart.resolve().name
+                self._write(call, snapshot)
                 self._made[key] = snapshot
         return snapshot
+
+    def _private(self, call: _Call) -> Path:
+        snapshot = Path(tempfile.mkdtemp(dir=self.root, prefix="private-")) / call.chart.resolve().name
+        self._write(call, snapshot)
+        return snapshot
+
+    @staticmethod
+    def _write(call: _Call, snapshot: Path) -> None:
+        store.write_snapshot(call.files, snapshot)
+        if call.with_notes:
+            (snapshot / "templates" / PROBE_NAME).write_text(PROBE_TEMPLATE)
 
 
 _SNAPSHOTS = _Snapshots()
@@ -310,24 +328,31 @@ def render(
     return result
 
 
-def _key_for(chart: str | os.PathLike, values: Mapping | None, release: str, namespace: str, helm: str | None) -> str | None:
+def _key_for(chart: str | os.PathLike, values: Mapping | None, release: str, namespace: str, helm: str | None,
+             files: Mapping[str, bytes] | None, batch: bool) -> str | None:
     binary = helm_binary(helm)
-    call = _prepare(chart, values, (), (), release, namespace, False, (), binary, False)
-    return _cache_key(call, binary, False, None, None, True)
+    call = _prepare(chart, values, (), (), release, namespace, False, (), binary, False, files)
+    key = _cache_key(call, binary, False, None, None, True)
+    # Batch results live apart: `render()` only ever answers with what helm said for one render.
+    return key if key is None or not batch else hashlib.sha256(f"batch:{key}".encode()).hexdigest()
 
 
 def cached_render(chart: str | os.PathLike, *, values: Mapping | None = None, release: str = DEFAULT_RELEASE,
-                  namespace: str = DEFAULT_NAMESPACE, helm: str | None = None) -> RenderResult | None:
-    """What `render(chart, values=...)` has cached, without running helm; None on a miss."""
-    key = _key_for(chart, values, release, namespace, helm)
+                  namespace: str = DEFAULT_NAMESPACE, helm: str | None = None,
+                  files: Mapping[str, bytes] | None = None, batch: bool = False) -> RenderResult | None:
+    """What `render(chart, values=...)` has cached (with `batch=True`: what a batch stored for
+    it), without running helm; None on a miss. `files`: the chart's files, if already read."""
+    key = _key_for(chart, values, release, namespace, helm, files, batch)
     record = store.load(key) if key is not None else None
     return _result_from(record, tuple(record.get("argv", ())), True, namespace) if record is not None else None
 
 
 def store_render(result: RenderResult, chart: str | os.PathLike, *, values: Mapping | None = None,
-                 release: str = DEFAULT_RELEASE, namespace: str = DEFAULT_NAMESPACE, helm: str | None = None) -> None:
-    """Cache `result` as what `render(chart, values=...)` gives (a batch renders many at once)."""
-    key = _key_for(chart, values, release, namespace, helm)
+                 release: str = DEFAULT_RELEASE, namespace: str = DEFAULT_NAMESPACE, helm: str | None = None,
+                 files: Mapping[str, bytes] | None = None) -> None:
+    """Cache what a batch rendered for one case, under a key of its own (see `cached_render`);
+    `files`: the chart's files the batch was rendered from."""
+    key = _key_for(chart, values, release, namespace, helm, files, True)
     if key is not None:
         store.store(key, {"returncode": result.returncode, "stdout": result.stdout, "stderr": result.stderr,
                           "notes": result.notes, "argv": list(result.argv), "objects": result.objects if result.ok else None})

@@ -56,6 +56,8 @@ class Reachability(Mapping[tuple[str, str], bool]):
         return bool((self.rows[src, dst >> 3] >> (dst & 7)) & 1)
 
     def __getitem__(self, pair: tuple[str, str]) -> bool:
+        if not (isinstance(pair, tuple) and len(pair) == 2):
+            raise KeyError(pair)
         src, dst = pair
         if pair in self.externals:
             return self.externals[pair]
