@@ -3,7 +3,7 @@ write it as text and Mermaid (`text`) or as one self-contained HTML page with a 
 (`page`); `diff` compares two renders flow by flow."""
 from __future__ import annotations
 
-from .data import Cell, Endpoint, Part, Report, Row, WorkloadReport, build_cluster, connectivity_report, demo_probes, why
+from .data import Cell, Endpoint, Part, Report, Row, WorkloadReport, build_cluster, connectivity_report, demo_probes
 from .diff import Change, Diff, diff_objects, render_diff_html, render_diff_text
 from .page import render_html
 from .probe import Probe
@@ -14,4 +14,4 @@ from .words import collapse, describe_policy, ports_text
 __all__ = ["Cell", "Change", "Diff", "Endpoint", "Part", "Probe", "Report", "Row", "Witness", "WorkloadReport",
            "add_witnesses", "build_cluster", "collapse", "connectivity_report", "demo_probes", "describe_policy",
            "diff_objects", "ports_text", "render_diff_html", "render_diff_text", "render_html", "render_mermaid",
-           "render_text", "why"]
+           "render_text"]

@@ -277,11 +277,6 @@ def closest_miss(verdict: Verdict) -> str:
     return f"closest: {misses[0]}" if misses else ""
 
 
-def why(verdict: Verdict) -> tuple[str, str]:
-    """(reason_of, closest_miss) of a verdict."""
-    return reason_of(verdict), closest_miss(verdict)
-
-
 def caveat_text(verdict: Verdict) -> str:
     return "; ".join(verdict.caveats)
 
