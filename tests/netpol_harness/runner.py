@@ -28,8 +28,8 @@ from typing import Any, Callable, Iterable, Mapping, Sequence, Union
 
 import yaml
 
-from .check.apirules import duplicate_errors, networkpolicy_errors, object_errors, workload_errors
-from .check.kubernetes import object_label, validate_kubernetes
+from .check import api_server_errors
+from .check.kubernetes import validate_kubernetes
 from .check.lints import apply_waivers, failing, lint, load_waivers
 from .check.values import validate_values
 from .helm.template import DEFAULT_NAMESPACE, DEFAULT_RELEASE, RenderResult
@@ -96,11 +96,7 @@ def _kubernetes(ctx: _Context, case: Case, result: RenderResult) -> list[str]:
 
 
 def _apirules(ctx: _Context, case: Case, result: RenderResult) -> list[str]:
-    messages = []
-    for obj in result.objects:
-        errors = networkpolicy_errors(obj) if obj.get("kind") == "NetworkPolicy" else object_errors(obj) + workload_errors(obj)
-        messages += [f"{object_label(obj)}: {m}" for m in errors]
-    return messages + duplicate_errors(result.objects)
+    return api_server_errors(result.objects)
 
 
 def _lints(ctx: _Context, case: Case, result: RenderResult) -> list[str]:

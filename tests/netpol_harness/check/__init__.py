@@ -14,16 +14,21 @@ from .kubernetes import kubernetes_engine, object_label, validate_kubernetes
 from .values import merged_values, validate_values
 
 __all__ = ["validate_all", "validate_kubernetes", "validate_values", "merged_values", "networkpolicy_errors",
-           "kubernetes_engine"]
+           "api_server_errors", "kubernetes_engine"]
 
 
-def validate_all(objects: list[dict], kubernetes_version: str = "1.33", engine: str | None = None) -> list[str]:
-    """Kubernetes schemas plus what the API server checks beyond them: every object's
-    name and labels, workload selectors, the NetworkPolicy rules, and duplicates."""
-    messages = validate_kubernetes(objects, kubernetes_version, engine)
+def api_server_errors(objects: list[dict]) -> list[str]:
+    """What the API server checks beyond the schemas: every object's name and labels,
+    workload selectors, the NetworkPolicy rules, and duplicates."""
+    messages = []
     for obj in objects:
         if obj.get("kind") == "NetworkPolicy":
             messages += [f"{object_label(obj)}: {m}" for m in networkpolicy_errors(obj)]
         else:
             messages += [f"{object_label(obj)}: {m}" for m in object_errors(obj) + workload_errors(obj)]
     return messages + duplicate_errors(objects)
+
+
+def validate_all(objects: list[dict], kubernetes_version: str = "1.33", engine: str | None = None) -> list[str]:
+    """Kubernetes schemas plus what the API server checks beyond them (`api_server_errors`)."""
+    return validate_kubernetes(objects, kubernetes_version, engine) + api_server_errors(objects)

@@ -33,7 +33,7 @@ import yaml
 from .. import project
 from . import cache as store
 from .binary import helm_binary, helm_version
-from .template import DEFAULT_NAMESPACE, DEFAULT_RELEASE, RenderResult, cached_render, render, store_render
+from .template import DEFAULT_NAMESPACE, DEFAULT_RELEASE, RenderResult, YAML_DUMPER, cached_render, render, store_render
 
 UMBRELLA = "netpol-batch"
 # Cases per helm process, measured on this project's charts (scripts/bench.py): Helm 3.10
@@ -46,7 +46,6 @@ _WHOLE_VALUES = re.compile(r"(toYaml|toJson|toPrettyJson|toRawJson|toToml)\s+\$?
 _RAW_CHART_NAME = re.compile(r"`[^`]*\.Chart\.Name[^`]*`")
 _NOISE = ("found symbolic link",)  # helm's note on the links a batch is made of
 _SOURCE = re.compile(r"^---\n# Source: " + UMBRELLA + r"/charts/c(\d+)/", re.M)
-_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 def batch_size_for(helm: str | None) -> int:
@@ -238,7 +237,7 @@ class BatchRenderer:
         values = {f"c{i}": dict(v) for i, v in enumerate(cases)}
         fd, values_path = tempfile.mkstemp(dir=self._work, suffix=".yaml")
         with os.fdopen(fd, "w") as handle:
-            handle.write(yaml.dump(values, Dumper=_Dumper, sort_keys=False))
+            handle.write(yaml.dump(values, Dumper=YAML_DUMPER, sort_keys=False))
         try:
             argv = [self.binary, "template", self.release, str(self._umbrella(len(cases))), "--namespace", self.namespace,
                     "-f", values_path]

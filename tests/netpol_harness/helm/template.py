@@ -42,7 +42,7 @@ _PROBE_DOC = re.compile(
     re.M,
 )
 
-_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml when present: about 3x faster
+YAML_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml when present: about 3x faster
 # Flags with which helm writes into the chart it renders (charts/*.tgz).
 _WRITES_CHART = ("--dependency-update", "--dep-up")
 
@@ -156,7 +156,7 @@ def _prepare(chart, values, values_files, set_values, release, namespace, enable
         chart=chart_path,
         files=files,
         with_notes=with_notes,
-        user_values=yaml.dump(dict(values), Dumper=_Dumper, sort_keys=False) if values else None,
+        user_values=yaml.dump(dict(values), Dumper=YAML_DUMPER, sort_keys=False) if values else None,
         file_contents=[Path(f).read_bytes() for f in values_files],
         sets=list(set_values),
         release=release,

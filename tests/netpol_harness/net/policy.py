@@ -90,6 +90,19 @@ class Peer:
             namespace_selector=LabelSelector.parse(ns) if has_ns else None,
         )
 
+    def admits_namespace(self, namespace: str, labels: Mapping[str, str], policy_namespace: str) -> bool:
+        """Whether a pod in `namespace` (with those labels) is in a namespace this peer means:
+        without a namespaceSelector, only the policy's own."""
+        if self.ip_block is not None:
+            return False
+        if self.namespace_selector is None:
+            return namespace == policy_namespace
+        return self.namespace_selector.matches(labels)
+
+    def admits_labels(self, labels: Mapping[str, str]) -> bool:
+        """Whether a pod with these labels is one this peer's podSelector means."""
+        return self.ip_block is None and (self.pod_selector is None or self.pod_selector.matches(labels))
+
     def describe(self, policy_namespace: str) -> str:
         if self.ip_block is not None:
             return str(self.ip_block)

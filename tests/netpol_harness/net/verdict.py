@@ -195,13 +195,12 @@ def _peer_miss(peer: Peer, policy: NetworkPolicy, other: Pod | External, ctx: Co
     if isinstance(other, External):
         return 4, f"{peer.describe(policy.namespace)} selects pods, never the outside address {other.ip}"
     ns_labels = ctx.namespace_labels.get(other.namespace, {})
+    ns_ok = peer.admits_namespace(other.namespace, ns_labels, policy.namespace)
     if peer.namespace_selector is None:
-        ns_ok = other.namespace == policy.namespace
         ns_why = f"wrong namespace: a podSelector without namespaceSelector means namespace {policy.namespace}, the pod is in {other.namespace}"
     else:
-        ns_ok = peer.namespace_selector.matches(ns_labels)
         ns_why = f"wrong namespace: namespace {other.namespace} (labels {_labels(ns_labels)}) does not match namespaceSelector {peer.namespace_selector}"
-    pod_ok = peer.pod_selector is None or peer.pod_selector.matches(other.labels)
+    pod_ok = peer.admits_labels(other.labels)
     pod_why = f"pod labels {_labels(other.labels)} do not match podSelector {peer.pod_selector}"
     if ns_ok and pod_ok:
         return None

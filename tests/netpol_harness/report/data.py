@@ -28,7 +28,6 @@ from .witness import OUTSIDE_NAMESPACE, Witness, add_witnesses, copy_witnesses
 from .words import collapse, describe_policy
 
 STANDARD_EXTERNALS = ("1.1.1.1",)
-OTHER_NAMESPACE = OUTSIDE_NAMESPACE
 BASE_PROBES = ((53, "UDP"), (53, "TCP"), (443, "TCP"))
 OUTSIDE = ""  # the namespace of an address outside the cluster
 
@@ -126,6 +125,12 @@ class WorkloadReport:
     incoming: list[Row] = field(default_factory=list)  # peer -> workload
     kind: str = "workload"  # or "stand-in"
     controller: str = ""
+
+    @property
+    def title(self) -> str:
+        """"ns/pod (Deployment/web)", or "(stand-in)" for a pod standing in for a policy's."""
+        what = f" ({self.controller})" if self.controller else " (stand-in)" if self.kind == "stand-in" else ""
+        return self.workload + what
 
 
 @dataclass
@@ -240,7 +245,7 @@ def build_cluster(
         added += witnesses
         workloads += [w.id for w in witnesses if w.stand_in]
         for ns, name, why in ((namespace, "neighbour", f"a pod without labels in the release namespace {namespace}"),
-                              (OTHER_NAMESPACE, "pod", "a pod without labels in another namespace")):
+                              (OUTSIDE_NAMESPACE, "pod", "a pod without labels in another namespace")):
             if cluster.pod(f"{ns}/{name}") is None:
                 added.append(Witness(cluster.add_pod(ns, name, {}).id, why))
     for ip in externals:

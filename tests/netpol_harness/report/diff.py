@@ -6,13 +6,12 @@ policies are added to each, and the probes are those either side would ask about
 """
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
-from ..net import Cluster, NetworkPolicy
+from ..net import Cluster
 from .data import Report, build_cluster, cluster_probes, connectivity_report
-from .page import page
+from .page import escape, page
 from .probe import Probe
 from .words import ports_text
 
@@ -52,10 +51,6 @@ class Diff:
         return not self.opened and not self.closed
 
 
-def _policies(objects: list[Mapping[str, Any]], namespace: str) -> list[NetworkPolicy]:
-    return Cluster.from_manifests(objects, namespace).policies
-
-
 def _verdicts(report: Report) -> dict[tuple[str, str, Probe], tuple[bool, str]]:
     out = {}
     for (src, dst), cell in report.cells.items():
@@ -91,10 +86,11 @@ def diff_objects(
     Each side gets the endpoints the other side's report adds, so both judge the same
     pods and addresses, on the probes either side would ask about."""
     sides = [[o for o in objs if o] for objs in (before, after)]
-    policies = [_policies(objs, namespace) for objs in sides]
+    manifests = [Cluster.from_manifests(objs, namespace) for objs in sides]  # each side as rendered, nothing added
+    policies = [cluster.policies for cluster in manifests]
     witness_policies = [*policies[0], *policies[1]]
     # A witness never takes the id of either side's own pods: an id means one pod on both sides.
-    reserved = {p.id for objs in sides for p in Cluster.from_manifests(objs, namespace).pods}
+    reserved = {p.id for cluster in manifests for p in cluster.pods}
     first = [build_cluster(objs, namespace=namespace, externals=externals, witness_policies=witness_policies,
                            reserved=reserved) for objs in sides]
     chosen = (sorted({Probe.of(p) for p in probes}) if probes is not None
@@ -156,12 +152,8 @@ def render_diff_text(diff: Diff) -> str:
     return "\n".join(lines)
 
 
-def _e(text: object) -> str:
-    return html.escape(str(text), quote=True)
-
-
 def render_diff_html(diff: Diff) -> str:
-    e = _e
+    e = escape
     body = [f"<header><h1>{e(diff.title)}</h1>",
             f'<p class="meta">Before: {e(diff.before_title)}. After: {e(diff.after_title)}. '
             f"Probes: {e(ports_text(diff.after.probes))}.</p>"]

@@ -24,8 +24,12 @@ def _asset(name: str) -> str:
     return (_ASSETS / name).read_text()
 
 
-def _e(text: object) -> str:
+def escape(text: object) -> str:
+    """Text for HTML: element content and attribute values alike."""
     return html.escape(str(text), quote=True)
+
+
+_e = escape  # short, for the many f-strings below
 
 
 def _grouped(endpoints: list[Endpoint]) -> list[tuple[str, list[Endpoint]]]:
@@ -106,9 +110,8 @@ def _matrix(report: Report, order: list[Endpoint], groups: list[tuple[str, list[
 def _focus_section(report: Report, k: int) -> str:
     wl = report.workloads[k]
     outgoing, incoming = report.cells_of(wl.workload)
-    what = f" ({wl.controller})" if wl.controller else " (stand-in)" if wl.kind == "stand-in" else ""
     parts = [f'<section class="focus" id="focus-{k}" data-workload="{_e(wl.workload)}">',
-             f"<h3>{_e(wl.workload)}{_e(what)}</h3>",
+             f"<h3>{_e(wl.title)}</h3>",
              f'<p class="meta">Egress isolated by: {_e(", ".join(wl.egress_policies) or "nothing (all egress allowed)")}. '
              f'Ingress isolated by: {_e(", ".join(wl.ingress_policies) or "nothing (all ingress allowed)")}.</p>']
     for title, cells, peer_of in (("Incoming", incoming, "src"), ("Outgoing", outgoing, "dst")):

@@ -59,8 +59,7 @@ def render_text(report: Report) -> str:
         lines.append("no workloads in the manifests, and no policy to stand in for them")
     for wl in report.workloads:
         outgoing, incoming = report.cells_of(wl.workload)
-        what = f" ({wl.controller})" if wl.controller else " (stand-in)" if wl.kind == "stand-in" else ""
-        lines += ["", f"## {wl.workload}{what}",
+        lines += ["", f"## {wl.title}",
                   f"  egress isolated by: {', '.join(wl.egress_policies) or 'nothing (all egress allowed)'}",
                   f"  ingress isolated by: {', '.join(wl.ingress_policies) or 'nothing (all ingress allowed)'}"]
         lines += _pair_lines(report, outgoing, "to  ", "dst")

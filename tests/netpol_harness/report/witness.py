@@ -252,14 +252,9 @@ def add_stand_ins(builder: _Builder, policies: Iterable[NetworkPolicy]) -> None:
 
 def admits(peer: Peer, policy: NetworkPolicy, namespace: str, labels: Mapping[str, str], cluster: Cluster) -> bool:
     """Whether a pod with `labels` in `namespace` is one that `peer` (of `policy`) means."""
-    if peer.ip_block is not None:
-        return False
-    if peer.namespace_selector is None:
-        in_namespace = namespace == policy.namespace
-    else:
-        ns = cluster.namespace(namespace)
-        in_namespace = ns is not None and peer.namespace_selector.matches(ns.labels)
-    return in_namespace and (peer.pod_selector is None or peer.pod_selector.matches(labels))
+    ns = cluster.namespace(namespace)
+    return (ns is not None and peer.admits_namespace(namespace, ns.labels, policy.namespace)
+            and peer.admits_labels(labels))
 
 
 class _Rule:
