@@ -1,8 +1,26 @@
 {{/*
-The service's two policies as specs for the netpol library (as YAML, without the
-root context, which the caller adds: it cannot travel through YAML). Both the
-policy templates and NOTES.txt build from these, so NOTES says what is rendered.
+The service's two policies, as specs for the netpol library and rendered through it.
+Specs travel as YAML, without the root context, which cannot: the render helper adds it.
 */}}
+
+{{/*
+job-executor-service.netpol.render: one of the service's policies, as a NetworkPolicy or
+in words. Each policy is built once per render and kept in .Values, which every template
+of the chart shares: NOTES.txt then names the very addresses the policy holds (a name
+with several addresses resolves to one at random each time), and lookup runs once.
+  Usage: {{ include "job-executor-service.netpol.render" (dict "ctx" . "direction" "egress" "as" "policy") }}
+         "as": "policy" (the NetworkPolicy document) or "summary" (for NOTES.txt)
+*/}}
+{{- define "job-executor-service.netpol.render" -}}
+{{- $ctx := .ctx -}}
+{{- $key := printf "netpol:built:%s" .direction -}}
+{{- if not (hasKey $ctx.Values $key) -}}
+{{- $spec := include (printf "job-executor-service.netpol.%s" .direction) $ctx | fromYaml -}}
+{{- $_ := set $spec "ctx" $ctx -}}
+{{- $_ := set $ctx.Values $key (include "netpol.policy.build" $spec | fromJson) -}}
+{{- end -}}
+{{- include (ternary "netpol.policy" "netpol.policy.summary" (eq .as "policy")) (dict "ctx" $ctx "built" (get $ctx.Values $key)) -}}
+{{- end }}
 
 {{- define "job-executor-service.netpol.common" -}}
 {{- toJson (dict
@@ -11,17 +29,12 @@ policy templates and NOTES.txt build from these, so NOTES says what is rendered.
 ) -}}
 {{- end }}
 
+{{/* Ingress: no rules, so the service accepts no connections; only extraRules open it. */}}
 {{- define "job-executor-service.netpol.ingress" -}}
 {{- $c := include "job-executor-service.netpol.common" . | fromJson -}}
 {{- $_ := set $c "name" (printf "%s-ingress" (include "job-executor-service.fullname" .)) -}}
 {{- $_ := set $c "where" "networkPolicy.ingress" -}}
-{{- $extra := .Values.networkPolicy.ingress.extraRules | default list -}}
-{{- $rules := list -}}
-{{- range $i, $r := $extra -}}
-{{- $rules = append $rules (include "job-executor-service.netpol.extraRule" (dict "rule" $r "where" (printf "networkPolicy.ingress.extraRules[%d]" $i)) | fromJson) -}}
-{{- end -}}
-{{- /* No rules: the service accepts no connections; only extraRules open it. */ -}}
-{{- $_ := set $c "ingress" $rules -}}
+{{- $_ := set $c "ingress" (include "job-executor-service.netpol.extraRules" (dict "rules" .Values.networkPolicy.ingress.extraRules "where" "networkPolicy.ingress.extraRules") | fromJson).items -}}
 {{- toYaml $c -}}
 {{- end }}
 
@@ -31,73 +44,51 @@ the OAuth provider, and extraRules. Nothing else.
 */}}
 {{- define "job-executor-service.netpol.egress" -}}
 {{- $v := .Values.networkPolicy.egress -}}
-{{- $api := .Values.remoteControlPlane.api -}}
 {{- $c := include "job-executor-service.netpol.common" . | fromJson -}}
 {{- $_ := set $c "name" (printf "%s-egress" (include "job-executor-service.fullname" .)) -}}
 {{- $_ := set $c "where" "networkPolicy.egress" -}}
-{{- $rules := list -}}
-
-{{- $rules = append $rules (dict "name" "dns" "to" (list (dict "dns" $v.dns "where" "networkPolicy.egress.dns"))) -}}
-
-{{- $apiServer := dict "cidrs" $v.k8sMasterCIDR "ports" $v.k8sMasterPort "onNotFound" $v.apiServerNotFound
-    "valuePaths" (dict "cidrs" "networkPolicy.egress.k8sMasterCIDR" "ports" "networkPolicy.egress.k8sMasterPort" "onNotFound" "networkPolicy.egress.apiServerNotFound") -}}
-{{- $rules = append $rules (dict "name" "kubernetes-api" "to" (list (dict "apiServer" $apiServer "where" "networkPolicy.egress"))) -}}
-
-{{- with $v.controlPlaneGateway -}}
-{{- if .enabled -}}
-{{- $gw := "networkPolicy.egress.controlPlaneGateway" -}}
-{{- $peer := dict "pods" .podLabels "namespaces" (ternary .namespaceLabels "*" (not (empty .namespaceLabels)))
-    "valuePaths" (dict "pods" (printf "%s.podLabels" $gw) "namespaces" (printf "%s.namespaceLabels" $gw)) -}}
-{{- $rules = append $rules (dict "name" "keptn-api-gateway" "to" (list $peer) "ports" .ports "where" $gw) -}}
-{{- end -}}
-{{- end -}}
-
-{{- if $api.hostname -}}
-{{- $rules = append $rules (include "job-executor-service.netpol.remoteRule" (dict
-    "name" "keptn-remote-control-plane"
-    "url" (include "job-executor-service.remoteURL" $api)
-    "urlValue" "remoteControlPlane.api.hostname"
-    "explicit" $v.remoteControlPlane
-    "explicitValue" "networkPolicy.egress.remoteControlPlane.cidrs") | fromJson) -}}
-{{- end -}}
-
-{{- if eq (toString $api.authMode) "oauth" -}}
-{{- if not $api.oauth.clientDiscovery -}}
-{{- fail "remoteControlPlane.api.oauth.clientDiscovery: authMode is oauth but no OAuth discovery URL is set; set remoteControlPlane.api.oauth.clientDiscovery (e.g. https://sso.example.com/.well-known/openid-configuration) or use authMode: token" -}}
-{{- end -}}
-{{- $rules = append $rules (include "job-executor-service.netpol.remoteRule" (dict
-    "name" "oauth-provider"
-    "url" $api.oauth.clientDiscovery
-    "urlValue" "remoteControlPlane.api.oauth.clientDiscovery"
-    "explicit" $v.oauth
-    "explicitValue" "networkPolicy.egress.oauth.cidrs") | fromJson) -}}
-{{- end -}}
-
-{{- range $i, $r := ($v.extraRules | default list) -}}
-{{- $rules = append $rules (include "job-executor-service.netpol.extraRule" (dict "rule" $r "where" (printf "networkPolicy.egress.extraRules[%d]" $i)) | fromJson) -}}
-{{- end -}}
+{{- $rules := list (dict "name" "dns" "to" (list (dict "dns" $v.dns "where" "networkPolicy.egress.dns"))) -}}
+{{- $apiServer := dict "cidrs" $v.k8sMasterCIDR "ports" $v.k8sMasterPort "onNotFound" $v.apiServerNotFound -}}
+{{- $paths := dict "cidrs" "networkPolicy.egress.k8sMasterCIDR" "ports" "networkPolicy.egress.k8sMasterPort" "onNotFound" "networkPolicy.egress.apiServerNotFound" -}}
+{{- $rules = append $rules (dict "name" "kubernetes-api" "to" (list (dict "apiServer" $apiServer "where" "networkPolicy.egress" "valuePaths" $paths))) -}}
+{{- with $v.controlPlaneGateway -}}{{- if .enabled -}}
+{{- $rules = append $rules (include "job-executor-service.netpol.gatewayRule" . | fromJson) -}}
+{{- end -}}{{- end -}}
+{{- $rules = concat $rules (include "job-executor-service.netpol.remoteRules" . | fromJson).items -}}
+{{- $rules = concat $rules (include "job-executor-service.netpol.extraRules" (dict "rules" $v.extraRules "where" "networkPolicy.egress.extraRules") | fromJson).items -}}
 {{- $_ := set $c "egress" $rules -}}
 {{- toYaml $c -}}
 {{- end }}
 
+{{/* The in-cluster Keptn API gateway: its pods, in namespaces with namespaceLabels (any when empty). */}}
+{{- define "job-executor-service.netpol.gatewayRule" -}}
+{{- $gw := "networkPolicy.egress.controlPlaneGateway" -}}
+{{- $peer := dict "pods" .podLabels "namespaces" (ternary .namespaceLabels "*" (not (empty .namespaceLabels)))
+    "valuePaths" (dict "pods" (printf "%s.podLabels" $gw) "namespaces" (printf "%s.namespaceLabels" $gw)) -}}
+{{- toJson (dict "name" "keptn-api-gateway" "to" (list $peer) "ports" .ports "where" $gw) -}}
+{{- end }}
+
 {{/*
-A rule to a host outside the cluster: the explicit CIDRs when given (GitOps tools
-cannot resolve names), else the URL's host resolved at render time. Ports: the
-explicit ones, else the URL's port or its scheme's default.
+The remote control plane and the OAuth provider: urls peers, whose explicit cidrs win over
+resolving the URL's host (GitOps tools cannot resolve names) and whose rule ports win over
+the URL's port.
 */}}
-{{- define "job-executor-service.netpol.remoteRule" -}}
-{{- $target := include "netpol.url.target" (dict "url" .url "where" .urlValue) | fromJson -}}
-{{- $cidrs := .explicit.cidrs | default list -}}
-{{- $ports := .explicit.ports | default list -}}
-{{- $rule := dict "name" .name "where" (trimSuffix ".cidrs" .explicitValue) -}}
-{{- if $cidrs -}}
-{{- $_ := set $rule "to" (list (dict "cidrs" $cidrs "where" (trimSuffix ".cidrs" .explicitValue))) -}}
-{{- $_ := set $rule "ports" ($ports | default (list (int $target.port))) -}}
-{{- else -}}
-{{- $_ := set $rule "to" (list (dict "urls" (list .url) "where" .urlValue "explicitValue" .explicitValue)) -}}
-{{- if $ports -}}{{- $_ := set $rule "ports" $ports -}}{{- end -}}
+{{- define "job-executor-service.netpol.remoteRules" -}}
+{{- $api := .Values.remoteControlPlane.api -}}
+{{- $v := .Values.networkPolicy.egress -}}
+{{- $rules := list -}}
+{{- if $api.hostname -}}
+{{- $peer := dict "urls" (include "job-executor-service.remoteURL" $api) "cidrs" $v.remoteControlPlane.cidrs "where" "remoteControlPlane.api.hostname" "valuePaths" (dict "cidrs" "networkPolicy.egress.remoteControlPlane.cidrs") -}}
+{{- $rules = append $rules (dict "name" "keptn-remote-control-plane" "ports" $v.remoteControlPlane.ports "to" (list $peer) "where" "networkPolicy.egress.remoteControlPlane") -}}
 {{- end -}}
-{{- toJson $rule -}}
+{{- if eq (toString $api.authMode) "oauth" -}}
+{{- if not $api.oauth.clientDiscovery -}}
+{{- fail "remoteControlPlane.api.oauth.clientDiscovery: authMode is oauth but no OAuth discovery URL is set; set remoteControlPlane.api.oauth.clientDiscovery (e.g. https://sso.example.com/.well-known/openid-configuration) or use authMode: token" -}}
+{{- end -}}
+{{- $peer := dict "urls" $api.oauth.clientDiscovery "cidrs" $v.oauth.cidrs "where" "remoteControlPlane.api.oauth.clientDiscovery" "valuePaths" (dict "cidrs" "networkPolicy.egress.oauth.cidrs") -}}
+{{- $rules = append $rules (dict "name" "oauth-provider" "ports" $v.oauth.ports "to" (list $peer) "where" "networkPolicy.egress.oauth") -}}
+{{- end -}}
+{{- toJson (dict "items" $rules) -}}
 {{- end }}
 
 {{/*
@@ -119,10 +110,15 @@ bracketed here (its last group is never read as a port).
 {{- printf "%s://%s" (toString .protocol) $host -}}
 {{- end }}
 
-{{/* A user's extra rule, tagged with its value path so messages name it. */}}
-{{- define "job-executor-service.netpol.extraRule" -}}
-{{- if not (kindIs "map" .rule) -}}
-{{- fail (printf "%s: %v is not a rule; write {ports: [...], to: [...]} (from: in ingress rules)" .where .rule) -}}
+{{/* A user's extra rules, each tagged with its value path so messages name it. */}}
+{{- define "job-executor-service.netpol.extraRules" -}}
+{{- $rules := list -}}
+{{- range $i, $r := (.rules | default list) -}}
+{{- $where := printf "%s[%d]" $.where $i -}}
+{{- if not (kindIs "map" $r) -}}
+{{- fail (printf "%s: %v is not a rule; write {ports: [...], to: [...]} (from: in ingress rules)" $where $r) -}}
 {{- end -}}
-{{- toJson (merge (dict "where" .where) .rule) -}}
+{{- $rules = append $rules (merge (dict "where" $where) $r) -}}
+{{- end -}}
+{{- toJson (dict "items" $rules) -}}
 {{- end }}

@@ -1,5 +1,5 @@
 {{/*
-netpol.apiServer: egress rules to the Kubernetes API server.
+netpol._apiServer (internal): egress rules to the Kubernetes API server.
   input: dict "spec" {cidrs, ports, onNotFound} "where" PATH "ctx" $
          "cidrsValue" / "portsValue" / "onNotFoundValue": value paths named in messages
   output: JSON {"items": [rule...], "source": "values"|"EndpointSlice"|"Endpoints"|"none"}
@@ -10,27 +10,30 @@ under helm template, lint, client-side --dry-run, Argo CD and kustomize; then we
 Policies see traffic after Service translation, so the rule uses the endpoint
 addresses and the endpoint port (6443, 443, 6444 on k3s), never the ClusterIP or 443.
 */}}
-{{- define "netpol.apiServer" -}}
+{{- define "netpol._apiServer" -}}
 {{- $spec := .spec | default dict -}}
-{{- $cidrs := $spec.cidrs -}}
-{{- if kindIs "string" $cidrs -}}{{- $cidrs = ternary (list) (list $cidrs) (eq (trim $cidrs) "") -}}{{- end -}}
-{{- $cidrs = $cidrs | default list -}}
-{{- $rules := list -}}
-{{- $source := "none" -}}
-{{- if not (has (toString ($spec.onNotFound | default "fail")) (list "fail" "omit")) -}}
+{{- $mode := toString ($spec.onNotFound | default "fail") -}}
+{{- if not (has $mode (list "fail" "omit")) -}}
 {{- fail (printf "%s: %q is not a choice; use fail or omit" .onNotFoundValue (toString $spec.onNotFound)) -}}
 {{- end -}}
-{{- if $cidrs -}}
-{{- $source = "values" -}}
-{{- $peers := list -}}
-{{- range $i, $c := $cidrs -}}
-{{- $peers = append $peers (dict "ipBlock" (include "netpol.cidr.ipBlock" (dict "cidr" $c "where" (ternary $.cidrsValue (printf "%s[%d]" $.cidrsValue $i) (kindIs "string" $spec.cidrs))) | fromJson)) -}}
-{{- end -}}
-{{- $ports := include "netpol.apiServer.ports" (dict "ports" $spec.ports "where" .portsValue) | fromJson -}}
-{{- $rules = append $rules (dict "peers" $peers "ports" $ports.items "notes" (list (printf "Kubernetes API server at %s, %s (from %s)" (join ", " $cidrs) (ternary "any port" (include "netpol.ports.text" $ports.items) (not $ports.items)) .cidrsValue))) -}}
+{{- $explicit := include "netpol._cidr.blocks" (dict "cidrs" $spec.cidrs "where" .cidrsValue) | fromJson -}}
+{{- if $explicit.items -}}
+{{- $ports := (include "netpol._apiServer.ports" (dict "ports" $spec.ports "where" .portsValue) | fromJson).items -}}
+{{- $note := printf "Kubernetes API server at %s, %s (from %s)" (join ", " $explicit.cidrs) (ternary "any port" (include "netpol._text.ports" $ports) (not $ports)) .cidrsValue -}}
+{{- toJson (dict "items" (list (dict "peers" $explicit.items "ports" $ports "notes" (list $note))) "source" "values") -}}
 {{- else -}}
-{{- $found := include "netpol.apiServer.detect" . | fromJson -}}
-{{- $source = $found.source -}}
+{{- $detected := include "netpol._apiServer.detected" . | fromJson -}}
+{{- if and (not $detected.items) (eq $mode "fail") -}}
+{{- fail (printf "%s: the Kubernetes API server's addresses could not be found: lookup of the kubernetes EndpointSlices/Endpoints in namespace default returned nothing, as it always does under helm template, helm lint, client-side --dry-run, Argo CD and kustomize. Set %s to the API server endpoint addresses (kubectl get endpointslices -n default -l kubernetes.io/service-name=kubernetes) and %s to their port, or render against the cluster with helm install/upgrade (--dry-run=server on Helm >= 3.13). To render without an API-server rule, set %s=omit" .where .cidrsValue .portsValue .onNotFoundValue) -}}
+{{- end -}}
+{{- toJson $detected -}}
+{{- end -}}
+{{- end -}}
+
+{{/* netpol._apiServer.detected: one rule per endpoint port found by netpol._apiServer.detect. */}}
+{{- define "netpol._apiServer.detected" -}}
+{{- $found := include "netpol._apiServer.detect" . | fromJson -}}
+{{- $rules := list -}}
 {{- range $port := $found.ports -}}
 {{- $peers := list -}}
 {{- $addresses := list -}}
@@ -42,20 +45,11 @@ addresses and the endpoint port (6443, 443, 6444 on k3s), never the ClusterIP or
 {{- end -}}
 {{- $rules = append $rules (dict "peers" $peers "ports" (list (dict "port" (int $port) "protocol" "TCP")) "notes" (list (printf "Kubernetes API server at %s, %d/TCP (autodetected from the %s of default/kubernetes)" (join ", " $addresses) (int $port) $found.source))) -}}
 {{- end -}}
-{{- if not $rules -}}
-{{- $mode := toString ($spec.onNotFound | default "fail") -}}
-{{- if eq $mode "fail" -}}
-{{- fail (printf "%s: the Kubernetes API server's addresses could not be found: lookup of the kubernetes EndpointSlices/Endpoints in namespace default returned nothing, as it always does under helm template, helm lint, client-side --dry-run, Argo CD and kustomize. Set %s to the API server endpoint addresses (kubectl get endpointslices -n default -l kubernetes.io/service-name=kubernetes) and %s to their port, or render against the cluster with helm install/upgrade (--dry-run=server on Helm >= 3.13). To render without an API-server rule, set %s=omit" .where .cidrsValue .portsValue .onNotFoundValue) -}}
-{{- else if ne $mode "omit" -}}
-{{- fail (printf "%s: %q is not a choice; use fail or omit" .onNotFoundValue $mode) -}}
-{{- end -}}
-{{- end -}}
-{{- end -}}
-{{- toJson (dict "items" $rules "source" $source) -}}
+{{- toJson (dict "items" $rules "source" $found.source) -}}
 {{- end -}}
 
 {{/* Port values for the explicit API-server rule: 0 (or nothing) means any port. */}}
-{{- define "netpol.apiServer.ports" -}}
+{{- define "netpol._apiServer.ports" -}}
 {{- $ports := .ports -}}
 {{- $scalar := not (kindIs "slice" $ports) -}}
 {{- if $scalar -}}{{- $ports = list $ports -}}{{- end -}}
@@ -63,25 +57,25 @@ addresses and the endpoint port (6443, 443, 6444 on k3s), never the ClusterIP or
 {{- range $i, $p := $ports -}}
 {{- if not (or (kindIs "invalid" $p) (eq (toString $p) "0") (eq (toString $p) "")) -}}
 {{- /* checked here first so a message names the value as the user wrote it */ -}}
-{{- $_ := include "netpol.port.value" (dict "value" $p "where" (ternary $.where (printf "%s[%d]" $.where $i) $scalar) "numericOnly" true) -}}
+{{- $_ := include "netpol._port.value" (dict "value" $p "where" (ternary $.where (printf "%s[%d]" $.where $i) $scalar) "numericOnly" true) -}}
 {{- $given = append $given $p -}}
 {{- end -}}
 {{- end -}}
 {{- if and $given (ne (len $given) (len $ports)) -}}
 {{- fail (printf "%s: 0 means any port and cannot be mixed with port numbers; list only the ports, or give 0 alone" .where) -}}
 {{- end -}}
-{{- include "netpol.ports" (dict "ports" $given "where" .where) -}}
+{{- include "netpol._port.list" (dict "ports" $given "where" .where) -}}
 {{- end -}}
 
 {{/*
-netpol.apiServer.detect: read the API server endpoints from the cluster.
+netpol._apiServer.detect: read the API server endpoints from the cluster.
   output: JSON {"source": ..., "endpoints": [{"cidr", "port"}], "ports": [distinct ports]}
 EndpointSlices first (v1 Endpoints is deprecated since Kubernetes 1.33; dual-stack
 clusters have one slice per family), then v1 Endpoints. `lookup` cannot filter by
 label, so every slice in default is listed and filtered on
 kubernetes.io/service-name=kubernetes.
 */}}
-{{- define "netpol.apiServer.detect" -}}
+{{- define "netpol._apiServer.detect" -}}
 {{- $endpoints := list -}}
 {{- $source := "none" -}}
 {{- /* No Capabilities guard: Kubernetes >= 1.25 (the charts' kubeVersion) always serves
@@ -91,7 +85,7 @@ kubernetes.io/service-name=kubernetes.
 {{- $labels := dig "metadata" "labels" dict $slice -}}
 {{- $family := toString (get $slice "addressType") -}}
 {{- if and (eq (get $labels "kubernetes.io/service-name" | toString) "kubernetes") (has $family (list "IPv4" "IPv6")) -}}
-{{- $port := include "netpol.apiServer.httpsPort" (dict "ports" (get $slice "ports")) | atoi -}}
+{{- $port := include "netpol._apiServer.httpsPort" (dict "ports" (get $slice "ports")) | atoi -}}
 {{- range $ep := (get $slice "endpoints" | default list) -}}
 {{- if ne (toString (dig "conditions" "ready" true $ep)) "false" -}}
 {{- range $a := (get $ep "addresses" | default list) -}}
@@ -107,7 +101,7 @@ kubernetes.io/service-name=kubernetes.
 {{- if not $endpoints -}}
 {{- $ep := lookup "v1" "Endpoints" "default" "kubernetes" -}}
 {{- range $subset := (get $ep "subsets" | default list) -}}
-{{- $port := include "netpol.apiServer.httpsPort" (dict "ports" (get $subset "ports")) | atoi -}}
+{{- $port := include "netpol._apiServer.httpsPort" (dict "ports" (get $subset "ports")) | atoi -}}
 {{- range $a := (get $subset "addresses" | default list) -}}
 {{- if and $port (get $a "ip") -}}
 {{- $endpoints = append $endpoints (dict "cidr" (printf "%s/%s" $a.ip (ternary "128" "32" (contains ":" $a.ip))) "port" $port) -}}
@@ -122,7 +116,7 @@ kubernetes.io/service-name=kubernetes.
 {{- end -}}
 
 {{/* The port named https, or the only port when there is just one; 0 when neither. */}}
-{{- define "netpol.apiServer.httpsPort" -}}
+{{- define "netpol._apiServer.httpsPort" -}}
 {{- $ports := .ports | default list -}}
 {{- $port := 0 -}}
 {{- range $p := $ports -}}

@@ -35,6 +35,42 @@ host network, which selectors cannot name; "anywhere" is the products' default.
 {{- end }}
 
 {{/*
+The namespace-wide policies namespaceDefaults asks for (this dict is namespaceDefaults):
+{"items": [{value, policy (name suffix), direction, rules}]}. Deny-all has no rules;
+allow-all has one rule that says allowAll.
+*/}}
+{{- define "network-policies.namespaceDefaults" -}}
+{{- $all := list (dict "name" "all" "allowAll" true) -}}
+{{- $items := list -}}
+{{- range $d := list
+    (dict "value" "denyAllIngress" "policy" "default-deny-ingress" "direction" "ingress" "rules" list)
+    (dict "value" "denyAllEgress" "policy" "default-deny-egress" "direction" "egress" "rules" list)
+    (dict "value" "allowAllIngress" "policy" "default-allow-ingress" "direction" "ingress" "rules" $all)
+    (dict "value" "allowAllEgress" "policy" "default-allow-egress" "direction" "egress" "rules" $all) -}}
+{{- if eq (toString (get $ $d.value)) "true" -}}{{- $items = append $items $d -}}{{- end -}}
+{{- end -}}
+{{- toJson (dict "items" $items) -}}
+{{- end }}
+
+{{/*
+A component's rules of one direction, ready for the library: the webhook rule first (ingress),
+then its own rules, then those mirrored from other components' `component` peers.
+Output: {"items": [...], "governed": bool}; governed when the component lists the direction
+(even as []) or gains rules in it.
+*/}}
+{{- define "network-policies.rules" -}}
+{{- $rules := list -}}
+{{- range $i, $r := (get .component .direction) | default list -}}
+{{- $rules = append $rules (include "network-policies.rule" (dict "rule" $r "where" (printf "%s.%s[%d]" $.where $.direction $i) "openshift" $.openshift) | fromJson) -}}
+{{- end -}}
+{{- if and (eq .direction "ingress") .component.webhook -}}
+{{- $rules = prepend $rules (include "network-policies.webhookRule" (dict "webhook" .component.webhook "openshift" .openshift "where" .where) | fromJson) -}}
+{{- end -}}
+{{- $rules = concat $rules (get .mirrored .direction) -}}
+{{- toJson (dict "items" $rules "governed" (or (hasKey .component .direction) (not (empty $rules)))) -}}
+{{- end }}
+
+{{/*
 Rules a component gains from other components' `component` peers: an egress rule
 on A naming B becomes an ingress rule on B from A (same ports), and the other way.
 Output: {"ingress": [...], "egress": [...]} for component .name.
@@ -42,16 +78,17 @@ Output: {"ingress": [...], "egress": [...]} for component .name.
 {{- define "network-policies.mirrored" -}}
 {{- $out := dict "ingress" list "egress" list -}}
 {{- $me := .name -}}
+{{- $ways := list (dict "rules" "egress" "peers" "to" "becomes" "ingress" "listing" "from") (dict "rules" "ingress" "peers" "from" "becomes" "egress" "listing" "to") -}}
 {{- range $src, $c := .components -}}
 {{- if and (ne $src $me) (ne (toString $c.enabled) "false") -}}
-{{- range $pair := list (list "egress" "to" "ingress" "from") (list "ingress" "from" "egress" "to") -}}
-{{- range $i, $rule := (get $c (index $pair 0)) | default list -}}
+{{- range $way := $ways -}}
+{{- range $i, $rule := (get $c $way.rules) | default list -}}
 {{- if kindIs "map" $rule -}}
-{{- range $peer := (get $rule (index $pair 1)) | default list -}}
+{{- range $peer := (get $rule $way.peers) | default list -}}
 {{- if and (kindIs "map" $peer) (eq (toString $peer.component) $me) -}}
-{{- $m := dict "name" (printf "%s-%s-%s" (ternary "from" "to" (eq (index $pair 2) "ingress")) $src (default (toString $i) $rule.name)) (index $pair 3) (list (dict "component" $src)) "where" (printf "components.%s.%s[%d] (mirrored)" $src (index $pair 0) $i) -}}
+{{- $m := dict "name" (printf "%s-%s-%s" (ternary "from" "to" (eq $way.becomes "ingress")) $src (default (toString $i) $rule.name)) $way.listing (list (dict "component" $src)) "where" (printf "components.%s.%s[%d] (mirrored)" $src $way.rules $i) -}}
 {{- if $rule.ports -}}{{- $_ := set $m "ports" $rule.ports -}}{{- end -}}
-{{- $_ := set $out (index $pair 2) (append (get $out (index $pair 2)) $m) -}}
+{{- $_ := set $out $way.becomes (append (get $out $way.becomes) $m) -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}

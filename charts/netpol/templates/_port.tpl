@@ -1,20 +1,26 @@
 {{/*
-netpol.ports: validate and normalise a rule's ports.
+netpol._port.list (internal): validate and normalise a rule's ports.
   input:  dict "ports" LIST "where" VALUE-PATH
   output: JSON {"items": [{"port": N|NAME, "protocol": P, "endPort"?: M}, ...]}
 Accepted forms: 8080, "8080", "http" (a named container port), and
 {port: 8000, endPort: 8100, protocol: UDP}. Protocol defaults to TCP and is always
 written out, so a reader never has to remember the default.
 */}}
-{{- define "netpol.ports" -}}
+{{- define "netpol._port.list" -}}
 {{- $items := list -}}
 {{- if and .ports (not (kindIs "slice" .ports)) -}}
 {{- fail (printf "%s: give a list of ports, e.g. [%v]" .where .ports) -}}
 {{- end -}}
 {{- range $i, $raw := (.ports | default list) -}}
-{{- $where := printf "%s[%d]" $.where $i -}}
-{{- $entry := $raw -}}
-{{- if not (kindIs "map" $raw) -}}{{- $entry = dict "port" $raw -}}{{- end -}}
+{{- $items = append $items (include "netpol._port.entry" (dict "raw" $raw "where" (printf "%s[%d]" $.where $i)) | fromJson) -}}
+{{- end -}}
+{{- toJson (dict "items" $items) -}}
+{{- end -}}
+
+{{/* netpol._port.entry: one port of a rule -> {port, protocol, endPort?}. */}}
+{{- define "netpol._port.entry" -}}
+{{- $where := .where -}}
+{{- $entry := ternary .raw (dict "port" .raw) (kindIs "map" .raw) -}}
 {{- range $key, $_ := $entry -}}
 {{- if not (has $key (list "port" "endPort" "protocol")) -}}
 {{- fail (printf "%s: unknown key %q; a port takes port, endPort and protocol" $where $key) -}}
@@ -23,7 +29,7 @@ written out, so a reader never has to remember the default.
 {{- if not (hasKey $entry "port") -}}
 {{- fail (printf "%s: port is missing; give a number from 1 to 65535 or a container port name" $where) -}}
 {{- end -}}
-{{- $port := include "netpol.port.value" (dict "value" $entry.port "where" (ternary (printf "%s.port" $where) $where (kindIs "map" $raw))) | fromJson -}}
+{{- $port := include "netpol._port.value" (dict "value" $entry.port "where" (ternary (printf "%s.port" $where) $where (kindIs "map" .raw))) | fromJson -}}
 {{- $protocol := upper (toString ($entry.protocol | default "TCP")) -}}
 {{- if not (has $protocol (list "TCP" "UDP" "SCTP")) -}}
 {{- fail (printf "%s.protocol: %q is not a protocol NetworkPolicy knows; use TCP, UDP or SCTP" $where (toString $entry.protocol)) -}}
@@ -33,25 +39,23 @@ written out, so a reader never has to remember the default.
 {{- if $port.named -}}
 {{- fail (printf "%s.endPort: a range needs a numeric port, but port is the name %q; use numbers for both ends" $where $port.value) -}}
 {{- end -}}
-{{- $end := include "netpol.port.value" (dict "value" $entry.endPort "where" (printf "%s.endPort" $where) "numericOnly" true) | fromJson -}}
+{{- $end := include "netpol._port.value" (dict "value" $entry.endPort "where" (printf "%s.endPort" $where) "numericOnly" true) | fromJson -}}
 {{- if lt (int $end.value) (int $port.value) -}}
 {{- fail (printf "%s.endPort: %d is below port %d; endPort must be at least port" $where (int $end.value) (int $port.value)) -}}
 {{- end -}}
 {{- if gt (int $end.value) (int $port.value) -}}{{- $_ := set $out "endPort" (int $end.value) -}}{{- end -}}
 {{- end -}}
-{{- $items = append $items $out -}}
-{{- end -}}
-{{- toJson (dict "items" $items) -}}
+{{- toJson $out -}}
 {{- end -}}
 
 {{/*
-netpol.port.value: one port number or name.
+netpol._port.value: one port number or name.
   output: JSON {"value": N or NAME, "named": bool}
 Names follow IANA_SVC_NAME (what the API server accepts for container port names):
 1-15 characters, lowercase letters, digits and '-', at least one letter, no '-'
 at either end and no "--".
 */}}
-{{- define "netpol.port.value" -}}
+{{- define "netpol._port.value" -}}
 {{- $v := .value -}}
 {{- $where := .where -}}
 {{- if or (kindIs "float64" $v) (kindIs "int" $v) (kindIs "int64" $v) -}}

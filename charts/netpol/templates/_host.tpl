@@ -1,0 +1,42 @@
+{{/*
+Host names (internal): resolved with getHostByName at render time.
+
+getHostByName returns one address and differs by Helm version: Helm 3.10 errors on a
+name that does not resolve ("invalid argument to Intn"); Helm >= 3.11.1 returns ""
+unless --enable-dns is given, and then also for IP literals. So IP literals are
+recognised here and never looked up, and an empty answer stops the render with the
+two ways out: --enable-dns, or the explicit CIDR value (GitOps tools cannot resolve).
+*/}}
+
+{{/*
+netpol._host.block: one host name or IP literal -> ipBlock.
+  input:  dict "host" STRING "where" PATH "cidrsValue" PATH-of-the-explicit-alternative
+  output: JSON {"ipBlock": {...}, "note": "..."}
+*/}}
+{{- define "netpol._host.block" -}}
+{{- $written := trim (toString .host) -}}
+{{- if or (regexMatch "^\\[.*\\]:[^\\]]*$" $written) (regexMatch "^[^:\\[\\]]+:[^:]*$" $written) -}}
+{{- fail (printf "%s: %q carries a port; host peers take no port: use the rule's ports, or a urls peer" .where $written) -}}
+{{- end -}}
+{{- $host := trimSuffix "]" (trimPrefix "[" $written) -}}
+{{- if not $host -}}
+{{- fail (printf "%s: the host name is empty" .where) -}}
+{{- end -}}
+{{- $ip := "" -}}
+{{- $note := "" -}}
+{{- if or (regexMatch "^[0-9.]+$" $host) (contains ":" $host) -}}
+{{- $ip = $host -}}
+{{- $note = printf "%s (IP address as given)" $host -}}
+{{- else -}}
+{{- if not (regexMatch "^[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?)*\\.?$" $host) -}}
+{{- fail (printf "%s: %q is not a valid host name" .where $host) -}}
+{{- end -}}
+{{- $ip = getHostByName $host -}}
+{{- if not $ip -}}
+{{- fail (printf "%s: the host %q resolved to nothing. Helm >= 3.11.1 resolves names only with --enable-dns (helm install/upgrade/template --enable-dns), and then a name that does not resolve stops helm with \"invalid argument to Intn\"; GitOps tools cannot resolve at all. To render without DNS, set %s to the host's addresses (e.g. [\"203.0.113.10/32\"])" .where $host .cidrsValue) -}}
+{{- end -}}
+{{- $note = printf "%s resolved to %s at render time (a snapshot: if the address changes, upgrade the release or set %s)" $host $ip .cidrsValue -}}
+{{- end -}}
+{{- $block := include "netpol._cidr.ipBlock" (dict "cidr" $ip "where" .where) | fromJson -}}
+{{- toJson (dict "ipBlock" $block "note" $note) -}}
+{{- end -}}

@@ -1,0 +1,54 @@
+"""Explicit addresses win over resolution for every peer resolved at install time.
+
+`cidrs` written beside `hosts` or `urls` are the hosts' addresses: nothing is looked up
+(the names below end in .invalid, which never resolves, so a lookup would stop the
+render), the ports still come from the rule or else the URL, and the URL is still checked.
+"""
+from __future__ import annotations
+
+import pytest
+from test_netpol_library import assert_fails_with, egress, spec_of
+
+from netpol_harness.helm.binary import helm_binary, helm_version
+
+P = "policies[0]"
+
+
+def test_cidrs_beside_urls_are_used_and_the_port_comes_from_the_url():
+    spec = spec_of(egress({"to": [{"urls": "https://sso.invalid:8443/realms/x", "cidrs": ["198.51.100.0/24"]}]}))
+    assert spec["egress"] == [{"to": [{"ipBlock": {"cidr": "198.51.100.0/24"}}],
+                               "ports": [{"port": 8443, "protocol": "TCP"}]}]
+
+
+def test_cidrs_beside_urls_take_the_rules_ports_when_it_has_them():
+    spec = spec_of(egress({"ports": [9443], "to": [{"urls": ["https://sso.invalid/"], "cidrs": ["198.51.100.7"]}]}))
+    assert spec["egress"] == [{"to": [{"ipBlock": {"cidr": "198.51.100.7/32"}}],
+                               "ports": [{"port": 9443, "protocol": "TCP"}]}]
+
+
+def test_cidrs_beside_hosts_are_used_on_the_rules_ports():
+    spec = spec_of(egress({"ports": [5432], "to": [{"hosts": ["db.invalid"], "cidrs": ["192.0.2.0/28", "2001:db8::/64"]}]}))
+    assert spec["egress"] == [{"to": [{"ipBlock": {"cidr": "192.0.2.0/28"}}, {"ipBlock": {"cidr": "2001:db8::/64"}}],
+                               "ports": [{"port": 5432, "protocol": "TCP"}]}]
+
+
+def test_a_bad_url_is_refused_even_when_its_addresses_are_given():
+    assert_fails_with(egress({"to": [{"urls": "sso.invalid", "cidrs": ["198.51.100.0/24"]}]}),
+                      f'{P}.egress[0].to[0].urls[0]: "sso.invalid" is not a URL')
+
+
+def test_a_bad_explicit_cidr_is_named_beside_its_urls():
+    assert_fails_with(egress({"to": [{"urls": "https://sso.invalid/", "cidrs": ["198.51.100.1/24"]}]}),
+                      f"{P}.egress[0].to[0].cidrs[0]", "host bits set")
+
+
+def test_without_cidrs_the_unresolvable_name_stops_the_render_and_says_to_set_cidrs_beside_it(helm):
+    if helm_version(helm_binary(helm)) < (3, 11, 1):
+        pytest.skip("Helm 3.10's getHostByName stops the render itself on a name that does not resolve")
+    assert_fails_with(egress({"to": [{"hosts": ["db.invalid"]}], "ports": [5432]}),
+                      f"{P}.egress[0].to[0].hosts[0]", f"set {P}.egress[0].to[0].cidrs to the host's addresses")
+
+
+def test_cidrs_still_do_not_combine_with_other_peer_types():
+    assert_fails_with(egress({"to": [{"dns": "kubernetes", "cidrs": ["10.0.0.0/8"]}]}),
+                      f"{P}.egress[0].to[0]: the peer mixes cidrs and dns")
