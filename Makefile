@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: setup helm browser demo test fuzz bench clean
+.PHONY: setup helm browser demo test fuzz bench schemas clean
 
 setup: $(VENV)/.installed helm browser
 
@@ -34,6 +34,11 @@ fuzz: setup
 	rm -rf .cache/fuzz
 	NETPOL_FUZZ_EXAMPLES=$${NETPOL_FUZZ_EXAMPLES:-1050} $(PY) -m pytest -n 2 -q -k fuzzed_values
 	$(PY) scripts/fuzz_summary.py
+
+# Each chart's values.schema.json from schema/ (the peer vocabulary and the chart's own
+# part) and the descriptions in its values.yaml; `make test` fails when one is stale.
+schemas: $(VENV)/.installed
+	$(PY) scripts/schemas.py
 
 # Render, matrix and evaluator speed, each figure a ratio against a baseline of the same run.
 bench: setup

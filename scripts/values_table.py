@@ -19,8 +19,8 @@ BEGIN = "<!-- values-table: {chart} -->"
 END = "<!-- /values-table -->"
 
 
-def rows(values_file: Path) -> list[tuple[str, str, str]]:
-    data = yaml.safe_load(values_file.read_text())
+def described(values_file: Path) -> list[tuple[tuple[str, ...], str]]:
+    """Each key with a `# --` comment: its path from the root and the comment's text."""
     stack: list[tuple[int, str]] = []
     pending: list[str] = []
     out = []
@@ -40,12 +40,20 @@ def rows(values_file: Path) -> list[tuple[str, str, str]]:
             stack.pop()
         stack.append((indent, match.group(2)))
         if pending:
-            path = [k for _, k in stack]
-            node = data
-            for k in path:
-                node = node[k]
-            out.append((".".join(path), json.dumps(node, separators=(", ", ": ")), " ".join(pending)))
+            out.append((tuple(k for _, k in stack), " ".join(pending)))
             pending = []
+    return out
+
+
+def rows(values_file: Path) -> list[tuple[str, str, str]]:
+    """The values table's rows: (dotted key, default as JSON, description)."""
+    data = yaml.safe_load(values_file.read_text())
+    out = []
+    for path, text in described(values_file):
+        node = data
+        for k in path:
+            node = node[k]
+        out.append((".".join(path), json.dumps(node, separators=(", ", ": ")), text))
     return out
 
 
