@@ -1,7 +1,9 @@
-"""The docs say what the code does: README values tables match values.yaml, and the
+"""The docs say what the code does: every chart has a README the root README links to,
+each chart's values table sits in its README and matches values.yaml, and the root
 README opens with the two commands a newcomer runs."""
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -12,22 +14,55 @@ from netpol_harness.project import root as repo_root
 ROOT = repo_root()
 
 
-@pytest.mark.parametrize(
-    "chart, readme",
-    [
-        ("charts/job-executor-service", "README.md"),
-        ("charts/network-policies", "charts/network-policies/README.md"),
-    ],
-)
-def test_values_table_matches_values_yaml(chart, readme):
-    if not (ROOT / chart / "values.yaml").exists():
-        pytest.fail(f"{chart} has no values.yaml")
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "values_table.py"), str(ROOT / chart), "--check", str(ROOT / readme)],
-        capture_output=True,
-        text=True,
+CHARTS = sorted(p.parent.name for p in (ROOT / "charts").glob("*/Chart.yaml"))
+CHARTS_WITH_VALUES = [c for c in CHARTS if (ROOT / "charts" / c / "values.yaml").is_file()]
+READMES = sorted([ROOT / "README.md", *(ROOT / "charts").glob("*/README.md")])
+TABLE_MARKER = re.compile(r"<!-- values-table: (\S+) -->")
+
+
+def check_values_table(chart_dir, readme):
+    return subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "values_table.py"), str(chart_dir), "--check", str(readme)],
+        capture_output=True, text=True,
     )
+
+
+def test_the_charts_are_found():
+    assert {"netpol", "job-executor-service", "network-policies"} <= set(CHARTS)
+
+
+@pytest.mark.parametrize("chart", CHARTS)
+def test_every_chart_has_a_readme_the_root_readme_links_to(chart):
+    assert (ROOT / "charts" / chart / "README.md").is_file(), f"charts/{chart} has no README.md"
+    assert f"](charts/{chart}/README.md" in (ROOT / "README.md").read_text()
+
+
+@pytest.mark.parametrize("chart", CHARTS_WITH_VALUES)
+def test_values_table_matches_values_yaml(chart):
+    result = check_values_table(ROOT / "charts" / chart, ROOT / "charts" / chart / "README.md")
     assert result.returncode == 0, result.stderr
+
+
+def test_each_values_table_lives_in_its_charts_readme_only():
+    # One copy per table: a second one, say in the root README, would go stale unseen.
+    found = [(readme.relative_to(ROOT).as_posix(), chart)
+             for readme in READMES for chart in TABLE_MARKER.findall(readme.read_text())]
+    assert sorted(found) == sorted((f"charts/{c}/README.md", c) for c in CHARTS_WITH_VALUES)
+
+
+def test_a_stale_or_missing_values_table_fails_the_check(tmp_path):
+    chart = ROOT / "charts" / "job-executor-service"
+    readme = (chart / "README.md").read_text()
+    row = "| `networkPolicy.egress.enabled` | `false` |"
+    assert row in readme
+    stale = tmp_path / "stale.md"
+    stale.write_text(readme.replace(row, "| `networkPolicy.egress.enabled` | `true` |"))
+    result = check_values_table(chart, stale)
+    assert result.returncode == 1 and "is stale" in result.stderr
+    missing = tmp_path / "missing.md"
+    missing.write_text(TABLE_MARKER.sub("", readme))
+    result = check_values_table(chart, missing)
+    assert result.returncode == 1 and "no values table" in result.stderr
 
 
 def test_helm_differences_table_matches_the_tests_that_pin_them():
@@ -54,7 +89,7 @@ def leaf_paths(node, prefix=()):
         yield ".".join(prefix)
 
 
-@pytest.mark.parametrize("chart", ["job-executor-service", "network-policies"])
+@pytest.mark.parametrize("chart", CHARTS_WITH_VALUES)
 def test_every_values_key_is_described(chart):
     import importlib.util
 
