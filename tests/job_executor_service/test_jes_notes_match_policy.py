@@ -52,3 +52,16 @@ def test_one_install_looks_the_api_server_up_once_for_the_policy_and_its_notes(k
     assert len(slice_reads) == 1, [(r.method, r.path) for r in kubeapi.requests]
     assert "Kubernetes API server at 10.0.0.10/32, 6443/TCP (autodetected from the EndpointSlice" in run.stdout
 
+
+
+@pytest.mark.parametrize("key", ["netpolBuilt", "netpol:built:egress"])
+def test_values_cannot_stand_in_for_the_policy_build(render, chart_dir, key):
+    # The build is kept where values cannot reach; a values key of the same name is just ignored.
+    values = {"networkPolicy": {"egress": {"enabled": True, "k8sMasterCIDR": "10.0.0.10/32", "k8sMasterPort": 6443}},
+              key: {"egress": {"name": "evil", "podSelector": {}, "policyTypes": ["Egress"], "egress": [{}]}}}
+    result = render(chart_dir("job-executor-service"), values=values, notes=True)
+    assert result.ok, result.stderr
+    (policy,) = [o for o in result.objects if o.get("kind") == "NetworkPolicy" and o["metadata"]["name"].endswith("-egress")]
+    assert policy["spec"]["podSelector"]["matchLabels"]
+    assert {} not in policy["spec"]["egress"]
+    assert "evil" not in result.stdout + (result.notes or "")

@@ -52,3 +52,25 @@ def test_without_cidrs_the_unresolvable_name_stops_the_render_and_says_to_set_ci
 def test_cidrs_still_do_not_combine_with_other_peer_types():
     assert_fails_with(egress({"to": [{"dns": "kubernetes", "cidrs": ["10.0.0.0/8"]}]}),
                       f"{P}.egress[0].to[0]: the peer mixes cidrs and dns")
+
+
+def test_cidrs_belong_to_one_url_so_a_peer_with_several_urls_and_cidrs_is_refused():
+    # Every cidr on every URL's port would allow more than either URL needs.
+    assert_fails_with(egress({"to": [{"urls": ["https://a.invalid:8443/", "http://b.invalid/"],
+                                      "cidrs": ["10.0.0.1", "10.0.0.2"]}]}),
+                      f"{P}.egress[0].to[0]: cidrs are the addresses of one URL, but the peer lists 2")
+
+
+@pytest.mark.parametrize("host, message", [
+    ("db.invalid:5432", "carries a port"),
+    ("bad_host", "is not a valid host name"),
+    (5, "5 is not a host name"),
+])
+def test_hosts_beside_cidrs_are_still_checked(host, message):
+    assert_fails_with(egress({"ports": [5432], "to": [{"hosts": [host], "cidrs": ["192.0.2.0/28"]}]}),
+                      f"{P}.egress[0].to[0].hosts[0]", message)
+
+
+def test_a_blank_explicit_list_means_resolve_and_a_blank_host_list_means_none():
+    assert_fails_with(egress({"ports": [5432], "to": [{"hosts": " ", "cidrs": []}]}),
+                      f"{P}.egress[0].to[0].hosts: give at least one host name")

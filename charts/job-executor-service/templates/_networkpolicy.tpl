@@ -5,21 +5,23 @@ Specs travel as YAML, without the root context, which cannot: the render helper 
 
 {{/*
 job-executor-service.netpol.render: one of the service's policies, as a NetworkPolicy or
-in words. Each policy is built once per render and kept in .Values, which every template
-of the chart shares: NOTES.txt then names the very addresses the policy holds (a name
-with several addresses resolves to one at random each time), and lookup runs once.
-  Usage: {{ include "job-executor-service.netpol.render" (dict "ctx" . "direction" "egress" "as" "policy") }}
-         "as": "policy" (the NetworkPolicy document) or "summary" (for NOTES.txt)
+in words. Each policy is built once per render and kept in the root context, which every
+template of the chart shares and values cannot reach: NOTES.txt then names the very
+addresses the policy holds (a name with several addresses resolves to one at random each
+time), and lookup runs once.
+  Usage: {{ include "job-executor-service.netpol.render" (dict "ctx" . "direction" "egress" "as" "document") }}
+         "as": "document" (the NetworkPolicy) or "summary" (for NOTES.txt)
 */}}
 {{- define "job-executor-service.netpol.render" -}}
 {{- $ctx := .ctx -}}
-{{- $key := printf "netpol:built:%s" .direction -}}
-{{- if not (hasKey $ctx.Values $key) -}}
+{{- if not (hasKey $ctx "netpolBuilt") -}}{{- $_ := set $ctx "netpolBuilt" dict -}}{{- end -}}
+{{- $built := get $ctx "netpolBuilt" -}}
+{{- if not (hasKey $built .direction) -}}
 {{- $spec := include (printf "job-executor-service.netpol.%s" .direction) $ctx | fromYaml -}}
 {{- $_ := set $spec "ctx" $ctx -}}
-{{- $_ := set $ctx.Values $key (include "netpol.policy.build" $spec | fromJson) -}}
+{{- $_ := set $built .direction (include "netpol.policy.build" $spec | fromJson) -}}
 {{- end -}}
-{{- include (ternary "netpol.policy" "netpol.policy.summary" (eq .as "policy")) (dict "ctx" $ctx "built" (get $ctx.Values $key)) -}}
+{{- include "netpol.policy.fromBuild" (dict "ctx" $ctx "built" (get $built .direction) "as" .as) -}}
 {{- end }}
 
 {{- define "job-executor-service.netpol.common" -}}
@@ -78,14 +80,14 @@ the URL's port.
 {{- $v := .Values.networkPolicy.egress -}}
 {{- $rules := list -}}
 {{- if $api.hostname -}}
-{{- $peer := dict "urls" (include "job-executor-service.remoteURL" $api) "cidrs" $v.remoteControlPlane.cidrs "where" "remoteControlPlane.api.hostname" "valuePaths" (dict "cidrs" "networkPolicy.egress.remoteControlPlane.cidrs") -}}
+{{- $peer := dict "urls" (list (include "job-executor-service.remoteURL" $api)) "cidrs" $v.remoteControlPlane.cidrs "where" "remoteControlPlane.api.hostname" "valuePaths" (dict "cidrs" "networkPolicy.egress.remoteControlPlane.cidrs") -}}
 {{- $rules = append $rules (dict "name" "keptn-remote-control-plane" "ports" $v.remoteControlPlane.ports "to" (list $peer) "where" "networkPolicy.egress.remoteControlPlane") -}}
 {{- end -}}
 {{- if eq (toString $api.authMode) "oauth" -}}
 {{- if not $api.oauth.clientDiscovery -}}
 {{- fail "remoteControlPlane.api.oauth.clientDiscovery: authMode is oauth but no OAuth discovery URL is set; set remoteControlPlane.api.oauth.clientDiscovery (e.g. https://sso.example.com/.well-known/openid-configuration) or use authMode: token" -}}
 {{- end -}}
-{{- $peer := dict "urls" $api.oauth.clientDiscovery "cidrs" $v.oauth.cidrs "where" "remoteControlPlane.api.oauth.clientDiscovery" "valuePaths" (dict "cidrs" "networkPolicy.egress.oauth.cidrs") -}}
+{{- $peer := dict "urls" (list $api.oauth.clientDiscovery) "cidrs" $v.oauth.cidrs "where" "remoteControlPlane.api.oauth.clientDiscovery" "valuePaths" (dict "cidrs" "networkPolicy.egress.oauth.cidrs") -}}
 {{- $rules = append $rules (dict "name" "oauth-provider" "ports" $v.oauth.ports "to" (list $peer) "where" "networkPolicy.egress.oauth") -}}
 {{- end -}}
 {{- toJson (dict "items" $rules) -}}

@@ -52,7 +52,7 @@ takes them inside its map) and, for hosts and urls, explicitValue (the same as v
 {{/* pods and/or namespaces: one peer with a podSelector and/or a namespaceSelector. */}}
 {{- define "netpol._peer.selector" -}}
 {{- $p := dict -}}
-{{- $paths := .peer.valuePaths | default dict -}}
+{{- $paths := ternary .peer.valuePaths dict (kindIs "map" .peer.valuePaths) -}}
 {{- range $kind := list "pods" "namespaces" -}}
 {{- if hasKey $.peer $kind -}}
 {{- $w := get $paths $kind | default (printf "%s.%s" $.where $kind) -}}
@@ -97,7 +97,8 @@ takes them inside its map) and, for hosts and urls, explicitValue (the same as v
 {{- define "netpol._peer.apiServer" -}}
 {{- $spec := ternary .peer.apiServer dict (kindIs "map" .peer.apiServer) -}}
 {{- $w := ternary .where (printf "%s.apiServer" .where) .named -}}
-{{- $paths := merge dict (.peer.valuePaths | default dict) ($spec.valuePaths | default dict) -}}
+{{- /* the paths inside the apiServer map win over those beside it */ -}}
+{{- $paths := merge dict (ternary $spec.valuePaths dict (kindIs "map" $spec.valuePaths)) (ternary .peer.valuePaths dict (kindIs "map" .peer.valuePaths)) -}}
 {{- $input := dict "spec" $spec "where" $w "ctx" .ctx "cidrsValue" ($paths.cidrs | default (printf "%s.cidrs" $w)) "portsValue" ($paths.ports | default (printf "%s.ports" $w)) "onNotFoundValue" ($paths.onNotFound | default (printf "%s.onNotFound" $w)) -}}
 {{- toJson (dict "peers" list "rules" (include "netpol._apiServer" $input | fromJson).items "notes" list) -}}
 {{- end -}}
@@ -108,6 +109,9 @@ takes them inside its map) and, for hosts and urls, explicitValue (the same as v
 {{- if not $hosts -}}{{- fail (printf "%s.hosts: give at least one host name" .where) -}}{{- end -}}
 {{- $explicit := include "netpol._peer.explicit" . | fromJson -}}
 {{- if $explicit.items -}}
+{{- range $i, $h := $hosts -}}
+{{- $_ := include "netpol._host.name" (dict "host" $h "where" (ternary $.where (printf "%s.hosts[%d]" $.where $i) $.named)) -}}
+{{- end -}}
 {{- toJson (dict "peers" $explicit.items "rules" list "notes" (list $explicit.note)) -}}
 {{- else -}}
 {{- $peers := list -}}
@@ -132,6 +136,9 @@ takes them inside its map) and, for hosts and urls, explicitValue (the same as v
 {{- $targets = append $targets (merge (dict "url" $u "where" $w) (include "netpol._url.target" (dict "url" $u "where" $w) | fromJson)) -}}
 {{- end -}}
 {{- $explicit := include "netpol._peer.explicit" . | fromJson -}}
+{{- if and $explicit.items (gt (len $urls) 1) -}}
+{{- fail (printf "%s: cidrs are the addresses of one URL, but the peer lists %d; give each URL its own peer with its cidrs" .where (len $urls)) -}}
+{{- end -}}
 {{- $rules := list -}}
 {{- range $t := $targets -}}
 {{- $peers := $explicit.items -}}
@@ -153,7 +160,8 @@ resolving (GitOps tools cannot resolve names), so when they are given nothing is
   output: JSON {"items": [ipBlock peers], "note": "from PATH", "value": PATH of the cidrs}
 */}}
 {{- define "netpol._peer.explicit" -}}
-{{- $value := dig "cidrs" (.peer.explicitValue | default (printf "%s.cidrs" .where)) (.peer.valuePaths | default dict) -}}
+{{- $paths := ternary .peer.valuePaths dict (kindIs "map" .peer.valuePaths) -}}
+{{- $value := .peer.explicitValue | default (get $paths "cidrs") | default (printf "%s.cidrs" .where) | toString -}}
 {{- $blocks := include "netpol._cidr.blocks" (dict "cidrs" .peer.cidrs "where" $value) | fromJson -}}
 {{- toJson (dict "items" $blocks.items "note" (printf "from %s" $value) "value" $value) -}}
 {{- end -}}
@@ -163,6 +171,15 @@ resolving (GitOps tools cannot resolve names), so when they are given nothing is
 {{- $hn := .peer.hostNetwork -}}
 {{- if not (kindIs "map" $hn) -}}
 {{- fail (printf "%s.hostNetwork: write {openshift: true} or {cidrs: [...]}" .where) -}}
+{{- end -}}
+{{- range $key, $_ := $hn -}}
+{{- if not (has $key (list "openshift" "cidrs")) -}}
+{{- fail (printf "%s.hostNetwork: unknown key %q; write {openshift: true} or {cidrs: [...]}" $.where $key) -}}
+{{- end -}}
+{{- end -}}
+{{- /* only the boolean true selects the host network: "false" from --set-string must not */ -}}
+{{- if and (hasKey $hn "openshift") (not (kindIs "bool" $hn.openshift)) -}}
+{{- fail (printf "%s.hostNetwork.openshift: %v is not true or false" .where $hn.openshift) -}}
 {{- end -}}
 {{- if and $hn.openshift (not $hn.cidrs) -}}
 {{- toJson (dict "peers" (list (dict "namespaceSelector" (dict "matchLabels" (dict "policy-group.network.openshift.io/host-network" "")))) "rules" list "notes" (list "host-network callers (the API server) on OpenShift, selected by the policy-group.network.openshift.io/host-network namespace label")) -}}

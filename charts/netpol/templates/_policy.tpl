@@ -15,10 +15,38 @@ or its parts as data) out. The spec:
 {{/*
 netpol.policy: one NetworkPolicy document.
   Usage: {{ include "netpol.policy" (dict "ctx" . "name" "web" "podSelector" (dict "app" "web") "ingress" .Values.rules) }}
-     or: {{ include "netpol.policy" (dict "ctx" . "built" $built) }}   ($built from netpol.policy.build)
 */}}
 {{- define "netpol.policy" -}}
-{{- $p := include "netpol._policy.built" . | fromJson -}}
+{{- include "netpol._policy.document" (dict "ctx" .ctx "built" (include "netpol.policy.build" . | fromJson)) -}}
+{{- end -}}
+
+{{/*
+netpol.policy.summary: what the policy allows, in words, for NOTES.txt, with where looked-up
+and resolved addresses came from.
+  Usage: {{ include "netpol.policy.summary" $spec }}
+*/}}
+{{- define "netpol.policy.summary" -}}
+{{- include "netpol._policy.summary" (include "netpol.policy.build" . | fromJson) -}}
+{{- end -}}
+
+{{/*
+netpol.policy.fromBuild: a policy built once with netpol.policy.build, as the document
+("as" "document") or in words ("as" "summary"). A chart that shows a policy in NOTES.txt
+builds it once and renders both from that build, so both say the same: a host name
+resolves to one of its addresses at random on every call, and lookup asks the API server
+each time it runs.
+  Usage: {{ include "netpol.policy.fromBuild" (dict "ctx" . "built" $built "as" "document") }}
+*/}}
+{{- define "netpol.policy.fromBuild" -}}
+{{- if eq .as "document" -}}{{- include "netpol._policy.document" . -}}
+{{- else if eq .as "summary" -}}{{- include "netpol._policy.summary" .built -}}
+{{- else -}}{{- fail (printf "netpol.policy.fromBuild: \"as\" is %q; use document or summary" (toString .as)) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* netpol._policy.document: the NetworkPolicy of a build. */}}
+{{- define "netpol._policy.document" -}}
+{{- $p := .built -}}
 {{- $spec := dict "podSelector" $p.podSelector "policyTypes" $p.policyTypes -}}
 {{- if hasKey $p "ingress" -}}{{- $_ := set $spec "ingress" $p.ingress -}}{{- end -}}
 {{- if hasKey $p "egress" -}}{{- $_ := set $spec "egress" $p.egress -}}{{- end -}}
@@ -35,14 +63,9 @@ spec:
   {{- toYaml $spec | nindent 2 }}
 {{- end -}}
 
-{{/*
-netpol.policy.summary: what the policy allows, in words, for NOTES.txt, with where looked-up
-and resolved addresses came from.
-  Usage: {{ include "netpol.policy.summary" $spec }}
-     or: {{ include "netpol.policy.summary" (dict "ctx" . "built" $built) }}
-*/}}
-{{- define "netpol.policy.summary" -}}
-{{- $p := include "netpol._policy.built" . | fromJson -}}
+{{/* netpol._policy.summary: a build in words. */}}
+{{- define "netpol._policy.summary" -}}
+{{- $p := . -}}
 NetworkPolicy {{ $p.name }} ({{ join ", " $p.policyTypes }}):
 {{- range $direction := list "ingress" "egress" }}
 {{- if hasKey $p $direction }}
@@ -62,9 +85,7 @@ NetworkPolicy {{ $p.name }} ({{ join ", " $p.policyTypes }}):
 {{- end -}}
 
 {{/*
-netpol.policy.build: the policy's parts as data. Build once and hand the result to
-netpol.policy and netpol.policy.summary as "built", and both say the same: host names
-resolve at random among their addresses, and lookup runs once.
+netpol.policy.build: the policy's parts as data, for netpol.policy.fromBuild.
   Usage: {{ $built := include "netpol.policy.build" $spec | fromJson }}
   output: JSON {"name", "labels", "podSelector", "policyTypes", "ingress"?, "egress"?,
                 "notes": [{"direction", "text"}]}
@@ -88,11 +109,6 @@ rules exist, so an egress deny-all would silently become "no egress policy".
 {{- end -}}
 {{- $_ := set $out "policyTypes" $types -}}
 {{- toJson $out -}}
-{{- end -}}
-
-{{/* netpol._policy.built: the spec's "built", or the spec built now. */}}
-{{- define "netpol._policy.built" -}}
-{{- if hasKey . "built" -}}{{- toJson .built -}}{{- else -}}{{- include "netpol.policy.build" . -}}{{- end -}}
 {{- end -}}
 
 {{/* netpol._policy.direction: one direction's rules -> {"rules": [NetworkPolicy rules], "notes"}.
