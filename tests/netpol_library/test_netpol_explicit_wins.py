@@ -74,3 +74,13 @@ def test_hosts_beside_cidrs_are_still_checked(host, message):
 def test_a_blank_explicit_list_means_resolve_and_a_blank_host_list_means_none():
     assert_fails_with(egress({"ports": [5432], "to": [{"hosts": " ", "cidrs": []}]}),
                       f"{P}.egress[0].to[0].hosts: give at least one host name")
+
+
+@pytest.mark.parametrize("peer, message", [
+    ({"hosts": ["10.0.0.256"], "cidrs": ["10.0.0.1"]}, "256 is above 255"),
+    ({"hosts": ["fd00::zz"], "cidrs": ["10.0.0.1"]}, "is not a valid IPv6 address"),
+    ({"urls": ["https://10.0.0.256/x"], "cidrs": ["10.0.0.1"]}, "256 is above 255"),
+    ({"urls": ["https://bad_name.example/x"], "cidrs": ["10.0.0.1"]}, "is not a valid host name"),
+])
+def test_hosts_given_with_their_addresses_must_still_be_valid_hosts(peer, message):
+    assert_fails_with(egress({"ports": [443], "to": [peer]}), f"{P}.egress[0].to[0]", message)

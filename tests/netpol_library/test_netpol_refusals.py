@@ -15,10 +15,10 @@ def test_a_built_key_in_a_spec_is_not_taken_for_a_build():
     assert_fails_with({**egress({"to": [{"cidr": "bad"}]}), "built": ALLOW_ALL}, f"{P}.egress[0].to[0].cidr")
 
 
-@pytest.mark.parametrize("openshift", ["false", "yes", 1])
+@pytest.mark.parametrize("openshift", ["false", "true", "yes", 1])
 def test_host_network_openshift_must_be_the_boolean_true(openshift):
     assert_fails_with(ingress({"from": [{"hostNetwork": {"openshift": openshift}}]}),
-                      f"{P}.ingress[0].from[0].hostNetwork.openshift", "is not true or false")
+                      f"{P}.ingress[0].from[0].hostNetwork.openshift", "not a boolean")
 
 
 def test_host_network_refuses_keys_it_does_not_know():

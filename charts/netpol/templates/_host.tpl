@@ -25,6 +25,7 @@ Refuses what is not a host: a port, an empty or invalid name, anything but a str
 {{- fail (printf "%s: the host name is empty" .where) -}}
 {{- end -}}
 {{- $literal := or (regexMatch "^[0-9.]+$" $host) (contains ":" $host) -}}
+{{- if $literal -}}{{- $_ := include "netpol._cidr.parse" (dict "value" $host "where" .where) -}}{{- end -}}
 {{- if and (not $literal) (not (regexMatch "^[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?)*\\.?$" $host)) -}}
 {{- fail (printf "%s: %q is not a valid host name" .where $host) -}}
 {{- end -}}

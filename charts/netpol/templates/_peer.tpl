@@ -143,7 +143,9 @@ takes them inside its map) and, for hosts and urls, explicitValue (the same as v
 {{- range $t := $targets -}}
 {{- $peers := $explicit.items -}}
 {{- $note := $explicit.note -}}
-{{- if not $peers -}}
+{{- if $peers -}}
+{{- $_ := include "netpol._host.name" (dict "host" $t.host "where" $t.where) -}}
+{{- else -}}
 {{- $b := include "netpol._host.block" (dict "host" $t.host "where" $t.where "cidrsValue" $explicit.value) | fromJson -}}
 {{- $peers = list (dict "ipBlock" $b.ipBlock) -}}
 {{- $note = printf "%s: %s" $t.url $b.note -}}
@@ -178,8 +180,8 @@ resolving (GitOps tools cannot resolve names), so when they are given nothing is
 {{- end -}}
 {{- end -}}
 {{- /* only the boolean true selects the host network: "false" from --set-string must not */ -}}
-{{- if and (hasKey $hn "openshift") (not (kindIs "bool" $hn.openshift)) -}}
-{{- fail (printf "%s.hostNetwork.openshift: %v is not true or false" .where $hn.openshift) -}}
+{{- if not (or (kindIs "bool" $hn.openshift) (kindIs "invalid" $hn.openshift)) -}}
+{{- fail (printf "%s.hostNetwork.openshift: %q is a %s, not a boolean; write openshift: true or false without quotes" .where (toString $hn.openshift) (kindOf $hn.openshift)) -}}
 {{- end -}}
 {{- if and $hn.openshift (not $hn.cidrs) -}}
 {{- toJson (dict "peers" (list (dict "namespaceSelector" (dict "matchLabels" (dict "policy-group.network.openshift.io/host-network" "")))) "rules" list "notes" (list "host-network callers (the API server) on OpenShift, selected by the policy-group.network.openshift.io/host-network namespace label")) -}}

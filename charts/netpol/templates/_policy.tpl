@@ -38,6 +38,9 @@ each time it runs.
   Usage: {{ include "netpol.policy.fromBuild" (dict "ctx" . "built" $built "as" "document") }}
 */}}
 {{- define "netpol.policy.fromBuild" -}}
+{{- if not (and (kindIs "map" .built) (hasKey .built "policyTypes") (hasKey .built "podSelector")) -}}
+{{- fail "netpol.policy.fromBuild: \"built\" is not a build; pass what netpol.policy.build returned" -}}
+{{- end -}}
 {{- if eq .as "document" -}}{{- include "netpol._policy.document" . -}}
 {{- else if eq .as "summary" -}}{{- include "netpol._policy.summary" .built -}}
 {{- else -}}{{- fail (printf "netpol.policy.fromBuild: \"as\" is %q; use document or summary" (toString .as)) -}}
