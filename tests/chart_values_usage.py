@@ -20,17 +20,14 @@ followed with its argument). Defined templates are read with dot as the root con
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
+from netpol_harness.chartsource import TemplateSyntaxError, Token, actions
+
 KeyPath = tuple[str, ...]
-
-
-class TemplateSyntaxError(ValueError):
-    """Text this reader does not understand: the check fails rather than guess."""
 
 
 @dataclass(frozen=True)
@@ -54,21 +51,6 @@ TESTS_ONLY = {"not", "empty", "and", "or", "len", "kindIs", "kindOf", "typeOf", 
 KEYWORDS = {"if", "else", "end", "range", "with", "define", "block", "template", "break", "continue"}
 LITERALS = {"nil", "true", "false"}
 
-_TOKEN = re.compile(r"""
-    (?P<space>\s+)
-  | (?P<close>-?\s*}})
-  | (?P<string>"(?:\\.|[^"\\\n])*")
-  | (?P<raw>`[^`]*`)
-  | (?P<char>'(?:\\.|[^'\\])+')
-  | (?P<decl>:=)
-  | (?P<op>[|(),=])
-  | (?P<var>\$[A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)
-  | (?P<field>(?:\.[A-Za-z_][A-Za-z0-9_]*)+|\.)
-  | (?P<number>[+-]?(?:0[xX][0-9a-fA-F_]+|[0-9][0-9_]*(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?|\.[0-9]+)i?)
-  | (?P<ident>[A-Za-z_][A-Za-z0-9_]*)
-""", re.X)
-
-
 _NOTHING = object()  # no value piped into a command
 
 
@@ -79,44 +61,6 @@ class _Literal:
 
 def _unquote(text: str) -> str:
     return text[1:-1] if text[:1] in "\"`" else text
-
-
-@dataclass
-class _Tok:
-    kind: str
-    text: str
-    attached: bool = False  # a field right after ")" applies to the parenthesised value
-
-
-def _actions(text: str, name: str):
-    """(offset, tokens) of every action in a template, comments left out."""
-    pos = 0
-    while (start := text.find("{{", pos)) != -1:
-        i = start + 2
-        if text.startswith("- ", i) or text.startswith("-\t", i) or text.startswith("-\n", i):
-            i += 2
-        rest = text[i:].lstrip()
-        if rest.startswith("/*"):
-            end = text.find("*/", i)
-            close = re.compile(r"\s*-?\s*}}").match(text, end + 2) if end != -1 else None
-            if close is None:
-                raise TemplateSyntaxError(f"{name}: unclosed comment at offset {start}")
-            pos = close.end()
-            continue
-        tokens: list[_Tok] = []
-        while True:
-            m = _TOKEN.match(text, i)
-            if m is None:
-                raise TemplateSyntaxError(f"{name}: cannot read {text[i:i + 30]!r} at offset {i}")
-            i = m.end()
-            kind = m.lastgroup
-            if kind == "close":
-                break
-            if kind != "space":
-                attached = kind == "field" and bool(tokens) and tokens[-1].text == ")" and text[m.start() - 1] == ")"
-                tokens.append(_Tok(kind, m.group(), attached))
-        yield start, tokens
-        pos = i
 
 
 @dataclass
@@ -170,7 +114,7 @@ class _Reader:
         return None
 
     # ------------------------------------------------------------------ parsing
-    def pipeline(self, toks: list[_Tok], i: int, stop: str | None = None) -> tuple[object, int, list[str]]:
+    def pipeline(self, toks: list[Token], i: int, stop: str | None = None) -> tuple[object, int, list[str]]:
         """Evaluate a pipeline from toks[i]; (result, next index, variables it assigns)."""
         names, j = [], i  # `$a :=`, `$a, $b :=` or `$a =` in front of the commands
         while j < len(toks) and toks[j].kind == "var" and "." not in toks[j].text:
@@ -202,7 +146,7 @@ class _Reader:
                 self.assign(var, value)
         return value, i, names
 
-    def operand(self, toks: list[_Tok], i: int) -> tuple[object, int, str | None]:
+    def operand(self, toks: list[Token], i: int) -> tuple[object, int, str | None]:
         """One operand: (value, next index, function name when it is an identifier)."""
         tok = toks[i]
         if tok.text == "(":
@@ -224,7 +168,7 @@ class _Reader:
             return _Literal(tok.text), i + 1, None
         raise TemplateSyntaxError(f"{self.where}: unexpected {tok.text!r}")
 
-    def command(self, toks: list[_Tok], i: int, piped: object) -> tuple[object, int]:
+    def command(self, toks: list[Token], i: int, piped: object) -> tuple[object, int]:
         operands: list[object] = []
         func = None
         start = i
@@ -266,7 +210,7 @@ class _Reader:
         return None
 
     # ------------------------------------------------------------------ actions
-    def action(self, toks: list[_Tok]) -> None:
+    def action(self, toks: list[Token]) -> None:
         if not toks:
             return
         head = toks[0].text if toks[0].kind == "ident" and toks[0].text in KEYWORDS else None
@@ -304,7 +248,7 @@ class _Reader:
                 self.read(value, whole=True)
         # break, continue: nothing to read
 
-    def control(self, kind: str, toks: list[_Tok], i: int) -> None:
+    def control(self, kind: str, toks: list[Token], i: int) -> None:
         value, end, assigned = self.pipeline(toks, i)
         self._done(toks, end)
         scope = self.scopes[-1]
@@ -319,14 +263,15 @@ class _Reader:
             for var in assigned:
                 scope.vars[var] = None
 
-    def _done(self, toks: list[_Tok], i: int) -> None:
+    def _done(self, toks: list[Token], i: int) -> None:
         if i != len(toks):
             raise TemplateSyntaxError(f"{self.where}: cannot read {' '.join(t.text for t in toks[i:])!r}")
 
     def run(self, text: str) -> None:
-        for offset, toks in _actions(text, self.name):
-            self.where = f"{self.name}:{text.count(chr(10), 0, offset) + 1}"
-            self.action(toks)
+        for found in actions(text, self.name):
+            if found.comment is None:
+                self.where = f"{self.name}:{text.count(chr(10), 0, found.start) + 1}"
+                self.action(found.tokens)
         if len(self.scopes) != 1:
             raise TemplateSyntaxError(f"{self.name}: {self.scopes[-1].kind} without end")
 
