@@ -38,7 +38,8 @@ takes them inside its map) and, for hosts and urls, explicitValue (the same as v
 {{- if and .ports (has $kind (list "dns" "apiServer")) -}}
 {{- fail (printf "%s: a %s peer brings its own ports; move it to a rule without ports" $where $kind) -}}
 {{- end -}}
-{{- include (printf "netpol._peer.%s" $kind) (dict "peer" $peer "where" $where "named" $named "kind" $kind "ports" .ports "ctx" .ctx "components" .components) -}}
+{{- $paths := ternary $peer.valuePaths dict (kindIs "map" $peer.valuePaths) -}}
+{{- include (printf "netpol._peer.%s" $kind) (dict "peer" $peer "where" $where "named" $named "paths" $paths "kind" $kind "ports" .ports "ctx" .ctx "components" .components) -}}
 {{- end -}}
 
 {{/* netpol._peer.kind: the peer's types -> the template that renders them ("" when they do not combine). */}}
@@ -52,10 +53,9 @@ takes them inside its map) and, for hosts and urls, explicitValue (the same as v
 {{/* pods and/or namespaces: one peer with a podSelector and/or a namespaceSelector. */}}
 {{- define "netpol._peer.selector" -}}
 {{- $p := dict -}}
-{{- $paths := ternary .peer.valuePaths dict (kindIs "map" .peer.valuePaths) -}}
 {{- range $kind := list "pods" "namespaces" -}}
 {{- if hasKey $.peer $kind -}}
-{{- $w := get $paths $kind | default (printf "%s.%s" $.where $kind) -}}
+{{- $w := get $.paths $kind | default (printf "%s.%s" $.where $kind) -}}
 {{- $_ := set $p (printf "%sSelector" (trimSuffix "s" $kind)) (include "netpol._selector" (dict "value" (get $.peer $kind) "where" $w "kind" $kind "ctx" $.ctx) | fromJson) -}}
 {{- end -}}
 {{- end -}}
@@ -98,7 +98,7 @@ takes them inside its map) and, for hosts and urls, explicitValue (the same as v
 {{- $spec := ternary .peer.apiServer dict (kindIs "map" .peer.apiServer) -}}
 {{- $w := ternary .where (printf "%s.apiServer" .where) .named -}}
 {{- /* the paths inside the apiServer map win over those beside it */ -}}
-{{- $paths := merge dict (ternary $spec.valuePaths dict (kindIs "map" $spec.valuePaths)) (ternary .peer.valuePaths dict (kindIs "map" .peer.valuePaths)) -}}
+{{- $paths := merge dict (ternary $spec.valuePaths dict (kindIs "map" $spec.valuePaths)) .paths -}}
 {{- $input := dict "spec" $spec "where" $w "ctx" .ctx "cidrsValue" ($paths.cidrs | default (printf "%s.cidrs" $w)) "portsValue" ($paths.ports | default (printf "%s.ports" $w)) "onNotFoundValue" ($paths.onNotFound | default (printf "%s.onNotFound" $w)) -}}
 {{- toJson (dict "peers" list "rules" (include "netpol._apiServer" $input | fromJson).items "notes" list) -}}
 {{- end -}}
@@ -108,21 +108,19 @@ takes them inside its map) and, for hosts and urls, explicitValue (the same as v
 {{- $hosts := (include "netpol._list" (dict "value" .peer.hosts) | fromJson).items -}}
 {{- if not $hosts -}}{{- fail (printf "%s.hosts: give at least one host name" .where) -}}{{- end -}}
 {{- $explicit := include "netpol._peer.explicit" . | fromJson -}}
+{{- $peers := $explicit.items -}}
+{{- $notes := ternary (list $explicit.note) list (not (empty $peers)) -}}
+{{- range $i, $h := $hosts -}}
+{{- $w := ternary $.where (printf "%s.hosts[%d]" $.where $i) $.named -}}
 {{- if $explicit.items -}}
-{{- range $i, $h := $hosts -}}
-{{- $_ := include "netpol._host.name" (dict "host" $h "where" (ternary $.where (printf "%s.hosts[%d]" $.where $i) $.named)) -}}
-{{- end -}}
-{{- toJson (dict "peers" $explicit.items "rules" list "notes" (list $explicit.note)) -}}
+{{- $_ := include "netpol._host.name" (dict "host" $h "where" $w) -}}
 {{- else -}}
-{{- $peers := list -}}
-{{- $notes := list -}}
-{{- range $i, $h := $hosts -}}
-{{- $b := include "netpol._host.block" (dict "host" $h "where" (ternary $.where (printf "%s.hosts[%d]" $.where $i) $.named) "cidrsValue" $explicit.value) | fromJson -}}
+{{- $b := include "netpol._host.block" (dict "host" $h "where" $w "cidrsValue" $explicit.value) | fromJson -}}
 {{- $peers = append $peers (dict "ipBlock" $b.ipBlock) -}}
 {{- $notes = append $notes $b.note -}}
 {{- end -}}
-{{- toJson (dict "peers" $peers "rules" list "notes" $notes) -}}
 {{- end -}}
+{{- toJson (dict "peers" $peers "rules" list "notes" $notes) -}}
 {{- end -}}
 
 {{/* urls: a rule per URL to its host, on the rule's ports or else the URL's; cidrs, when
@@ -162,8 +160,7 @@ resolving (GitOps tools cannot resolve names), so when they are given nothing is
   output: JSON {"items": [ipBlock peers], "note": "from PATH", "value": PATH of the cidrs}
 */}}
 {{- define "netpol._peer.explicit" -}}
-{{- $paths := ternary .peer.valuePaths dict (kindIs "map" .peer.valuePaths) -}}
-{{- $value := .peer.explicitValue | default (get $paths "cidrs") | default (printf "%s.cidrs" .where) | toString -}}
+{{- $value := .peer.explicitValue | default (get .paths "cidrs") | default (printf "%s.cidrs" .where) | toString -}}
 {{- $blocks := include "netpol._cidr.blocks" (dict "cidrs" .peer.cidrs "where" $value) | fromJson -}}
 {{- toJson (dict "items" $blocks.items "note" (printf "from %s" $value) "value" $value) -}}
 {{- end -}}
