@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import re
 
 import pytest
 
+from netpol_harness.check.errors import schema_error_lines
 from netpol_harness.project import root as repo_root
 
 ROOT = repo_root()
@@ -50,9 +50,6 @@ def test_a_value_takes_its_values_yaml_description_unless_the_source_gives_one(g
 
 # --- one vocabulary, one verdict ------------------------------------------------------
 
-# Helm 3.10 writes `- a.b.0.c: message`; newer helm `- at '/a/b/0/c': message`, each
-# oneOf branch's reason indented below its line.
-SCHEMA_LINE = re.compile(r"^\s*- (?:at '(?P<pointer>[^']*)'|(?P<dotted>[^\s:]+)): (?P<message>.*)$")
 DIRECTIONS = {"egress": "to", "ingress": "from"}
 
 
@@ -73,16 +70,10 @@ def schema_errors_below(stderr: str, rule: list[str]) -> list[tuple[tuple[str, .
     """Each line of helm's values-schema error as (path below the rule, message), with the
     rule's own path in a message written RULE; fails on an error outside the rule."""
     assert "values don't meet the specifications of the schema" in stderr, stderr
-    dotted, pointer = ".".join(rule), "/" + "/".join(rule)
     found = []
-    for line in stderr.splitlines():
-        match = SCHEMA_LINE.match(line)
-        if not match:
-            continue
-        path, prefix, sep = ((match["pointer"], pointer, "/") if match["pointer"] is not None
-                             else (match["dotted"], dotted, "."))
-        assert path == prefix or path.startswith(prefix + sep), f"an error outside the rule:\n{stderr}"
-        found.append((tuple(path[len(prefix):].split(sep)[1:]), match["message"].replace(dotted, "RULE")))
+    for line in schema_error_lines(stderr):
+        assert line.path[:len(rule)] == tuple(rule), f"an error outside the rule:\n{stderr}"
+        found.append((line.path[len(rule):], line.message.replace(".".join(rule), "RULE")))
     return found
 
 

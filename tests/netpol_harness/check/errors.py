@@ -13,8 +13,10 @@ from typing import Any, Mapping
 
 _CHART_FAIL = re.compile(r"execution error at \([^)]*\): (.*)", re.S)
 _SCHEMA_HEADER = "values don't meet the specifications of the schema"
-_SCHEMA_LINE_OLD = re.compile(r"^- (\S[^:]*): ", re.M)  # Helm 3.10: "- a.b.0: msg"
-_SCHEMA_LINE_NEW = re.compile(r"^- at '([^']*)': ", re.M)  # Helm >= 3.18: "- at '/a/b/0': msg"
+# Helm 3.10: "- a.b.0: msg"; Helm >= 3.18: "- at '/a/b/0': msg", with each oneOf branch's
+# reason indented below its line.
+_SCHEMA_LINE = re.compile(r"^(?P<indent>[ \t]*)- (?:at '(?P<pointer>[^']*)'|(?P<dotted>\S[^:\n]*)): (?P<message>.*)$",
+                          re.M)
 _SEGMENT = re.compile(r"\[([^\]]*)\]|([^.\[]+)")
 
 
@@ -70,12 +72,30 @@ def _step(node: Any, path: list[str | int], i: int) -> tuple[Any, int] | None:
     return None
 
 
+@dataclass(frozen=True)
+class SchemaErrorLine:
+    path: tuple[str, ...]  # the value path's keys; () for the root
+    message: str
+    nested: bool  # a reason indented below another line (Helm >= 3.18)
+
+
+def schema_error_lines(stderr: str) -> list[SchemaErrorLine]:
+    """Every line of a helm values-schema error, in either format."""
+    lines = []
+    for m in _SCHEMA_LINE.finditer(stderr):
+        if m["pointer"] is not None:
+            path = tuple(_unescape(p) for p in m["pointer"].split("/") if p)
+        elif m["dotted"].startswith("at "):
+            continue
+        else:
+            path = () if m["dotted"] == "(root)" else tuple(m["dotted"].split("."))
+        lines.append(SchemaErrorLine(path, m["message"], bool(m["indent"])))
+    return lines
+
+
 def schema_error_paths(stderr: str) -> list[str]:
     """The value paths a helm values-schema error names, dotted, in either format."""
-    old = [m.group(1) for m in _SCHEMA_LINE_OLD.finditer(stderr) if not m.group(1).startswith("at ")]
-    new = [".".join(_unescape(p) for p in m.group(1).split("/") if p) or "(root)"
-           for m in _SCHEMA_LINE_NEW.finditer(stderr)]
-    return old + new
+    return [".".join(line.path) or "(root)" for line in schema_error_lines(stderr) if not line.nested]
 
 
 def _unescape(segment: str) -> str:
