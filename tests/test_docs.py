@@ -9,6 +9,7 @@ import sys
 
 import pytest
 
+from chart_values_usage import leaf_keys
 from netpol_harness.project import root as repo_root
 
 ROOT = repo_root()
@@ -81,14 +82,6 @@ def test_readme_starts_with_demo_then_test():
     assert commands[:2] == ["make demo", "make test"]
 
 
-def leaf_paths(node, prefix=()):
-    if isinstance(node, dict) and node:
-        for key, value in node.items():
-            yield from leaf_paths(value, (*prefix, key))
-    else:
-        yield ".".join(prefix)
-
-
 @pytest.mark.parametrize("chart", CHARTS_WITH_VALUES)
 def test_every_values_key_is_described(chart):
     import importlib.util
@@ -100,10 +93,9 @@ def test_every_values_key_is_described(chart):
     spec.loader.exec_module(module)
     values_file = ROOT / "charts" / chart / "values.yaml"
     described = {key for key, _, _ in module.rows(values_file)}
-    for path in leaf_paths(yaml.safe_load(values_file.read_text())):
-        parts = path.split(".")
+    for parts in leaf_keys(yaml.safe_load(values_file.read_text())):
         covered = any(".".join(parts[:n]) in described for n in range(1, len(parts) + 1))
-        assert covered, f"{chart}: {path} has no '# --' description in values.yaml"
+        assert covered, f"{chart}: {'.'.join(parts)} has no '# --' description in values.yaml"
 
 
 def test_every_python_example_in_the_readme_passes_as_a_test_file(tmp_path, default_helm):
