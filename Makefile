@@ -10,7 +10,7 @@ setup: $(VENV)/.installed helm browser
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[crosscheck,browser]'
+	$(PY) -m pip install --quiet -e '.[crosscheck,browser,dev]'
 	touch $@
 
 # Every run re-checks the pinned binaries' hashes (under a second) and installs what

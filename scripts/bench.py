@@ -35,7 +35,6 @@ ROOT = Path(__file__).resolve().parent.parent
 VENV_PY = ROOT / ".venv" / "bin" / "python"
 if VENV_PY.exists() and Path(sys.prefix).resolve() != (ROOT / ".venv").resolve():
     os.execv(str(VENV_PY), [str(VENV_PY), __file__, *sys.argv[1:]])
-sys.path[:0] = [str(ROOT / "tests" / "job_executor_service"), str(ROOT / "scripts")]
 
 import yaml  # noqa: E402
 
@@ -44,9 +43,13 @@ from netpol_harness.helm.binary import helm_binary  # noqa: E402
 from netpol_harness.helm.template import render  # noqa: E402
 from netpol_harness.net import Cluster, Evaluator  # noqa: E402
 from netpol_harness.net.cluster import add_kube_dns  # noqa: E402
-from netpol_harness.runner import pairwise_cases, random_cases, run_matrix  # noqa: E402
+from netpol_harness.cases import load_spec, pairwise_cases, random_cases  # noqa: E402
+from netpol_harness.runner import run_matrix  # noqa: E402
+from netpol_harness.synthetic import PROBE, synthetic_cluster  # noqa: E402
 
-import jes_cases  # noqa: E402
+# The job-executor-service matrix, as the chart's cases file gives it to the suite.
+CHART = ROOT / "charts" / "job-executor-service"
+SPEC = load_spec(CHART / "netpol-matrix.yaml")
 
 HELMS = ("3.10", "3.19", "4.3")
 CHECKS = ("render", "values", "kubernetes", "apirules")
@@ -70,8 +73,8 @@ def row(section: str, what: str, seconds: float, per: str, baseline: float | Non
 
 
 def matrix_cases(count: int):
-    cases = pairwise_cases(jes_cases.FACTORS, base=jes_cases.BASE)
-    return cases + random_cases(jes_cases.FACTORS, count - len(cases), seed=1, base=jes_cases.BASE)
+    cases = pairwise_cases(SPEC.factors, base=SPEC.base)
+    return cases + random_cases(SPEC.factors, count - len(cases), seed=1, base=SPEC.base)
 
 
 def eleven_verdicts(case, result) -> list[str]:
@@ -99,7 +102,7 @@ def eleven_verdicts(case, result) -> list[str]:
 
 
 def bench_render(args: argparse.Namespace) -> None:
-    cases = [c.values for c in matrix_cases(len(pairwise_cases(jes_cases.FACTORS)))][: args.render_cases]
+    cases = [c.values for c in matrix_cases(len(pairwise_cases(SPEC.factors)))][: args.render_cases]
     with tempfile.TemporaryDirectory() as tmp:
         files = []
         for k, values in enumerate(cases):
@@ -112,21 +115,21 @@ def bench_render(args: argparse.Namespace) -> None:
 
             def bare() -> None:
                 for path in files:
-                    subprocess.run([binary, "template", "test", str(jes_cases.CHART), "-f", str(path)], capture_output=True, check=True)
+                    subprocess.run([binary, "template", "test", str(CHART), "-f", str(path)], capture_output=True, check=True)
 
             def cold() -> None:
                 for values in cases:
-                    render(jes_cases.CHART, values=values, helm=version, cache=False)
+                    render(CHART, values=values, helm=version, cache=False)
 
             os.environ["NETPOL_CACHE_DIR"] = str(Path(tmp) / f"cache-{version}")
             for values in cases:
-                render(jes_cases.CHART, values=values, helm=version)
+                render(CHART, values=values, helm=version)
 
             def warm() -> None:
                 for values in cases:
-                    render(jes_cases.CHART, values=values, helm=version)
+                    render(CHART, values=values, helm=version)
 
-            renderer = BatchRenderer(jes_cases.CHART, helm=version, size=n)
+            renderer = BatchRenderer(CHART, helm=version, size=n)
 
             def batched() -> None:
                 os.environ["NETPOL_NO_CACHE"] = "1"  # every case through helm, none from the cache
@@ -151,22 +154,22 @@ def bench_matrix(args: argparse.Namespace) -> None:
     cases = matrix_cases(args.cases)
     checks = (*CHECKS, eleven_verdicts)
     os.environ["NETPOL_NO_CACHE"] = "1"
-    t_alone, alone = median_of(args.runs, lambda: run_matrix(jes_cases.CHART, cases, checks, batch=1))
+    t_alone, alone = median_of(args.runs, lambda: run_matrix(CHART, cases, checks, batch=1))
     row("matrix", f"{len(cases)} cases, each alone (CLI {HELMS[1]}, 2 workers)", t_alone, "", None, "")
     _stages(alone, t_alone)
     for label, kwargs in (("batched CLI renders", {}), ("Helm 4's engine in-process", {"engine": "sdk"})):
-        t, result = median_of(args.runs, lambda: run_matrix(jes_cases.CHART, cases, checks, **kwargs))
+        t, result = median_of(args.runs, lambda: run_matrix(CHART, cases, checks, **kwargs))
         row("matrix", f"{len(cases)} cases, {label}", t, "", t_alone, "alone")
         _stages(result, t)
-    t_floor, _ = median_of(args.runs, lambda: run_matrix(jes_cases.CHART, cases, ("render",)))
+    t_floor, _ = median_of(args.runs, lambda: run_matrix(CHART, cases, ("render",)))
     row("matrix", "  floor: the same batched renders, no checks", t_floor, "", t_alone, "alone")
     t_sdk_floor, _ = median_of(args.runs, lambda: _sdk_floor(cases))
     row("matrix", "  floor: Helm 4's engine alone, 2 threads, no parsing", t_sdk_floor, "", t_alone, "alone")
     del os.environ["NETPOL_NO_CACHE"]
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["NETPOL_CACHE_DIR"] = tmp
-        run_matrix(jes_cases.CHART, cases, checks)
-        t_warm, _ = median_of(args.runs, lambda: run_matrix(jes_cases.CHART, cases, checks))
+        run_matrix(CHART, cases, checks)
+        t_warm, _ = median_of(args.runs, lambda: run_matrix(CHART, cases, checks))
         row("matrix", f"{len(cases)} cases, warm cache", t_warm, "", t_alone, "alone")
 
 
@@ -181,7 +184,7 @@ def _sdk_floor(cases) -> None:
     import helm_python
 
     opts = dict(name="test", namespace="default", is_install=True, is_upgrade=False)
-    with helm_python.Chart.load(jes_cases.CHART) as loaded, concurrent.futures.ThreadPoolExecutor(2) as pool:
+    with helm_python.Chart.load(CHART) as loaded, concurrent.futures.ThreadPoolExecutor(2) as pool:
         list(pool.map(lambda c: loaded.render(dict(c.values), **opts), cases))
 
 
@@ -189,8 +192,7 @@ def _sdk_floor(cases) -> None:
 
 _EVAL = """
 import json, resource, sys, time
-sys.path.insert(0, {scripts!r})
-from bench_evaluator import synthetic_cluster, PROBE
+from netpol_harness.synthetic import synthetic_cluster, PROBE
 from netpol_harness.net import Cluster, Evaluator
 docs = synthetic_cluster({pods}, 50, {policies}, 7)
 start = time.perf_counter()
@@ -214,7 +216,7 @@ print(json.dumps({{"seconds": seconds, "allowed": allowed, "dict": as_dict,
 
 
 def _evaluate(pods: int, policies: int, as_dict: bool = False) -> dict:
-    code = _EVAL.format(scripts=str(ROOT / "scripts"), pods=pods, policies=policies, as_dict=as_dict)
+    code = _EVAL.format(pods=pods, policies=policies, as_dict=as_dict)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -236,8 +238,6 @@ def bench_evaluator(args: argparse.Namespace) -> None:
 
 
 def _nca(args: argparse.Namespace) -> None:
-    from bench_evaluator import PROBE, synthetic_cluster
-
     from netpol_harness.net import nca
 
     docs = synthetic_cluster(args.nca_pods, 20, args.nca_pods * 2 // 5, 7)

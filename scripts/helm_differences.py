@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from netpol_harness.doctables import marked, replace_section
 from netpol_harness.helm.binary import for_version, parse_version
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,10 +68,6 @@ def table() -> str:
     return "\n".join(lines)
 
 
-def section() -> str:
-    return f"{BEGIN}\n{table()}\n{END}"
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--check", type=Path, metavar="README")
@@ -81,8 +78,10 @@ def main() -> int:
         print(table())
         return 0
     text = target.read_text()
-    start, stop = text.index(BEGIN), text.index(END) + len(END)
-    fresh = text[:start] + section() + text[stop:]
+    fresh = replace_section(text, BEGIN, END, marked(BEGIN, table(), END))
+    if fresh is None:
+        print(f"{target}: no {BEGIN} section", file=sys.stderr)
+        return 1
     if args.write:
         target.write_text(fresh)
         return 0

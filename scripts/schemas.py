@@ -21,8 +21,7 @@ from typing import Any
 
 import jsonschema
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # values_table.py, beside this file
-from values_table import described  # noqa: E402
+from netpol_harness.doctables import described
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ROOT / "schema"

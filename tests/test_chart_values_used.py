@@ -1,5 +1,5 @@
 """Every key of a chart's values.yaml is read by some template: a key nobody reads is a
-setting that silently does nothing. The reading is static (tests/chart_values_usage.py):
+setting that silently does nothing. The reading is static (netpol_harness.valuesusage):
 it follows `.Values` chains through variables, `with` and `range`, whatever the
 templates and their helpers are called."""
 from __future__ import annotations
@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from chart_values_usage import TemplateSyntaxError, unused_values
+from netpol_harness.valuesusage import TemplateSyntaxError, unused_values
 from netpol_harness.project import root as repo_root
 
 ROOT = repo_root()

@@ -22,8 +22,8 @@ pytestmark = pytest.mark.helm
 ROOT = repo_root()
 CHARTS = sorted(p.parent for p in (ROOT / "charts").glob("*/Chart.yaml"))
 APPLICATION_CHARTS = [c for c in CHARTS if (c / "values.yaml").is_file()]
-# Read by the harness from the chart directory (expectations, lint waivers), never by helm.
-HARNESS_FILES = {"netpol-expect.yaml", "netpol.yaml"}
+# Read by the harness from the chart directory (expectations, value matrix, lint waivers), never by helm.
+HARNESS_FILES = {"netpol-expect.yaml", "netpol-matrix.yaml", "netpol.yaml"}
 # helm lint turns a template's `fail` and a missing `required` value into a log line on
 # stderr and renders on: a lint that hit one did not check what users get.
 SWALLOWED_BY_LINT = re.compile(r'\[INFO\] (Fail|Missing required value):|msg="(funcMap fail|missing required value)"')

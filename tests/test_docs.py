@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from chart_values_usage import leaf_keys
+from netpol_harness.valuesusage import leaf_keys
 from netpol_harness.project import root as repo_root
 
 ROOT = repo_root()
@@ -84,15 +84,12 @@ def test_readme_starts_with_demo_then_test():
 
 @pytest.mark.parametrize("chart", CHARTS_WITH_VALUES)
 def test_every_values_key_is_described(chart):
-    import importlib.util
-
     import yaml
 
-    spec = importlib.util.spec_from_file_location("values_table", ROOT / "scripts" / "values_table.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    from netpol_harness.doctables import rows
+
     values_file = ROOT / "charts" / chart / "values.yaml"
-    described = {key for key, _, _ in module.rows(values_file)}
+    described = {key for key, _, _ in rows(values_file)}
     for parts in leaf_keys(yaml.safe_load(values_file.read_text())):
         covered = any(".".join(parts[:n]) in described for n in range(1, len(parts) + 1))
         assert covered, f"{chart}: {'.'.join(parts)} has no '# --' description in values.yaml"

@@ -18,7 +18,7 @@ import pytest
 
 from netpol_harness.net import Evaluator
 from netpol_harness.net import Cluster, ContainerPort, LabelSelector, PolicyError
-from netpol_harness.fixtures.network import NetworkAssertions, add_kube_dns, build_network
+from netpol_harness.assertions.network import NetworkAssertions, add_kube_dns, build_network
 
 
 def policy(name: str, spec: dict[str, Any], namespace: str = "default") -> dict[str, Any]:
@@ -652,11 +652,11 @@ def test_net_from_takes_render_results_and_declared_endpoints(net_from):
 
 def test_net_allows_fails_with_the_explanation_when_wrong(net_from):
     net: NetworkAssertions = net_from([DENY_ALL_INGRESS, {"kind": "Pod", "metadata": {"name": "web"}}, {"kind": "Pod", "metadata": {"name": "client"}}])
-    with pytest.raises(pytest.fail.Exception) as failure:
+    with pytest.raises(AssertionError) as failure:
         net.allows("default/client", "default/web", 80)
     assert "expected the connection to be allowed" in str(failure.value)
     assert "isolated by: default/deny-ingress" in str(failure.value)
-    with pytest.raises(pytest.fail.Exception, match="expected the connection to be denied"):
+    with pytest.raises(AssertionError, match="expected the connection to be denied"):
         net.denies("default/web", "ip:1.1.1.1", 80)  # egress is open
 
 

@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 from netpol_harness.check.lints import Finding, apply_waivers, failing, lint, load_waivers
-from netpol_harness.fixtures.render import render_valid
+from netpol_harness.assertions.render import render_valid
 from netpol_harness.project import root as repo_root
 
 LINTME = repo_root() / "tests" / "data" / "harness" / "charts" / "lintme"

@@ -181,7 +181,7 @@ def test_only_reached_by_names_each_wrong_endpoint_with_its_reasoning():
     net = build_network(rendered(ARGOCD, "argocd"))
     net.only_reached_by("argocd/argocd-server", ["argocd/client"], 8080)
     intruder = net.probe({"app": "client"}, "argocd")
-    with pytest.raises(pytest.fail.Exception, match=r"reached by \['argocd/client', 'argocd/probe-1'\]"):
+    with pytest.raises(AssertionError, match=r"reached by \['argocd/client', 'argocd/probe-1'\]"):
         net.only_reached_by("argocd/argocd-server", ["argocd/client"], 8080)
     assert intruder == "argocd/probe-1"
 

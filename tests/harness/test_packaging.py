@@ -48,7 +48,7 @@ def installed(tmp_path_factory, default_helm) -> Path:
     """A fresh virtualenv with the wheel built from this checkout's sources."""
     work = tmp_path_factory.mktemp("wheel")
     source = work / "source"
-    shutil.copytree(repo_root() / "tests" / "netpol_harness", source / "tests" / "netpol_harness",
+    shutil.copytree(repo_root() / "src" / "netpol_harness", source / "src" / "netpol_harness",
                     ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(repo_root() / "pyproject.toml", source)
     built = run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(work / "dist"), str(source)], work)
@@ -109,7 +109,7 @@ def test_the_wheel_installs_every_module_and_data_file_of_the_package(installed)
     site = next((installed / "lib").glob("python*/site-packages"))
     shipped = {p.relative_to(site).as_posix() for p in (site / "netpol_harness").rglob("*")
                if p.suffix in (".py", ".yaml", ".css", ".js") and "__pycache__" not in p.parts}
-    sources = {p.relative_to(repo_root() / "tests").as_posix() for p in (repo_root() / "tests" / "netpol_harness").rglob("*")
+    sources = {p.relative_to(repo_root() / "src").as_posix() for p in (repo_root() / "src" / "netpol_harness").rglob("*")
                if p.suffix in (".py", ".yaml", ".css", ".js") and "__pycache__" not in p.parts}
     assert shipped == sources
     assert "netpol_harness/kubeapi/states/single-master.yaml" in shipped

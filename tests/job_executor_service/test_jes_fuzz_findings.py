@@ -8,7 +8,7 @@ import pytest
 
 from netpol_harness.check import validate_all
 from netpol_harness.check.errors import schema_error_paths
-from netpol_harness.fixtures.render import render_fails
+from netpol_harness.assertions.render import render_fails
 from netpol_harness.helm.template import RenderResult, render
 from netpol_harness.project import root as repo_root
 

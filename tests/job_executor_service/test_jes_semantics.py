@@ -8,8 +8,8 @@ import pytest
 from netpol_harness.manifests import policies_selecting
 from netpol_harness.matrix import deep_merge, to_values
 from netpol_harness.net import Cluster
-from netpol_harness.fixtures.network import NetworkAssertions, add_kube_dns, build_network
-from netpol_harness.fixtures.render import render_valid
+from netpol_harness.assertions.network import NetworkAssertions, add_kube_dns, build_network
+from netpol_harness.assertions.render import render_valid
 from netpol_harness.helm.template import render
 from jes_cases import CHART
 

@@ -27,8 +27,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from netpol_harness.manifests import empty_peer_rules
 from netpol_harness.net import Cluster, ContainerPort
-from netpol_harness.fixtures.network import NetworkAssertions, build_network
-from netpol_harness.fixtures.render import render_valid
+from netpol_harness.assertions.network import NetworkAssertions, build_network
+from netpol_harness.assertions.render import render_valid
 from netpol_harness.project import root as repo_root
 
 CHART = repo_root() / "tests" / "data" / "charts" / "netpol-probe"

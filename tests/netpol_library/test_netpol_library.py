@@ -22,8 +22,8 @@ import pytest
 
 from netpol_harness.manifests import empty_peer_rules
 from netpol_harness.net import Cluster, ContainerPort
-from netpol_harness.fixtures.network import NetworkAssertions, add_kube_dns, build_network
-from netpol_harness.fixtures.render import render_valid
+from netpol_harness.assertions.network import NetworkAssertions, add_kube_dns, build_network
+from netpol_harness.assertions.render import render_valid
 from netpol_harness.helm.template import render
 from netpol_harness.project import root as repo_root
 

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from netpol_harness.check.apirules import networkpolicy_errors
-from netpol_harness.fixtures.network import build_network
+from netpol_harness.assertions.network import build_network
 from netpol_harness.helm.template import RenderResult, render
 from netpol_harness.project import root as repo_root
 from netpol_harness.check import validate_kubernetes

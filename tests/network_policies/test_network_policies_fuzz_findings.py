@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from netpol_harness.check import validate_all
-from netpol_harness.fixtures.render import render_fails
+from netpol_harness.assertions.render import render_fails
 from netpol_harness.helm.template import RenderResult, render
 from netpol_harness.project import root as repo_root
 

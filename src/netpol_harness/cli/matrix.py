@@ -4,16 +4,7 @@ every core, with a progress bar, failures grouped by cause and the smallest fail
     netpol matrix CHART --cases matrix.yaml [-f case.yaml]... [--check render,values,kubernetes,apirules]
                   [--engine cli|sdk] [--workers 2] [--batch N] [--helm H] [--release R] [-n NS]
 
-The cases file:
-
-    base: {networkPolicy.egress.enabled: true}        # dotted keys every case has
-    factors:                                           # combined pairwise
-      networkPolicy.egress.dns.preset: [kubernetes, openshift]
-      networkPolicy.egress.k8sMasterPort: [6443, [6443, 443]]
-    exclude: [{networkPolicy.egress.dns.preset: openshift, networkPolicy.egress.k8sMasterPort: 443}]
-    require: []                                        # combinations some case must hold
-    random: 500                                        # then this many seeded random combinations
-    seed: 1
+The cases file: see netpol_harness.cases (base, factors, exclude, require, random, seed).
 
 Exit 0 when every case passes every check, 1 when some fail, 2 for bad input.
 """
@@ -25,8 +16,9 @@ from pathlib import Path
 
 import yaml
 
+from ..cases import Case, file_cases, load_spec
 from ..helm.template import DEFAULT_NAMESPACE, DEFAULT_RELEASE
-from ..runner import CHECKS, DEFAULT_CHECKS, file_cases, pairwise_cases, random_cases, run_matrix
+from ..runner import CHECKS, DEFAULT_CHECKS, run_matrix
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -44,23 +36,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
 
 
-def cases_from(spec_path: Path | None, values_files: list[str]):
-    cases = file_cases(values_files)
-    if spec_path is None:
-        return cases
-    spec = yaml.safe_load(spec_path.read_text()) or {}
-    unknown = set(spec) - {"base", "factors", "exclude", "require", "random", "seed"}
-    if unknown:
-        raise ValueError(f"{spec_path}: unknown keys {sorted(unknown)} (known: base, factors, exclude, require, random, seed)")
-    factors = spec.get("factors") or {}
-    if not isinstance(factors, dict) or not all(isinstance(v, list) and v for v in factors.values()):
-        raise ValueError(f"{spec_path}: factors must map each dotted value path to a non-empty list of values")
-    base, exclude = spec.get("base") or {}, spec.get("exclude") or []
-    if factors:
-        cases += pairwise_cases(factors, base=base, exclude=exclude, require=spec.get("require") or [])
-        if spec.get("random"):
-            cases += random_cases(factors, int(spec["random"]), seed=int(spec.get("seed", 0)), base=base, exclude=exclude)
-    return cases
+def cases_from(spec_path: Path | None, values_files: list[str]) -> list[Case]:
+    return file_cases(values_files) + (load_spec(spec_path).cases() if spec_path else [])
 
 
 def run(args: argparse.Namespace) -> int:

@@ -33,7 +33,7 @@ import yaml
 
 from . import project
 from .environments import Example, needs_of, run_example
-from .fixtures.network import NetworkAssertions, add_kube_dns, build_network
+from .assertions.network import NetworkAssertions, add_kube_dns, build_network
 from .helm.template import DEFAULT_NAMESPACE, DEFAULT_RELEASE
 from .matrix import deep_merge
 

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import yaml
 
-from netpol_harness.chartsource import TemplateSyntaxError, Token, actions
+from .chartsource import TemplateSyntaxError, Token, actions
 
 KeyPath = tuple[str, ...]
 

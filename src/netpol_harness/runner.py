@@ -17,7 +17,6 @@ import concurrent.futures
 import contextlib
 import multiprocessing
 import os
-import random
 import re
 import sys
 import time
@@ -32,47 +31,8 @@ from .check import api_server_errors
 from .check.kubernetes import validate_kubernetes
 from .check.lints import apply_waivers, failing, lint, load_waivers
 from .check.values import validate_values
+from .cases import Case, file_cases, pairwise_cases, random_cases
 from .helm.template import DEFAULT_NAMESPACE, DEFAULT_RELEASE, RenderResult
-from .matrix import pairwise, to_values
-
-
-@dataclass(frozen=True)
-class Case:
-    name: str
-    values: dict
-    origin: str = ""  # pairwise, random, or the values file
-
-
-def pairwise_cases(factors: Mapping[str, list], *, base: Mapping[str, Any] | None = None, exclude=(), require=(),
-                   prefix: str = "pairwise") -> list[Case]:
-    """Every pair of factor values at least once (`matrix.pairwise`); `base`: dotted keys every case has."""
-    flat = pairwise(factors, exclude=exclude, require=require)
-    return [Case(f"{prefix}-{i:04d}", to_values({**(base or {}), **f}), "pairwise") for i, f in enumerate(flat)]
-
-
-def random_cases(factors: Mapping[str, list], count: int, *, seed: int, base: Mapping[str, Any] | None = None,
-                 exclude: Iterable[Mapping[str, object]] = (), prefix: str = "random") -> list[Case]:
-    """`count` distinct random combinations of the factors (fewer if the space is smaller), seeded."""
-    rnd = random.Random(seed)
-    names = list(factors)
-    banned = list(exclude)
-    seen: set[str] = set()
-    out: list[Case] = []
-    for _ in range(count * 20):
-        if len(out) == count:
-            break
-        flat = {n: rnd.choice(factors[n]) for n in names}
-        if any(all(flat.get(k) == v for k, v in combo.items()) for combo in banned):
-            continue
-        key = yaml.safe_dump(flat, sort_keys=True)
-        if key not in seen:
-            seen.add(key)
-            out.append(Case(f"{prefix}-{len(out):04d}", to_values({**(base or {}), **flat}), f"random (seed {seed})"))
-    return out
-
-
-def file_cases(paths: Iterable[str | Path]) -> list[Case]:
-    return [Case(Path(p).stem, yaml.safe_load(Path(p).read_text()) or {}, str(p)) for p in paths]
 
 
 # --------------------------------------------------------------------------- checks

@@ -1,0 +1,98 @@
+"""Value cases for the matrix runner: pairwise and seeded random combinations of factors,
+values files, and the cases file that names them (`netpol matrix --cases FILE`):
+
+    base: {networkPolicy.egress.enabled: true}        # dotted keys every case has
+    factors:                                           # combined pairwise
+      networkPolicy.egress.dns.preset: [kubernetes, openshift]
+      networkPolicy.egress.k8sMasterPort: [6443, [6443, 443]]
+    exclude: [{networkPolicy.egress.dns.preset: openshift, networkPolicy.egress.k8sMasterPort: 443}]
+    require: []                                        # combinations some case must hold
+    random: 500                                        # then this many seeded random combinations
+    seed: 1
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import yaml
+
+from .matrix import pairwise, to_values
+
+SPEC_KEYS = ("base", "factors", "exclude", "require", "random", "seed")
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    values: dict
+    origin: str = ""  # pairwise, random, or the values file
+
+
+def pairwise_cases(factors: Mapping[str, list], *, base: Mapping[str, Any] | None = None, exclude=(), require=(),
+                   prefix: str = "pairwise") -> list[Case]:
+    """Every pair of factor values at least once (`matrix.pairwise`); `base`: dotted keys every case has."""
+    flat = pairwise(factors, exclude=exclude, require=require)
+    return [Case(f"{prefix}-{i:04d}", to_values({**(base or {}), **f}), "pairwise") for i, f in enumerate(flat)]
+
+
+def random_cases(factors: Mapping[str, list], count: int, *, seed: int, base: Mapping[str, Any] | None = None,
+                 exclude: Iterable[Mapping[str, object]] = (), prefix: str = "random") -> list[Case]:
+    """`count` distinct random combinations of the factors (fewer if the space is smaller), seeded."""
+    rnd = random.Random(seed)
+    names = list(factors)
+    banned = list(exclude)
+    seen: set[str] = set()
+    out: list[Case] = []
+    for _ in range(count * 20):
+        if len(out) == count:
+            break
+        flat = {n: rnd.choice(factors[n]) for n in names}
+        if any(all(flat.get(k) == v for k, v in combo.items()) for combo in banned):
+            continue
+        key = yaml.safe_dump(flat, sort_keys=True)
+        if key not in seen:
+            seen.add(key)
+            out.append(Case(f"{prefix}-{len(out):04d}", to_values({**(base or {}), **flat}), f"random (seed {seed})"))
+    return out
+
+
+def file_cases(paths: Iterable[str | Path]) -> list[Case]:
+    return [Case(Path(p).stem, yaml.safe_load(Path(p).read_text()) or {}, str(p)) for p in paths]
+
+
+@dataclass(frozen=True)
+class MatrixSpec:
+    """A cases file: factors combined pairwise (then `random` seeded fills) over `base`."""
+    factors: dict[str, list] = field(default_factory=dict)
+    base: dict[str, Any] = field(default_factory=dict)
+    exclude: list[dict[str, Any]] = field(default_factory=list)
+    require: list[dict[str, Any]] = field(default_factory=list)
+    random: int = 0
+    seed: int = 0
+
+    def cases(self) -> list[Case]:
+        if not self.factors:
+            return []
+        cases = pairwise_cases(self.factors, base=self.base, exclude=self.exclude, require=self.require)
+        if self.random:
+            cases += random_cases(self.factors, self.random, seed=self.seed, base=self.base, exclude=self.exclude)
+        return cases
+
+
+def load_spec(path: str | Path) -> MatrixSpec:
+    """The cases file at `path`; ValueError naming the file and the key that is wrong."""
+    spec = yaml.safe_load(Path(path).read_text()) or {}
+    if not isinstance(spec, dict):
+        raise ValueError(f"{path}: a cases file is a mapping with the keys {', '.join(SPEC_KEYS)}")
+    unknown = set(spec) - set(SPEC_KEYS)
+    if unknown:
+        raise ValueError(f"{path}: unknown keys {sorted(unknown)} (known: {', '.join(SPEC_KEYS)})")
+    factors = spec.get("factors") or {}
+    if not isinstance(factors, dict) or not all(isinstance(v, list) and v for v in factors.values()):
+        raise ValueError(f"{path}: factors must map each dotted value path to a non-empty list of values")
+    return MatrixSpec(factors=factors, base=spec.get("base") or {}, exclude=spec.get("exclude") or [],
+                      require=spec.get("require") or [], random=int(spec.get("random") or 0),
+                      seed=int(spec.get("seed", 0)))

@@ -1,0 +1,84 @@
+"""Tables the READMEs carry, made from their sources so they cannot drift: a chart's
+values table from the `# --` comments in values.yaml (also the schema's descriptions),
+and the marked sections (`<!-- name -->` ... `<!-- /name -->`) that hold generated text.
+
+A `# -- text` comment describes the key on the next line; the default comes from the
+parsed file.
+"""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import yaml
+
+KEY = re.compile(r"^(\s*)([A-Za-z0-9_.-]+):")
+BEGIN = "<!-- values-table: {chart} -->"
+END = "<!-- /values-table -->"
+
+
+def described(values_file: Path) -> list[tuple[tuple[str, ...], str]]:
+    """Each key with a `# --` comment: its path from the root and the comment's text."""
+    stack: list[tuple[int, str]] = []
+    pending: list[str] = []
+    out = []
+    for line in values_file.read_text().splitlines():
+        stripped = line.strip()
+        if stripped.startswith("# --"):
+            pending = [stripped[4:].strip()]
+            continue
+        if pending and stripped.startswith("#") and not stripped.startswith("# --"):
+            pending.append(stripped[1:].strip())
+            continue
+        match = KEY.match(line)
+        if not match:
+            continue
+        indent = len(match.group(1))
+        while stack and stack[-1][0] >= indent:
+            stack.pop()
+        stack.append((indent, match.group(2)))
+        if pending:
+            out.append((tuple(k for _, k in stack), " ".join(pending)))
+            pending = []
+    return out
+
+
+def rows(values_file: Path) -> list[tuple[str, str, str]]:
+    """The values table's rows: (dotted key, default as JSON, description)."""
+    data = yaml.safe_load(values_file.read_text())
+    out = []
+    for path, text in described(values_file):
+        node = data
+        for k in path:
+            node = node[k]
+        out.append((".".join(path), json.dumps(node, separators=(", ", ": ")), text))
+    return out
+
+
+def table(values_file: Path) -> str:
+    lines = ["| Key | Default | Description |", "|---|---|---|"]
+    for key, default, text in rows(values_file):
+        escaped = text.replace("|", r"\|")
+        lines.append(f"| `{key}` | `{default}` | {escaped} |")
+    return "\n".join(lines)
+
+
+def section(chart_dir: Path) -> str:
+    return marked(BEGIN.format(chart=chart_dir.name), table(chart_dir / "values.yaml"), END)
+
+
+# --------------------------------------------------------------------------- marked sections
+
+
+def marked(begin: str, body: str, end: str) -> str:
+    return f"{begin}\n{body}\n{end}"
+
+
+def replace_section(text: str, begin: str, end: str, section_text: str) -> str | None:
+    """`text` with the part from `begin` to `end` (markers included) replaced by
+    `section_text`; None when `text` has no such part."""
+    pattern = re.compile(re.escape(begin) + r".*?" + re.escape(end), re.S)
+    if not pattern.search(text):
+        return None
+    return pattern.sub(lambda _: section_text, text, count=1)
