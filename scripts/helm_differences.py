@@ -54,8 +54,10 @@ def differences() -> dict[str, tuple[str, dict]]:
     return collector.found
 
 
-def cell(text: str) -> str:
-    return "`" + str(text).replace("|", "\\|").replace("`", "'") + "`"
+def cell(expected) -> str:
+    """One version's expected output; a list of fragments (all of which the output holds) reads as one."""
+    text = " … ".join(map(str, expected)) if isinstance(expected, (list, tuple)) else str(expected)
+    return "`" + text.replace("|", "\\|").replace("`", "'") + "`"
 
 
 def table() -> str:

@@ -7,9 +7,7 @@ render), the ports still come from the rule or else the URL, and the URL is stil
 from __future__ import annotations
 
 import pytest
-from test_netpol_library import assert_fails_with, egress, spec_of
-
-from netpol_harness.helm.binary import helm_binary, helm_version
+from test_netpol_library import assert_fails_with, egress, render_policies, spec_of
 
 P = "policies[0]"
 
@@ -42,11 +40,18 @@ def test_a_bad_explicit_cidr_is_named_beside_its_urls():
                       f"{P}.egress[0].to[0].cidrs[0]", "host bits set")
 
 
-def test_without_cidrs_the_unresolvable_name_stops_the_render_and_says_to_set_cidrs_beside_it(helm):
-    if helm_version(helm_binary(helm)) < (3, 11, 1):
-        pytest.skip("Helm 3.10's getHostByName stops the render itself on a name that does not resolve")
-    assert_fails_with(egress({"to": [{"hosts": ["db.invalid"]}], "ports": [5432]}),
-                      f"{P}.egress[0].to[0].hosts[0]", f"set {P}.egress[0].to[0].cidrs to the host's addresses")
+@pytest.mark.helm_difference("a peer's host that does not resolve, with no `cidrs` beside it", {
+    "3.10": ["error calling getHostByName: invalid argument to Intn"],
+    "3.11.1": [f'{P}.egress[0].to[0].hosts[0]: the host "db.invalid" resolved to nothing',
+               f"set {P}.egress[0].to[0].cidrs to the host's addresses"],
+})
+def test_without_cidrs_the_unresolvable_name_stops_the_render_and_newer_helms_say_to_set_cidrs_beside_it(helm_expects):
+    # Helm 3.10 resolves in getHostByName itself and stops on the name; newer helms answer ""
+    # without --enable-dns, and the library's own message names the value to set.
+    result = render_policies(egress({"to": [{"hosts": ["db.invalid"]}], "ports": [5432]}))
+    assert not result.ok and result.objects == []
+    for fragment in helm_expects:
+        assert fragment in result.stderr, f"{fragment!r} not in:\n{result.stderr}"
 
 
 def test_cidrs_still_do_not_combine_with_other_peer_types():
