@@ -1,6 +1,7 @@
 """The docs say what the code does: every chart has a README the root README links to,
-each chart's values table sits in its README and matches values.yaml, and the root
-README opens with the two commands a newcomer runs."""
+each chart's values table sits in its README and matches values.yaml, the table of
+lints is the lint registry's, and the root README opens with the two commands a
+newcomer runs."""
 from __future__ import annotations
 
 import re
@@ -110,3 +111,23 @@ def test_every_python_example_in_the_readme_passes_as_a_test_file(tmp_path, defa
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     defined = sum(block.count("\ndef test_") + block.startswith("def test_") for block in blocks)
     assert f"{defined} passed" in result.stdout
+
+
+def check_lint_table(readme):
+    return subprocess.run([sys.executable, str(ROOT / "scripts" / "lint_table.py"), "--check", str(readme)],
+                          capture_output=True, text=True, cwd=ROOT)
+
+
+def test_the_readme_table_of_lints_is_the_registrys():
+    result = check_lint_table(ROOT / "README.md")
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_stale_table_of_lints_fails_with_the_command_to_run(tmp_path):
+    readme = (ROOT / "README.md").read_text()
+    row = "| `open-rule` | error |"
+    assert row in readme
+    stale = tmp_path / "README.md"
+    stale.write_text(readme.replace(row, "| `open-rule` | warning |"))
+    result = check_lint_table(stale)
+    assert result.returncode == 1 and f"run scripts/lint_table.py --write {stale}" in result.stderr

@@ -2,8 +2,11 @@
 and why; waivers in the chart's netpol.yaml, and a waiver that waives nothing reported."""
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+
+import pytest
 
 from netpol_harness.check.lints import Finding, apply_waivers, failing, lint, load_waivers
 from netpol_harness.assertions.render import render_valid
@@ -79,3 +82,69 @@ def test_an_open_rule_is_an_error_and_the_dns_idiom_a_warning():
 def test_nothing_rendered_is_info_unless_policies_are_expected():
     assert [(f.id, f.severity) for f in lint([WEB])] == [("no-policies", "info")]
     assert [(f.id, f.severity) for f in lint([WEB], expect_policies=True)] == [("no-policies", "error")]
+
+
+# --------------------------------------------------------------------------- the registry
+
+
+def test_the_registry_has_unique_ids_known_severities_and_one_sentence_purposes():
+    from netpol_harness.check.lints import RULES, SEVERITIES
+
+    ids = [r.id for r in RULES]
+    assert len(ids) == len(set(ids)), ids
+    assert {r.severity for r in RULES} <= set(SEVERITIES)
+    for r in RULES:
+        one_sentence = r.purpose[:1].isupper() and r.purpose.endswith(".") and "\n" not in r.purpose
+        assert one_sentence and not re.search(r"[.!?]\s", r.purpose), f"{r.id}: {r.purpose!r}"
+
+
+def test_registering_an_id_twice_or_an_unknown_severity_is_refused():
+    from netpol_harness.check.lints import RULES, lint_rule
+
+    before = list(RULES)
+    try:
+        with pytest.raises(ValueError, match="registered twice"):
+            lint_rule(id="open-rule", severity="error", purpose="Again.")(lambda inp: iter(()))
+        with pytest.raises(ValueError, match="severity"):
+            lint_rule(id="test-fatal", severity="fatal", purpose="Unknown.")(lambda inp: iter(()))
+    finally:
+        RULES[:] = before
+
+
+def test_every_finding_is_a_registered_lint_at_its_registered_severity():
+    from netpol_harness.check.lints import RULES
+
+    severity = {r.id: r.severity for r in RULES}
+    everything = policy({"podSelector": {"matchLabels": {"app": "wbe"}}, "policyTypes": ["Ingress"],
+                         "ingress": [{"ports": [{"port": "nope"}]}],
+                         "egress": [{"ports": [{"port": 53, "protocol": "UDP"}]}, {}]})
+    lonely = policy({"podSelector": {}, "policyTypes": ["Egress"]}, name="lonely")
+    found = lint([WEB, everything]) + lint([WEB, lonely]) + lint([WEB])
+    assert {f.id for f in found} >= {"open-rule", "dns-without-to", "dead-rules", "selects-nothing",
+                                      "no-dns-egress", "unselected-workload", "no-policies"}
+    assert [(f.id, f.severity) for f in found if severity.get(f.id) != f.severity] == []
+
+
+def test_a_lint_added_to_the_registry_is_run_by_lint_with_no_other_change():
+    from netpol_harness.check.lints import RULES, lint_rule
+
+    before = list(RULES)
+    two = [WEB, policy({"podSelector": {}, "ingress": [{}]}, "a"), policy({"podSelector": {}}, "b")]
+    try:
+        @lint_rule(id="test-each-policy", severity="info", purpose="Notes each policy.", each_policy=True)
+        def each_policy(inp):
+            for p in inp.policies:
+                yield Finding("test-each-policy", "info", p.label, "", f"{len(inp.objects)} objects")
+
+        @lint_rule(id="test-render", severity="warning", purpose="Notes the render once.")
+        def render(inp):
+            yield Finding("test-render", "warning", "", "", f"{len(inp.policies)} policies in {inp.namespace}")
+
+        found = [(f.id, f.object, f.why) for f in lint(two, namespace="shop")]
+    finally:
+        RULES[:] = before
+    assert found == [("open-rule", "NetworkPolicy/a", "no `from` peers: it allows every peer on every port"),
+                     ("test-each-policy", "NetworkPolicy/a", "3 objects"),
+                     ("test-each-policy", "NetworkPolicy/b", "3 objects"),
+                     ("test-render", "", "2 policies in shop")]
+    assert "test-render" not in [f.id for f in lint(two)]

@@ -6,6 +6,7 @@ reason.
   kubernetes  -- manifests against strict Kubernetes JSON schemas
   apirules    -- what the API server checks on a NetworkPolicy and schemas do not
   lints       -- policy mistakes that are valid objects (allow-all rules, unselected pods)
+  lintrules   -- the lints themselves, each registered with its id, severity and purpose
 """
 from __future__ import annotations
 

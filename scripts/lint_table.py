@@ -1,0 +1,53 @@
+#!/usr/bin/env python3
+"""The README's table of lints, made from the registry in netpol_harness.check.lintrules
+(each lint's id, severity and purpose), errors first.
+
+    scripts/lint_table.py                    print the table
+    scripts/lint_table.py --check README.md  exit 1 when the README's table is stale
+    scripts/lint_table.py --write README.md  rewrite the README's table
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from netpol_harness.check.lints import RULES, SEVERITIES
+from netpol_harness.doctables import marked, replace_section
+
+BEGIN, END = "<!-- lints -->", "<!-- /lints -->"
+
+
+def table() -> str:
+    lines = ["| id | severity | finding |", "|---|---|---|"]
+    for rule in sorted(RULES, key=lambda r: SEVERITIES.index(r.severity)):
+        purpose = rule.purpose.replace("|", "\\|")
+        lines.append(f"| `{rule.id}` | {rule.severity} | {purpose} |")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--check", type=Path, metavar="README")
+    parser.add_argument("--write", type=Path, metavar="README")
+    args = parser.parse_args()
+    target = args.check or args.write
+    if target is None:
+        print(table())
+        return 0
+    text = target.read_text()
+    fresh = replace_section(text, BEGIN, END, marked(BEGIN, table(), END))
+    if fresh is None:
+        print(f"{target}: no {BEGIN} section", file=sys.stderr)
+        return 1
+    if args.write:
+        target.write_text(fresh)
+        return 0
+    if fresh != text:
+        print(f"{target}: the table of lints is stale; run scripts/lint_table.py --write {target}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
