@@ -3,10 +3,10 @@ write it as text and Mermaid (`text`) or as one self-contained HTML page with a 
 (`page`); `diff` compares two renders flow by flow."""
 from __future__ import annotations
 
-from .data import Cell, Endpoint, Part, Report, Row, WorkloadReport, build_cluster, connectivity_report, demo_probes
+from .data import Cell, Endpoint, Part, Report, Row, WorkloadReport, build_cluster, connectivity_report
 from .diff import Change, Diff, diff_objects, render_diff_html, render_diff_text
 from .page import render_html
-from .probe import Probe
+from .probe import Probe, demo_probes
 from .text import render_mermaid, render_text
 from .witness import Witness, add_witnesses
 from .words import collapse, describe_policy, ports_text

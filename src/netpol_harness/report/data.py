@@ -23,12 +23,11 @@ from typing import Any, Iterable, Mapping, Sequence
 from ..net import KUBE_DNS, Cluster, Evaluator, NetworkPolicy, Pod, SideVerdict, Verdict
 from ..net.cluster import add_kube_dns
 from ..net.services import target_port
-from .probe import Probe
+from .probe import BASE_PROBES, Probe, cluster_probes, demo_probes  # noqa: F401 (importable from here too)
 from .witness import OUTSIDE_NAMESPACE, Witness, add_witnesses, copy_witnesses
 from .words import collapse, describe_policy
 
 STANDARD_EXTERNALS = ("1.1.1.1",)
-BASE_PROBES = ((53, "UDP"), (53, "TCP"), (443, "TCP"))
 OUTSIDE = ""  # the namespace of an address outside the cluster
 
 
@@ -179,38 +178,6 @@ class Report:
 # --------------------------------------------------------------------------- building
 
 
-def demo_probes(objects: Iterable[Mapping[str, Any] | None]) -> list[Probe]:
-    """The probes worth asking about: ports the policies and containers mention, DNS, HTTPS.
-
-    Named policy ports are resolved against the containers (and kube-dns's); a range
-    contributes both its ends.
-    """
-    return cluster_probes(Cluster.from_manifests([o for o in objects if o]))
-
-
-def cluster_probes(cluster: Cluster) -> list[Probe]:
-    """`demo_probes` of a cluster, so the ports of the pods a report adds count too."""
-    named: dict[tuple[str, str], set[int]] = {}
-    probes = {Probe(p, proto) for p, proto in BASE_PROBES}
-    pods = cluster.pods if cluster.pod(KUBE_DNS.id) else [*cluster.pods, KUBE_DNS]
-    for pod in pods:
-        for cp in pod.ports:
-            if pod.namespace != "kube-system":
-                probes.add(Probe(cp.port, cp.protocol))
-            if cp.name:
-                named.setdefault((cp.name, cp.protocol), set()).add(cp.port)
-    for policy in cluster.policies:
-        for rule in policy.ingress + policy.egress:
-            for p in rule.ports:
-                if isinstance(p.port, int):
-                    probes.add(Probe(p.port, p.protocol))
-                    if p.end_port is not None:
-                        probes.add(Probe(p.end_port, p.protocol))
-                elif isinstance(p.port, str):
-                    probes.update(Probe(n, p.protocol) for n in named.get((p.port, p.protocol), ()))
-    return sorted(probes)
-
-
 def build_cluster(
     objects: Iterable[Mapping[str, Any] | None],
     *,
@@ -351,35 +318,19 @@ def connectivity_report(
     reports each side on the workloads of both).
     """
     objects = [o for o in objects if o]
-    if namespace is None:
-        namespace = _main_namespace(objects)
+    namespace = _main_namespace(objects) if namespace is None else namespace
     cluster, all_workloads, added = build_cluster(objects, namespace=namespace, externals=externals, standard_peers=standard_peers,
                                                   witness_policies=witness_policies, extra_witnesses=extra_witnesses,
                                                   reserved=reserved)
     all_workloads += [pid for pid in subjects if cluster.pod(pid) is not None and pid not in all_workloads]
     chosen_probes = tuple(sorted({Probe.of(p) for p in (cluster_probes(cluster) if probes is None else probes)}))
-    if workloads:
-        selected = [w for w in all_workloads if any(sel == w or sel in w.split("/", 1)[1] for sel in workloads)]
-    else:
-        selected = all_workloads
     ev = Evaluator(cluster, ipblock_matches_pods=ipblock_matches_pods)
     endpoints = _endpoints(cluster, set(all_workloads), added)
     check = _Checker(ev, chosen_probes)
     stand_ins = {w.id for w in added if w.stand_in}
-    reports, cells = [], {}
-    for wid in selected:
-        i = ev.pod_index[wid]
-        pod: Pod = ev.pods[i]
-        wl = WorkloadReport(wid, tuple(cp.policy.id for cp in ev.egress_of[i]), tuple(cp.policy.id for cp in ev.ingress_of[i]),
-                            kind="stand-in" if wid in stand_ins else "workload", controller=pod.workload)
-        for peer in endpoints:
-            if peer.id == wid:
-                continue
-            wl.outgoing += check(wid, peer.id)
-            wl.incoming += check(peer.id, wid)
-            cells[(wid, peer.id)] = cell_of(wid, peer.id, check(wid, peer.id))
-            cells[(peer.id, wid)] = cell_of(peer.id, wid, check(peer.id, wid))
-        reports.append(wl)
+    cells: dict[tuple[str, str], Cell] = {}
+    reports = [_workload_report(ev, wid, "stand-in" if wid in stand_ins else "workload", endpoints, check, cells)
+               for wid in _chosen(all_workloads, workloads)]
     return Report(
         title=title,
         probes=chosen_probes,
@@ -393,6 +344,30 @@ def connectivity_report(
         not_modelled=[str(u) for u in cluster.unmodelled],
         cells=cells,
     )
+
+
+def _chosen(all_workloads: list[str], workloads: Sequence[str] | None) -> list[str]:
+    """The workloads named by "ns/name" or a part of the name; all of them for none."""
+    if not workloads:
+        return all_workloads
+    return [w for w in all_workloads if any(sel == w or sel in w.split("/", 1)[1] for sel in workloads)]
+
+
+def _workload_report(ev: Evaluator, wid: str, kind: str, endpoints: list[Endpoint], check: _Checker,
+                     cells: dict[tuple[str, str], Cell]) -> WorkloadReport:
+    """One workload against every other endpoint, both ways; its cells go into `cells`."""
+    i = ev.pod_index[wid]
+    pod: Pod = ev.pods[i]
+    wl = WorkloadReport(wid, tuple(cp.policy.id for cp in ev.egress_of[i]), tuple(cp.policy.id for cp in ev.ingress_of[i]),
+                        kind=kind, controller=pod.workload)
+    for peer in endpoints:
+        if peer.id == wid:
+            continue
+        wl.outgoing += check(wid, peer.id)
+        wl.incoming += check(peer.id, wid)
+        cells[(wid, peer.id)] = cell_of(wid, peer.id, check(wid, peer.id))
+        cells[(peer.id, wid)] = cell_of(peer.id, wid, check(peer.id, wid))
+    return wl
 
 
 def service_lines(cluster: Cluster) -> list[str]:

@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
 from ..net import Cluster
-from .data import Report, build_cluster, cluster_probes, connectivity_report
+from .data import Report, build_cluster, connectivity_report
 from .page import escape, page
-from .probe import Probe
+from .probe import Probe, cluster_probes
 from .words import ports_text
 
 ABSENT = "not in the manifests"

@@ -1,9 +1,13 @@
-"""A probe: one port and protocol a report asks every pair about."""
+"""A probe: one port and protocol a report asks every pair about; and the probes worth
+asking about a cluster."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Iterable, Mapping
 
-from ..net import PROTOCOLS
+from ..net import KUBE_DNS, PROTOCOLS, Cluster
+
+BASE_PROBES = ((53, "UDP"), (53, "TCP"), (443, "TCP"))
 
 
 @dataclass(frozen=True, order=True)
@@ -33,3 +37,35 @@ class Probe:
 
     def __str__(self) -> str:
         return f"{self.port}/{self.protocol}"
+
+
+def demo_probes(objects: Iterable[Mapping[str, Any] | None]) -> list[Probe]:
+    """The probes worth asking about: ports the policies and containers mention, DNS, HTTPS.
+
+    Named policy ports are resolved against the containers (and kube-dns's); a range
+    contributes both its ends.
+    """
+    return cluster_probes(Cluster.from_manifests([o for o in objects if o]))
+
+
+def cluster_probes(cluster: Cluster) -> list[Probe]:
+    """`demo_probes` of a cluster, so the ports of the pods a report adds count too."""
+    named: dict[tuple[str, str], set[int]] = {}
+    probes = {Probe(p, proto) for p, proto in BASE_PROBES}
+    pods = cluster.pods if cluster.pod(KUBE_DNS.id) else [*cluster.pods, KUBE_DNS]
+    for pod in pods:
+        for cp in pod.ports:
+            if pod.namespace != "kube-system":
+                probes.add(Probe(cp.port, cp.protocol))
+            if cp.name:
+                named.setdefault((cp.name, cp.protocol), set()).add(cp.port)
+    for policy in cluster.policies:
+        for rule in policy.ingress + policy.egress:
+            for p in rule.ports:
+                if isinstance(p.port, int):
+                    probes.add(Probe(p.port, p.protocol))
+                    if p.end_port is not None:
+                        probes.add(Probe(p.end_port, p.protocol))
+                elif isinstance(p.port, str):
+                    probes.update(Probe(n, p.protocol) for n in named.get((p.port, p.protocol), ()))
+    return sorted(probes)
