@@ -1,13 +1,20 @@
 """What NetworkPolicies mean: a cluster built from manifests, and who may reach whom.
 
-  selector  -- label selectors (matchLabels, matchExpressions)
-  policy    -- the one reader of a NetworkPolicy, with the API server's defaulting
-  cluster   -- namespaces, pods, outside addresses and policies from manifests
-  evaluate  -- the evaluator: verdicts on single flows and whole matrices
-  verdict   -- a verdict and its explanation (which policy, which rule, what it lacked)
-  workloads -- pods as their controllers make them (names, controller labels, replicas)
-  services  -- a Service as a destination: its port mapped to each selected pod's port
-  nca       -- np-guard's network-config-analyzer as an independent oracle
+  selector     -- label selectors (matchLabels, matchExpressions)
+  policy       -- the one reader of a NetworkPolicy, with the API server's defaulting
+  cluster      -- namespaces, pods, outside addresses and policies from manifests
+  workloads    -- pods as their controllers make them (names, controller labels, replicas)
+  evaluate     -- `Evaluator`, the front of the evaluator: verdicts on single flows and whole matrices
+  query        -- the query layer: check, matrix, reaching, reachable_from, over one compiled cluster
+  endpoints    -- endpoints as callers name them ("ns/pod", "ip:ADDR", a workload ...)
+  selection    -- pods and namespaces as bitsets, label selectors over them
+  peers        -- pod and namespace peers, ipBlocks
+  ports        -- port numbers, ranges, named ports, protocols
+  kinds        -- one module per policy kind (today `networkpolicy`), registered in one place
+  reachability -- a whole matrix as packed bit rows
+  verdict      -- a verdict and its explanation (which policy, which rule, what it lacked)
+  services     -- a Service as a destination: its port mapped to each selected pod's port
+  nca          -- np-guard's network-config-analyzer as an independent oracle
 """
 from __future__ import annotations
 

@@ -7,13 +7,11 @@ selected pod's target port (a number, or the pod's container port of that name).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from .cluster import Pod, Service, ServicePort
+from .endpoints import EndpointRef
+from .query import Query
 from .verdict import Verdict
-
-if TYPE_CHECKING:
-    from .evaluate import EndpointRef, Evaluator
 
 
 @dataclass(frozen=True)
@@ -81,9 +79,9 @@ def target_port(service_port: ServicePort, pod: Pod) -> tuple[int | None, str]:
     return number, f"{head} = {number}"
 
 
-def check_service(evaluator: "Evaluator", src: "EndpointRef", ref: str, port: int | None, protocol: str) -> ServiceVerdict:
+def check_service(query: Query, src: EndpointRef, ref: str, port: int | None, protocol: str) -> ServiceVerdict:
     service_id, ref_port = parse_service_ref(ref)
-    cluster = evaluator.cluster
+    cluster = query.cluster
     service: Service | None = cluster.service(service_id)
     if service is None:
         known = ", ".join(s.id for s in cluster.services) or "none"
@@ -93,10 +91,10 @@ def check_service(evaluator: "Evaluator", src: "EndpointRef", ref: str, port: in
     if service_port is None:
         offered = ", ".join(f"{p.port}/{p.protocol}" for p in service.ports) or "none"
         raise KeyError(f"{service_id} has no port {number}/{protocol} (it offers {offered})")
-    source = evaluator.resolve(src)
+    source = query.resolve(src)
     backends = []
     for pod in cluster.service_pods(service):
         target, mapping = target_port(service_port, pod)
-        verdict = evaluator.check(source, pod, target, protocol) if target is not None else None
+        verdict = query.check(source, pod, target, protocol) if target is not None else None
         backends.append(Backend(pod.id, target, verdict, mapping))
     return ServiceVerdict(source.id, service.id, service_port.port, protocol, tuple(backends))

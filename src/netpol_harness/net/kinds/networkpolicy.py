@@ -1,0 +1,145 @@
+"""NetworkPolicy (networking.k8s.io/v1) compiled: each policy's selected pods, each rule's
+peers and, per port and protocol, the destinations its ports admit, all as pod bitsets.
+
+A pod is isolated for a direction when a policy with that policyType selects it. Its
+connections in that direction are then allowed when a rule of one of those policies admits
+both the peer and the port (rules and policies add up), and denied otherwise. A pod that no
+policy isolates is not ruled on here.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..cluster import Cluster, External, Pod
+from ..policy import NetworkPolicy, Rule, ports_match
+from ..peers import admits_address
+from ..selection import bits
+from ..verdict import RuleRef, SideVerdict
+from .base import Masks, Matchers
+
+
+@dataclass
+class CompiledRule:
+    ref: RuleRef
+    rule: Rule
+    all_peers: bool
+    peer_pods: int  # bitset of pods matched by the peers (includes ipBlock matches when enabled)
+    ip_blocks: tuple  # IPBlocks, for judging External addresses
+    dst_masks: dict  # (port, protocol) -> bitset of destination pods whose ports match
+
+
+@dataclass
+class CompiledPolicy:
+    policy: NetworkPolicy
+    selected: int
+    selected_idx: list[int]
+    ingress: list[CompiledRule]
+    egress: list[CompiledRule]
+
+
+def compile_networkpolicies(cluster: Cluster, matchers: Matchers) -> "NetworkPolicies":
+    return NetworkPolicies([compile_policy(policy, matchers) for policy in cluster.policies], matchers)
+
+
+def compile_policy(policy: NetworkPolicy, matchers: Matchers) -> CompiledPolicy:
+    selected = matchers.pods.select_pods(policy.pod_selector) & matchers.pods.in_namespace(policy.namespace)
+    return CompiledPolicy(
+        policy,
+        selected,
+        bits(selected),
+        [_compile_rule(policy, "ingress", k, r, matchers) for k, r in enumerate(policy.ingress)],
+        [_compile_rule(policy, "egress", k, r, matchers) for k, r in enumerate(policy.egress)],
+    )
+
+
+def _compile_rule(policy: NetworkPolicy, direction: str, index: int, rule: Rule, matchers: Matchers) -> CompiledRule:
+    peer_pods, all_peers = matchers.peers.rule_peers(rule.peers, policy.namespace)
+    blocks = tuple(p.ip_block for p in rule.peers if p.ip_block is not None)
+    return CompiledRule(RuleRef(policy.id, direction, index), rule, all_peers, peer_pods, blocks, {})
+
+
+class NetworkPolicies:
+    """The compiled NetworkPolicies of a cluster, and which pods each selects and isolates."""
+
+    def __init__(self, policies: list[CompiledPolicy], matchers: Matchers) -> None:
+        n = len(matchers.pods.pods)
+        self.matchers = matchers
+        self.policies = policies
+        self.selecting: list[list[CompiledPolicy]] = [[] for _ in range(n)]
+        self.ingress_of: list[list[CompiledPolicy]] = [[] for _ in range(n)]
+        self.egress_of: list[list[CompiledPolicy]] = [[] for _ in range(n)]
+        self.ingress_isolated = 0
+        self.egress_isolated = 0
+        for cp in policies:
+            for i in cp.selected_idx:
+                self.selecting[i].append(cp)
+            if cp.policy.affects_ingress:
+                self.ingress_isolated |= cp.selected
+                for i in cp.selected_idx:
+                    self.ingress_of[i].append(cp)
+            if cp.policy.affects_egress:
+                self.egress_isolated |= cp.selected
+                for i in cp.selected_idx:
+                    self.egress_of[i].append(cp)
+
+    def masks(self, direction: str, port: int, protocol: str) -> Masks:
+        every, n = self.matchers.pods.all_pods, len(self.matchers.pods.pods)
+        isolated = self.ingress_isolated if direction == "ingress" else self.egress_isolated
+        decided = [every if (isolated >> i) & 1 else 0 for i in range(n)]
+        allow = [0] * n
+        if direction == "ingress":
+            self._ingress_allows(allow, port, protocol)
+        else:
+            self._egress_allows(allow, port, protocol)
+        return Masks(allow, decided)
+
+    def _ingress_allows(self, allow: list[int], port: int, protocol: str) -> None:
+        for cp in self.policies:
+            if cp.policy.affects_ingress and cp.selected:
+                for crule in cp.ingress:
+                    targets = cp.selected & self._destinations(crule, port, protocol)
+                    if targets and crule.peer_pods:
+                        peers = crule.peer_pods
+                        for i in bits(targets):
+                            allow[i] |= peers
+
+    def _egress_allows(self, allow: list[int], port: int, protocol: str) -> None:
+        for cp in self.policies:
+            if cp.policy.affects_egress and cp.selected:
+                allowed = 0
+                for crule in cp.egress:
+                    allowed |= crule.peer_pods & self._destinations(crule, port, protocol)
+                if allowed:
+                    for i in cp.selected_idx:
+                        allow[i] |= allowed
+
+    def _destinations(self, crule: CompiledRule, port: int, protocol: str) -> int:
+        """Destination pods for which the rule's ports admit port/protocol."""
+        key = (port, protocol)
+        mask = crule.dst_masks.get(key)
+        if mask is None:
+            mask = crule.dst_masks[key] = self.matchers.ports.destinations(crule.rule.ports, port, protocol)
+        return mask
+
+    def side(self, direction: str, end: Pod, other: Pod | External, port: int, protocol: str) -> SideVerdict:
+        index = self.matchers.pods.index
+        i = index[end.id]
+        policies = self.ingress_of[i] if direction == "ingress" else self.egress_of[i]
+        policy_type = direction.capitalize()
+        bystanders = tuple(cp.policy for cp in self.selecting[i] if policy_type not in cp.policy.policy_types)
+        if not policies:
+            return SideVerdict(direction, end.id, True, bystanders=bystanders)
+        # Ports are always resolved on the destination: the selected pod for ingress, the peer for egress.
+        dst = end if direction == "ingress" else other
+        named = self.matchers.ports.pod_named[index[dst.id]] if isinstance(dst, Pod) else None
+        other_bit = 1 << index[other.id] if isinstance(other, Pod) else 0
+        hits = []
+        for cp in policies:
+            for crule in (cp.ingress if direction == "ingress" else cp.egress):
+                if isinstance(other, Pod):
+                    peer_ok = bool(crule.peer_pods & other_bit)
+                else:
+                    peer_ok = admits_address(crule.all_peers, crule.ip_blocks, other.ip)
+                if peer_ok and ports_match(crule.rule.ports, port, protocol, named):
+                    hits.append(crule.ref)
+        return SideVerdict(direction, end.id, True, tuple(cp.policy for cp in policies), tuple(hits), bystanders)

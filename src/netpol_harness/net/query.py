@@ -1,0 +1,165 @@
+"""The query layer over one compiled version of a cluster: the verdict on one connection
+with the rules that decided it, whole matrices, and who reaches whom.
+
+A connection from A to B is allowed when A's egress and B's ingress both allow it, or when
+A and B are the same pod. Each side is judged by the policy kinds in `kinds.COMPILERS`
+order; an External (an address outside the pod network) is never isolated, so only the
+pod side of its connections is judged. Ports and protocols arrive checked
+(`ports.protocol_name`): the evaluator in front of this layer checks them.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+
+from .cluster import Cluster, External, Pod
+from .endpoints import EndpointRef, resolve
+from .kinds import Masks, Matchers, compile_kinds
+from .peers import PeerMatcher
+from .ports import PortIndex
+from .reachability import Reachability, reach_rows
+from .selection import PodIndex, bits
+from .verdict import Context, SideVerdict, Verdict, reason
+
+DIRECTIONS = ("egress", "ingress")
+
+
+class Query:
+    def __init__(self, cluster: Cluster, *, ipblock_matches_pods: bool, family: int | None) -> None:
+        self.cluster = cluster
+        self.ipblock_matches_pods = ipblock_matches_pods
+        self.family = family
+        pods = PodIndex(cluster)
+        self.pods = pods
+        self.matchers = Matchers(pods, PeerMatcher(pods, ipblock_matches_pods=ipblock_matches_pods, family=family),
+                                 PortIndex(pods.pods))
+        self.kinds = compile_kinds(cluster, self.matchers)
+        self._tables: dict[tuple, Any] = {}
+
+    def resolve(self, ref: EndpointRef) -> Pod | External:
+        return resolve(self.pods, ref)
+
+    # ------------------------------------------------------------------ one connection
+    def check(self, src: EndpointRef, dst: EndpointRef, port: int, protocol: str) -> Verdict:
+        s, d = self.resolve(src), self.resolve(dst)
+        if isinstance(s, Pod) and isinstance(d, Pod) and s.id == d.id:
+            egress, ingress = SideVerdict("egress", s.id, True), SideVerdict("ingress", d.id, True)
+            why = "a pod always reaches itself; NetworkPolicies do not apply"
+            return Verdict(True, s.id, d.id, port, protocol, egress, ingress, why, s, d, self.context(s, d))
+        egress = self.side("egress", s, d, port, protocol)
+        ingress = self.side("ingress", d, s, port, protocol)
+        allowed = egress.allowed and ingress.allowed
+        return Verdict(allowed, s.id, d.id, port, protocol, egress, ingress, reason(egress, ingress), s, d,
+                       self.context(s, d), caveats(self.cluster, (s, d)))
+
+    def side(self, direction: str, end: Pod | External, other: Pod | External, port: int, protocol: str) -> SideVerdict:
+        """`end`'s egress or ingress: the first kind that isolates it decides."""
+        if isinstance(end, External):
+            return SideVerdict(direction, end.id, False)
+        first: SideVerdict | None = None
+        for kind in self.kinds.values():
+            side = kind.side(direction, end, other, port, protocol)
+            if side.isolated:
+                return side
+            # Nobody isolates the end: the first kind's answer still names its bystanders.
+            first = side if first is None else first
+        return first if first is not None else SideVerdict(direction, end.id, True)
+
+    def context(self, *ends: Pod | External) -> Context:
+        labels = {}
+        for end in ends:
+            ns = self.cluster.namespace(end.namespace) if isinstance(end, Pod) else None
+            if ns is not None:
+                labels[ns.name] = ns.labels
+        return Context(labels, self.ipblock_matches_pods, self.family)
+
+    # ------------------------------------------------------------------ the whole cluster
+    def table(self, port: int, protocol: str) -> tuple[list[int], list[int]]:
+        """(egress[s] = pods s may send to, ingress[d] = pods d may receive from)."""
+        key = (port, protocol)
+        table = self._tables.get(key)
+        if table is None:
+            n, every = len(self.pods.pods), self.pods.all_pods
+            egress, ingress = (combine([kind.masks(direction, port, protocol) for kind in self.kinds.values()], n, every)
+                               for direction in DIRECTIONS)
+            table = self._tables[key] = (egress, ingress)
+        return table
+
+    def rows(self, port: int, protocol: str) -> np.ndarray:
+        """Packed bit rows: row s, bit d = pod s may connect to pod d (both ends agree)."""
+        key = (port, protocol, "rows")
+        rows = self._tables.get(key)
+        if rows is None:
+            egress, ingress = self.table(port, protocol)
+            rows = self._tables[key] = reach_rows(egress, ingress, len(self.pods.pods))
+        return rows
+
+    def matrix(self, port: int, protocol: str, endpoints: Iterable[EndpointRef] | None = None) -> Reachability:
+        if endpoints is None:
+            chosen: list[Pod | External] = [*self.pods.pods, *self.cluster.externals]
+        else:
+            chosen = [self.resolve(e) for e in endpoints]
+        pods = [e for e in chosen if isinstance(e, Pod)]
+        exts = [e for e in chosen if isinstance(e, External)]
+        outside: dict[tuple[str, str], bool] = {}
+        for ext in exts:
+            for p in pods:
+                outside[(p.id, ext.id)] = self.side("egress", p, ext, port, protocol).allowed
+                outside[(ext.id, p.id)] = self.side("ingress", p, ext, port, protocol).allowed
+        chosen_idx = list(dict.fromkeys(self.pods.index[p.id] for p in pods))
+        return Reachability([p.id for p in self.pods.pods], self.rows(port, protocol), chosen_idx, outside)
+
+    def reachable_from(self, src: EndpointRef, port: int, protocol: str) -> set[str]:
+        s = self.resolve(src)
+        out = {ext.id for ext in self.cluster.externals if isinstance(s, Pod) and self.check(s, ext, port, protocol).allowed}
+        if isinstance(s, Pod):
+            out |= self.matrix(port, protocol, [p.id for p in self.pods.pods]).row(s.id)
+        else:
+            out |= {p.id for p in self.pods.pods if self.check(s, p, port, protocol).allowed}
+        return out
+
+    def reaching(self, dst: EndpointRef, port: int, protocol: str) -> set[str]:
+        d = self.resolve(dst)
+        out = {ext.id for ext in self.cluster.externals if isinstance(d, Pod) and self.check(ext, d, port, protocol).allowed}
+        if isinstance(d, Pod):
+            egress, ingress = self.table(port, protocol)
+            j = self.pods.index[d.id]
+            out |= {self.pods.pods[i].id for i in bits(ingress[j]) if i != j and (egress[i] >> j) & 1}
+        else:
+            out |= {p.id for p in self.pods.pods if self.check(p, d, port, protocol).allowed}
+        return out
+
+
+def combine(layers: Sequence[Masks], n: int, every: int) -> list[int]:
+    """Per pod, the peers allowed: each layer rules on the peers no earlier layer ruled on,
+    and peers that no layer rules on are allowed."""
+    out = []
+    for i in range(n):
+        allowed, undecided = 0, every
+        for layer in layers:
+            decided = layer.decided[i]
+            if decided == undecided:
+                # The layer rules on everything left (a pod NetworkPolicy isolates): no masking needed.
+                allowed = layer.allow[i] if not allowed else allowed | layer.allow[i]
+                undecided = 0
+                break
+            if decided:
+                allowed |= layer.allow[i] & undecided
+                undecided &= ~decided
+        # Big ints: skip the OR when one side is empty (most pods), it copies the other.
+        out.append(undecided if not allowed else allowed if not undecided else allowed | undecided)
+    return out
+
+
+def caveats(cluster: Cluster, ends: Iterable[Pod | External]) -> tuple[str, ...]:
+    """What could change a verdict on these ends that the model does not read."""
+    notes: list[str] = []
+    for end in ends:
+        if not isinstance(end, Pod):
+            continue
+        notes += [f"not modelled: {u} could select {end.id} and change this verdict"
+                  for u in cluster.unmodelled_for(end)]
+        if end.host_network:
+            notes.append(f"not modelled: {end.id} runs on the host network, where most CNIs apply no NetworkPolicy")
+    return tuple(dict.fromkeys(notes))
