@@ -149,11 +149,13 @@ CILIUM = {"apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy", "metadata
           "spec": {"endpointSelector": {}}}
 CALICO = {"apiVersion": "projectcalico.org/v3", "kind": "NetworkPolicy", "metadata": {"name": "calico", "namespace": "shop"},
           "spec": {"selector": "all()"}}
-ANP = {"apiVersion": "policy.networking.k8s.io/v1alpha1", "kind": "AdminNetworkPolicy", "metadata": {"name": "anp"},
-       "spec": {"priority": 10, "subject": {"namespaces": {}}}}
+# Antrea's cluster-wide kind shares its name with policy.networking.k8s.io's ClusterNetworkPolicy,
+# which the evaluator reads; this one it does not.
+ANTREA = {"apiVersion": "crd.antrea.io/v1beta1", "kind": "ClusterNetworkPolicy", "metadata": {"name": "acnp"},
+          "spec": {"priority": 10, "appliedTo": [{"namespaceSelector": {}}]}}
 
 
-@pytest.mark.parametrize("other", [CILIUM, CALICO, ANP], ids=["cilium", "calico", "admin"])
+@pytest.mark.parametrize("other", [CILIUM, CALICO, ANTREA], ids=["cilium", "calico", "antrea-cluster-wide"])
 def test_a_verdict_a_policy_of_another_kind_could_change_says_not_modelled(other):
     net = build_network(rendered([deployment("web", {"app": "web"}), other], "shop"), externals=["192.0.2.1"])
     verdict = net.verdict("ip:192.0.2.1", "shop/web", 80)

@@ -1,12 +1,15 @@
-"""A cluster built from manifests: namespaces, pods (as their controllers make them),
-Services, outside addresses, NetworkPolicies, and the policies of other kinds that a
-cluster would enforce but this model does not (Cilium, Calico, AdminNetworkPolicy)."""
+"""A cluster built from manifests: namespaces, nodes, pods (as their controllers make them),
+Services, outside addresses, NetworkPolicies, the cluster-wide admin policies
+(AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy), and the policies
+of other kinds that a cluster would enforce but this model does not (Cilium, Calico)."""
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
+from .adminpolicy import AdminPolicy, is_admin_policy
+from .objects import (ContainerPort, Endpoint, External, Namespace, Node, Pod, Service,  # noqa: F401 (re-exported)
+                      ServicePort, UnmodelledPolicy)
 from .policy import NetworkPolicy
 from .selector import LabelSelector, label_value
 from .workloads import controller_pods
@@ -20,110 +23,9 @@ NAME_LABEL = "kubernetes.io/metadata.name"
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job")
 
 
-@dataclass(frozen=True)
-class ContainerPort:
-    name: str | None
-    port: int
-    protocol: str = "TCP"
-
-
-@dataclass(frozen=True)
-class Namespace:
-    name: str
-    labels: Mapping[str, str] = field(default_factory=dict, hash=False)
-
-
-@dataclass(frozen=True)
-class Pod:
-    namespace: str
-    name: str
-    labels: Mapping[str, str] = field(default_factory=dict, hash=False)
-    ips: tuple[str, ...] = ()
-    ports: tuple[ContainerPort, ...] = ()
-    workload: str = ""  # "Deployment/web" for a pod its controller made
-    host_network: bool = False  # in most CNIs, NetworkPolicies do not apply to it
-
-    @property
-    def id(self) -> str:
-        return f"{self.namespace}/{self.name}"
-
-    @property
-    def named_ports(self) -> dict[tuple[str, str], frozenset[int]]:
-        """(port name, protocol) -> the numbers its containers give that name."""
-        named: dict[tuple[str, str], set[int]] = {}
-        for cp in self.ports:
-            if cp.name:
-                named.setdefault((cp.name, cp.protocol), set()).add(cp.port)
-        return {k: frozenset(v) for k, v in named.items()}
-
-    def __str__(self) -> str:
-        return self.id
-
-
-@dataclass(frozen=True)
-class External:
-    """An address outside the pod network (1.1.1.1, an API server endpoint, a node)."""
-
-    ip: str
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "ip", str(ipaddress.ip_address(self.ip)))
-
-    @property
-    def id(self) -> str:
-        return f"ip:{self.ip}"
-
-    def __str__(self) -> str:
-        return self.id
-
-
-Endpoint = Pod | External
-
-
-@dataclass(frozen=True)
-class ServicePort:
-    port: int
-    target: int | str  # a number, or the name of a container port
-    protocol: str = "TCP"
-    name: str | None = None
-
-
-@dataclass(frozen=True)
-class Service:
-    """A Service: policies never see it, only the pod ports it translates to."""
-
-    namespace: str
-    name: str
-    selector: Mapping[str, str] | None = field(default=None, hash=False)  # None: no selector, no modelled endpoints
-    ports: tuple[ServicePort, ...] = ()
-
-    @property
-    def id(self) -> str:
-        return f"svc:{self.namespace}/{self.name}"
-
-    def port(self, number: int, protocol: str = "TCP") -> ServicePort | None:
-        return next((p for p in self.ports if p.port == number and p.protocol == protocol), None)
-
-
-@dataclass(frozen=True)
-class UnmodelledPolicy:
-    """A policy of a kind the evaluator does not read (CiliumNetworkPolicy, Calico's,
-    AdminNetworkPolicy ...): any verdict on a pod it could select is not certain."""
-
-    kind: str
-    api_version: str
-    name: str
-    namespace: str | None  # None: cluster-wide
-
-    def could_select(self, pod: "Pod") -> bool:
-        return self.namespace is None or self.namespace == pod.namespace
-
-    def __str__(self) -> str:
-        where = f"namespace {self.namespace}" if self.namespace else "the whole cluster"
-        return f"{self.kind} {self.name} ({self.api_version}, {where})"
-
-
-# Kinds that are cluster-wide: they govern every namespace.
+# Kinds that are cluster-wide: they govern every namespace. AdminNetworkPolicy and the
+# others of policy.networking.k8s.io are read (`adminpolicy`); these names stay for the
+# same kinds of other groups (Antrea's crd.antrea.io ClusterNetworkPolicy, say).
 CLUSTER_WIDE_POLICY_KINDS = ("AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "GlobalNetworkPolicy",
                              "CiliumClusterwideNetworkPolicy", "ClusterNetworkPolicy")
 
@@ -148,6 +50,8 @@ class Cluster:
         self._pods: dict[str, Pod] = {}
         self._externals: dict[str, External] = {}
         self._policies: dict[str, NetworkPolicy] = {}
+        self._admin_policies: dict[tuple[str, str], AdminPolicy] = {}
+        self._nodes: dict[str, Node] = {}
         self._services: dict[str, Service] = {}
         self._unmodelled: list[UnmodelledPolicy] = []
         self._next_ip = 1
@@ -170,6 +74,14 @@ class Cluster:
     @property
     def policies(self) -> list[NetworkPolicy]:
         return list(self._policies.values())
+
+    @property
+    def admin_policies(self) -> list[AdminPolicy]:
+        return list(self._admin_policies.values())
+
+    @property
+    def nodes(self) -> list[Node]:
+        return list(self._nodes.values())
 
     @property
     def services(self) -> list[Service]:
@@ -257,6 +169,21 @@ class Cluster:
         self.version += 1
         return policy
 
+    def add_admin_policy(self, policy: AdminPolicy | Mapping[str, Any]) -> AdminPolicy:
+        """An AdminNetworkPolicy, BaselineAdminNetworkPolicy or ClusterNetworkPolicy (cluster-wide)."""
+        if not isinstance(policy, AdminPolicy):
+            policy = AdminPolicy.from_manifest(policy)
+        self._admin_policies[(policy.kind, policy.name)] = policy  # same kind and name: last one wins
+        self.version += 1
+        return policy
+
+    def add_node(self, name: str, labels: Mapping[str, Any] | None = None, ips: Iterable[str] = ()) -> Node:
+        node = Node(name, {str(k): label_value(v) for k, v in (labels or {}).items()},
+                    tuple(str(ipaddress.ip_address(ip)) for ip in ips))
+        self._nodes[name] = node
+        self.version += 1
+        return node
+
     def add_policies(self, objects: Iterable[NetworkPolicy | Mapping[str, Any]], default_namespace: str = "default") -> list[NetworkPolicy]:
         return [self.add_policy(o, default_namespace) for o in objects]
 
@@ -286,6 +213,12 @@ class Cluster:
                          host_network=spec.get("hostNetwork") is True)
         elif kind == "NetworkPolicy" and str(obj.get("apiVersion", "networking.k8s.io/v1")).startswith("networking.k8s.io/"):
             self.add_policy(obj, default_namespace)
+        elif is_admin_policy(obj):
+            self.add_admin_policy(obj)
+        elif kind == "Node" and str(obj.get("apiVersion")) == "v1":
+            addresses = (obj.get("status") or {}).get("addresses") or ()
+            self.add_node(str(meta.get("name")), meta.get("labels"),
+                          [a["address"] for a in addresses if a.get("type") in ("InternalIP", "ExternalIP")])
         elif kind.endswith("NetworkPolicy") or kind in CLUSTER_WIDE_POLICY_KINDS:
             cluster_wide = kind in CLUSTER_WIDE_POLICY_KINDS
             self._unmodelled.append(UnmodelledPolicy(kind, str(obj.get("apiVersion")), str(meta.get("name")),

@@ -9,6 +9,7 @@ pod side of its connections is judged. Ports and protocols arrive checked
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Iterable, Sequence
 
 import numpy as np
@@ -20,7 +21,8 @@ from .peers import PeerMatcher
 from .ports import PortIndex
 from .reachability import Reachability, reach_rows
 from .selection import PodIndex, bits
-from .verdict import Context, SideVerdict, Verdict, reason
+from .kinds.admintier import admin_caveats
+from .verdict import Context, SideVerdict, TierStep, Verdict, reason
 
 DIRECTIONS = ("egress", "ingress")
 
@@ -54,17 +56,19 @@ class Query:
                        self.context(s, d), caveats(self.cluster, (s, d)))
 
     def side(self, direction: str, end: Pod | External, other: Pod | External, port: int, protocol: str) -> SideVerdict:
-        """`end`'s egress or ingress: the first kind that isolates it decides."""
+        """`end`'s egress or ingress: the first kind that rules on it decides; the admin
+        rules passed over on the way, and NetworkPolicy's bystanders, stay on the verdict."""
         if isinstance(end, External):
             return SideVerdict(direction, end.id, False)
-        first: SideVerdict | None = None
+        steps: tuple[TierStep, ...] = ()
+        bystanders: tuple = ()
         for kind in self.kinds.values():
             side = kind.side(direction, end, other, port, protocol)
-            if side.isolated:
-                return side
-            # Nobody isolates the end: the first kind's answer still names its bystanders.
-            first = side if first is None else first
-        return first if first is not None else SideVerdict(direction, end.id, True)
+            steps += side.tier_steps
+            bystanders += side.bystanders
+            if side.decided:
+                return replace(side, tier_steps=steps, bystanders=bystanders) if steps else side
+        return SideVerdict(direction, end.id, True, bystanders=bystanders, tier_steps=steps)
 
     def context(self, *ends: Pod | External) -> Context:
         labels = {}
@@ -162,4 +166,5 @@ def caveats(cluster: Cluster, ends: Iterable[Pod | External]) -> tuple[str, ...]
                   for u in cluster.unmodelled_for(end)]
         if end.host_network:
             notes.append(f"not modelled: {end.id} runs on the host network, where most CNIs apply no NetworkPolicy")
+        notes += admin_caveats(cluster, end)
     return tuple(dict.fromkeys(notes))

@@ -29,6 +29,27 @@ class RuleRef:
 
 
 @dataclass(frozen=True)
+class TierStep:
+    """An admin policy's rule that matched the connection: `[Admin] ANP guard egress[2] "dns": Pass`."""
+
+    tier: str  # "Admin" | "Baseline"
+    policy: str  # "ANP guard", "CNP guard", "BANP default"
+    direction: str
+    index: int
+    name: str  # the rule's name, "" when it has none
+    action: str  # as written: Allow, Accept, Deny, Pass
+    effect: str  # "allow" | "deny" | "pass"
+
+    @property
+    def outcome(self) -> str:
+        return {"allow": "allowed", "deny": "denied"}.get(self.effect, "passed to the next tier")
+
+    def __str__(self) -> str:
+        name = f' "{self.name}"' if self.name else ""
+        return f"[{self.tier}] {self.policy} {self.direction}[{self.index}]{name}: {self.action}"
+
+
+@dataclass(frozen=True)
 class SideVerdict:
     """What one end's policies say: egress of the source or ingress of the destination."""
 
@@ -40,6 +61,10 @@ class SideVerdict:
     # Policies that select the end without this policyType: they restrict nothing here,
     # which surprises people, so the explanation mentions them.
     bystanders: tuple[NetworkPolicy, ...] = field(default=(), repr=False, compare=False)
+    # The admin policies' rules that matched, in precedence order: Passes, then the one
+    # that decided (`decided_by`), if an Admin or Baseline tier rule did.
+    tier_steps: tuple[TierStep, ...] = ()
+    decided_by: TierStep | None = None
 
     @property
     def policies(self) -> tuple[str, ...]:
@@ -50,7 +75,14 @@ class SideVerdict:
         return bool(self.isolating)
 
     @property
+    def decided(self) -> bool:
+        """Whether a tier ruled on this side: an admin rule that allowed or denied, or isolation."""
+        return self.decided_by is not None or self.isolated
+
+    @property
     def allowed(self) -> bool:
+        if self.decided_by is not None:
+            return self.decided_by.effect == "allow"
         return not self.isolated or bool(self.allowed_by)
 
 
@@ -110,15 +142,26 @@ class Verdict:
 def reason(egress: SideVerdict, ingress: SideVerdict) -> str:
     parts = []
     for side in (egress, ingress):
-        if not side.judged:
+        passed = "".join(f"{s} -> " for s in side.tier_steps if s.effect == "pass")
+        if side.decided_by is not None:
+            parts.append(f"{side.direction}: {passed}{side.decided_by} -> {side.decided_by.outcome}")
+        elif passed and side.isolated:
+            parts.append(f"{side.direction}: {passed}" + _isolated_reason(side))
+        elif passed:
+            parts.append(f"{side.direction}: {passed}no policy isolates {side.endpoint}")
+        elif not side.judged:
             parts.append(f"{side.direction}: {side.endpoint} is outside the cluster, not isolated")
         elif not side.isolated:
             parts.append(f"{side.direction}: no policy isolates {side.endpoint}")
-        elif side.allowed_by:
-            parts.append(f"{side.direction}: allowed by {', '.join(str(r) for r in side.allowed_by)}")
         else:
-            parts.append(f"{side.direction}: {side.endpoint} is isolated by {', '.join(side.policies)} and no rule allows it")
+            parts.append(f"{side.direction}: " + _isolated_reason(side))
     return "; ".join(parts)
+
+
+def _isolated_reason(side: SideVerdict) -> str:
+    if side.allowed_by:
+        return f"allowed by {', '.join(str(r) for r in side.allowed_by)}"
+    return f"{side.endpoint} is isolated by {', '.join(side.policies)} and no rule allows it"
 
 
 # --------------------------------------------------------------------------- misses
@@ -280,8 +323,13 @@ def _side_text(verdict: Verdict, side: SideVerdict, other: Pod | External) -> li
     head = f"{side.direction.capitalize()} of {side.endpoint} ({role}):"
     if not side.judged:
         return [head, f"  {side.endpoint} is outside the pod network; no NetworkPolicy isolates it -> allowed"]
-    lines = [head]
-    if not side.isolated:
+    lines = [head] + [f"  {s} -> {s.outcome}" for s in side.tier_steps if s.tier == "Admin"]
+    if side.decided_by is not None and side.decided_by.tier == "Admin":
+        return lines + _bystander_lines(side)
+    if not side.isolated and side.decided_by is not None:
+        lines.append(f"  not isolated: no NetworkPolicy with policyType {side.direction.capitalize()} selects it")
+        lines.append(f"  {side.decided_by} -> {side.decided_by.outcome}")
+    elif not side.isolated:
         lines.append(f"  not isolated: no NetworkPolicy with policyType {side.direction.capitalize()} selects it -> allowed")
     else:
         lines.append(f"  isolated by: {', '.join(side.policies)}")
