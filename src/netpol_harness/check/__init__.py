@@ -5,26 +5,31 @@ reason.
   values      -- values against the chart's values.schema.json, merged as Helm merges
   kubernetes  -- manifests against strict Kubernetes JSON schemas
   apirules    -- what the API server checks on a NetworkPolicy and schemas do not
+  adminrules  -- the CRD schema and CEL rules of AdminNetworkPolicy, BaselineAdminNetworkPolicy
+                 and ClusterNetworkPolicy (policy.networking.k8s.io), which no built-in schema has
   lints       -- policy mistakes that are valid objects (allow-all rules, unselected pods)
   lintrules   -- the lints themselves, each registered with its id, severity and purpose
 """
 from __future__ import annotations
 
+from .adminrules import admin_policy_errors, is_admin_policy
 from .apirules import duplicate_errors, networkpolicy_errors, object_errors, workload_errors
 from .kubernetes import kubernetes_engine, object_label, validate_kubernetes
 from .values import merged_values, validate_values
 
 __all__ = ["validate_all", "validate_kubernetes", "validate_values", "merged_values", "networkpolicy_errors",
-           "api_server_errors", "kubernetes_engine"]
+           "admin_policy_errors", "api_server_errors", "kubernetes_engine"]
 
 
 def api_server_errors(objects: list[dict]) -> list[str]:
     """What the API server checks beyond the schemas: every object's name and labels,
-    workload selectors, the NetworkPolicy rules, and duplicates."""
+    workload selectors, the NetworkPolicy rules, the admin policies' CRD rules, and duplicates."""
     messages = []
     for obj in objects:
         if obj.get("kind") == "NetworkPolicy":
             messages += [f"{object_label(obj)}: {m}" for m in networkpolicy_errors(obj)]
+        elif is_admin_policy(obj):  # name and labels included
+            messages += [f"{object_label(obj)}: {m}" for m in admin_policy_errors(obj)]
         else:
             messages += [f"{object_label(obj)}: {m}" for m in object_errors(obj) + workload_errors(obj)]
     return messages + duplicate_errors(objects)
