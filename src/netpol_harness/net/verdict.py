@@ -146,7 +146,7 @@ def reason(egress: SideVerdict, ingress: SideVerdict) -> str:
         if side.decided_by is not None:
             parts.append(f"{side.direction}: {passed}{side.decided_by} -> {side.decided_by.outcome}")
         elif passed and side.isolated:
-            parts.append(f"{side.direction}: {passed}" + _isolated_reason(side))
+            parts.append(f"{side.direction}: {passed}[NetworkPolicy] " + _isolated_reason(side))
         elif passed:
             parts.append(f"{side.direction}: {passed}no policy isolates {side.endpoint}")
         elif not side.judged:
@@ -332,7 +332,8 @@ def _side_text(verdict: Verdict, side: SideVerdict, other: Pod | External) -> li
     elif not side.isolated:
         lines.append(f"  not isolated: no NetworkPolicy with policyType {side.direction.capitalize()} selects it -> allowed")
     else:
-        lines.append(f"  isolated by: {', '.join(side.policies)}")
+        tier = "[NetworkPolicy] " if side.tier_steps else ""  # after an admin Pass, say which tier this is
+        lines.append(f"  {tier}isolated by: {', '.join(side.policies)}")
         by_id = {p.id: p for p in side.isolating}
         for ref in side.allowed_by:
             policy = by_id[ref.policy]
