@@ -22,7 +22,9 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from ..net import KUBE_DNS, Cluster, Evaluator, NetworkPolicy, Pod, SideVerdict, Verdict
 from ..net.cluster import add_kube_dns
+from ..net.kinds.admintier import selects
 from ..net.services import target_port
+from .reasons import caveat_text, closest_miss, reason_of  # noqa: F401 (importable from here too)
 from .probe import BASE_PROBES, Probe, cluster_probes, demo_probes  # noqa: F401 (importable from here too)
 from .witness import OUTSIDE_NAMESPACE, Witness, add_witnesses, copy_witnesses
 from .words import collapse, describe_policy
@@ -124,6 +126,16 @@ class WorkloadReport:
     incoming: list[Row] = field(default_factory=list)  # peer -> workload
     kind: str = "workload"  # or "stand-in"
     controller: str = ""
+    admin_policies: tuple[str, ...] = ()  # admin policies whose subject it is: they may decide first
+
+    def isolation(self, direction: str) -> str:
+        """Who isolates it in a direction, in words."""
+        policies = self.egress_policies if direction == "egress" else self.ingress_policies
+        if policies:
+            return ", ".join(policies)
+        if self.admin_policies:
+            return f"no NetworkPolicy (admin policies that select it: {', '.join(self.admin_policies)})"
+        return f"nothing (all {direction} allowed)"
 
     @property
     def title(self) -> str:
@@ -219,38 +231,6 @@ def build_cluster(
         if cluster.external(ip) is None:
             added.append(Witness(cluster.add_external(ip).id, "asked for (--external)"))
     return cluster, workloads, added
-
-
-def _side_text(side: SideVerdict) -> str:
-    if not side.judged:
-        return ""
-    if not side.isolated:
-        return f"{side.direction} open"
-    if side.allowed_by:
-        return f"{side.direction}: " + ", ".join(str(r) for r in side.allowed_by)
-    return f"{side.direction} denied (isolated by {', '.join(side.policies)})"
-
-
-def reason_of(verdict: Verdict) -> str:
-    """Which rules allowed the connection, or which side denied it."""
-    if verdict.src == verdict.dst:
-        return "same pod"
-    sides = [verdict.egress, verdict.ingress]
-    if verdict.allowed:
-        return "; ".join(t for t in map(_side_text, sides) if t)
-    return "; ".join(_side_text(s) for s in sides if s.judged and not s.allowed)
-
-
-def closest_miss(verdict: Verdict) -> str:
-    """For a denial, the rule that came closest to allowing it, and what it lacked."""
-    if verdict.allowed or verdict.src == verdict.dst:
-        return ""
-    misses = verdict.closest_misses()
-    return f"closest: {misses[0]}" if misses else ""
-
-
-def caveat_text(verdict: Verdict) -> str:
-    return "; ".join(verdict.caveats)
 
 
 def _endpoints(cluster: Cluster, workloads: set[str], added: list[Witness]) -> list[Endpoint]:
@@ -358,8 +338,10 @@ def _workload_report(ev: Evaluator, wid: str, kind: str, endpoints: list[Endpoin
     """One workload against every other endpoint, both ways; its cells go into `cells`."""
     i = ev.pod_index[wid]
     pod: Pod = ev.pods[i]
+    ns = ev.cluster.namespace(pod.namespace)
+    admin = tuple(p.id for p in ev.cluster.admin_policies if selects(p, pod, ns.labels if ns else {}))
     wl = WorkloadReport(wid, tuple(cp.policy.id for cp in ev.egress_of[i]), tuple(cp.policy.id for cp in ev.ingress_of[i]),
-                        kind=kind, controller=pod.workload)
+                        kind=kind, controller=pod.workload, admin_policies=admin)
     for peer in endpoints:
         if peer.id == wid:
             continue

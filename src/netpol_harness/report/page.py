@@ -112,8 +112,8 @@ def _focus_section(report: Report, k: int) -> str:
     outgoing, incoming = report.cells_of(wl.workload)
     parts = [f'<section class="focus" id="focus-{k}" data-workload="{_e(wl.workload)}">',
              f"<h3>{_e(wl.title)}</h3>",
-             f'<p class="meta">Egress isolated by: {_e(", ".join(wl.egress_policies) or "nothing (all egress allowed)")}. '
-             f'Ingress isolated by: {_e(", ".join(wl.ingress_policies) or "nothing (all ingress allowed)")}.</p>']
+             f'<p class="meta">Egress isolated by: {_e(wl.isolation("egress"))}. '
+             f'Ingress isolated by: {_e(wl.isolation("ingress"))}.</p>']
     for title, cells, peer_of in (("Incoming", incoming, "src"), ("Outgoing", outgoing, "dst")):
         allowed = [c for c in cells if c.allowed_probes]
         denied = [c for c in cells if not c.allowed_probes]

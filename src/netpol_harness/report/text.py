@@ -60,8 +60,8 @@ def render_text(report: Report) -> str:
     for wl in report.workloads:
         outgoing, incoming = report.cells_of(wl.workload)
         lines += ["", f"## {wl.title}",
-                  f"  egress isolated by: {', '.join(wl.egress_policies) or 'nothing (all egress allowed)'}",
-                  f"  ingress isolated by: {', '.join(wl.ingress_policies) or 'nothing (all ingress allowed)'}"]
+                  f"  egress isolated by: {wl.isolation('egress')}",
+                  f"  ingress isolated by: {wl.isolation('ingress')}"]
         lines += _pair_lines(report, outgoing, "to  ", "dst")
         lines += _pair_lines(report, incoming, "from", "src")
     return "\n".join(lines)
