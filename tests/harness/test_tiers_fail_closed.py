@@ -1,0 +1,261 @@
+"""Fail closed across every policy kind: for generated sets of NetworkPolicies,
+AdminNetworkPolicies, BaselineAdminNetworkPolicies and ClusterNetworkPolicies, every
+probed flow gets exactly the verdict of a slow, literal reading of the raw objects written
+here from the API types (so in particular the evaluator never allows more than they do),
+on single verdicts and in the matrix."""
+from __future__ import annotations
+
+import ipaddress
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from netpol_harness.net import Cluster, Evaluator
+
+V1A1, V1A2 = "policy.networking.k8s.io/v1alpha1", "policy.networking.k8s.io/v1alpha2"
+NAMESPACES = {"a": {"team": "x"}, "b": {"team": "y"}, "c": {"team": "x", "env": "prod"}}
+PODS = {  # id -> (labels, ip, named ports {(name, protocol): port}, host network)
+    "a/web": ({"app": "web"}, "10.244.0.1", {("http", "TCP"): 8080}, False),
+    "a/db": ({"app": "db"}, "10.244.0.2", {("pg", "TCP"): 5432}, False),
+    "b/web": ({"app": "web"}, "10.244.0.3", {("http", "TCP"): 80}, False),
+    "b/dns": ({"app": "dns"}, "10.244.0.4", {("dns", "UDP"): 53, ("dns", "TCP"): 53}, False),
+    "c/job": ({"app": "job"}, "10.244.0.5", {}, False),
+    "c/agent": ({"app": "agent"}, "172.18.0.2", {}, True),
+}
+NODES = {"n1": ({"role": "worker"}, "172.18.0.2"), "n2": ({"role": "control"}, "172.18.0.9")}
+EXTERNALS = ["1.1.1.1", "172.18.0.9"]
+PROBES = [(8080, "TCP"), (53, "UDP"), (5432, "TCP"), (80, "TCP")]
+
+
+def manifests(policies: list[dict]) -> list[dict]:
+    docs: list[dict] = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": n, "labels": lab}}
+                        for n, lab in NAMESPACES.items()]
+    docs += [{"apiVersion": "v1", "kind": "Node", "metadata": {"name": n, "labels": lab},
+              "status": {"addresses": [{"type": "InternalIP", "address": ip}]}} for n, (lab, ip) in NODES.items()]
+    for pid, (labels, ip, named, host) in PODS.items():
+        ns, name = pid.split("/")
+        ports = [{"name": n, "containerPort": p, "protocol": proto} for (n, proto), p in named.items()]
+        docs.append({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": ns, "labels": labels},
+                     "spec": {"hostNetwork": host, "containers": [{"name": "c", "ports": ports}]},
+                     "status": {"podIP": ip}})
+    return docs + policies
+
+
+# --------------------------------------------------------------------------- the literal reading
+
+
+def matches(selector: dict, labels: dict) -> bool:
+    return all(labels.get(k) == v for k, v in (selector.get("matchLabels") or {}).items())
+
+
+def ip_of(end: str) -> str:
+    return end[3:] if end.startswith("ip:") else PODS[end][1]
+
+
+def is_host(end: str) -> bool:
+    return not end.startswith("ip:") and PODS[end][3]
+
+
+def port_ok(entries: list[dict] | None, dst: str, port: int, proto: str, admin: bool) -> bool:
+    if not entries:
+        return True
+    named = {} if dst.startswith("ip:") else PODS[dst][2]
+    for e in entries:
+        if admin and ("namedPort" in e or "destinationNamedPort" in e):
+            name = e.get("namedPort", e.get("destinationNamedPort"))
+            if named.get((name, proto)) == port:
+                return True
+            continue
+        if admin and "portNumber" in e:
+            e = e["portNumber"]
+        elif admin:
+            (key, value), = e.items()
+            e = {"protocol": key.upper(), "port": value["destinationPort"]["number"]}
+        if (e.get("protocol") or "TCP") != proto:
+            continue
+        if isinstance(e["port"], str) and named.get((e["port"], proto)) == port:
+            return True
+        if isinstance(e["port"], int) and e["port"] <= port <= e.get("endPort", e["port"]):
+            return True
+    return False
+
+
+def np_peer_ok(peer: dict, policy_ns: str, other: str) -> bool:
+    if "ipBlock" in peer:
+        return ipaddress.ip_address(ip_of(other)) in ipaddress.ip_network(peer["ipBlock"]["cidr"])
+    if other.startswith("ip:"):
+        return False
+    ns, _ = other.split("/")
+    in_ns = matches(peer["namespaceSelector"], NAMESPACES[ns]) if "namespaceSelector" in peer else ns == policy_ns
+    return in_ns and ("podSelector" not in peer or matches(peer["podSelector"], PODS[other][0]))
+
+
+def admin_peer_ok(peer: dict, other: str) -> bool:
+    if "networks" in peer:
+        return any(ipaddress.ip_address(ip_of(other)) in ipaddress.ip_network(c) for c in peer["networks"])
+    if "nodes" in peer:
+        return any(matches(peer["nodes"], lab) and ip == ip_of(other) for lab, ip in NODES.values())
+    if other.startswith("ip:") or is_host(other):
+        return False
+    ns, _ = other.split("/")
+    if "namespaces" in peer:
+        return matches(peer["namespaces"], NAMESPACES[ns])
+    return matches(peer["pods"]["namespaceSelector"], NAMESPACES[ns]) and matches(peer["pods"]["podSelector"], PODS[other][0])
+
+
+def subject_ok(policy: dict, end: str) -> bool:
+    subject = policy["spec"]["subject"]
+    ns, _ = end.split("/")
+    if is_host(end):
+        return False
+    if "namespaces" in subject:
+        return matches(subject["namespaces"], NAMESPACES[ns])
+    return matches(subject["pods"]["namespaceSelector"], NAMESPACES[ns]) and matches(subject["pods"]["podSelector"], PODS[end][0])
+
+
+def tier(policies: list[dict], name: str) -> list[dict]:
+    def tier_of(p):
+        return p["spec"]["tier"] if p["kind"] == "ClusterNetworkPolicy" else (
+            "Baseline" if p["kind"] == "BaselineAdminNetworkPolicy" else "Admin")
+    chosen = [p for p in policies if p["kind"] != "NetworkPolicy" and tier_of(p) == name]
+    return sorted(chosen, key=lambda p: p["spec"].get("priority", 0))
+
+
+def tier_says(policies: list[dict], direction: str, end: str, other: str, dst: str, port: int, proto: str) -> str | None:
+    for policy in policies:
+        if not subject_ok(policy, end):
+            continue
+        for rule in policy["spec"].get(direction) or ():
+            peers = rule["from" if direction == "ingress" else "to"]
+            ports = rule.get("ports") or rule.get("protocols")
+            if any(admin_peer_ok(p, other) for p in peers) and port_ok(ports, dst, port, proto, admin=True):
+                if rule["action"] == "Pass":
+                    return None
+                return "allow" if rule["action"] in ("Allow", "Accept") else "deny"
+    return None
+
+
+def side_allows(policies: list[dict], direction: str, end: str, other: str, port: int, proto: str) -> bool:
+    if end.startswith("ip:"):
+        return True
+    dst = end if direction == "ingress" else other
+    said = tier_says(tier(policies, "Admin"), direction, end, other, dst, port, proto)
+    if said is not None:
+        return said == "allow"
+    ns = end.split("/")[0]
+    nps = [p for p in policies if p["kind"] == "NetworkPolicy" and p["metadata"]["namespace"] == ns
+           and direction.capitalize() in p["spec"]["policyTypes"] and matches(p["spec"]["podSelector"], PODS[end][0])]
+    if nps:
+        key = "from" if direction == "ingress" else "to"
+        return any((not rule.get(key) or any(np_peer_ok(pe, ns, other) for pe in rule[key]))
+                   and port_ok(rule.get("ports"), dst, port, proto, admin=False)
+                   for p in nps for rule in p["spec"].get(direction) or ())
+    said = tier_says(tier(policies, "Baseline"), direction, end, other, dst, port, proto)
+    return said != "deny"
+
+
+def literal(policies: list[dict], src: str, dst: str, port: int, proto: str) -> bool:
+    if src == dst:
+        return True
+    return side_allows(policies, "egress", src, dst, port, proto) and side_allows(policies, "ingress", dst, src, port, proto)
+
+
+# --------------------------------------------------------------------------- generated policies
+
+labels_of = st.sampled_from([{}, {"app": "web"}, {"app": "db"}, {"app": "dns"}, {"app": "agent"}])
+ns_labels = st.sampled_from([{}, {"team": "x"}, {"team": "y"}, {"env": "prod"}])
+selector = labels_of.map(lambda lab: {"matchLabels": lab})
+ns_selector = ns_labels.map(lambda lab: {"matchLabels": lab})
+protocol = st.sampled_from(["TCP", "UDP"])
+number = st.sampled_from([53, 80, 5432, 8080])
+np_port = st.one_of(
+    st.builds(lambda proto, port: {"protocol": proto, "port": port}, protocol, number),
+    st.builds(lambda port: {"protocol": "TCP", "port": port, "endPort": port + 100}, number),
+    st.builds(lambda proto, name: {"protocol": proto, "port": name}, protocol, st.sampled_from(["http", "dns", "pg"])))
+np_peer = st.one_of(
+    st.builds(lambda p: {"podSelector": p}, selector),
+    st.builds(lambda n: {"namespaceSelector": n}, ns_selector),
+    st.builds(lambda n, p: {"namespaceSelector": n, "podSelector": p}, ns_selector, selector),
+    st.sampled_from([{"ipBlock": {"cidr": c}} for c in ("10.244.0.0/30", "0.0.0.0/0", "172.18.0.0/24")]))
+np_rule = st.fixed_dictionaries({}, optional={"peers": st.lists(np_peer, min_size=1, max_size=2),
+                                              "ports": st.lists(np_port, min_size=1, max_size=2)})
+
+
+@st.composite
+def networkpolicy(draw, k: int) -> dict:
+    types = draw(st.sampled_from([["Ingress"], ["Egress"], ["Ingress", "Egress"]]))
+    spec: dict = {"podSelector": draw(selector), "policyTypes": types}
+    for t in types:
+        key = "from" if t == "Ingress" else "to"
+        rules = draw(st.lists(np_rule, max_size=2))
+        spec[t.lower()] = [{**({key: r["peers"]} if "peers" in r else {}), **({"ports": r["ports"]} if "ports" in r else {})}
+                           for r in rules]
+    return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+            "metadata": {"name": f"np{k}", "namespace": draw(st.sampled_from(sorted(NAMESPACES)))}, "spec": spec}
+
+
+admin_peer = st.one_of(
+    st.builds(lambda n: {"namespaces": n}, ns_selector),
+    st.builds(lambda n, p: {"pods": {"namespaceSelector": n, "podSelector": p}}, ns_selector, selector))
+egress_only_peer = st.one_of(
+    st.sampled_from([{"networks": [c]} for c in ("10.244.0.0/30", "0.0.0.0/0", "172.18.0.9/32")]),
+    st.builds(lambda lab: {"nodes": {"matchLabels": lab}}, st.sampled_from([{}, {"role": "worker"}, {"role": "control"}])))
+
+
+@st.composite
+def admin_policy(draw, k: int, kind: str, tier_name: str) -> dict:
+    v2 = kind == "ClusterNetworkPolicy"
+    actions = ["Allow", "Deny"] if kind == "BaselineAdminNetworkPolicy" else (
+        ["Accept", "Deny", "Pass"] if v2 else ["Allow", "Deny", "Pass"])
+    spec: dict = {"subject": draw(st.one_of(
+        st.builds(lambda n: {"namespaces": n}, ns_selector),
+        st.builds(lambda n, p: {"pods": {"namespaceSelector": n, "podSelector": p}}, ns_selector, selector)))}
+    if kind != "BaselineAdminNetworkPolicy":
+        spec["priority"] = k  # distinct: equal priorities are left to the implementation
+    if v2:
+        spec["tier"] = tier_name
+    for direction, key in (("ingress", "from"), ("egress", "to")):
+        rules = []
+        for _ in range(draw(st.integers(0, 3))):
+            peers = draw(st.lists(admin_peer | egress_only_peer if direction == "egress" else admin_peer, min_size=1, max_size=2))
+            rule = {"action": draw(st.sampled_from(actions)), key: peers}
+            if draw(st.booleans()):
+                proto, port = draw(protocol), draw(number)
+                rule["protocols" if v2 else "ports"] = [{proto.lower(): {"destinationPort": {"number": port}}}] if v2 else [
+                    {"portNumber": {"protocol": proto, "port": port}}]
+            rules.append(rule)
+        spec[direction] = rules
+    return {"apiVersion": V1A2 if v2 else V1A1, "kind": kind,
+            "metadata": {"name": "default" if kind == "BaselineAdminNetworkPolicy" else f"{kind.lower()}{k}"}, "spec": spec}
+
+
+@st.composite
+def policy_sets(draw) -> list[dict]:
+    out = [draw(networkpolicy(k)) for k in range(draw(st.integers(0, 3)))]
+    out += [draw(admin_policy(10 + k, "AdminNetworkPolicy", "Admin")) for k in range(draw(st.integers(0, 2)))]
+    out += [draw(admin_policy(20 + k, "ClusterNetworkPolicy", draw(st.sampled_from(["Admin", "Baseline"]))))
+            for k in range(draw(st.integers(0, 2)))]
+    if draw(st.booleans()):
+        out.append(draw(admin_policy(0, "BaselineAdminNetworkPolicy", "Baseline")))
+    return out
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(policy_sets())
+def test_every_flow_gets_the_verdict_of_the_literal_reading_of_every_tier(policies):
+    cluster = Cluster.from_manifests(manifests(policies))
+    for ip in EXTERNALS:
+        cluster.add_external(ip)
+    evaluator = Evaluator(cluster)
+    ends = list(PODS) + [f"ip:{ip}" for ip in EXTERNALS]
+    for port, proto in PROBES:
+        matrix = evaluator.matrix(port, proto)
+        for src in ends:
+            for dst in ends:
+                if src.startswith("ip:") and dst.startswith("ip:"):
+                    continue
+                want = literal(policies, src, dst, port, proto)
+                got = evaluator.check(src, dst, port, proto)
+                assert got.allowed == want, f"{src} -> {dst} {port}/{proto}: literal {want}\n{got.explain()}"
+                if src != dst:
+                    assert matrix[(src, dst)] == want, f"matrix {src} -> {dst} {port}/{proto}"
