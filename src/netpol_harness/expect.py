@@ -3,6 +3,7 @@ lists per values file the flows that must be allowed or denied, and "only" sets
 (exactly these may reach X on port P). `netpol check CHART` runs them all; the pytest
 plugin collects the same file as one test item per expectation.
 
+    with: [cluster/admin-policies.yaml]   # optional: the cluster's objects, for every case
     cases:
       - name: gitops                      # optional; default: the values file's name
         values: ci/gitops-values.yaml     # relative to the chart, else to the project root
@@ -10,6 +11,7 @@ plugin collects the same file as one test item per expectation.
         release: jes                      # default: test
         namespace: keptn                  # default: default
         externals: [192.0.2.10]           # outside addresses to judge
+        with: [cluster/keptn.yaml]        # optional: more cluster objects, for this case
         expect:
           - {from: jes-job-executor-service, to: kube-system/kube-dns, port: 53, protocol: UDP, allowed: true}
           - {from: {labels: {app: client}, namespace: "*"}, to: svc:keptn/api:443, allowed: false}
@@ -20,18 +22,25 @@ An endpoint is "ns/pod", a pod or workload name, "ip:ADDR", "svc:NS/NAME:PORT", 
 namespace). kube-dns (kube-system, k8s-app: kube-dns) is always there. A values file's
 `# needs:` header decides how it renders (netpol_harness.environments). The file is
 checked against SCHEMA first, so a typo is an error, not a silent pass.
+
+`with:` names YAML files, relative to the expectation file, of objects the cluster has
+beside the render (its AdminNetworkPolicies and BaselineAdminNetworkPolicy, namespaces
+with their labels, other releases' policies, pods, nodes; netpol_harness.clusterfiles):
+the file's list applies to every case, a case's list adds to it, and every expectation of
+the case is judged with them. A file that cannot be read is an ExpectationFileError.
 """
 from __future__ import annotations
 
 import html
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 import jsonschema
 import yaml
 
 from . import project
+from .clusterfiles import ClusterFileError, read_cluster_files
 from .environments import Example, needs_of, run_example
 from .assertions.network import NetworkAssertions, add_kube_dns, build_network
 from .helm.template import DEFAULT_NAMESPACE, DEFAULT_RELEASE
@@ -45,15 +54,16 @@ _ENDPOINT = {"oneOf": [
      "properties": {"labels": {"type": "object", "additionalProperties": {"type": "string"}},
                     "namespace": {"type": "string", "minLength": 1}}},
 ]}
+_WITH = {"type": "array", "items": {"type": "string", "minLength": 1}}
 SCHEMA: dict[str, Any] = {
     "$schema": "http://json-schema.org/draft-07/schema#",
     "type": "object", "additionalProperties": False, "required": ["cases"],
-    "properties": {"cases": {"type": "array", "minItems": 1, "items": {
+    "properties": {"with": _WITH, "cases": {"type": "array", "minItems": 1, "items": {
         "type": "object", "additionalProperties": False, "required": ["expect"],
         "properties": {
             "name": {"type": "string"}, "values": {"type": "string"}, "set": {"type": "object"},
             "release": {"type": "string"}, "namespace": {"type": "string"},
-            "externals": {"type": "array", "items": {"type": "string"}},
+            "externals": {"type": "array", "items": {"type": "string"}}, "with": _WITH,
             "expect": {"type": "array", "minItems": 1, "items": {
                 "type": "object", "additionalProperties": False, "required": ["to"],
                 "properties": {"from": _ENDPOINT, "to": _ENDPOINT,
@@ -81,6 +91,7 @@ class Case:
     namespace: str
     externals: tuple[str, ...]
     expect: tuple[dict, ...]
+    cluster: tuple[dict, ...] = ()  # the objects of the `with:` files, the file's then the case's
 
 
 @dataclass
@@ -105,15 +116,24 @@ def load(chart: Path, path: Path | None = None) -> list[Case]:
     if errors:
         where = ".".join(str(p) for p in errors[0].absolute_path) or "(root)"
         raise ExpectationFileError(f"{path}: {where}: {errors[0].message}")
+    shared = _cluster_objects(path, data.get("with") or [], "with")
     cases = []
-    for raw in data["cases"]:
+    for n, raw in enumerate(data["cases"]):
         values_file = _resolve(chart, raw["values"]) if raw.get("values") else None
         base = (yaml.safe_load(values_file.read_text()) or {}) if values_file else {}
         cases.append(Case(raw.get("name") or (values_file.name if values_file else "defaults"), values_file,
                           deep_merge(base, raw.get("set") or {}), raw.get("release", DEFAULT_RELEASE),
                           raw.get("namespace", DEFAULT_NAMESPACE), tuple(raw.get("externals") or ()),
-                          tuple(raw["expect"])))
+                          tuple(raw["expect"]), shared + _cluster_objects(path, raw.get("with") or [], f"cases.{n}.with")))
     return cases
+
+
+def _cluster_objects(path: Path, files: list[str], where: str) -> tuple[dict, ...]:
+    """The objects of `with:` files, named relative to the expectation file at `path`."""
+    try:
+        return tuple(read_cluster_files(path.parent / f for f in files))
+    except ClusterFileError as err:
+        raise ExpectationFileError(f"{path}: {where}: {err}") from None
 
 
 def objects_for(chart: Path, case: Case) -> list[dict]:
@@ -126,9 +146,11 @@ def objects_for(chart: Path, case: Case) -> list[dict]:
     return outcome.objects
 
 
-def network_for(objects: list[dict], case: Case) -> NetworkAssertions:
-    """A fresh network per expectation: the probes one adds never answer another."""
-    return build_network(objects, default_namespace=case.namespace, externals=case.externals, setup=add_kube_dns)
+def network_for(objects: list[dict], case: Case, extra_objects: Iterable[dict] = ()) -> NetworkAssertions:
+    """A fresh network per expectation: the probes one adds never answer another. Beside
+    the render: the case's `with:` objects, then `extra_objects` (`netpol check --with`)."""
+    return build_network(objects, default_namespace=case.namespace, externals=case.externals, setup=add_kube_dns,
+                         extra_objects=[*case.cluster, *extra_objects])
 
 
 def describe(e: Mapping[str, Any]) -> str:
@@ -164,7 +186,9 @@ def judge(net: NetworkAssertions, case: Case, e: Mapping[str, Any]) -> tuple[boo
     return held, "" if held else verdict.explain()
 
 
-def run(chart: Path, path: Path | None = None) -> list[Outcome]:
+def run(chart: Path, path: Path | None = None, extra_objects: Iterable[dict] = ()) -> list[Outcome]:
+    """Every expectation of every case; `extra_objects` beside each render (see network_for)."""
+    extra_objects = list(extra_objects)
     outcomes = []
     for case in load(chart, path):
         try:
@@ -174,7 +198,7 @@ def run(chart: Path, path: Path | None = None) -> list[Outcome]:
             continue
         for e in case.expect:
             try:
-                held, message = judge(network_for(objects, case), case, e)
+                held, message = judge(network_for(objects, case, extra_objects), case, e)
             except (KeyError, ValueError) as err:
                 held, message = False, f"{err.args[0] if err.args else err}"
             outcomes.append(Outcome(case.name, describe(e), held, message))

@@ -10,6 +10,10 @@ alone) or with Helm 4's engine in-process (`engine="sdk"`). A check is a name fr
 or a function `check(case, result) -> messages` (a string, a list of strings, or False
 for a failure; None, True or [] for a pass); with several workers it must be importable
 (a module-level function), since it runs in worker processes.
+
+`extra_objects=` are the objects the cluster has beside each render (its admin policies,
+namespaces, other releases' policies; `netpol matrix --with FILE`): the `expect` check
+judges every case with them (the lints and schema checks look at the render alone).
 """
 from __future__ import annotations
 
@@ -45,6 +49,7 @@ class _Context:
     chart: Path
     release: str
     namespace: str
+    extra_objects: tuple[dict, ...] = ()  # beside every render, wherever a check judges flows
 
 
 def _values(ctx: _Context, case: Case, result: RenderResult) -> list[str]:
@@ -76,7 +81,7 @@ def _expect(ctx: _Context, case: Case, result: RenderResult) -> list[str]:
         if exp.namespace != ctx.namespace or exp.release != ctx.release or not _contains(case.values, exp.values):
             continue
         for e in exp.expect:
-            held, why = expect.judge(expect.network_for(result.objects, exp), exp, e)
+            held, why = expect.judge(expect.network_for(result.objects, exp, ctx.extra_objects), exp, e)
             if not held:
                 messages.append(f"{exp.name}: {expect.describe(e)}: {why.splitlines()[0] if why else 'does not hold'}")
     return messages
@@ -178,6 +183,7 @@ class _Job:
     namespace: str
     batch: int | None
     keep_objects: bool
+    extra_objects: tuple[dict, ...] = ()
 
 
 def _render_chunk(job: _Job, cases: Sequence[Case]) -> tuple[list[RenderResult], dict[str, int]]:
@@ -213,7 +219,7 @@ def _run_chunk(job: _Job, cases: Sequence[Case]) -> tuple[list[Outcome], dict[st
     start = time.perf_counter()
     results, stats = _render_chunk(job, cases)
     stages["render"] = time.perf_counter() - start
-    ctx = _Context(job.chart, job.release, job.namespace)
+    ctx = _Context(job.chart, job.release, job.namespace, job.extra_objects)
     outcomes = []
     for case, result in zip(cases, results):
         outcome = Outcome(case, result.ok, objects=result.objects if job.keep_objects else None, stderr=result.stderr)
@@ -275,14 +281,15 @@ class _Progress:
 def run_matrix(chart: str | Path, cases: Sequence[Case], checks: Sequence[Check] = DEFAULT_CHECKS, *,
                engine: str = "cli", helm: str | None = None, release: str = DEFAULT_RELEASE,
                namespace: str = DEFAULT_NAMESPACE, workers: int = 2, batch: int | None = None,
-               progress: bool = False, keep_objects: bool = False) -> MatrixResult:
+               progress: bool = False, keep_objects: bool = False, extra_objects: Iterable[dict] = ()) -> MatrixResult:
     """Render and check every case; see the module docstring."""
     if engine not in ("cli", "sdk"):
         raise ValueError(f"engine must be 'cli' or 'sdk', not {engine!r}")
     unknown = [c for c in checks if isinstance(c, str) and c != "render" and c not in CHECKS]
     if unknown:
         raise ValueError(f"unknown checks {unknown}; known: render, {', '.join(CHECKS)}")
-    job = _Job(Path(chart).resolve(), tuple(checks), engine, helm, release, namespace, batch, keep_objects)
+    job = _Job(Path(chart).resolve(), tuple(checks), engine, helm, release, namespace, batch, keep_objects,
+               tuple(extra_objects))
     size = batch or (50 if engine == "sdk" else None)
     if size is None:
         from .helm.batch import batch_size_for

@@ -1,20 +1,27 @@
 """`netpol check CHART`: run the chart's expectations (netpol-expect.yaml, see
 netpol_harness.expect), print a table, write JUnit XML with --junit; exit 1 when an
-expectation fails, 2 when the file itself is wrong."""
+expectation fails, 2 when the file itself is wrong.
+
+`--with FILE` judges every case with the objects the cluster has beside the render (its
+admin policies, namespaces, other releases' policies), after those the case's own `with:`
+names."""
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
 
+from ..clusterfiles import ClusterFileError
 from ..expect import FILE_NAME, ExpectationFileError, junit_xml
 from ..expect import run as run_expectations
+from .inputs import add_cluster_objects, cluster_objects
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("chart", type=Path, help="chart directory")
     parser.add_argument("--expectations", type=Path, metavar="FILE", help=f"default: CHART/{FILE_NAME}")
     parser.add_argument("--junit", type=Path, metavar="FILE", help="write the results as JUnit XML")
+    add_cluster_objects(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -23,8 +30,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"netpol check: no expectations at {path}", file=sys.stderr)
         return 2
     try:
-        outcomes = run_expectations(args.chart.resolve(), path)
-    except ExpectationFileError as err:
+        outcomes = run_expectations(args.chart.resolve(), path, extra_objects=cluster_objects(args))
+    except (ExpectationFileError, ClusterFileError) as err:
         print(f"netpol check: {err}", file=sys.stderr)
         return 2
     width = max(len(o.case) for o in outcomes)

@@ -1,14 +1,17 @@
 """The inputs every command that renders a chart takes: what `helm template` takes,
-plus which helm runs it."""
+plus which helm runs it, and the objects the cluster has beside the render (`--with`)."""
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
+from ..clusterfiles import read_cluster_files
 from ..helm.template import DEFAULT_NAMESPACE, DEFAULT_RELEASE, RenderResult, render
 
 
-def add_render_inputs(parser: argparse.ArgumentParser, *, chart: bool = True) -> None:
+def add_render_inputs(parser: argparse.ArgumentParser, *, chart: bool = True, cluster_objects: bool = True) -> None:
+    """The render inputs; `cluster_objects`: also `--with FILE` (every command that judges
+    the render; `render`, which only prints it, leaves it out)."""
     if chart:
         parser.add_argument("chart", help="chart directory")
     parser.add_argument("-f", "--values", action="append", default=[], metavar="FILE", help="values file (repeatable)")
@@ -23,6 +26,21 @@ def add_render_inputs(parser: argparse.ArgumentParser, *, chart: bool = True) ->
                                        ".tools/bin/helm, PATH)")
     parser.add_argument("--enable-dns", action="store_true", help="let getHostByName resolve (Helm >= 3.11.1)")
     parser.add_argument("--no-cache", action="store_true", help="always run helm")
+    if cluster_objects:
+        add_cluster_objects(parser)
+
+
+def add_cluster_objects(parser: argparse.ArgumentParser) -> None:
+    """`--with FILE` (repeatable): objects the cluster has that the render does not."""
+    parser.add_argument("--with", dest="with_files", action="append", default=[], metavar="FILE",
+                        help="YAML objects the cluster has beside the render, judged with it: admin policies, "
+                             "namespaces with labels, other releases' policies, pods, nodes (repeatable)")
+
+
+def cluster_objects(args: argparse.Namespace) -> list[dict]:
+    """The objects of the --with files, in order; ClusterFileError (one line naming the
+    file) when one cannot be read or parsed."""
+    return read_cluster_files(args.with_files)
 
 
 def helm_flags(args: argparse.Namespace) -> list[str]:

@@ -3,8 +3,11 @@ every core, with a progress bar, failures grouped by cause and the smallest fail
 
     netpol matrix CHART --cases matrix.yaml [-f case.yaml]... [--check render,values,kubernetes,apirules]
                   [--engine cli|sdk] [--workers 2] [--batch N] [--helm H] [--release R] [-n NS]
+                  [--with cluster.yaml]...
 
 The cases file: see netpol_harness.cases (base, factors, exclude, require, random, seed).
+`--with FILE`: objects the cluster has beside each render (its admin policies, namespaces,
+other releases' policies); the `expect` check judges every case with them.
 
 Exit 0 when every case passes every check, 1 when some fail, 2 for bad input.
 """
@@ -19,6 +22,7 @@ import yaml
 from ..cases import Case, file_cases, load_spec
 from ..helm.template import DEFAULT_NAMESPACE, DEFAULT_RELEASE
 from ..runner import CHECKS, DEFAULT_CHECKS, run_matrix
+from .inputs import add_cluster_objects, cluster_objects
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -34,6 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--release", default=DEFAULT_RELEASE, help=f"release name (default: {DEFAULT_RELEASE})")
     parser.add_argument("-n", "--namespace", default=DEFAULT_NAMESPACE, help=f"release namespace (default: {DEFAULT_NAMESPACE})")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    add_cluster_objects(parser)
 
 
 def cases_from(spec_path: Path | None, values_files: list[str]) -> list[Case]:
@@ -43,12 +48,15 @@ def cases_from(spec_path: Path | None, values_files: list[str]) -> list[Case]:
 def run(args: argparse.Namespace) -> int:
     checks = [c.strip() for c in args.check.split(",") if c.strip()]
     try:
+        extra = cluster_objects(args)
+        if extra and "expect" not in checks:
+            print("netpol matrix: note: --with matters only to the expect check, which --check leaves out", file=sys.stderr)
         cases = cases_from(args.cases, args.values)
         if not cases:
             raise ValueError("no cases: give --cases FILE and/or -f FILE")
         result = run_matrix(args.chart, cases, checks, engine=args.engine, helm=args.helm, release=args.release,
                             namespace=args.namespace, workers=args.workers, batch=args.batch,
-                            progress=not args.no_progress)
+                            progress=not args.no_progress, extra_objects=extra)
     except (OSError, ValueError, yaml.YAMLError) as err:
         print(f"netpol matrix: {err}", file=sys.stderr)
         return 2

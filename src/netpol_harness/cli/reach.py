@@ -3,10 +3,11 @@ protocol.
 
     netpol reach CHART|manifests.yaml... --port 80 [--protocol TCP] [--external 1.1.1.1]
                  [--format jsonl|table] [--explain FROM TO|svc:NS/NAME:PORT [--expect allowed|denied]]
-                 [-f values.yaml] [--set k=v] [--release R] [--namespace NS]
+                 [-f values.yaml] [--set k=v] [--release R] [--namespace NS] [--with cluster.yaml]...
 
 A chart directory is rendered with `helm template` (the render inputs apply); files are
-read as they are. Objects without a namespace live in --namespace. jsonl prints one
+read as they are. `--with FILE` adds the objects the cluster has beside them (its admin
+policies, namespaces, other releases' policies). Objects without a namespace live in --namespace. jsonl prints one
 line per ordered pair of distinct endpoints (pairs of two external addresses are left
 out: no NetworkPolicy can speak about them).
 """
@@ -21,7 +22,7 @@ import yaml
 
 from ..loader import load_files
 from ..net import PROTOCOLS, Cluster, Evaluator, PolicyError
-from .inputs import add_render_inputs, is_chart, render_from
+from .inputs import add_render_inputs, cluster_objects, is_chart, render_from
 
 
 class RenderFailed(RuntimeError):
@@ -49,16 +50,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def load_objects(args: argparse.Namespace) -> list[dict[str, Any]]:
-    """The chart's rendered objects, or the files' objects."""
+    """The chart's rendered objects, or the files' objects, then the --with files' objects."""
+    extra = cluster_objects(args)  # first: a wrong --with file stops before helm runs
     charts = [p for p in args.paths if p != "-" and is_chart(p)]
     if not charts:
-        return load_files(args.paths)
+        return load_files(args.paths) + extra
     if len(args.paths) > 1:
         raise ValueError("give one chart directory, or manifest files, not both")
     result = render_from(args, charts[0])
     if not result.ok:
         raise RenderFailed(f"helm could not render {charts[0]}:\n{result.stderr.strip()}")
-    return result.objects
+    return result.objects + extra
 
 
 def run(args: argparse.Namespace) -> int:

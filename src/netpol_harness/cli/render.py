@@ -9,7 +9,7 @@ from .inputs import add_render_inputs, render_from
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_render_inputs(parser)
+    add_render_inputs(parser, cluster_objects=False)  # it prints the render; nothing judges it
     parser.add_argument("--notes", action="store_true", help="print NOTES.txt after the manifests")
 
 

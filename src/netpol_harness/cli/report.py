@@ -2,7 +2,7 @@
 
     netpol report CHART [-f FILE]... [--set k=v]... [--release R] [--namespace NS]
                   [--port 53/UDP]... [--protocol TCP] [--workload NAME]... [--external IP]...
-                  [--out DIR]
+                  [--with cluster.yaml]... [--out DIR]
     netpol report [CHART] --diff BEFORE AFTER [--fail-on-open] [...the same inputs]
 
 Output: text on stdout (one line per pair, ports collapsed); with --out, a self-contained
@@ -12,6 +12,10 @@ With --diff: BEFORE and AFTER are two chart directories (say a checkout of main 
 a branch), rendered with the same inputs, or two values files of CHART, each given after
 the common -f files. It lists the flows the change opens and closes, with the rule
 responsible on each side (diff.html with --out); --fail-on-open exits 1 when it opens any.
+
+`--with FILE` adds the objects the cluster has beside the render (its admin policies,
+namespaces, other releases' policies, pods: pods are reported like the render's); with
+--diff, both sides get the same ones.
 """
 from __future__ import annotations
 
@@ -23,7 +27,7 @@ from pathlib import Path
 from ..net import PROTOCOLS, PolicyError
 from ..report import (Probe, connectivity_report, diff_objects, render_diff_html, render_diff_text, render_html,
                       render_mermaid, render_text)
-from .inputs import add_render_inputs, is_chart, render_from
+from .inputs import add_render_inputs, cluster_objects, is_chart, render_from
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -47,12 +51,13 @@ def _probes(args: argparse.Namespace) -> list[Probe] | None:
     return [Probe.parse(p, args.protocol) for p in args.port] or None
 
 
-def _render(args: argparse.Namespace, chart: str, extra_values: list[str], label: str):
+def _render(args: argparse.Namespace, chart: str, extra_values: list[str], label: str, extra: list[dict]):
+    """The render's objects and then `extra` (the --with objects), or None when helm fails."""
     result = render_from(args, chart, extra_values)
     if not result.ok:
         print(f"netpol report: helm could not render {label}:\n{result.stderr.strip()}", file=sys.stderr)
         return None
-    return result.objects
+    return result.objects + extra
 
 
 def _sides(args: argparse.Namespace) -> list[tuple[str, str, list[str]]] | str:
@@ -73,12 +78,12 @@ def _sides(args: argparse.Namespace) -> list[tuple[str, str, list[str]]] | str:
     return [(args.chart, [before], f"{Path(args.chart).name} -f {before}"), (args.chart, [after], f"{Path(args.chart).name} -f {after}")]
 
 
-def run_diff(args: argparse.Namespace, probes: list[Probe] | None) -> int:
+def run_diff(args: argparse.Namespace, probes: list[Probe] | None, cluster: list[dict]) -> int:
     sides = _sides(args)
     if isinstance(sides, str):
         print(f"netpol report: {sides}", file=sys.stderr)
         return 2
-    rendered = [_render(args, chart, extra, title) for chart, extra, title in sides]
+    rendered = [_render(args, chart, extra, title, cluster) for chart, extra, title in sides]
     if any(objects is None for objects in rendered):
         return 1
     diff = diff_objects(rendered[0], rendered[1], title=f"what {sides[1][2]} changes against {sides[0][2]}",
@@ -96,7 +101,8 @@ def run_diff(args: argparse.Namespace, probes: list[Probe] | None) -> int:
 def run(args: argparse.Namespace) -> int:
     try:
         probes = _probes(args)
-    except ValueError as exc:
+        cluster = cluster_objects(args)
+    except ValueError as exc:  # a bad --port or --external, or a --with file (ClusterFileError)
         print(f"netpol report: {exc}", file=sys.stderr)
         return 2
     missing = [f for f in args.values if not Path(f).is_file()]
@@ -104,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"netpol report: no such values file: {', '.join(missing)}", file=sys.stderr)
         return 2
     try:
-        return run_diff(args, probes) if args.diff else run_report(args, probes)
+        return run_diff(args, probes, cluster) if args.diff else run_report(args, probes, cluster)
     except PolicyError as exc:
         print(f"netpol report: the API server would refuse this policy, so it cannot be judged: {exc}", file=sys.stderr)
         return 1
@@ -113,18 +119,19 @@ def run(args: argparse.Namespace) -> int:
         return 2
 
 
-def run_report(args: argparse.Namespace, probes: list[Probe] | None) -> int:
+def run_report(args: argparse.Namespace, probes: list[Probe] | None, cluster: list[dict]) -> int:
     if not args.chart:
         print("netpol report: give a chart directory (or --diff BEFORE AFTER)", file=sys.stderr)
         return 2
-    objects = _render(args, args.chart, [], args.chart)
+    objects = _render(args, args.chart, [], args.chart, cluster)
     if objects is None:
         return 1
     values = ", ".join(str(v) for v in args.values) or "chart defaults"
+    beside = "".join(f"; with {f}" for f in args.with_files)
     report = connectivity_report(
         objects,
         probes,
-        title=f"{Path(args.chart).name} ({values}; release {args.release} in {args.namespace})",
+        title=f"{Path(args.chart).name} ({values}; release {args.release} in {args.namespace}{beside})",
         namespace=args.namespace,
         externals=args.external,
         workloads=args.workload or None,

@@ -1,7 +1,11 @@
 """`netpol validate CHART`: render, then every check the harness has: the values
 schema, strict Kubernetes schemas and the API server's rules (always errors), and the
 lints (netpol_harness.check.lints: errors, warnings, infos; waivable in the chart's
-netpol.yaml). Exit 0 without unwaived errors, 1 with them, 2 when helm itself fails."""
+netpol.yaml). Exit 0 without unwaived errors, 1 with them, 2 when helm itself fails.
+
+The objects of `--with FILE` (the cluster's admin policies, namespaces, ...) are checked
+against the API server's rules too, each message naming its file; the lints judge the
+render alone."""
 from __future__ import annotations
 
 import argparse
@@ -10,7 +14,8 @@ from pathlib import Path
 
 import yaml
 
-from ..check import validate_all, validate_values
+from ..check import api_server_errors, validate_all, validate_values
+from ..clusterfiles import ClusterFileError, read_cluster_file
 from ..check.lints import Finding, apply_waivers, failing, lint, load_waivers
 from ..matrix import deep_merge
 from .inputs import add_render_inputs, render_from
@@ -25,7 +30,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--expect-policies", action="store_true", help="a render without NetworkPolicies is an error")
 
 
+def cluster_file_problems(paths: list[str]) -> list[Finding]:
+    """The API server's errors on each --with file's objects, the file named in each;
+    ClusterFileError when one cannot be read or parsed."""
+    return [Finding("api-server", "error", str(path), "", m)
+            for path in paths for m in api_server_errors(read_cluster_file(path))]
+
+
 def findings(args: argparse.Namespace) -> tuple[int, list[str]]:
+    try:
+        cluster = cluster_file_problems(args.with_files)
+    except ClusterFileError as err:
+        return 2, [f"netpol validate: {err}"]
     values: dict = {}
     for path in args.values:
         values = deep_merge(values, yaml.safe_load(Path(path).read_text()) or {})
@@ -36,7 +52,7 @@ def findings(args: argparse.Namespace) -> tuple[int, list[str]]:
     if not result.ok:
         return 2, [str(p) for p in problems] + [f"helm: {line}" for line in result.stderr.strip().splitlines()]
     schemas = args.kubernetes_version or args.kube_version or DEFAULT_SCHEMAS
-    problems += [Finding("api-server", "error", "", "", m) for m in validate_all(result.objects, schemas)]
+    problems += [Finding("api-server", "error", "", "", m) for m in validate_all(result.objects, schemas)] + cluster
     try:
         waivers = load_waivers(args.chart)
     except ValueError as err:
