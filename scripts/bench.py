@@ -192,9 +192,9 @@ def _sdk_floor(cases) -> None:
 
 _EVAL = """
 import json, resource, sys, time
-from netpol_harness.synthetic import synthetic_cluster, PROBE
+from netpol_harness.synthetic import synthetic_admin_policies, synthetic_cluster, PROBE
 from netpol_harness.net import Cluster, Evaluator
-docs = synthetic_cluster({pods}, 50, {policies}, 7)
+docs = synthetic_cluster({pods}, 50, {policies}, 7) + synthetic_admin_policies({admin}, 50, 7)
 start = time.perf_counter()
 matrix = Evaluator(Cluster.from_manifests(docs), ipblock_matches_pods=False).matrix(*PROBE)
 allowed = matrix.count_allowed()
@@ -215,8 +215,8 @@ print(json.dumps({{"seconds": seconds, "allowed": allowed, "dict": as_dict,
 """
 
 
-def _evaluate(pods: int, policies: int, as_dict: bool = False) -> dict:
-    code = _EVAL.format(pods=pods, policies=policies, as_dict=as_dict)
+def _evaluate(pods: int, policies: int, as_dict: bool = False, admin: int = 0) -> dict:
+    code = _EVAL.format(pods=pods, policies=policies, as_dict=as_dict, admin=admin)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -233,6 +233,11 @@ def bench_evaluator(args: argparse.Namespace) -> None:
         t = statistics.median(r["seconds"] for r in runs)
         peak = max(r["rss_mb"] for r in runs)
         row("evaluator", f"{pods:,} pods / {policies:,} policies: packed rows ({peak:.0f} MB peak)", t, "", base, "dict@1k")
+        if pods == 10_000:
+            # The same cluster with 400 admin policies (Admin and Baseline tiers) beside the NetworkPolicies.
+            tiers = [_evaluate(pods, policies, admin=400) for _ in range(args.runs)]
+            row("evaluator", f"{pods:,} pods / {policies:,} policies + 400 admin policies "
+                f"({max(r['rss_mb'] for r in tiers):.0f} MB peak)", statistics.median(r["seconds"] for r in tiers), "", t, "v1 only")
     if not args.skip_nca:
         _nca(args)
 

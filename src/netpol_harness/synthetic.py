@@ -102,3 +102,45 @@ def _policy(rnd: random.Random, name: str, namespace: str, ns_names: list[str]) 
             spec[key] = rules
     return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
             "metadata": {"name": name, "namespace": namespace}, "spec": spec}
+
+
+def synthetic_admin_policies(count: int, namespaces: int, seed: int) -> list[dict[str, Any]]:
+    """`count` cluster-wide admin policies over the namespaces of `synthetic_cluster`: a
+    mix of AdminNetworkPolicies and Admin/Baseline ClusterNetworkPolicies with distinct
+    priorities, each selecting a team's or an environment's namespaces, with Allow/Deny/Pass
+    rules on pods, namespaces and networks, plus one BaselineAdminNetworkPolicy."""
+    rnd = random.Random(seed)
+    ns_names = [f"ns-{i:02d}" for i in range(namespaces)]
+    docs = [_admin_policy(rnd, k, ns_names) for k in range(max(count - 1, 0))]
+    if count:
+        docs.append({"apiVersion": "policy.networking.k8s.io/v1alpha1", "kind": "BaselineAdminNetworkPolicy",
+                     "metadata": {"name": "default"},
+                     "spec": {"subject": {"namespaces": {}},
+                              "ingress": [{"action": "Deny", "from": [{"namespaces": {}}]}]}})
+    return docs
+
+
+def _admin_policy(rnd: random.Random, k: int, ns_names: list[str]) -> dict[str, Any]:
+    v2 = rnd.random() < 0.5
+    key = rnd.choice(("team", "env"))
+    subject = {"namespaces": {"matchLabels": {key: rnd.choice(TEAMS if key == "team" else ENVS)}}}
+    rules: dict[str, list] = {"ingress": [], "egress": []}
+    for direction, peer_key in (("ingress", "from"), ("egress", "to")):
+        for _ in range(rnd.randint(1, 3)):
+            action = rnd.choice(("Accept" if v2 else "Allow", "Deny", "Pass"))
+            peer = rnd.choice(({"namespaces": {"matchLabels": {"team": rnd.choice(TEAMS)}}},
+                               {"pods": {"namespaceSelector": {}, "podSelector": {"matchLabels": {"app": rnd.choice(APPS)}}}},
+                               {"networks": [rnd.choice(CIDRS)]} if direction == "egress" else
+                               {"namespaces": {"matchLabels": {"kubernetes.io/metadata.name": rnd.choice(ns_names)}}}))
+            rule = {"action": action, peer_key: [peer]}
+            if rnd.random() < 0.5:
+                port = rnd.choice(PORT_NUMBERS)
+                rule["protocols" if v2 else "ports"] = ([{"tcp": {"destinationPort": {"number": port}}}] if v2
+                                                        else [{"portNumber": {"protocol": "TCP", "port": port}}])
+            rules[direction].append(rule)
+    spec: dict[str, Any] = {"priority": k % 1001, "subject": subject, **rules}
+    if v2:
+        spec["tier"] = rnd.choice(("Admin", "Admin", "Baseline"))
+    return {"apiVersion": f"policy.networking.k8s.io/{'v1alpha2' if v2 else 'v1alpha1'}",
+            "kind": "ClusterNetworkPolicy" if v2 else "AdminNetworkPolicy",
+            "metadata": {"name": f"admin-{k:03d}"}, "spec": spec}

@@ -10,7 +10,7 @@ pod side of its connections is judged. Ports and protocols arrive checked
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -21,7 +21,7 @@ from .peers import PeerMatcher
 from .ports import PortIndex
 from .reachability import Reachability, reach_rows
 from .selection import PodIndex, bits
-from .kinds.admintier import admin_caveats
+from .kinds.admintier import POD, AdminTier, admin_caveats, admin_notes
 from .verdict import Context, SideVerdict, TierStep, Verdict, reason
 
 DIRECTIONS = ("egress", "ingress")
@@ -38,6 +38,7 @@ class Query:
                                  PortIndex(pods.pods))
         self.kinds = compile_kinds(cluster, self.matchers)
         self._tables: dict[tuple, Any] = {}
+        self._notes: dict[tuple[int, ...], list[str]] = {}
 
     def resolve(self, ref: EndpointRef) -> Pod | External:
         return resolve(self.pods, ref)
@@ -53,7 +54,19 @@ class Query:
         ingress = self.side("ingress", d, s, port, protocol)
         allowed = egress.allowed and ingress.allowed
         return Verdict(allowed, s.id, d.id, port, protocol, egress, ingress, reason(egress, ingress), s, d,
-                       self.context(s, d), caveats(self.cluster, (s, d)))
+                       self.context(s, d), self.caveats(s, d))
+
+    def caveats(self, *ends: Pod | External) -> tuple[str, ...]:
+        """`caveats`, with the admin policies selecting each end read off the compiled tiers."""
+        return caveats(self.cluster, ends, self._admin_notes)
+
+    def _admin_notes(self, pod: Pod) -> list[str]:
+        tiers = [kind for kind in self.kinds.values() if isinstance(kind, AdminTier)]
+        key = tuple(t.group_of[self.pods.index[pod.id]] for t in tiers)
+        notes = self._notes.get(key)
+        if notes is None:
+            notes = self._notes[key] = admin_notes([p for t in tiers for p in t.selecting_pod(pod)])
+        return [note.replace(POD, pod.id) for note in notes]
 
     def side(self, direction: str, end: Pod | External, other: Pod | External, port: int, protocol: str) -> SideVerdict:
         """`end`'s egress or ingress: the first kind that rules on it decides; the admin
@@ -156,8 +169,11 @@ def combine(layers: Sequence[Masks], n: int, every: int) -> list[int]:
     return out
 
 
-def caveats(cluster: Cluster, ends: Iterable[Pod | External]) -> tuple[str, ...]:
-    """What could change a verdict on these ends that the model does not read."""
+def caveats(cluster: Cluster, ends: Iterable[Pod | External],
+            admin_notes_of: Callable[[Pod], list[str]] | None = None) -> tuple[str, ...]:
+    """What could change a verdict on these ends that the model does not read, or that the
+    APIs leave to the implementation. `admin_notes_of(pod)`: the admin policies' notes, when
+    the caller has the tiers compiled (else they are worked out here)."""
     notes: list[str] = []
     for end in ends:
         if not isinstance(end, Pod):
@@ -166,5 +182,5 @@ def caveats(cluster: Cluster, ends: Iterable[Pod | External]) -> tuple[str, ...]
                   for u in cluster.unmodelled_for(end)]
         if end.host_network:
             notes.append(f"not modelled: {end.id} runs on the host network, where most CNIs apply no NetworkPolicy")
-        notes += admin_caveats(cluster, end)
+        notes += admin_notes_of(end) if admin_notes_of else admin_caveats(cluster, end)
     return tuple(dict.fromkeys(notes))

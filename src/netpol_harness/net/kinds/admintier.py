@@ -64,12 +64,29 @@ class AdminTier:
         host = sum(1 << i for i, pod in enumerate(matchers.pods.pods) if pod.host_network)
         self._host = host
         self._nodes = cluster.nodes
-        self.rules: dict[str, list[CompiledAdminRule]] = {"ingress": [], "egress": []}
-        for policy in policies:
-            subject = self._subject(policy) & ~host
-            for direction in ("ingress", "egress"):
-                self.rules[direction] += [self._compile(policy, rule, subject) for rule in policy.rules(direction)]
+        self.policies = policies
+        subjects = [self._subject(policy) & ~host for policy in policies]
+        self.rules: dict[str, list[CompiledAdminRule]] = {
+            d: [self._compile(policy, rule, subject) for policy, subject in zip(policies, subjects) for rule in policy.rules(d)]
+            for d in ("ingress", "egress")}
         self._destinations: dict[tuple[str, int, int, str], int] = {}
+        self._partials: dict[tuple[str, int, str], dict[int, int]] = {}
+        self._walks: dict[tuple, list[tuple[CompiledAdminRule, int]]] = {}
+        # Pods that are subjects of the same policies see the same rules: work each group out once.
+        distinct = list(dict.fromkeys(subjects))
+        self.groups = partition(matchers.pods.all_pods, distinct)
+        self.group_of = [0] * len(matchers.pods.pods)
+        for g, (members, _) in enumerate(self.groups):
+            for i in bits(members):
+                self.group_of[i] = g
+        position = {subject: k for k, subject in enumerate(distinct)}
+        self.selecting = [[p for p, subject in zip(policies, subjects) if position[subject] in inside] for _, inside in self.groups]
+        self.applicable = {d: [[(k, r) for k, r in enumerate(rules) if position[r.subject] in inside] for _, inside in self.groups]
+                           for d, rules in self.rules.items()}
+
+    def selecting_pod(self, pod: Pod) -> list[AdminPolicy]:
+        """The policies of this tier whose subject `pod` is, in precedence order."""
+        return self.selecting[self.group_of[self.matchers.pods.index[pod.id]]]
 
     def _subject(self, policy: AdminPolicy) -> int:
         pods = self.matchers.pods
@@ -114,47 +131,97 @@ class AdminTier:
         return mask
 
     def masks(self, direction: str, port: int, protocol: str) -> Masks:
-        n, every = len(self.matchers.pods.pods), self.matchers.pods.all_pods
+        n = len(self.matchers.pods.pods)
         allow, decided = [0] * n, [0] * n
-        remaining: dict[int, int] = {}  # per subject pod: the peers no earlier rule matched
-        for k, crule in enumerate(self.rules[direction]):
-            ports_ok = self._admitted_destinations(direction, k, port, protocol)
-            if direction == "ingress":
-                targets, peers = crule.subject & ports_ok, crule.peers  # ports are the subject's own
-            else:
-                targets, peers = crule.subject, crule.peers & ports_ok
-            if not (targets and peers):
+        for g, (members, _) in enumerate(self.groups):
+            if not self.applicable[direction][g]:
                 continue
-            effect = crule.rule.effect
-            for i in bits(targets):
-                left = remaining.get(i, every)
+            for part, excluded in self._parts(direction, g, members, port, protocol):
+                a = d = 0
+                for crule, hit in self._hits(direction, g, port, protocol, excluded):
+                    if crule.rule.effect != "pass":
+                        d |= hit
+                        if crule.rule.effect == "allow":
+                            a |= hit
+                if d:
+                    for i in bits(part):
+                        allow[i], decided[i] = a, d
+        return Masks(allow, decided)
+
+    def _partial(self, direction: str, port: int, protocol: str) -> dict[int, int]:
+        """The rules whose ports admit port/protocol on some pods only (named ports): k -> those pods."""
+        key = (direction, port, protocol)
+        found = self._partials.get(key)
+        if found is None:
+            every = self.matchers.pods.all_pods
+            found = {k: m for k in range(len(self.rules[direction]))
+                     if (m := self._admitted_destinations(direction, k, port, protocol)) != every}
+            self._partials[key] = found
+        return found
+
+    def _parts(self, direction: str, g: int, members: int, port: int, protocol: str) -> list[tuple[int, frozenset[int]]]:
+        """Group g's pods split by the ingress rules whose ports they do not offer: (pods, those rules)."""
+        partial = self._partial(direction, port, protocol) if direction == "ingress" else {}
+        ks = [k for k, _ in self.applicable[direction][g] if k in partial]
+        if not ks:
+            return [(members, frozenset())]
+        return [(part, frozenset(k for k in ks if not partial[k] & part))
+                for part, _ in partition(members, [partial[k] for k in ks])]
+
+    def _hits(self, direction: str, g: int, port: int, protocol: str, excluded: frozenset[int]) -> list[tuple[CompiledAdminRule, int]]:
+        """The rules of group g in order, each with the peers it is the first to match
+        (disjoint; rules that match nothing new are left out)."""
+        key = (direction, g, port, protocol, excluded)
+        hits = self._walks.get(key)
+        if hits is None:
+            hits, left = [], self.matchers.pods.all_pods
+            for k, crule in self.applicable[direction][g]:
+                if k in excluded:
+                    continue
+                peers = crule.peers if direction == "ingress" else crule.peers & self._admitted_destinations(
+                    direction, k, port, protocol)
                 hit = peers & left
                 if hit:
-                    remaining[i] = left & ~hit
-                    if effect != "pass":
-                        decided[i] |= hit
-                        if effect == "allow":
-                            allow[i] |= hit
-        return Masks(allow, decided)
+                    hits.append((crule, hit))
+                    left &= ~hit
+                    if not left:
+                        break
+            self._walks[key] = hits
+        return hits
 
     def side(self, direction: str, end: Pod, other: Pod | External, port: int, protocol: str) -> SideVerdict:
         index = self.matchers.pods.index
-        end_bit = 1 << index[end.id]
-        other_bit = 1 << index[other.id] if isinstance(other, Pod) else 0
-        dst = end if direction == "ingress" else other
-        named = self.matchers.ports.pod_named[index[dst.id]] if isinstance(dst, Pod) else None
-        steps: list[TierStep] = []
-        for crule in self.rules[direction]:
-            if not crule.subject & end_bit or not ports_match(crule.rule.ports, port, protocol, named):
-                continue
-            if not crule.admits(other, other_bit):
-                continue
-            step = crule.step()
-            steps.append(step)
-            if step.effect != "pass":
-                return SideVerdict(direction, end.id, True, tier_steps=tuple(steps), decided_by=step)
-            break  # Pass: the rest of this tier is skipped
-        return SideVerdict(direction, end.id, True, tier_steps=tuple(steps))
+        i = index[end.id]
+        g = self.group_of[i]
+        matched = None
+        if isinstance(other, Pod):
+            partial = self._partial(direction, port, protocol) if direction == "ingress" else {}
+            excluded = frozenset(k for k, _ in self.applicable[direction][g] if k in partial and not (partial[k] >> i) & 1)
+            j = index[other.id]
+            matched = next((crule for crule, hit in self._hits(direction, g, port, protocol, excluded) if (hit >> j) & 1), None)
+        else:
+            named = self.matchers.ports.pod_named[i] if direction == "ingress" else None
+            matched = next((crule for _, crule in self.applicable[direction][g]
+                            if ports_match(crule.rule.ports, port, protocol, named) and crule.admits(other, 0)), None)
+        if matched is None:
+            return SideVerdict(direction, end.id, True)
+        step = matched.step()  # the first rule that matches decides, or Passes the rest of the tier over
+        return SideVerdict(direction, end.id, True, tier_steps=(step,), decided_by=None if step.effect == "pass" else step)
+
+
+def partition(universe: int, sets: list[int]) -> list[tuple[int, set[int]]]:
+    """`universe` cut into the parts that lie inside the same of `sets`: (part, the
+    positions in `sets` of those it lies in)."""
+    parts: list[tuple[int, set[int]]] = [(universe, set())] if universe else []
+    for k, s in enumerate(sets):
+        cut = []
+        for part, inside in parts:
+            if part & s:
+                cut.append((part & s, inside | {k}))
+            if part & ~s:
+                cut.append((part & ~s, inside))
+        parts = cut
+    return parts
 
 
 def compile_admin_tier(cluster: Cluster, matchers: Matchers) -> AdminTier:
@@ -176,17 +243,25 @@ def admin_caveats(cluster: Cluster, pod: Pod) -> list[str]:
     """What the APIs leave to the implementation about the admin policies selecting `pod`."""
     ns = cluster.namespace(pod.namespace)
     mine = [p for p in cluster.admin_policies if selects(p, pod, ns.labels if ns else {})]
+    return [note.replace(POD, pod.id) for note in admin_notes(mine)]
+
+
+POD = "{pod}"  # where the pod's id goes in a note: pods that share their admin policies share notes
+
+
+def admin_notes(mine: list[AdminPolicy]) -> list[str]:
+    """`admin_caveats`, given the admin policies whose subject the pod is, with POD for its id."""
     notes = []
     versions = {p.kind == "ClusterNetworkPolicy" for p in mine}
     if len(versions) == 2:
-        notes.append(f"not modelled: v1alpha1 admin policies and v1alpha2 ClusterNetworkPolicies both select {pod.id}; "
+        notes.append(f"not modelled: v1alpha1 admin policies and v1alpha2 ClusterNetworkPolicies both select {POD}; "
                      "how an implementation orders the two APIs depends on the CNI")
     for tier in ("Admin", "Baseline"):
         by_priority: dict[int, list[str]] = {}
         for p in mine:
             if p.tier == tier:
                 by_priority.setdefault(p.priority, []).append(p.id)
-        notes += [f"not modelled: {' and '.join(ids)} select {pod.id} at the same priority {prio} in the {tier} tier; "
+        notes += [f"not modelled: {' and '.join(ids)} select {POD} at the same priority {prio} in the {tier} tier; "
                   "the API leaves their order to the implementation"
                   for prio, ids in sorted(by_priority.items()) if len(ids) > 1]
     for p in mine:
