@@ -1,83 +1,146 @@
 {{/*
-Chart name, truncated to the 63 characters a label allows. It names objects and is
-the app.kubernetes.io/name label, so nameOverride must be a DNS label.
+job-executor-service.name: the chart name, truncated to the 63 characters a label allows.
+It names objects and is the app.kubernetes.io/name label, so nameOverride must be a DNS label.
+Params:
+  - . - Context - Required. The chart's root context.
+Output: the name
 */}}
 {{- define "job-executor-service.name" -}}
-{{- $name := default .Chart.Name .Values.nameOverride | toString | trunc 63 | trimSuffix "-" }}
-{{- if not (regexMatch "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" $name) }}
-{{- fail (printf "nameOverride: %q is not a valid name; use lowercase letters, digits and '-', starting and ending with a letter or digit" (toString .Values.nameOverride)) }}
-{{- end }}
-{{- $name }}
+  {{- $name := default .Chart.Name .Values.nameOverride | toString | trunc 63 | trimSuffix "-" }}
+  {{- if not (regexMatch "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" $name) }}
+    {{- $msg := print "nameOverride: %q is not a valid name; "
+        "use lowercase letters, digits and '-', starting and ending with a letter or digit" }}
+    {{- fail (printf $msg (toString .Values.nameOverride)) }}
+  {{- end }}
+  {{- $name }}
 {{- end }}
 
 {{/*
-Full name. Truncated to 54 so suffixes like "-egress" still fit a 63-character name;
-contains the release name so two releases in one namespace never collide.
+job-executor-service.fullname: the full name. Truncated to 54 so suffixes like "-egress"
+still fit a 63-character name; contains the release name so two releases in one namespace
+never collide.
+Params:
+  - . - Context - Required. The chart's root context.
+Output: the name
 */}}
 {{- define "job-executor-service.fullname" -}}
-{{- if .Values.fullnameOverride }}
-{{- $name := .Values.fullnameOverride | toString | trunc 54 | trimSuffix "-" }}
-{{- if not (regexMatch "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" $name) }}
-{{- fail (printf "fullnameOverride: %q is not a valid object name; use lowercase letters, digits and '-', starting and ending with a letter or digit" (toString .Values.fullnameOverride)) }}
-{{- end }}
-{{- $name }}
-{{- else }}
-{{- $name := include "job-executor-service.name" . }}
-{{- if contains $name .Release.Name }}
-{{- .Release.Name | trunc 54 | trimSuffix "-" }}
-{{- else }}
-{{- printf "%s-%s" .Release.Name $name | trunc 54 | trimSuffix "-" }}
-{{- end }}
-{{- end }}
+  {{- if .Values.fullnameOverride }}
+    {{- $name := .Values.fullnameOverride | toString | trunc 54 | trimSuffix "-" }}
+    {{- if not (regexMatch "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" $name) }}
+      {{- $msg := print "fullnameOverride: %q is not a valid object name; "
+          "use lowercase letters, digits and '-', starting and ending with a letter or digit" }}
+      {{- fail (printf $msg (toString .Values.fullnameOverride)) }}
+    {{- end }}
+    {{- $name }}
+  {{- else }}
+    {{- $name := include "job-executor-service.name" . }}
+    {{- if contains $name .Release.Name }}
+      {{- .Release.Name | trunc 54 | trimSuffix "-" }}
+    {{- else }}
+      {{- printf "%s-%s" .Release.Name $name | trunc 54 | trimSuffix "-" }}
+    {{- end }}
+  {{- end }}
 {{- end }}
 
+{{/*
+job-executor-service.chart: chart name and version, for the helm.sh/chart label.
+Params:
+  - . - Context - Required. The chart's root context.
+Output: NAME-VERSION
+*/}}
 {{- define "job-executor-service.chart" -}}
-{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+  {{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
 {{- end }}
 
-{{/* Labels on every object. Values are quoted: "true" or "1e3" must stay strings. */}}
+{{/*
+job-executor-service.image: the container image; the tag defaults to the chart's appVersion.
+Params:
+  - . - Context - Required. The chart's root context.
+Output: REPOSITORY:TAG
+*/}}
+{{- define "job-executor-service.image" -}}
+  {{- printf "%s:%s" .Values.image.repository (.Values.image.tag | default .Chart.AppVersion | toString) }}
+{{- end }}
+
+{{/*
+job-executor-service.labels: labels on every object. Values are quoted: "true" or "1e3"
+must stay strings.
+Params:
+  - . - Context - Required. The chart's root context.
+Output: YAML map
+*/}}
 {{- define "job-executor-service.labels" -}}
+  {{- $version := .Values.image.tag | default .Chart.AppVersion | toString | trunc 63 | trimAll "-_." -}}
 helm.sh/chart: {{ include "job-executor-service.chart" . | quote }}
 {{ include "job-executor-service.selectorLabels" . }}
-app.kubernetes.io/version: {{ .Values.image.tag | default .Chart.AppVersion | toString | trunc 63 | trimAll "-_." | quote }}
+app.kubernetes.io/version: {{ $version | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service | quote }}
 app.kubernetes.io/part-of: keptn
 {{- end }}
 
-{{/* The Deployment's selector; the policies select exactly these labels. */}}
+{{/*
+job-executor-service.selectorLabels: the Deployment's selector; the policies select
+exactly these labels.
+Params:
+  - . - Context - Required. The chart's root context.
+Output: YAML map
+*/}}
 {{- define "job-executor-service.selectorLabels" -}}
 app.kubernetes.io/name: {{ include "job-executor-service.name" . | quote }}
 app.kubernetes.io/instance: {{ .Release.Name | quote }}
 {{- end }}
 
 {{/*
-The pod's labels: the chart's, then podLabels, which may not redefine a chart label
-(the Deployment's selector and the policies select on them).
+job-executor-service.podLabels: the pod's labels: the chart's, then podLabels, which may
+not redefine a chart label (the Deployment's selector and the policies select on them).
+Params:
+  - . - Context - Required. The chart's root context.
+Output: YAML map
 */}}
 {{- define "job-executor-service.podLabels" -}}
-{{- $chart := include "job-executor-service.labels" . | fromYaml }}
-{{- range $key, $_ := .Values.podLabels }}
-{{- if hasKey $chart $key }}
-{{- fail (printf "podLabels.%s: the chart sets this label itself (the Deployment and its NetworkPolicies select on the chart's labels); remove it from podLabels" $key) }}
-{{- end }}
-{{- end }}
-{{- toYaml (merge (dict) $chart (.Values.podLabels | default dict)) }}
+  {{- $chart := include "job-executor-service.labels" . | fromYaml }}
+  {{- range $key, $_ := .Values.podLabels }}
+    {{- if hasKey $chart $key }}
+      {{- $msg := print "podLabels.%s: the chart sets this label itself (the Deployment and its NetworkPolicies "
+          "select on the chart's labels); remove it from podLabels" }}
+      {{- fail (printf $msg $key) }}
+    {{- end }}
+  {{- end }}
+  {{- toYaml (merge (dict) $chart (.Values.podLabels | default dict)) }}
 {{- end }}
 
+{{/*
+job-executor-service.serviceAccountName: serviceAccount.name, else the full name when the
+chart creates the account, else "default".
+Params:
+  - . - Context - Required. The chart's root context.
+Output: the name
+*/}}
 {{- define "job-executor-service.serviceAccountName" -}}
-{{- $name := ternary (include "job-executor-service.fullname" .) "default" (eq (toString .Values.serviceAccount.create) "true") }}
-{{- $name = default $name .Values.serviceAccount.name | toString }}
-{{- if not (regexMatch "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$" $name) }}
-{{- fail (printf "serviceAccount.name: %q is not a valid name; use lowercase letters, digits, '-' and '.', starting and ending with a letter or digit" $name) }}
-{{- end }}
-{{- $name }}
+  {{- $name := ternary (include "job-executor-service.fullname" .) "default"
+      (eq (toString .Values.serviceAccount.create) "true") }}
+  {{- $name = default $name .Values.serviceAccount.name | toString }}
+  {{- if not (regexMatch "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$" $name) }}
+    {{- $msg := print "serviceAccount.name: %q is not a valid name; "
+        "use lowercase letters, digits, '-' and '.', starting and ending with a letter or digit" }}
+    {{- fail (printf $msg $name) }}
+  {{- end }}
+  {{- $name }}
 {{- end }}
 
-{{/* The namespace the Jobs run in: jobConfig.namespace, else the release namespace. */}}
+{{/*
+job-executor-service.jobNamespace: the namespace the Jobs run in: jobConfig.namespace,
+else the release namespace.
+Params:
+  - . - Context - Required. The chart's root context.
+Output: the namespace
+*/}}
 {{- define "job-executor-service.jobNamespace" -}}
-{{- $ns := .Values.jobConfig.namespace | default .Release.Namespace | toString }}
-{{- if not (regexMatch "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" $ns) }}
-{{- fail (printf "jobConfig.namespace: %q is not a valid namespace name; use lowercase letters, digits and '-', starting and ending with a letter or digit" $ns) }}
-{{- end }}
-{{- $ns }}
+  {{- $ns := .Values.jobConfig.namespace | default .Release.Namespace | toString }}
+  {{- if not (regexMatch "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" $ns) }}
+    {{- $msg := print "jobConfig.namespace: %q is not a valid namespace name; "
+        "use lowercase letters, digits and '-', starting and ending with a letter or digit" }}
+    {{- fail (printf $msg $ns) }}
+  {{- end }}
+  {{- $ns }}
 {{- end }}

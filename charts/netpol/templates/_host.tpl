@@ -11,43 +11,60 @@ two ways out: --enable-dns, or the explicit CIDR value (GitOps tools cannot reso
 {{/*
 netpol._host.name: a host as written -> {"host": name or address, "literal": bool}.
 Refuses what is not a host: a port, an empty or invalid name, anything but a string.
+Params:
+  - host - String - Required. A host name or an IP address (IPv6 optionally in brackets).
+  - where - String - Required. The value path of the host, named in messages.
+Output: JSON {"host": ..., "literal": bool}
 */}}
 {{- define "netpol._host.name" -}}
-{{- if not (kindIs "string" .host) -}}
-{{- fail (printf "%s: %v is not a host name; write a name such as api.example.com, or an IP address" .where .host) -}}
-{{- end -}}
-{{- $written := trim .host -}}
-{{- if or (regexMatch "^\\[.*\\]:[^\\]]*$" $written) (regexMatch "^[^:\\[\\]]+:[^:]*$" $written) -}}
-{{- fail (printf "%s: %q carries a port; host peers take no port: use the rule's ports, or a urls peer" .where $written) -}}
-{{- end -}}
-{{- $host := trimSuffix "]" (trimPrefix "[" $written) -}}
-{{- if not $host -}}
-{{- fail (printf "%s: the host name is empty" .where) -}}
-{{- end -}}
-{{- $literal := or (regexMatch "^[0-9.]+$" $host) (contains ":" $host) -}}
-{{- if $literal -}}{{- $_ := include "netpol._cidr.parse" (dict "value" $host "where" .where) -}}{{- end -}}
-{{- if and (not $literal) (not (regexMatch "^[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?)*\\.?$" $host)) -}}
-{{- fail (printf "%s: %q is not a valid host name" .where $host) -}}
-{{- end -}}
-{{- toJson (dict "host" $host "literal" $literal) -}}
+  {{- if not (kindIs "string" .host) -}}
+    {{- fail (printf "%s: %v is not a host name; write a name such as api.example.com, or an IP address"
+        .where .host) -}}
+  {{- end -}}
+  {{- $written := trim .host -}}
+  {{- if or (regexMatch "^\\[.*\\]:[^\\]]*$" $written) (regexMatch "^[^:\\[\\]]+:[^:]*$" $written) -}}
+    {{- $msg := "%s: %q carries a port; host peers take no port: use the rule's ports, or a urls peer" -}}
+    {{- fail (printf $msg .where $written) -}}
+  {{- end -}}
+  {{- $host := trimSuffix "]" (trimPrefix "[" $written) -}}
+  {{- if not $host -}}
+    {{- fail (printf "%s: the host name is empty" .where) -}}
+  {{- end -}}
+  {{- $literal := or (regexMatch "^[0-9.]+$" $host) (contains ":" $host) -}}
+  {{- if $literal -}}{{- $_ := include "netpol._cidr.parse" (dict "value" $host "where" .where) -}}{{- end -}}
+  {{- $hostName := "^[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?)*\\.?$" -}}
+  {{- if and (not $literal) (not (regexMatch $hostName $host)) -}}
+    {{- fail (printf "%s: %q is not a valid host name" .where $host) -}}
+  {{- end -}}
+  {{- toJson (dict "host" $host "literal" $literal) -}}
 {{- end -}}
 
 {{/*
 netpol._host.block: one host name or IP literal -> ipBlock.
-  input:  dict "host" STRING "where" PATH "cidrsValue" PATH-of-the-explicit-alternative
-  output: JSON {"ipBlock": {...}, "note": "..."}
+Params:
+  - host - String - Required. A host name or an IP address.
+  - where - String - Required. The value path of the host, named in messages.
+  - cidrsValue - String - Required. The value path of the explicit alternative (the hosts' CIDRs).
+Output: JSON {"ipBlock": {...}, "note": "..."}
 */}}
 {{- define "netpol._host.block" -}}
-{{- $name := include "netpol._host.name" . | fromJson -}}
-{{- $ip := $name.host -}}
-{{- $note := printf "%s (IP address as given)" $name.host -}}
-{{- if not $name.literal -}}
-{{- $ip = getHostByName $name.host -}}
-{{- if not $ip -}}
-{{- fail (printf "%s: the host %q resolved to nothing. Helm >= 3.11.1 resolves names only with --enable-dns (helm install/upgrade/template --enable-dns), and then a name that does not resolve stops helm with \"invalid argument to Intn\"; GitOps tools cannot resolve at all. To render without DNS, set %s to the host's addresses (e.g. [\"203.0.113.10/32\"])" .where $name.host .cidrsValue) -}}
-{{- end -}}
-{{- $note = printf "%s resolved to %s at render time (a snapshot: if the address changes, upgrade the release or set %s)" $name.host $ip .cidrsValue -}}
-{{- end -}}
-{{- $block := include "netpol._cidr.ipBlock" (dict "cidr" $ip "where" .where) | fromJson -}}
-{{- toJson (dict "ipBlock" $block "note" $note) -}}
+  {{- $name := include "netpol._host.name" . | fromJson -}}
+  {{- $ip := $name.host -}}
+  {{- $note := printf "%s (IP address as given)" $name.host -}}
+  {{- if not $name.literal -}}
+    {{- $ip = getHostByName $name.host -}}
+    {{- if not $ip -}}
+      {{- $msg := print "%s: the host %q resolved to nothing. "
+          "Helm >= 3.11.1 resolves names only with --enable-dns (helm install/upgrade/template --enable-dns), "
+          "and then a name that does not resolve stops helm with \"invalid argument to Intn\"; "
+          "GitOps tools cannot resolve at all. "
+          "To render without DNS, set %s to the host's addresses (e.g. [\"203.0.113.10/32\"])" -}}
+      {{- fail (printf $msg .where $name.host .cidrsValue) -}}
+    {{- end -}}
+    {{- $msg := print "%s resolved to %s at render time "
+        "(a snapshot: if the address changes, upgrade the release or set %s)" -}}
+    {{- $note = printf $msg $name.host $ip .cidrsValue -}}
+  {{- end -}}
+  {{- $block := include "netpol._cidr.ipBlock" (dict "cidr" $ip "where" .where) | fromJson -}}
+  {{- toJson (dict "ipBlock" $block "note" $note) -}}
 {{- end -}}

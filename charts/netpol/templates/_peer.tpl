@@ -1,205 +1,350 @@
 {{/*
 netpol._peer (internal): one peer of a rule -> NetworkPolicy peers that share the rule's
 ports, and/or whole rules for peers that bring their own ports (dns, apiServer, urls).
-  input:  dict "peer" P "where" PATH "direction" D "ports" RULE-PORTS "ctx" $ "components" C
-  output: JSON {"peers": [...], "rules": [...], "notes": [...]}
+Params:
+  - peer - Map - Required. The peer as written: one type, e.g. {pods: ...} or {cidr: ..., except: [...]}.
+  - where - String - Required. The value path of the peer, named in messages.
+  - direction - String - Required. "ingress" or "egress" (handed on; the peer types do not depend on it).
+  - ports - List - Optional. The rule's ports, already checked (dns and apiServer peers refuse them).
+  - ctx - Context - Required. The chart's root context.
+  - components - Map - Optional. {NAME: podSelector} for component peers.
+Output: JSON {"peers": [...], "rules": [...], "notes": [...]}
 A peer is one type. Two combine: pods with namespaces (those pods in those namespaces),
 and hosts or urls with cidrs (their addresses, given explicitly: nothing is resolved).
-Chart authors may add where (the value path messages name instead of PATH), valuePaths
+Chart authors may add to a peer where (the value path messages name instead), valuePaths
 {pods, namespaces, cidrs, ports, onNotFound} (the values behind each field; apiServer also
 takes them inside its map) and, for hosts and urls, explicitValue (the same as valuePaths.cidrs).
+The peer templates below take {peer, where, named (the peer has its own where), paths
+(its valuePaths), kind, ports, ctx, components}.
 */}}
 {{- define "netpol._peer" -}}
-{{- $types := list "pods" "namespaces" "cidr" "cidrs" "anyIPv4" "anyIPv6" "dns" "apiServer" "hosts" "urls" "hostNetwork" "component" -}}
-{{- $peer := .peer -}}
-{{- $named := and (kindIs "map" $peer) (hasKey $peer "where") -}}
-{{- $where := .where -}}
-{{- if $named -}}{{- $where = toString $peer.where -}}{{- end -}}
-{{- if not (kindIs "map" $peer) -}}
-{{- fail (printf "%s: %v is not a peer; write one of: %s" $where $peer (join ", " $types)) -}}
-{{- end -}}
-{{- range $key, $_ := $peer -}}
-{{- if not (has $key (concat $types (list "except" "where" "valuePaths" "explicitValue"))) -}}
-{{- fail (printf "%s: unknown peer type %q; a peer is one of: %s" $where $key (join ", " $types)) -}}
-{{- end -}}
-{{- end -}}
-{{- $kinds := list -}}
-{{- range $t := $types -}}{{- if hasKey $peer $t -}}{{- $kinds = append $kinds $t -}}{{- end -}}{{- end -}}
-{{- if not $kinds -}}
-{{- fail (printf "%s: the peer names no type; write one of: %s" $where (join ", " $types)) -}}
-{{- end -}}
-{{- $kind := include "netpol._peer.kind" $kinds -}}
-{{- if not $kind -}}
-{{- fail (printf "%s: the peer mixes %s; a peer is one type (only pods with namespaces, and hosts or urls with their cidrs, combine), so write them as separate peers" $where (join " and " $kinds)) -}}
-{{- end -}}
-{{- if and (hasKey $peer "except") (ne $kind "cidr") -}}
-{{- fail (printf "%s.except: except belongs to a single cidr; write {cidr: ..., except: [...]}" $where) -}}
-{{- end -}}
-{{- if and .ports (has $kind (list "dns" "apiServer")) -}}
-{{- fail (printf "%s: a %s peer brings its own ports; move it to a rule without ports" $where $kind) -}}
-{{- end -}}
-{{- $paths := ternary $peer.valuePaths dict (kindIs "map" $peer.valuePaths) -}}
-{{- include (printf "netpol._peer.%s" $kind) (dict "peer" $peer "where" $where "named" $named "paths" $paths "kind" $kind "ports" .ports "ctx" .ctx "components" .components) -}}
+  {{- $types := list "pods" "namespaces" "cidr" "cidrs" "anyIPv4" "anyIPv6" "dns" "apiServer" "hosts" "urls"
+      "hostNetwork" "component" -}}
+  {{- $peer := .peer -}}
+  {{- $named := and (kindIs "map" $peer) (hasKey $peer "where") -}}
+  {{- $where := .where -}}
+  {{- if $named -}}{{- $where = toString $peer.where -}}{{- end -}}
+  {{- if not (kindIs "map" $peer) -}}
+    {{- fail (printf "%s: %v is not a peer; write one of: %s" $where $peer (join ", " $types)) -}}
+  {{- end -}}
+  {{- range $key, $_ := $peer -}}
+    {{- if not (has $key (concat $types (list "except" "where" "valuePaths" "explicitValue"))) -}}
+      {{- fail (printf "%s: unknown peer type %q; a peer is one of: %s" $where $key (join ", " $types)) -}}
+    {{- end -}}
+  {{- end -}}
+  {{- $kinds := list -}}
+  {{- range $t := $types -}}
+    {{- if hasKey $peer $t -}}{{- $kinds = append $kinds $t -}}{{- end -}}
+  {{- end -}}
+  {{- if not $kinds -}}
+    {{- fail (printf "%s: the peer names no type; write one of: %s" $where (join ", " $types)) -}}
+  {{- end -}}
+  {{- $kind := include "netpol._peer.kind" $kinds -}}
+  {{- if not $kind -}}
+    {{- $msg := print "%s: the peer mixes %s; a peer is one type (only pods with namespaces, "
+        "and hosts or urls with their cidrs, combine), so write them as separate peers" -}}
+    {{- fail (printf $msg $where (join " and " $kinds)) -}}
+  {{- end -}}
+  {{- if and (hasKey $peer "except") (ne $kind "cidr") -}}
+    {{- fail (printf "%s.except: except belongs to a single cidr; write {cidr: ..., except: [...]}" $where) -}}
+  {{- end -}}
+  {{- if and .ports (has $kind (list "dns" "apiServer")) -}}
+    {{- fail (printf "%s: a %s peer brings its own ports; move it to a rule without ports" $where $kind) -}}
+  {{- end -}}
+  {{- $paths := ternary $peer.valuePaths dict (kindIs "map" $peer.valuePaths) -}}
+  {{- include (printf "netpol._peer.%s" $kind) (dict "peer" $peer "where" $where "named" $named "paths" $paths
+      "kind" $kind "ports" .ports "ctx" .ctx "components" .components) -}}
 {{- end -}}
 
-{{/* netpol._peer.kind: the peer's types -> the template that renders them ("" when they do not combine). */}}
+{{/*
+netpol._peer.kind: the peer's types -> the template that renders them ("" when they do not combine).
+Params:
+  - . - List - Required. The peer types the peer names, in the order of the type list.
+Output: "selector", one type, or ""
+*/}}
 {{- define "netpol._peer.kind" -}}
-{{- if not (without . "pods" "namespaces") -}}selector
-{{- else if eq (len .) 1 -}}{{- first . -}}
-{{- else if and (eq (len .) 2) (has "cidrs" .) (or (has "hosts" .) (has "urls" .)) -}}{{- first (without . "cidrs") -}}
-{{- end -}}
+  {{- if not (without . "pods" "namespaces") -}}
+    {{- "selector" -}}
+  {{- else if eq (len .) 1 -}}
+    {{- first . -}}
+  {{- else if and (eq (len .) 2) (has "cidrs" .) (or (has "hosts" .) (has "urls" .)) -}}
+    {{- first (without . "cidrs") -}}
+  {{- end -}}
 {{- end -}}
 
-{{/* pods and/or namespaces: one peer with a podSelector and/or a namespaceSelector. */}}
+{{/*
+netpol._peer.selector: pods and/or namespaces -> one peer with a podSelector and/or a namespaceSelector.
+Params:
+  - peer - Map - Required. {pods, namespaces}, either or both.
+  - where - String - Required. The value path of the peer, named in messages.
+  - paths - Map - Required. The peer's valuePaths: the value paths of pods and namespaces, if given.
+  - ctx - Context - Required. The chart's root context.
+Output: JSON {"peers": [peer], "rules": [], "notes": []}
+*/}}
 {{- define "netpol._peer.selector" -}}
-{{- $p := dict -}}
-{{- range $kind := list "pods" "namespaces" -}}
-{{- if hasKey $.peer $kind -}}
-{{- $w := get $.paths $kind | default (printf "%s.%s" $.where $kind) -}}
-{{- $_ := set $p (printf "%sSelector" (trimSuffix "s" $kind)) (include "netpol._selector" (dict "value" (get $.peer $kind) "where" $w "kind" $kind "ctx" $.ctx) | fromJson) -}}
-{{- end -}}
-{{- end -}}
-{{- toJson (dict "peers" (list $p) "rules" list "notes" list) -}}
+  {{- $p := dict -}}
+  {{- range $kind := list "pods" "namespaces" -}}
+    {{- if hasKey $.peer $kind -}}
+      {{- $w := get $.paths $kind | default (printf "%s.%s" $.where $kind) -}}
+      {{- $input := dict "value" (get $.peer $kind) "where" $w "kind" $kind "ctx" $.ctx -}}
+      {{- $_ := set $p (printf "%sSelector" (trimSuffix "s" $kind)) (include "netpol._selector" $input | fromJson) -}}
+    {{- end -}}
+  {{- end -}}
+  {{- toJson (dict "peers" (list $p) "rules" list "notes" list) -}}
 {{- end -}}
 
-{{/* cidr (with except): one ipBlock. */}}
+{{/*
+netpol._peer.cidr: cidr (with except) -> one ipBlock.
+Params:
+  - peer - Map - Required. {cidr, except}.
+  - where - String - Required. The value path of the peer, named in messages.
+Output: JSON {"peers": [peer], "rules": [], "notes": []}
+*/}}
 {{- define "netpol._peer.cidr" -}}
-{{- $block := include "netpol._cidr.ipBlock" (dict "cidr" .peer.cidr "except" .peer.except "where" (printf "%s.cidr" .where) "exceptWhere" .where) | fromJson -}}
-{{- toJson (dict "peers" (list (dict "ipBlock" $block)) "rules" list "notes" list) -}}
+  {{- $input := dict "cidr" .peer.cidr "except" .peer.except "where" (printf "%s.cidr" .where) "exceptWhere" .where -}}
+  {{- $block := include "netpol._cidr.ipBlock" $input | fromJson -}}
+  {{- toJson (dict "peers" (list (dict "ipBlock" $block)) "rules" list "notes" list) -}}
 {{- end -}}
 
-{{/* cidrs: one ipBlock per CIDR. */}}
+{{/*
+netpol._peer.cidrs: one ipBlock per CIDR.
+Params:
+  - peer - Map - Required. {cidrs: [...]}.
+  - where - String - Required. The value path of the peer, named in messages.
+  - named - Bool - Required. Whether the peer has a where of its own (then the note names it).
+Output: JSON {"peers": [peer...], "rules": [], "notes": [...]}
+*/}}
 {{- define "netpol._peer.cidrs" -}}
-{{- if or (not (kindIs "slice" .peer.cidrs)) (not .peer.cidrs) -}}
-{{- fail (printf "%s.cidrs: give a non-empty list of CIDRs (use cidr with except to carve out ranges)" .where) -}}
-{{- end -}}
-{{- $blocks := include "netpol._cidr.blocks" (dict "cidrs" .peer.cidrs "where" (printf "%s.cidrs" .where)) | fromJson -}}
-{{- toJson (dict "peers" $blocks.items "rules" list "notes" (ternary (list (printf "from %s.cidrs" .where)) list .named)) -}}
+  {{- if or (not (kindIs "slice" .peer.cidrs)) (not .peer.cidrs) -}}
+    {{- fail (printf "%s.cidrs: give a non-empty list of CIDRs (use cidr with except to carve out ranges)" .where) -}}
+  {{- end -}}
+  {{- $w := printf "%s.cidrs" .where -}}
+  {{- $blocks := include "netpol._cidr.blocks" (dict "cidrs" .peer.cidrs "where" $w) | fromJson -}}
+  {{- $notes := ternary (list (printf "from %s.cidrs" .where)) list .named -}}
+  {{- toJson (dict "peers" $blocks.items "rules" list "notes" $notes) -}}
 {{- end -}}
 
-{{/* anyIPv4 / anyIPv6: 0.0.0.0/0 or ::/0 (neither covers the other family). */}}
+{{/*
+netpol._peer.anyIPv4: 0.0.0.0/0, which does not cover IPv6 (see netpol._peer.anyIP).
+Params:
+  - peer - Map - Required. {anyIPv4: true}.
+  - where - String - Required. The value path of the peer, named in messages.
+  - kind - String - Required. "anyIPv4".
+Output: JSON {"peers": [peer], "rules": [], "notes": []}
+*/}}
 {{- define "netpol._peer.anyIPv4" -}}{{- include "netpol._peer.anyIP" . -}}{{- end -}}
+
+{{/*
+netpol._peer.anyIPv6: ::/0, which does not cover IPv4 (see netpol._peer.anyIP).
+Params:
+  - peer - Map - Required. {anyIPv6: true}.
+  - where - String - Required. The value path of the peer, named in messages.
+  - kind - String - Required. "anyIPv6".
+Output: JSON {"peers": [peer], "rules": [], "notes": []}
+*/}}
 {{- define "netpol._peer.anyIPv6" -}}{{- include "netpol._peer.anyIP" . -}}{{- end -}}
+
+{{/*
+netpol._peer.anyIP: 0.0.0.0/0 or ::/0 (neither covers the other family).
+Params:
+  - peer - Map - Required. {anyIPv4: true} or {anyIPv6: true}.
+  - where - String - Required. The value path of the peer, named in messages.
+  - kind - String - Required. "anyIPv4" or "anyIPv6".
+Output: JSON {"peers": [peer], "rules": [], "notes": []}
+*/}}
 {{- define "netpol._peer.anyIP" -}}
-{{- if ne (toString (get .peer .kind)) "true" -}}
-{{- fail (printf "%s.%s: write %s: true (or leave the peer out)" .where .kind .kind) -}}
-{{- end -}}
-{{- toJson (dict "peers" (list (dict "ipBlock" (dict "cidr" (ternary "0.0.0.0/0" "::/0" (eq .kind "anyIPv4"))))) "rules" list "notes" list) -}}
+  {{- if ne (toString (get .peer .kind)) "true" -}}
+    {{- fail (printf "%s.%s: write %s: true (or leave the peer out)" .where .kind .kind) -}}
+  {{- end -}}
+  {{- $cidr := ternary "0.0.0.0/0" "::/0" (eq .kind "anyIPv4") -}}
+  {{- toJson (dict "peers" (list (dict "ipBlock" (dict "cidr" $cidr))) "rules" list "notes" list) -}}
 {{- end -}}
 
-{{/* dns: the cluster DNS preset's rules (see _dns.tpl). */}}
+{{/*
+netpol._peer.dns: the cluster DNS preset's rules (see _dns.tpl).
+Params:
+  - peer - Map - Required. {dns: PRESET or {...}}.
+  - where - String - Required. The value path of the peer, named in messages.
+  - named - Bool - Required. Whether the peer has a where of its own (then messages name it as is).
+  - ctx - Context - Required. The chart's root context.
+Output: JSON {"peers": [], "rules": [rule...], "notes": []}
+*/}}
 {{- define "netpol._peer.dns" -}}
-{{- $rules := (include "netpol._dns" (dict "dns" .peer.dns "where" (ternary .where (printf "%s.dns" .where) .named) "ctx" .ctx) | fromJson).items -}}
-{{- toJson (dict "peers" list "rules" $rules "notes" list) -}}
+  {{- $w := ternary .where (printf "%s.dns" .where) .named -}}
+  {{- $rules := (include "netpol._dns" (dict "dns" .peer.dns "where" $w "ctx" .ctx) | fromJson).items -}}
+  {{- toJson (dict "peers" list "rules" $rules "notes" list) -}}
 {{- end -}}
 
-{{/* apiServer: rules to the API server's endpoints (see _apiserver.tpl). */}}
+{{/*
+netpol._peer.apiServer: rules to the API server's endpoints (see _apiserver.tpl).
+Params:
+  - peer - Map - Required. {apiServer: {cidrs, ports, onNotFound, valuePaths}}, or {apiServer: true}.
+  - where - String - Required. The value path of the peer, named in messages.
+  - named - Bool - Required. Whether the peer has a where of its own (then messages name it as is).
+  - paths - Map - Required. The peer's valuePaths: the value paths of cidrs, ports and onNotFound.
+  - ctx - Context - Required. The chart's root context.
+Output: JSON {"peers": [], "rules": [rule...], "notes": []}
+*/}}
 {{- define "netpol._peer.apiServer" -}}
-{{- $spec := ternary .peer.apiServer dict (kindIs "map" .peer.apiServer) -}}
-{{- $w := ternary .where (printf "%s.apiServer" .where) .named -}}
-{{- /* the paths inside the apiServer map win over those beside it */ -}}
-{{- $paths := merge dict (ternary $spec.valuePaths dict (kindIs "map" $spec.valuePaths)) .paths -}}
-{{- $input := dict "spec" $spec "where" $w "ctx" .ctx "cidrsValue" ($paths.cidrs | default (printf "%s.cidrs" $w)) "portsValue" ($paths.ports | default (printf "%s.ports" $w)) "onNotFoundValue" ($paths.onNotFound | default (printf "%s.onNotFound" $w)) -}}
-{{- toJson (dict "peers" list "rules" (include "netpol._apiServer" $input | fromJson).items "notes" list) -}}
+  {{- $spec := ternary .peer.apiServer dict (kindIs "map" .peer.apiServer) -}}
+  {{- $w := ternary .where (printf "%s.apiServer" .where) .named -}}
+  {{- /* the paths inside the apiServer map win over those beside it */ -}}
+  {{- $paths := merge dict (ternary $spec.valuePaths dict (kindIs "map" $spec.valuePaths)) .paths -}}
+  {{- $input := dict "spec" $spec "where" $w "ctx" .ctx
+      "cidrsValue" ($paths.cidrs | default (printf "%s.cidrs" $w))
+      "portsValue" ($paths.ports | default (printf "%s.ports" $w))
+      "onNotFoundValue" ($paths.onNotFound | default (printf "%s.onNotFound" $w)) -}}
+  {{- toJson (dict "peers" list "rules" (include "netpol._apiServer" $input | fromJson).items "notes" list) -}}
 {{- end -}}
 
-{{/* hosts: one ipBlock per name resolved at render time, unless cidrs give the addresses. */}}
+{{/*
+netpol._peer.hosts: one ipBlock per name resolved at render time, unless cidrs give the addresses.
+Params:
+  - peer - Map - Required. {hosts: NAME or [NAME...], cidrs, explicitValue}.
+  - where - String - Required. The value path of the peer, named in messages.
+  - named - Bool - Required. Whether the peer has a where of its own (then messages name it as is).
+  - paths - Map - Required. The peer's valuePaths (cidrs: the value path of the explicit addresses).
+Output: JSON {"peers": [peer...], "rules": [], "notes": [...]}
+*/}}
 {{- define "netpol._peer.hosts" -}}
-{{- $hosts := (include "netpol._list" (dict "value" .peer.hosts) | fromJson).items -}}
-{{- if not $hosts -}}{{- fail (printf "%s.hosts: give at least one host name" .where) -}}{{- end -}}
-{{- $explicit := include "netpol._peer.explicit" . | fromJson -}}
-{{- $peers := $explicit.items -}}
-{{- $notes := ternary (list $explicit.note) list (not (empty $peers)) -}}
-{{- range $i, $h := $hosts -}}
-{{- $w := ternary $.where (printf "%s.hosts[%d]" $.where $i) $.named -}}
-{{- if $explicit.items -}}
-{{- $_ := include "netpol._host.name" (dict "host" $h "where" $w) -}}
-{{- else -}}
-{{- $b := include "netpol._host.block" (dict "host" $h "where" $w "cidrsValue" $explicit.value) | fromJson -}}
-{{- $peers = append $peers (dict "ipBlock" $b.ipBlock) -}}
-{{- $notes = append $notes $b.note -}}
-{{- end -}}
-{{- end -}}
-{{- toJson (dict "peers" $peers "rules" list "notes" $notes) -}}
+  {{- $hosts := (include "netpol._list" (dict "value" .peer.hosts) | fromJson).items -}}
+  {{- if not $hosts -}}{{- fail (printf "%s.hosts: give at least one host name" .where) -}}{{- end -}}
+  {{- $explicit := include "netpol._peer.explicit" . | fromJson -}}
+  {{- $peers := $explicit.items -}}
+  {{- $notes := ternary (list $explicit.note) list (not (empty $peers)) -}}
+  {{- range $i, $h := $hosts -}}
+    {{- $w := ternary $.where (printf "%s.hosts[%d]" $.where $i) $.named -}}
+    {{- if $explicit.items -}}
+      {{- $_ := include "netpol._host.name" (dict "host" $h "where" $w) -}}
+    {{- else -}}
+      {{- $b := include "netpol._host.block" (dict "host" $h "where" $w "cidrsValue" $explicit.value) | fromJson -}}
+      {{- $peers = append $peers (dict "ipBlock" $b.ipBlock) -}}
+      {{- $notes = append $notes $b.note -}}
+    {{- end -}}
+  {{- end -}}
+  {{- toJson (dict "peers" $peers "rules" list "notes" $notes) -}}
 {{- end -}}
 
-{{/* urls: a rule per URL to its host, on the rule's ports or else the URL's; cidrs, when
-     given, are the hosts' addresses and nothing is resolved. */}}
+{{/*
+netpol._peer.urls: a rule per URL to its host, on the rule's ports or else the URL's; cidrs,
+when given, are the hosts' addresses and nothing is resolved.
+Params:
+  - peer - Map - Required. {urls: URL or [URL...], cidrs, explicitValue}.
+  - where - String - Required. The value path of the peer, named in messages.
+  - named - Bool - Required. Whether the peer has a where of its own (then messages name it as is).
+  - paths - Map - Required. The peer's valuePaths (cidrs: the value path of the explicit addresses).
+  - ports - List - Optional. The rule's ports, which win over the URL's.
+Output: JSON {"peers": [], "rules": [rule...], "notes": []}
+*/}}
 {{- define "netpol._peer.urls" -}}
-{{- $urls := (include "netpol._list" (dict "value" .peer.urls) | fromJson).items -}}
-{{- if not $urls -}}{{- fail (printf "%s.urls: give at least one URL" .where) -}}{{- end -}}
-{{- $targets := list -}}
-{{- range $i, $u := $urls -}}
-{{- $w := ternary $.where (printf "%s.urls[%d]" $.where $i) $.named -}}
-{{- $targets = append $targets (merge (dict "url" $u "where" $w) (include "netpol._url.target" (dict "url" $u "where" $w) | fromJson)) -}}
-{{- end -}}
-{{- $explicit := include "netpol._peer.explicit" . | fromJson -}}
-{{- if and $explicit.items (gt (len $urls) 1) -}}
-{{- fail (printf "%s: cidrs are the addresses of one URL, but the peer lists %d; give each URL its own peer with its cidrs" .where (len $urls)) -}}
-{{- end -}}
-{{- $rules := list -}}
-{{- range $t := $targets -}}
-{{- $peers := $explicit.items -}}
-{{- $note := $explicit.note -}}
-{{- if $peers -}}
-{{- $_ := include "netpol._host.name" (dict "host" $t.host "where" $t.where) -}}
-{{- else -}}
-{{- $b := include "netpol._host.block" (dict "host" $t.host "where" $t.where "cidrsValue" $explicit.value) | fromJson -}}
-{{- $peers = list (dict "ipBlock" $b.ipBlock) -}}
-{{- $note = printf "%s: %s" $t.url $b.note -}}
-{{- end -}}
-{{- $ports := $.ports | default (list (dict "port" (int $t.port) "protocol" "TCP")) -}}
-{{- $rules = append $rules (dict "peers" $peers "ports" $ports "allowAll" false "notes" (list $note)) -}}
-{{- end -}}
-{{- toJson (dict "peers" list "rules" $rules "notes" list) -}}
+  {{- $urls := (include "netpol._list" (dict "value" .peer.urls) | fromJson).items -}}
+  {{- if not $urls -}}{{- fail (printf "%s.urls: give at least one URL" .where) -}}{{- end -}}
+  {{- $targets := list -}}
+  {{- range $i, $u := $urls -}}
+    {{- $w := ternary $.where (printf "%s.urls[%d]" $.where $i) $.named -}}
+    {{- $target := include "netpol._url.target" (dict "url" $u "where" $w) | fromJson -}}
+    {{- $targets = append $targets (merge (dict "url" $u "where" $w) $target) -}}
+  {{- end -}}
+  {{- $explicit := include "netpol._peer.explicit" . | fromJson -}}
+  {{- if and $explicit.items (gt (len $urls) 1) -}}
+    {{- $msg := print "%s: cidrs are the addresses of one URL, but the peer lists %d; "
+        "give each URL its own peer with its cidrs" -}}
+    {{- fail (printf $msg .where (len $urls)) -}}
+  {{- end -}}
+  {{- $rules := list -}}
+  {{- range $t := $targets -}}
+    {{- $peers := $explicit.items -}}
+    {{- $note := $explicit.note -}}
+    {{- if $peers -}}
+      {{- $_ := include "netpol._host.name" (dict "host" $t.host "where" $t.where) -}}
+    {{- else -}}
+      {{- $input := dict "host" $t.host "where" $t.where "cidrsValue" $explicit.value -}}
+      {{- $b := include "netpol._host.block" $input | fromJson -}}
+      {{- $peers = list (dict "ipBlock" $b.ipBlock) -}}
+      {{- $note = printf "%s: %s" $t.url $b.note -}}
+    {{- end -}}
+    {{- $ports := $.ports | default (list (dict "port" (int $t.port) "protocol" "TCP")) -}}
+    {{- $rules = append $rules (dict "peers" $peers "ports" $ports "allowAll" false "notes" (list $note)) -}}
+  {{- end -}}
+  {{- toJson (dict "peers" list "rules" $rules "notes" list) -}}
 {{- end -}}
 
 {{/*
 netpol._peer.explicit: the cidrs written beside hosts or urls. Explicit addresses win over
 resolving (GitOps tools cannot resolve names), so when they are given nothing is resolved.
-  output: JSON {"items": [ipBlock peers], "note": "from PATH", "value": PATH of the cidrs}
+Params:
+  - peer - Map - Required. The hosts or urls peer: its cidrs and explicitValue.
+  - where - String - Required. The value path of the peer, named in messages.
+  - paths - Map - Required. The peer's valuePaths (cidrs: the value path of the explicit addresses).
+Output: JSON {"items": [ipBlock peers], "note": "from PATH", "value": PATH of the cidrs}
 */}}
 {{- define "netpol._peer.explicit" -}}
-{{- $value := .peer.explicitValue | default (get .paths "cidrs") | default (printf "%s.cidrs" .where) | toString -}}
-{{- $blocks := include "netpol._cidr.blocks" (dict "cidrs" .peer.cidrs "where" $value) | fromJson -}}
-{{- toJson (dict "items" $blocks.items "note" (printf "from %s" $value) "value" $value) -}}
+  {{- $value := .peer.explicitValue | default (get .paths "cidrs") | default (printf "%s.cidrs" .where) | toString -}}
+  {{- $blocks := include "netpol._cidr.blocks" (dict "cidrs" .peer.cidrs "where" $value) | fromJson -}}
+  {{- toJson (dict "items" $blocks.items "note" (printf "from %s" $value) "value" $value) -}}
 {{- end -}}
 
-{{/* hostNetwork: callers on the host network (the API server calling a webhook). */}}
+{{/*
+netpol._peer.hostNetwork: callers on the host network (the API server calling a webhook).
+Params:
+  - peer - Map - Required. {hostNetwork: {openshift: true} or {cidrs: [...]}}.
+  - where - String - Required. The value path of the peer, named in messages.
+  - named - Bool - Required. Whether the peer has a where of its own (then messages name it as is).
+Output: JSON {"peers": [peer...], "rules": [], "notes": [...]}
+*/}}
 {{- define "netpol._peer.hostNetwork" -}}
-{{- $hn := .peer.hostNetwork -}}
-{{- if not (kindIs "map" $hn) -}}
-{{- fail (printf "%s.hostNetwork: write {openshift: true} or {cidrs: [...]}" .where) -}}
-{{- end -}}
-{{- range $key, $_ := $hn -}}
-{{- if not (has $key (list "openshift" "cidrs")) -}}
-{{- fail (printf "%s.hostNetwork: unknown key %q; write {openshift: true} or {cidrs: [...]}" $.where $key) -}}
-{{- end -}}
-{{- end -}}
-{{- /* only the boolean true selects the host network: "false" from --set-string must not */ -}}
-{{- if not (or (kindIs "bool" $hn.openshift) (kindIs "invalid" $hn.openshift)) -}}
-{{- fail (printf "%s.hostNetwork.openshift: %q is a %s, not a boolean; write openshift: true or false without quotes" .where (toString $hn.openshift) (kindOf $hn.openshift)) -}}
-{{- end -}}
-{{- if and $hn.openshift (not $hn.cidrs) -}}
-{{- toJson (dict "peers" (list (dict "namespaceSelector" (dict "matchLabels" (dict "policy-group.network.openshift.io/host-network" "")))) "rules" list "notes" (list "host-network callers (the API server) on OpenShift, selected by the policy-group.network.openshift.io/host-network namespace label")) -}}
-{{- else if and $hn.cidrs (not $hn.openshift) -}}
-{{- $w := printf "%s.%scidrs" .where (ternary "" "hostNetwork." .named) -}}
-{{- if not (kindIs "slice" $hn.cidrs) -}}
-{{- fail (printf "%s: give a list of CIDRs" $w) -}}
-{{- end -}}
-{{- toJson (dict "peers" (include "netpol._cidr.blocks" (dict "cidrs" $hn.cidrs "where" $w) | fromJson).items "rules" list "notes" list) -}}
-{{- else -}}
-{{- fail (printf "%s.hostNetwork: give exactly one of openshift: true or a non-empty cidrs list" .where) -}}
-{{- end -}}
+  {{- $hn := .peer.hostNetwork -}}
+  {{- if not (kindIs "map" $hn) -}}
+    {{- fail (printf "%s.hostNetwork: write {openshift: true} or {cidrs: [...]}" .where) -}}
+  {{- end -}}
+  {{- range $key, $_ := $hn -}}
+    {{- if not (has $key (list "openshift" "cidrs")) -}}
+      {{- fail (printf "%s.hostNetwork: unknown key %q; write {openshift: true} or {cidrs: [...]}" $.where $key) -}}
+    {{- end -}}
+  {{- end -}}
+  {{- /* only the boolean true selects the host network: "false" from --set-string must not */ -}}
+  {{- if not (or (kindIs "bool" $hn.openshift) (kindIs "invalid" $hn.openshift)) -}}
+    {{- $msg := print "%s.hostNetwork.openshift: %q is a %s, not a boolean; "
+        "write openshift: true or false without quotes" -}}
+    {{- fail (printf $msg .where (toString $hn.openshift) (kindOf $hn.openshift)) -}}
+  {{- end -}}
+  {{- if and $hn.openshift (not $hn.cidrs) -}}
+    {{- $labels := dict "policy-group.network.openshift.io/host-network" "" -}}
+    {{- $peer := dict "namespaceSelector" (dict "matchLabels" $labels) -}}
+    {{- $note := print "host-network callers (the API server) on OpenShift, selected by the "
+        "policy-group.network.openshift.io/host-network namespace label" -}}
+    {{- toJson (dict "peers" (list $peer) "rules" list "notes" (list $note)) -}}
+  {{- else if and $hn.cidrs (not $hn.openshift) -}}
+    {{- $w := printf "%s.%scidrs" .where (ternary "" "hostNetwork." .named) -}}
+    {{- if not (kindIs "slice" $hn.cidrs) -}}
+      {{- fail (printf "%s: give a list of CIDRs" $w) -}}
+    {{- end -}}
+    {{- $blocks := include "netpol._cidr.blocks" (dict "cidrs" $hn.cidrs "where" $w) | fromJson -}}
+    {{- toJson (dict "peers" $blocks.items "rules" list "notes" list) -}}
+  {{- else -}}
+    {{- fail (printf "%s.hostNetwork: give exactly one of openshift: true or a non-empty cidrs list" .where) -}}
+  {{- end -}}
 {{- end -}}
 
-{{/* component: the podSelector of another component of the release. */}}
+{{/*
+netpol._peer.component: the podSelector of another component of the release.
+Params:
+  - peer - Map - Required. {component: NAME}.
+  - where - String - Required. The value path of the peer, named in messages.
+  - components - Map - Optional. {NAME: podSelector} of the release's components.
+  - ctx - Context - Required. The chart's root context.
+Output: JSON {"peers": [peer], "rules": [], "notes": [...]}
+*/}}
 {{- define "netpol._peer.component" -}}
-{{- $name := toString .peer.component -}}
-{{- $components := .components | default dict -}}
-{{- if not (hasKey $components $name) -}}
-{{- fail (printf "%s.component: %q is not a component of this release; known components: %s" .where $name (join ", " (keys $components | sortAlpha))) -}}
-{{- end -}}
-{{- $selector := include "netpol._selector" (dict "value" (get $components $name) "where" (printf "components.%s.podSelector" $name) "kind" "pods" "ctx" .ctx) | fromJson -}}
-{{- toJson (dict "peers" (list (dict "podSelector" $selector)) "rules" list "notes" (list (printf "component %s" $name))) -}}
+  {{- $name := toString .peer.component -}}
+  {{- $components := .components | default dict -}}
+  {{- if not (hasKey $components $name) -}}
+    {{- fail (printf "%s.component: %q is not a component of this release; known components: %s"
+        .where $name (join ", " (keys $components | sortAlpha))) -}}
+  {{- end -}}
+  {{- $input := dict "value" (get $components $name) "where" (printf "components.%s.podSelector" $name)
+      "kind" "pods" "ctx" .ctx -}}
+  {{- $selector := include "netpol._selector" $input | fromJson -}}
+  {{- $note := printf "component %s" $name -}}
+  {{- toJson (dict "peers" (list (dict "podSelector" $selector)) "rules" list "notes" (list $note)) -}}
 {{- end -}}

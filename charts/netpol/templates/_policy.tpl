@@ -1,32 +1,38 @@
 {{/*
 The public templates of the library: a policy spec in, a NetworkPolicy (or its summary,
-or its parts as data) out. The spec:
-    "ctx"         $ (the chart's root context)
-    "name"        metadata.name
-    "labels"      metadata.labels (map)
-    "podSelector" selector in the peer vocabulary ("*" = every pod in the namespace)
-    "ingress"     list of rules; [] or null (the key without rules) denies all ingress;
-                  absent when the policy does not govern ingress
-    "egress"      the same for egress
-    "where"       value path used in messages (e.g. "networkPolicy.egress")
-    "components"  {NAME: podSelector} for `component` peers (optional)
+or its parts as data) out. netpol.policy lists the spec; netpol.policy.summary and
+netpol.policy.build take the same spec.
 */}}
 
 {{/*
-netpol.policy: one NetworkPolicy document.
-  Usage: {{ include "netpol.policy" (dict "ctx" . "name" "web" "podSelector" (dict "app" "web") "ingress" .Values.rules) }}
+netpol.policy: one NetworkPolicy document, from a policy spec.
+  Usage: {{ include "netpol.policy" (dict "ctx" . "name" "web" "podSelector" (dict "app" "web")
+                                          "ingress" .Values.rules) }}
+Params:
+  - ctx - Context - Required. The chart's root context.
+  - name - String - Required. metadata.name.
+  - labels - Map - Optional. metadata.labels.
+  - podSelector - String|Map - Required. A selector in the peer vocabulary ("*" = every pod in the namespace).
+  - ingress - List - Optional. The rules; [] or null (the key without rules) denies all ingress;
+      absent when the policy does not govern ingress.
+  - egress - List - Optional. The same for egress.
+  - where - String - Required. The value path used in messages (e.g. "networkPolicy.egress").
+  - components - Map - Optional. {NAME: podSelector} for `component` peers.
+Output: the NetworkPolicy as YAML
 */}}
 {{- define "netpol.policy" -}}
-{{- include "netpol._policy.document" (dict "ctx" .ctx "built" (include "netpol.policy.build" . | fromJson)) -}}
+  {{- include "netpol._policy.document" (dict "ctx" .ctx "built" (include "netpol.policy.build" . | fromJson)) -}}
 {{- end -}}
 
 {{/*
 netpol.policy.summary: what the policy allows, in words, for NOTES.txt, with where looked-up
 and resolved addresses came from.
   Usage: {{ include "netpol.policy.summary" $spec }}
+Params: the policy spec, as for netpol.policy.
+Output: text, one line per rule
 */}}
 {{- define "netpol.policy.summary" -}}
-{{- include "netpol._policy.summary" (include "netpol.policy.build" . | fromJson) -}}
+  {{- include "netpol._policy.summary" (include "netpol.policy.build" . | fromJson) -}}
 {{- end -}}
 
 {{/*
@@ -36,23 +42,37 @@ builds it once and renders both from that build, so both say the same: a host na
 resolves to one of its addresses at random on every call, and lookup asks the API server
 each time it runs.
   Usage: {{ include "netpol.policy.fromBuild" (dict "ctx" . "built" $built "as" "document") }}
+Params:
+  - ctx - Context - Required. The chart's root context.
+  - built - Map - Required. What netpol.policy.build returned, after fromJson.
+  - as - String - Required. "document" or "summary".
+Output: the NetworkPolicy as YAML, or the policy in words
 */}}
 {{- define "netpol.policy.fromBuild" -}}
-{{- if not (and (kindIs "map" .built) (hasKey .built "policyTypes") (hasKey .built "podSelector")) -}}
-{{- fail "netpol.policy.fromBuild: \"built\" is not a build; pass what netpol.policy.build returned" -}}
-{{- end -}}
-{{- if eq .as "document" -}}{{- include "netpol._policy.document" . -}}
-{{- else if eq .as "summary" -}}{{- include "netpol._policy.summary" .built -}}
-{{- else -}}{{- fail (printf "netpol.policy.fromBuild: \"as\" is %q; use document or summary" (toString .as)) -}}
-{{- end -}}
+  {{- if not (and (kindIs "map" .built) (hasKey .built "policyTypes") (hasKey .built "podSelector")) -}}
+    {{- fail "netpol.policy.fromBuild: \"built\" is not a build; pass what netpol.policy.build returned" -}}
+  {{- end -}}
+  {{- if eq .as "document" -}}
+    {{- include "netpol._policy.document" . -}}
+  {{- else if eq .as "summary" -}}
+    {{- include "netpol._policy.summary" .built -}}
+  {{- else -}}
+    {{- fail (printf "netpol.policy.fromBuild: \"as\" is %q; use document or summary" (toString .as)) -}}
+  {{- end -}}
 {{- end -}}
 
-{{/* netpol._policy.document: the NetworkPolicy of a build. */}}
+{{/*
+netpol._policy.document: the NetworkPolicy of a build.
+Params:
+  - ctx - Context - Required. The chart's root context.
+  - built - Map - Required. A build (see netpol.policy.build).
+Output: the NetworkPolicy as YAML
+*/}}
 {{- define "netpol._policy.document" -}}
-{{- $p := .built -}}
-{{- $spec := dict "podSelector" $p.podSelector "policyTypes" $p.policyTypes -}}
-{{- if hasKey $p "ingress" -}}{{- $_ := set $spec "ingress" $p.ingress -}}{{- end -}}
-{{- if hasKey $p "egress" -}}{{- $_ := set $spec "egress" $p.egress -}}{{- end -}}
+  {{- $p := .built -}}
+  {{- $spec := dict "podSelector" $p.podSelector "policyTypes" $p.policyTypes -}}
+  {{- if hasKey $p "ingress" -}}{{- $_ := set $spec "ingress" $p.ingress -}}{{- end -}}
+  {{- if hasKey $p "egress" -}}{{- $_ := set $spec "egress" $p.egress -}}{{- end -}}
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata:
@@ -66,84 +86,101 @@ spec:
   {{- toYaml $spec | nindent 2 }}
 {{- end -}}
 
-{{/* netpol._policy.summary: a build in words. */}}
+{{/*
+netpol._policy.summary: a build in words.
+Params:
+  - . - Map - Required. A build (see netpol.policy.build).
+Output: "NetworkPolicy NAME (TYPES):", then each governed direction and its rules
+*/}}
 {{- define "netpol._policy.summary" -}}
-{{- $p := . -}}
+  {{- $p := . -}}
 NetworkPolicy {{ $p.name }} ({{ join ", " $p.policyTypes }}):
-{{- range $direction := list "ingress" "egress" }}
-{{- if hasKey $p $direction }}
+  {{- range $direction := list "ingress" "egress" }}
+    {{- if hasKey $p $direction }}
   {{ $direction }}:
-  {{- $any := false }}
-  {{- range $n := $p.notes }}
-  {{- if eq $n.direction $direction }}
-  {{- $any = true }}
+      {{- $any := false }}
+      {{- range $n := $p.notes }}
+        {{- if eq $n.direction $direction }}
+          {{- $any = true }}
     - {{ $n.text }}
-  {{- end }}
-  {{- end }}
-  {{- if not $any }}
+        {{- end }}
+      {{- end }}
+      {{- if not $any }}
     - nothing: all {{ $direction }} is denied
+      {{- end }}
+    {{- end }}
   {{- end }}
-{{- end }}
-{{- end }}
 {{- end -}}
 
 {{/*
 netpol.policy.build: the policy's parts as data, for netpol.policy.fromBuild.
   Usage: {{ $built := include "netpol.policy.build" $spec | fromJson }}
-  output: JSON {"name", "labels", "podSelector", "policyTypes", "ingress"?, "egress"?,
-                "notes": [{"direction", "text"}]}
+Params: the policy spec, as for netpol.policy.
+Output: JSON {"name", "labels", "podSelector", "policyTypes", "ingress"?, "egress"?,
+              "notes": [{"direction", "text"}]}
 policyTypes is always written: left out, the API server infers Egress only when egress
 rules exist, so an egress deny-all would silently become "no egress policy".
 */}}
 {{- define "netpol.policy.build" -}}
-{{- $out := dict "name" .name "labels" (.labels | default dict) "notes" list -}}
-{{- $_ := set $out "podSelector" (include "netpol._selector" (dict "value" .podSelector "where" (printf "%s.podSelector" .where) "kind" "pods" "ctx" .ctx) | fromJson) -}}
-{{- $types := list -}}
-{{- range $direction := list "ingress" "egress" -}}
-{{- if hasKey $ $direction -}}
-{{- $built := include "netpol._policy.direction" (dict "spec" $ "direction" $direction) | fromJson -}}
-{{- $_ := set $out $direction $built.rules -}}
-{{- $_ := set $out "notes" (concat $out.notes $built.notes) -}}
-{{- $types = append $types (ternary "Ingress" "Egress" (eq $direction "ingress")) -}}
-{{- end -}}
-{{- end -}}
-{{- if not $types -}}
-{{- fail (printf "%s: the policy governs neither ingress nor egress; give ingress and/or egress rules ([] denies all)" .where) -}}
-{{- end -}}
-{{- $_ := set $out "policyTypes" $types -}}
-{{- toJson $out -}}
+  {{- $out := dict "name" .name "labels" (.labels | default dict) "notes" list -}}
+  {{- $selector := dict "value" .podSelector "where" (printf "%s.podSelector" .where) "kind" "pods" "ctx" .ctx -}}
+  {{- $_ := set $out "podSelector" (include "netpol._selector" $selector | fromJson) -}}
+  {{- $types := list -}}
+  {{- range $direction := list "ingress" "egress" -}}
+    {{- if hasKey $ $direction -}}
+      {{- $built := include "netpol._policy.direction" (dict "spec" $ "direction" $direction) | fromJson -}}
+      {{- $_ := set $out $direction $built.rules -}}
+      {{- $_ := set $out "notes" (concat $out.notes $built.notes) -}}
+      {{- $types = append $types (ternary "Ingress" "Egress" (eq $direction "ingress")) -}}
+    {{- end -}}
+  {{- end -}}
+  {{- if not $types -}}
+    {{- $msg := print "%s: the policy governs neither ingress nor egress; "
+        "give ingress and/or egress rules ([] denies all)" -}}
+    {{- fail (printf $msg .where) -}}
+  {{- end -}}
+  {{- $_ := set $out "policyTypes" $types -}}
+  {{- toJson $out -}}
 {{- end -}}
 
-{{/* netpol._policy.direction: one direction's rules -> {"rules": [NetworkPolicy rules], "notes"}.
-     The key written without rules (null) governs the direction like []: deny all. */}}
+{{/*
+netpol._policy.direction: one direction's rules -> NetworkPolicy rules and their notes.
+The key written without rules (null) governs the direction like []: deny all.
+Params:
+  - spec - Map - Required. The policy spec (its rules of the direction, where, ctx, components).
+  - direction - String - Required. "ingress" or "egress".
+Output: JSON {"rules": [NetworkPolicy rules], "notes": [{"direction", "text"}]}
+*/}}
 {{- define "netpol._policy.direction" -}}
-{{- $spec := .spec -}}
-{{- $direction := .direction -}}
-{{- $rulesIn := get $spec $direction | default list -}}
-{{- if not (kindIs "slice" $rulesIn) -}}
-{{- fail (printf "%s.%s: give a list of rules ([] denies all %s)" $spec.where $direction $direction) -}}
-{{- end -}}
-{{- $rendered := list -}}
-{{- $notes := list -}}
-{{- range $i, $rule := $rulesIn -}}
-{{- $rw := printf "%s.%s[%d]" $spec.where $direction $i -}}
-{{- if and (kindIs "map" $rule) (hasKey $rule "where") -}}{{- $rw = toString $rule.where -}}{{- end -}}
-{{- if and (kindIs "map" $rule) $rule.name -}}{{- $rw = printf "%s (%v)" $rw $rule.name -}}{{- end -}}
-{{- range $r := (include "netpol._rule" (dict "rule" $rule "direction" $direction "where" $rw "ctx" $spec.ctx "components" $spec.components) | fromJson).items -}}
-{{- $npRule := dict -}}
-{{- if not $r.allowAll -}}
-{{- if not $r.peers -}}
-{{- fail (printf "%s: internal guard: a rule lost its peers; refusing to render an allow-all rule" $rw) -}}
-{{- end -}}
-{{- $_ := set $npRule (ternary "from" "to" (eq $direction "ingress")) $r.peers -}}
-{{- end -}}
-{{- if $r.ports -}}{{- $_ := set $npRule "ports" $r.ports -}}{{- end -}}
-{{- $rendered = append $rendered $npRule -}}
-{{- $text := include "netpol._text.rule" (dict "rule" $npRule "direction" $direction) -}}
-{{- with $r.name -}}{{- $text = printf "%s: %s" . $text -}}{{- end -}}
-{{- with $r.notes -}}{{- $text = printf "%s [%s]" $text (join "; " .) -}}{{- end -}}
-{{- $notes = append $notes (dict "direction" $direction "text" $text) -}}
-{{- end -}}
-{{- end -}}
-{{- toJson (dict "rules" $rendered "notes" $notes) -}}
+  {{- $spec := .spec -}}
+  {{- $direction := .direction -}}
+  {{- $rulesIn := get $spec $direction | default list -}}
+  {{- if not (kindIs "slice" $rulesIn) -}}
+    {{- fail (printf "%s.%s: give a list of rules ([] denies all %s)" $spec.where $direction $direction) -}}
+  {{- end -}}
+  {{- $rendered := list -}}
+  {{- $notes := list -}}
+  {{- range $i, $rule := $rulesIn -}}
+    {{- $rw := printf "%s.%s[%d]" $spec.where $direction $i -}}
+    {{- if and (kindIs "map" $rule) (hasKey $rule "where") -}}{{- $rw = toString $rule.where -}}{{- end -}}
+    {{- if and (kindIs "map" $rule) $rule.name -}}{{- $rw = printf "%s (%v)" $rw $rule.name -}}{{- end -}}
+    {{- $input := dict "rule" $rule "direction" $direction "where" $rw "ctx" $spec.ctx "components" $spec.components -}}
+    {{- range $r := (include "netpol._rule" $input | fromJson).items -}}
+      {{- $npRule := dict -}}
+      {{- if not $r.allowAll -}}
+        {{- if not $r.peers -}}
+          {{- $msg := "%s: internal guard: a rule lost its peers; refusing to render an allow-all rule" -}}
+          {{- fail (printf $msg $rw) -}}
+        {{- end -}}
+        {{- $_ := set $npRule (ternary "from" "to" (eq $direction "ingress")) $r.peers -}}
+      {{- end -}}
+      {{- if $r.ports -}}{{- $_ := set $npRule "ports" $r.ports -}}{{- end -}}
+      {{- $rendered = append $rendered $npRule -}}
+      {{- $text := include "netpol._text.rule" (dict "rule" $npRule "direction" $direction) -}}
+      {{- with $r.name -}}{{- $text = printf "%s: %s" . $text -}}{{- end -}}
+      {{- with $r.notes -}}{{- $text = printf "%s [%s]" $text (join "; " .) -}}{{- end -}}
+      {{- $notes = append $notes (dict "direction" $direction "text" $text) -}}
+    {{- end -}}
+  {{- end -}}
+  {{- toJson (dict "rules" $rendered "notes" $notes) -}}
 {{- end -}}
