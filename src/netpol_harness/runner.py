@@ -65,7 +65,8 @@ def _apirules(ctx: _Context, case: Case, result: RenderResult) -> list[str]:
 
 
 def _lints(ctx: _Context, case: Case, result: RenderResult) -> list[str]:
-    findings = apply_waivers(lint(result.objects, namespace=ctx.namespace), load_waivers(ctx.chart))
+    findings = apply_waivers(lint(result.objects, namespace=ctx.namespace, extra_objects=list(ctx.extra_objects)),
+                             load_waivers(ctx.chart))
     return [str(f) for f in failing(findings)]
 
 

@@ -188,3 +188,39 @@ def test_the_matrix_agrees_with_single_verdicts_across_the_three_tiers():
         for dst in ("shop/web", "monitoring/prom", "other/x"):
             if src != dst:
                 assert matrix[(src, dst)] == net.verdict(src, dst, 8080).allowed, (src, dst)
+
+
+# --------------------------------------------------------------------------- lints beside the cluster's policies
+
+def deployment(ns, name, port=8080, **labels):
+    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name, "namespace": ns},
+            "spec": {"selector": {"matchLabels": labels}, "template": {"metadata": {"labels": labels}, "spec": {
+                "containers": [{"name": "c", "ports": [{"containerPort": port}]}]}}}}
+
+
+ALLOW_FROM_OTHER = {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "web", "namespace": "shop"},
+                    "spec": {"podSelector": {"matchLabels": {"app": "web"}}, "policyTypes": ["Ingress"], "ingress": [
+                        {"from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "other"}}}],
+                         "ports": [{"port": 8080}]}]}}
+CLUSTER = [namespace("shop", tier="app"), namespace("other"), pod("other", "client", app="client")]
+
+
+def test_a_lint_says_when_the_charts_own_rule_is_overridden_by_an_admin_deny():
+    from netpol_harness import lint
+    render = [deployment("shop", "web", app="web"), ALLOW_FROM_OTHER]
+    guard = anp("guard", 10, [from_namespace("other", "Deny", "no-other")])
+    found = [f for f in lint(render, namespace="shop", extra_objects=CLUSTER + [guard]) if f.id == "admin-deny-overrides"]
+    assert [(f.object, f.path) for f in found] == [("NetworkPolicy/web", "spec.ingress[0]")]
+    assert 'allows shop/web ingress from other/client on 8080/TCP, but the cluster\'s [Admin] ANP guard ingress[0] "no-other": Deny' in found[0].why
+    assert not [f for f in lint(render, namespace="shop") if f.id == "admin-deny-overrides"]  # the render alone
+
+
+def test_a_lint_says_when_a_workload_gets_dns_only_from_the_baseline_tier():
+    from netpol_harness import lint
+    dns = {"action": "Allow", "to": [{"pods": {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
+                                               "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}}]}
+    baseline = banp(egress=[dns, {"action": "Deny", "to": [{"networks": ["0.0.0.0/0"]}]}])
+    render = [deployment("shop", "web", app="web"), ALLOW_FROM_OTHER]  # its NetworkPolicy isolates ingress only
+    found = [f for f in lint(render, namespace="shop", extra_objects=[baseline]) if f.id == "relies-on-baseline"]
+    assert found and found[0].object == "Deployment/web" and found[0].severity == "info"
+    assert "its egress to kube-system/kube-dns on 53/TCP is allowed only by the cluster's [Baseline] BANP default egress[0]: Allow" in found[0].why

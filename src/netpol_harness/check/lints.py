@@ -28,6 +28,7 @@ from ..manifests import networkpolicies
 from ..net import KUBE_DNS, Cluster, Evaluator
 from ..net.cluster import ContainerPort, add_kube_dns
 from ..net.policy import policy_id
+from . import tierlints  # noqa: F401 (registers the lints of a render beside the cluster's admin policies)
 from .lintrules import (RULES, SEVERITIES, Finding, LintInput, LintRule, RenderedPolicy, checks, finding,
                         lint_rule)
 
@@ -52,10 +53,11 @@ class Waiver:
 # --------------------------------------------------------------------------- running the registry
 
 
-def _dns_cluster(objects: list[dict], namespace: str) -> tuple[Cluster, set[str]]:
-    """The rendered pods (their ids) plus the DNS servers egress rules should reach."""
+def _dns_cluster(objects: list[dict], namespace: str, extra_objects: list[dict] = ()) -> tuple[Cluster, set[str]]:
+    """The rendered pods (their ids) plus the cluster's objects and the DNS servers egress rules should reach."""
     cluster = Cluster.from_manifests(objects, namespace)
     rendered = {p.id for p in cluster.pods}
+    cluster.add_objects(extra_objects, namespace)
     if cluster.pod(KUBE_DNS.id) is None:
         add_kube_dns(cluster)
     cluster.add_pod("openshift-dns", "dns-default", {"dns.operator.openshift.io/daemonset-dns": "default"},
@@ -64,8 +66,8 @@ def _dns_cluster(objects: list[dict], namespace: str) -> tuple[Cluster, set[str]
     return cluster, rendered
 
 
-def lint_input(objects: list[dict], namespace: str, policies: list[dict]) -> LintInput:
-    cluster, rendered = _dns_cluster(objects, namespace)
+def lint_input(objects: list[dict], namespace: str, policies: list[dict], extra_objects: list[dict] = ()) -> LintInput:
+    cluster, rendered = _dns_cluster(objects, namespace, extra_objects)
     ev = Evaluator(cluster)
     # The evaluator has read every policy already: one reading serves every lint.
     compiled = {c.policy.id: c for c in ev.policies}
@@ -73,14 +75,17 @@ def lint_input(objects: list[dict], namespace: str, policies: list[dict]) -> Lin
                      tuple(RenderedPolicy(raw, compiled[policy_id(raw, namespace)]) for raw in policies))
 
 
-def lint(objects: list[dict], *, namespace: str = "default", expect_policies: bool = False) -> list[Finding]:
+def lint(objects: list[dict], *, namespace: str = "default", expect_policies: bool = False,
+         extra_objects: list[dict] = ()) -> list[Finding]:
     """Every finding on a render; `namespace` is the release namespace. Each policy's
-    findings come first, policy by policy, in registry order; then the render's."""
+    findings come first, policy by policy, in registry order; then the render's.
+    `extra_objects`: the cluster's objects (`--with FILE`: admin policies, namespaces ...),
+    judged beside the render but never linted themselves."""
     policies = networkpolicies(objects)
     if not policies:
         return [finding("no-policies", "", "", "the render has no NetworkPolicy: nothing is isolated",
                         severity="error" if expect_policies else None)]
-    inp = lint_input(objects, namespace, policies)
+    inp = lint_input(objects, namespace, policies, list(extra_objects))
     findings: list[Finding] = []
     for policy in inp.policies:
         one = replace(inp, policies=(policy,))

@@ -30,16 +30,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--expect-policies", action="store_true", help="a render without NetworkPolicies is an error")
 
 
-def cluster_file_problems(paths: list[str]) -> list[Finding]:
-    """The API server's errors on each --with file's objects, the file named in each;
-    ClusterFileError when one cannot be read or parsed."""
+def cluster_file_problems(files: dict[str, list[dict]]) -> list[Finding]:
+    """The API server's errors on each --with file's objects, the file named in each."""
     return [Finding("api-server", "error", str(path), "", m)
-            for path in paths for m in api_server_errors(read_cluster_file(path))]
+            for path, objects in files.items() for m in api_server_errors(objects)]
 
 
 def findings(args: argparse.Namespace) -> tuple[int, list[str]]:
     try:
-        cluster = cluster_file_problems(args.with_files)
+        files = {path: read_cluster_file(path) for path in args.with_files}
     except ClusterFileError as err:
         return 2, [f"netpol validate: {err}"]
     values: dict = {}
@@ -52,12 +51,15 @@ def findings(args: argparse.Namespace) -> tuple[int, list[str]]:
     if not result.ok:
         return 2, [str(p) for p in problems] + [f"helm: {line}" for line in result.stderr.strip().splitlines()]
     schemas = args.kubernetes_version or args.kube_version or DEFAULT_SCHEMAS
-    problems += [Finding("api-server", "error", "", "", m) for m in validate_all(result.objects, schemas)] + cluster
+    problems += [Finding("api-server", "error", "", "", m) for m in validate_all(result.objects, schemas)]
+    problems += cluster_file_problems(files)
     try:
         waivers = load_waivers(args.chart)
     except ValueError as err:
         return 2, [str(p) for p in problems] + [f"netpol.yaml: {err}"]
-    found = apply_waivers(lint(result.objects, namespace=args.namespace, expect_policies=args.expect_policies), waivers)
+    extra = [obj for objects in files.values() for obj in objects]
+    found = apply_waivers(lint(result.objects, namespace=args.namespace, expect_policies=args.expect_policies,
+                               extra_objects=extra), waivers)
     lines = [str(f) for f in problems + sorted(found, key=lambda f: (bool(f.waived), f.severity != "error", f.id))]
     return (1 if problems or failing(found) else 0), lines
 

@@ -26,7 +26,7 @@ from .ports import protocol_name
 from .query import Query, caveats
 from .reachability import Reachability
 from .services import check_service
-from .verdict import Verdict
+from .verdict import SideVerdict, Verdict
 
 __all__ = ["CompiledPolicy", "EndpointRef", "Evaluator"]
 
@@ -81,6 +81,17 @@ class Evaluator:
     def check(self, src: EndpointRef, dst: EndpointRef, port: int, protocol: str = "TCP") -> Verdict:
         protocol = protocol_name(protocol)
         return self._fresh().check(src, dst, port, protocol)
+
+    def sides_by_kind(self, src: EndpointRef, dst: EndpointRef, port: int, protocol: str = "TCP") -> dict[str, dict[str, SideVerdict]]:
+        """{"egress": {kind: side}, "ingress": {kind: side}}: what each tier (Admin, NetworkPolicy,
+        Baseline) says on its own about a connection between two pods, before precedence."""
+        protocol = protocol_name(protocol)
+        query = self._fresh()
+        s, d = query.resolve(src), query.resolve(dst)
+        if not isinstance(s, Pod) or not isinstance(d, Pod):
+            raise ValueError("sides_by_kind judges a connection between two pods")
+        return {"egress": query.sides_by_kind("egress", s, d, port, protocol),
+                "ingress": query.sides_by_kind("ingress", d, s, port, protocol)}
 
     def caveats(self, *ends: Pod | External) -> tuple[str, ...]:
         """What could change a verdict on these ends that the model does not read."""

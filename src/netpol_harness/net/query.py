@@ -83,6 +83,10 @@ class Query:
                 return replace(side, tier_steps=steps, bystanders=bystanders) if steps else side
         return SideVerdict(direction, end.id, True, bystanders=bystanders, tier_steps=steps)
 
+    def sides_by_kind(self, direction: str, end: Pod, other: Pod | External, port: int, protocol: str) -> dict[str, SideVerdict]:
+        """What each kind says about `end`'s side on its own, before precedence picks one."""
+        return {name: kind.side(direction, end, other, port, protocol) for name, kind in self.kinds.items()}
+
     def context(self, *ends: Pod | External) -> Context:
         labels = {}
         for end in ends:

@@ -1,0 +1,82 @@
+"""Lints of a render composed with the cluster's admin policies (`--with FILE`): where the
+Admin tier overrides what the chart's own NetworkPolicies allow, and where a workload
+gets a flow only from the Baseline tier, which stops applying the moment a NetworkPolicy
+isolates it. Both are silent without admin policies in the model.
+
+Registered with `lint_rule`, like every lint (netpol_harness.check.lintrules).
+"""
+from __future__ import annotations
+
+from typing import Iterator
+
+from ..net import Pod
+from .lintrules import Finding, LintInput, finding, lint_rule
+
+DNS_PROBES = ((53, "UDP"), (53, "TCP"))
+
+
+def _probes(inp: LintInput) -> list[tuple[int, str]]:
+    """The ports the chart's policies and containers name, and DNS."""
+    found = {(p.port, p.protocol) for pod in inp.cluster.pods if pod.id in inp.rendered for p in pod.ports}
+    for policy in inp.policies:
+        for rule in policy.compiled.policy.ingress + policy.compiled.policy.egress:
+            found |= {(p.port, p.protocol) for p in rule.ports if isinstance(p.port, int)}
+    return sorted(found | set(DNS_PROBES))
+
+
+def _flows(inp: LintInput) -> Iterator[tuple[Pod, str, Pod, int, str, dict]]:
+    """Each rendered workload's first pod, each direction, each other pod and probe, with
+    what each tier says on the workload's side."""
+    ev, seen = inp.evaluator, set()
+    for pod in inp.cluster.pods:
+        owner = pod.workload or f"Pod/{pod.name}"
+        if pod.id not in inp.rendered or owner in seen:
+            continue
+        seen.add(owner)
+        for other in inp.cluster.pods:
+            if other.id == pod.id:
+                continue
+            for port, protocol in _probes(inp):
+                sides = ev.sides_by_kind(pod, other, port, protocol)
+                yield pod, "egress", other, port, protocol, sides["egress"]
+                sides = ev.sides_by_kind(other, pod, port, protocol)
+                yield pod, "ingress", other, port, protocol, sides["ingress"]
+
+
+@lint_rule(id="admin-deny-overrides", severity="warning",
+           purpose="A rendered NetworkPolicy rule allows a flow that an Admin-tier Deny of the cluster blocks.")
+def admin_deny_overrides(inp: LintInput) -> Iterator[Finding]:
+    if not inp.cluster.admin_policies:
+        return
+    reported = set()
+    for pod, direction, other, port, protocol, sides in _flows(inp):
+        admin, np = sides["Admin"].decided_by, sides["NetworkPolicy"]
+        if admin is None or admin.effect != "deny" or not np.allowed_by:
+            continue
+        ref = np.allowed_by[0]
+        key = (ref, str(admin))
+        if key not in reported:
+            reported.add(key)
+            where = "to" if direction == "egress" else "from"
+            yield finding("admin-deny-overrides", f"NetworkPolicy/{ref.policy.split('/', 1)[1]}", f"spec.{direction}[{ref.index}]",
+                          f"allows {pod.id} {direction} {where} {other.id} on {port}/{protocol}, "
+                          f"but the cluster's {admin} denies it first")
+
+
+@lint_rule(id="relies-on-baseline", severity="info",
+           purpose="A workload gets a flow only from a Baseline-tier Allow, which a NetworkPolicy isolating it would end.")
+def relies_on_baseline(inp: LintInput) -> Iterator[Finding]:
+    if not inp.cluster.admin_policies:
+        return
+    reported = set()
+    for pod, direction, other, port, protocol, sides in _flows(inp):
+        baseline = sides["Baseline"].decided_by
+        if baseline is None or baseline.effect != "allow" or sides["NetworkPolicy"].isolated or sides["Admin"].decided:
+            continue
+        owner = pod.workload or f"Pod/{pod.name}"
+        if (owner, direction, str(baseline)) not in reported:
+            reported.add((owner, direction, str(baseline)))
+            where = "to" if direction == "egress" else "from"
+            yield finding("relies-on-baseline", owner, "",
+                          f"its {direction} {where} {other.id} on {port}/{protocol} is allowed only by the cluster's "
+                          f"{baseline}; a NetworkPolicy isolating its {direction} must allow it itself")
