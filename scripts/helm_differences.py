@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from netpol_harness.doctables import marked, replace_section
+from netpol_harness.doctables import sync_section
 from netpol_harness.helm.binary import for_version, parse_version
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,23 +75,7 @@ def main() -> int:
     parser.add_argument("--check", type=Path, metavar="README")
     parser.add_argument("--write", type=Path, metavar="README")
     args = parser.parse_args()
-    target = args.check or args.write
-    if target is None:
-        print(table())
-        return 0
-    text = target.read_text()
-    fresh = replace_section(text, BEGIN, END, marked(BEGIN, table(), END))
-    if fresh is None:
-        print(f"{target}: no {BEGIN} section", file=sys.stderr)
-        return 1
-    if args.write:
-        target.write_text(fresh)
-        return 0
-    if fresh != text:
-        print(f"{target}: the Helm differences table is stale; run scripts/helm_differences.py --write {target}",
-              file=sys.stderr)
-        return 1
-    return 0
+    return sync_section(args.check or args.write, bool(args.write), BEGIN, END, table(), "the Helm differences table", "scripts/helm_differences.py")
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from netpol_harness.check.lints import RULES, SEVERITIES
-from netpol_harness.doctables import marked, replace_section
+from netpol_harness.doctables import sync_section
 
 BEGIN, END = "<!-- lints -->", "<!-- /lints -->"
 
@@ -31,22 +31,7 @@ def main() -> int:
     parser.add_argument("--check", type=Path, metavar="README")
     parser.add_argument("--write", type=Path, metavar="README")
     args = parser.parse_args()
-    target = args.check or args.write
-    if target is None:
-        print(table())
-        return 0
-    text = target.read_text()
-    fresh = replace_section(text, BEGIN, END, marked(BEGIN, table(), END))
-    if fresh is None:
-        print(f"{target}: no {BEGIN} section", file=sys.stderr)
-        return 1
-    if args.write:
-        target.write_text(fresh)
-        return 0
-    if fresh != text:
-        print(f"{target}: the table of lints is stale; run scripts/lint_table.py --write {target}", file=sys.stderr)
-        return 1
-    return 0
+    return sync_section(args.check or args.write, bool(args.write), BEGIN, END, table(), "the table of lints", "scripts/lint_table.py")
 
 
 if __name__ == "__main__":

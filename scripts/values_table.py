@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from netpol_harness.doctables import BEGIN, END, replace_section, section
+from netpol_harness.doctables import BEGIN, END, sync_section, table
 
 
 def main() -> int:
@@ -19,23 +19,9 @@ def main() -> int:
     parser.add_argument("--check", type=Path, help="README to compare against")
     parser.add_argument("--write", type=Path, help="README whose table to replace")
     args = parser.parse_args()
-    expected = section(args.chart)
-    target = args.check or args.write
-    if target is None:
-        print(expected)
-        return 0
-    text = target.read_text()
-    fresh = replace_section(text, BEGIN.format(chart=args.chart.name), END, expected)
-    if fresh is None:
-        print(f"{target}: no values table for {args.chart.name}", file=sys.stderr)
-        return 1
-    if args.write:
-        target.write_text(fresh)
-        return 0
-    if fresh != text:
-        print(f"{target}: values table for {args.chart.name} is stale; run scripts/values_table.py {args.chart} --write {target}", file=sys.stderr)
-        return 1
-    return 0
+    begin = BEGIN.format(chart=args.chart.name)
+    return sync_section(args.check or args.write, bool(args.write), begin, END, table(args.chart / "values.yaml"),
+                        f"values table for {args.chart.name}", f"scripts/values_table.py {args.chart}")
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 
 import yaml
@@ -64,10 +65,6 @@ def table(values_file: Path) -> str:
     return "\n".join(lines)
 
 
-def section(chart_dir: Path) -> str:
-    return marked(BEGIN.format(chart=chart_dir.name), table(chart_dir / "values.yaml"), END)
-
-
 # --------------------------------------------------------------------------- marked sections
 
 
@@ -82,3 +79,24 @@ def replace_section(text: str, begin: str, end: str, section_text: str) -> str |
     if not pattern.search(text):
         return None
     return pattern.sub(lambda _: section_text, text, count=1)
+
+
+def sync_section(target: Path | None, write: bool, begin: str, end: str, body: str, what: str, command: str) -> int:
+    """The scripts' print / --check / --write: print `body` when there is no target;
+    else compare (or, with `write`, replace) the target's section. 0 when in step (or
+    written), 1 with one line on stderr naming `what` and the `command` that fixes it."""
+    if target is None:
+        print(body)
+        return 0
+    text = target.read_text()
+    fresh = replace_section(text, begin, end, marked(begin, body, end))
+    if fresh is None:
+        print(f"{target}: no {what}", file=sys.stderr)
+        return 1
+    if write:
+        target.write_text(fresh)
+        return 0
+    if fresh != text:
+        print(f"{target}: {what} is stale; run {command} --write {target}", file=sys.stderr)
+        return 1
+    return 0
