@@ -155,7 +155,12 @@ ANTREA = {"apiVersion": "crd.antrea.io/v1beta1", "kind": "ClusterNetworkPolicy",
           "spec": {"priority": 10, "appliedTo": [{"namespaceSelector": {}}]}}
 
 
-@pytest.mark.parametrize("other", [CILIUM, CALICO, ANTREA], ids=["cilium", "calico", "antrea-cluster-wide"])
+# Antrea's namespaced policy: Cilium's own kinds are read (net.kinds.cilium), Antrea's are not.
+ANTREA_NP = {"apiVersion": "crd.antrea.io/v1beta1", "kind": "NetworkPolicy", "metadata": {"name": "anp", "namespace": "shop"},
+             "spec": {"priority": 5, "appliedTo": [{"podSelector": {}}]}}
+
+
+@pytest.mark.parametrize("other", [ANTREA_NP, CALICO, ANTREA], ids=["antrea", "calico", "antrea-cluster-wide"])
 def test_a_verdict_a_policy_of_another_kind_could_change_says_not_modelled(other):
     net = build_network(rendered([deployment("web", {"app": "web"}), other], "shop"), externals=["192.0.2.1"])
     verdict = net.verdict("ip:192.0.2.1", "shop/web", 80)
@@ -210,17 +215,17 @@ def test_replace_clears_a_map_instead_of_merging_into_it():
     assert deep_merge(defaults, {"podLabels": Replace({"team": "b"})}) == {"podLabels": {"team": "b"}}
 
 
-def test_reach_and_report_say_not_modelled_on_the_pods_a_cilium_policy_could_select(tmp_path):
+def test_reach_and_report_say_not_modelled_on_the_pods_an_antrea_policy_could_select(tmp_path):
 
-    objects = [deployment("web", {"app": "web"}, namespace="shop"), CILIUM]
+    objects = [deployment("web", {"app": "web"}, namespace="shop"), ANTREA_NP]
     manifests = tmp_path / "m.yaml"
     manifests.write_text(yaml.safe_dump_all(objects))
     out = subprocess.run([sys.executable, "-m", "netpol_harness.cli", "reach", str(manifests), "--port", "80",
                           "--external", "192.0.2.1"], capture_output=True, text=True, timeout=60)
     lines = [json.loads(line) for line in out.stdout.splitlines()]
-    assert lines and all(line["not_modelled"][0].startswith("not modelled: CiliumNetworkPolicy lock") for line in lines)
+    assert lines and all(line["not_modelled"][0].startswith("not modelled: NetworkPolicy anp (crd.antrea.io") for line in lines)
     text = render_text(connectivity_report(objects, [80], namespace="shop"))
-    assert "allowed on 80/TCP: egress open; ingress open [* not modelled: CiliumNetworkPolicy lock" in text
+    assert "allowed on 80/TCP: egress open; ingress open [* not modelled: NetworkPolicy anp (crd.antrea.io" in text
 
 
 def test_reach_explains_a_service_destination(tmp_path):

@@ -35,6 +35,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, required=True, help="destination port")
     parser.add_argument("--protocol", default="TCP", type=str.upper, choices=PROTOCOLS, help="default TCP")
     parser.add_argument("--external", action="append", default=[], metavar="IP", help="add an outside address (repeatable)")
+    parser.add_argument("--resolve", action="append", default=[], metavar="NAME=ADDRESS[,ADDRESS]",
+                        help="what a host name resolves to, for toFQDNs peers; the addresses are added as outside addresses (repeatable)")
     parser.add_argument("--format", choices=("jsonl", "table"), default="jsonl",
                         help="jsonl: one JSON object per ordered pair (default); table: a readable matrix")
     parser.add_argument("--explain", nargs=2, metavar=("FROM", "TO"), help="print the reasoning for one pair instead")
@@ -47,6 +49,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--dual-stack", action="store_true", help="give pods without addresses an IPv6 address too")
     add_render_inputs(parser, chart=False)
+
+
+def resolutions(entries: list[str]) -> dict[str, list[str]]:
+    """--resolve NAME=ADDRESS[,ADDRESS...] entries as {name: addresses}; ValueError naming a bad one."""
+    out: dict[str, list[str]] = {}
+    for entry in entries:
+        name, sep, addresses = entry.partition("=")
+        if not sep or not name.strip() or not addresses.strip():
+            raise ValueError(f"--resolve {entry!r}: write NAME=ADDRESS[,ADDRESS...]")
+        out.setdefault(name.strip(), []).extend(a.strip() for a in addresses.split(","))
+    return out
 
 
 def load_objects(args: argparse.Namespace) -> list[dict[str, Any]]:
@@ -74,6 +87,10 @@ def run(args: argparse.Namespace) -> int:
         cluster = Cluster.from_manifests(load_objects(args), args.namespace, dual_stack=args.dual_stack)
         for ip in args.external:
             cluster.add_external(ip)
+        for name, addresses in resolutions(args.resolve).items():
+            cluster.add_resolved(name, addresses)
+            for ip in addresses:
+                cluster.add_external(ip)
     except (OSError, yaml.YAMLError, PolicyError, ValueError, RenderFailed) as exc:
         print(f"netpol reach: {exc}", file=sys.stderr)
         return 2

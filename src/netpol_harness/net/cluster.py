@@ -8,6 +8,7 @@ import ipaddress
 from typing import Any, Iterable, Mapping
 
 from .adminpolicy import AdminPolicy, is_admin_policy
+from .ciliumpolicy import CiliumPolicy, is_cilium_policy
 from .objects import (ContainerPort, Endpoint, External, Namespace, Node, Pod, Service,  # noqa: F401 (re-exported)
                       ServicePort, UnmodelledPolicy)
 from .policy import NetworkPolicy
@@ -52,6 +53,9 @@ class Cluster:
         self._policies: dict[str, NetworkPolicy] = {}
         self._admin_policies: dict[tuple[str, str], AdminPolicy] = {}
         self._nodes: dict[str, Node] = {}
+        self._cilium: dict[tuple[str, str | None, str], list[CiliumPolicy]] = {}
+        self.apiserver_ips: tuple[str, ...] = ()  # the kubernetes Service's endpoint addresses
+        self.resolve: dict[str, tuple[str, ...]] = {}  # host name -> addresses, for toFQDNs peers
         self._services: dict[str, Service] = {}
         self._unmodelled: list[UnmodelledPolicy] = []
         self._next_ip = 1
@@ -78,6 +82,10 @@ class Cluster:
     @property
     def admin_policies(self) -> list[AdminPolicy]:
         return list(self._admin_policies.values())
+
+    @property
+    def cilium_policies(self) -> list[CiliumPolicy]:
+        return [p for rules in self._cilium.values() for p in rules]
 
     @property
     def nodes(self) -> list[Node]:
@@ -177,6 +185,20 @@ class Cluster:
         self.version += 1
         return policy
 
+    def add_cilium_policy(self, obj: Mapping[str, Any], default_namespace: str = "default") -> list[CiliumPolicy]:
+        """A CiliumNetworkPolicy or CiliumClusterwideNetworkPolicy: one CiliumPolicy per rule."""
+        policies = CiliumPolicy.from_manifests(obj, default_namespace)
+        meta = obj.get("metadata") or {}
+        key = (str(obj.get("kind")), policies[0].namespace if policies else None, str(meta.get("name")))
+        self._cilium[key] = policies  # same kind, namespace and name: last one wins
+        self.version += 1
+        return policies
+
+    def add_resolved(self, name: str, addresses: Iterable[str]) -> None:
+        """What `name` resolves to, for toFQDNs (Cilium learns it from the DNS answers it sees)."""
+        self.resolve[name.rstrip(".").lower()] = tuple(str(ipaddress.ip_address(a)) for a in addresses)
+        self.version += 1
+
     def add_node(self, name: str, labels: Mapping[str, Any] | None = None, ips: Iterable[str] = ()) -> Node:
         node = Node(name, {str(k): label_value(v) for k, v in (labels or {}).items()},
                     tuple(str(ipaddress.ip_address(ip)) for ip in ips))
@@ -215,6 +237,11 @@ class Cluster:
             self.add_policy(obj, default_namespace)
         elif is_admin_policy(obj):
             self.add_admin_policy(obj)
+        elif is_cilium_policy(obj):
+            self.add_cilium_policy(obj, default_namespace)
+        elif _is_apiserver_endpoints(obj):
+            self.apiserver_ips = tuple(dict.fromkeys(self.apiserver_ips + _endpoint_addresses(obj)))
+            self.version += 1
         elif kind == "Node" and str(obj.get("apiVersion")) == "v1":
             addresses = (obj.get("status") or {}).get("addresses") or ()
             self.add_node(str(meta.get("name")), meta.get("labels"),
@@ -274,6 +301,24 @@ def _v4_text(n: int) -> str:
     """The n-th address of the IPv4 pod range, written the way ipaddress writes it."""
     a = _V4_BASE + n
     return f"{a >> 24}.{(a >> 16) & 255}.{(a >> 8) & 255}.{a & 255}"
+
+
+def _is_apiserver_endpoints(obj: Mapping[str, Any]) -> bool:
+    """The default/kubernetes Service's EndpointSlices or Endpoints: the API server's addresses."""
+    meta = obj.get("metadata") or {}
+    if meta.get("namespace", "default") != "default":
+        return False
+    if obj.get("kind") == "EndpointSlice":
+        return (meta.get("labels") or {}).get("kubernetes.io/service-name") == "kubernetes"
+    return obj.get("kind") == "Endpoints" and meta.get("name") == "kubernetes"
+
+
+def _endpoint_addresses(obj: Mapping[str, Any]) -> tuple[str, ...]:
+    if obj.get("kind") == "EndpointSlice":
+        found = [a for e in obj.get("endpoints") or () for a in e.get("addresses") or ()]
+    else:
+        found = [a.get("ip") for s in obj.get("subsets") or () for a in s.get("addresses") or ()]
+    return tuple(str(ipaddress.ip_address(a)) for a in found if a)
 
 
 def _flatten(objects: Iterable[Mapping[str, Any] | None]) -> Iterable[Mapping[str, Any]]:

@@ -16,12 +16,13 @@ import numpy as np
 
 from .cluster import Cluster, External, Pod
 from .endpoints import EndpointRef, resolve
-from .kinds import Masks, Matchers, compile_kinds
+from .kinds import LAYERS, Masks, Matchers, compile_kinds, merge_masks, merge_sides
 from .peers import PeerMatcher
 from .ports import PortIndex
 from .reachability import Reachability, reach_rows
 from .selection import PodIndex, bits
 from .kinds.admintier import POD, AdminTier, admin_caveats, admin_notes
+from .kinds.cilium import cilium_caveats
 from .verdict import Context, SideVerdict, TierStep, Verdict, reason
 
 DIRECTIONS = ("egress", "ingress")
@@ -54,7 +55,7 @@ class Query:
         ingress = self.side("ingress", d, s, port, protocol)
         allowed = egress.allowed and ingress.allowed
         return Verdict(allowed, s.id, d.id, port, protocol, egress, ingress, reason(egress, ingress), s, d,
-                       self.context(s, d), self.caveats(s, d))
+                       self.context(s, d), tuple(dict.fromkeys(self.caveats(s, d) + egress.notes + ingress.notes)))
 
     def caveats(self, *ends: Pod | External) -> tuple[str, ...]:
         """`caveats`, with the admin policies selecting each end read off the compiled tiers."""
@@ -75,8 +76,8 @@ class Query:
             return SideVerdict(direction, end.id, False)
         steps: tuple[TierStep, ...] = ()
         bystanders: tuple = ()
-        for kind in self.kinds.values():
-            side = kind.side(direction, end, other, port, protocol)
+        for layer in LAYERS:
+            side = merge_sides([self.kinds[kind].side(direction, end, other, port, protocol) for kind in layer])
             steps += side.tier_steps
             bystanders += side.bystanders
             if side.decided:
@@ -102,7 +103,8 @@ class Query:
         table = self._tables.get(key)
         if table is None:
             n, every = len(self.pods.pods), self.pods.all_pods
-            egress, ingress = (combine([kind.masks(direction, port, protocol) for kind in self.kinds.values()], n, every)
+            egress, ingress = (combine([merge_masks([self.kinds[k].masks(direction, port, protocol) for k in layer])
+                                        for layer in LAYERS], n, every)
                                for direction in DIRECTIONS)
             table = self._tables[key] = (egress, ingress)
         return table
@@ -180,6 +182,7 @@ def caveats(cluster: Cluster, ends: Iterable[Pod | External],
     the caller has the tiers compiled (else they are worked out here)."""
     notes: list[str] = []
     for end in ends:
+        notes += cilium_caveats(cluster, end)
         if not isinstance(end, Pod):
             continue
         notes += [f"not modelled: {u} could select {end.id} and change this verdict"

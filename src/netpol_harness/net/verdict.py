@@ -65,14 +65,18 @@ class SideVerdict:
     # that decided (`decided_by`), if an Admin or Baseline tier rule did.
     tier_steps: tuple[TierStep, ...] = ()
     decided_by: TierStep | None = None
+    # Policies of other kinds that isolate the end beside NetworkPolicies (Cilium's), by id,
+    # and what the model could not read of the rules that allowed (layer 7).
+    others: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
 
     @property
     def policies(self) -> tuple[str, ...]:
-        return tuple(p.id for p in self.isolating)
+        return tuple(p.id for p in self.isolating) + self.others
 
     @property
     def isolated(self) -> bool:
-        return bool(self.isolating)
+        return bool(self.isolating or self.others)
 
     @property
     def decided(self) -> bool:
@@ -336,7 +340,10 @@ def _side_text(verdict: Verdict, side: SideVerdict, other: Pod | External) -> li
         lines.append(f"  {tier}isolated by: {', '.join(side.policies)}")
         by_id = {p.id: p for p in side.isolating}
         for ref in side.allowed_by:
-            policy = by_id[ref.policy]
+            policy = by_id.get(ref.policy)
+            if policy is None:  # a rule of another kind (Cilium's) that allows beside NetworkPolicy
+                lines.append(f"  allowed by {ref}")
+                continue
             rules = policy.ingress if ref.direction == "ingress" else policy.egress
             lines.append(f"  allowed by {ref}: {describe_rule(rules[ref.index], ref.direction, policy.namespace)}")
         if not side.allowed_by:
