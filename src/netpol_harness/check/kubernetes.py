@@ -18,6 +18,7 @@ import yaml
 from referencing import Registry, Resource
 
 from .adminrules import is_admin_policy
+from .ciliumrules import is_cilium_policy
 from .messages import json_path, short
 
 ENGINE_ENV = "NETPOL_VALIDATOR"  # "python" forces the bundled schemas even with kubeconform on PATH
@@ -145,7 +146,9 @@ def validate_kubernetes(objects: list[dict], kubernetes_version: str = "1.33", e
     # (policy.networking.k8s.io): neither the bundled schemas nor kubeconform's have them,
     # so both would report "no schema". check.adminrules.admin_policy_errors is their
     # schema (the CRDs' OpenAPI and CEL rules), run by api_server_errors; skip them here.
-    objects = [obj for obj in objects if not is_admin_policy(obj)]
+    # Likewise cilium.io/v2 CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy, whose
+    # schema (and the Cilium agent's sanitizer) is check.ciliumrules.cilium_policy_errors.
+    objects = [obj for obj in objects if not is_admin_policy(obj) and not is_cilium_policy(obj)]
     chosen = engine or kubernetes_engine()
     if chosen == "kubeconform":
         binary = shutil.which("kubeconform")
