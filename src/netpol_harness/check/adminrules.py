@@ -34,136 +34,15 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass, field
-from typing import Any, Callable
+from dataclasses import dataclass
+from typing import Any
 
 from ..net.policy import PROTOCOLS
-from .apirules import label_selector_errors, labels_errors, object_name_errors, parse_cidr, port_name_errors
+from .apirules import label_selector_errors, parse_cidr, port_name_errors
+from .crdschema import (Check, Node, metadata_errors, schema_array, schema_errors, schema_integer, schema_object,
+                        schema_string)
 
 GROUP = "policy.networking.k8s.io"
-Check = Callable[[Any, str], list]
-
-
-@dataclass
-class Node:
-    """One schema node: the parts of OpenAPI the CRDs use, plus `check` for a CEL or harness rule."""
-    type: str  # object, array, string, integer, map (of strings), any
-    fields: dict[str, "Node"] = field(default_factory=dict)
-    required: tuple[str, ...] = ()
-    exactly_one: bool = False  # MinProperties=1 and MaxProperties=1
-    min_props: int = 0
-    hints: dict[str, str] = field(default_factory=dict)  # unknown field -> why it is unknown here
-    items: "Node | None" = None
-    min_items: int = 0
-    max_items: int | None = None
-    unique: bool = False  # x-kubernetes-list-type: set
-    max_length: int | None = None
-    enum: tuple[str, ...] = ()
-    minimum: int | None = None
-    maximum: int | None = None
-    check: Check | None = None  # runs when the value has the node's type
-    clean_only: bool = False  # ... and only when nothing inside it was refused
-
-
-def _obj(fields, required=(), **kw) -> Node:
-    return Node("object", fields=fields, required=tuple(required), **kw)
-
-
-def _arr(items, lo=0, hi=None, unique=False) -> Node:
-    return Node("array", items=items, min_items=lo, max_items=hi, unique=unique)
-
-
-def _str(max_length=None, enum=(), check=None) -> Node:
-    return Node("string", max_length=max_length, enum=tuple(enum), check=check)
-
-
-def _int(lo, hi) -> Node:
-    return Node("integer", minimum=lo, maximum=hi)
-
-
-# --- the schema walk --------------------------------------------------------------------
-
-
-def _errors(node: Node, value: Any, path: str) -> list[str]:
-    if value is None:  # pruned; the parent reports it if required
-        return []
-    errors, typed = _TYPE_CHECKS[node.type](node, value, path)
-    if typed and node.check is not None and not (node.clean_only and errors):
-        errors += node.check(value, path)
-    return errors
-
-
-def _object(node: Node, value: Any, path: str) -> tuple[list[str], bool]:
-    if not isinstance(value, dict):
-        return [f"{path}: Invalid value: {type(value).__name__}: must be an object"], False
-    errors = []
-    for key in value:
-        if key not in node.fields:
-            why = node.hints.get(key, "not in the schema")
-            errors.append(f"{path}.{key}: Unknown field: {why} (the API server drops it, or refuses it "
-                          "under strict field validation)")
-    errors += [f"{path}.{key}: Required value" for key in node.required if value.get(key) is None]
-    present = [key for key in node.fields if value.get(key) is not None]
-    if node.exactly_one and len(present) != 1:
-        found = ", ".join(present) if present else "none"
-        errors.append(f"{path}: Invalid value: exactly one of {', '.join(node.fields)} must be set (found: {found})")
-    elif len(present) < node.min_props:
-        errors.append(f"{path}: Required value: must set {' or '.join(node.fields)}")
-    for key in present:
-        errors += _errors(node.fields[key], value[key], f"{path}.{key}")
-    return errors, True
-
-
-def _array(node: Node, value: Any, path: str) -> tuple[list[str], bool]:
-    if not isinstance(value, list):
-        return [f"{path}: Invalid value: {type(value).__name__}: must be a list"], False
-    errors = []
-    if len(value) < node.min_items:
-        errors.append(f"{path}: Required value: must have at least {node.min_items} item")
-    if node.max_items is not None and len(value) > node.max_items:
-        errors.append(f"{path}: Too many: {len(value)}: must have at most {node.max_items} items")
-    for i, item in enumerate(value):
-        if node.unique and item in value[:i]:
-            errors.append(f"{path}[{i}]: Duplicate value: {item!r}")
-        if item is None:  # only fields are pruned when null, not list items
-            errors.append(f"{path}[{i}]: Invalid value: null: must not be null")
-        errors += _errors(node.items, item, f"{path}[{i}]")
-    return errors, True
-
-
-def _string(node: Node, value: Any, path: str) -> tuple[list[str], bool]:
-    if not isinstance(value, str):
-        return [f"{path}: Invalid value: {value!r}: must be a string"], False
-    if node.enum and value not in node.enum:
-        supported = ", ".join(repr(v) for v in node.enum)
-        return [f"{path}: Unsupported value: {value!r}: supported values: {supported}"], False
-    if node.max_length is not None and len(value) > node.max_length:
-        return [f"{path}: Too long: may not be more than {node.max_length} characters"], False
-    return [], True
-
-
-def _integer(node: Node, value: Any, path: str) -> tuple[list[str], bool]:
-    # JSON has one number type: an integral float such as 10.0 is an integer to the server.
-    if isinstance(value, bool) or not (isinstance(value, int) or (isinstance(value, float) and value.is_integer())):
-        return [f"{path}: Invalid value: {value!r}: must be an integer"], False
-    if not node.minimum <= value <= node.maximum:
-        return [f"{path}: Invalid value: {value!r}: must be between {node.minimum} and {node.maximum}, inclusive"], False
-    return [], True
-
-
-def _string_map(node: Node, value: Any, path: str) -> tuple[list[str], bool]:
-    if not isinstance(value, dict):
-        return [f"{path}: Invalid value: {type(value).__name__}: must be a map of strings"], False
-    return [f"{path}.{k}: Invalid value: {v!r}: must be a string" for k, v in value.items()
-            if not isinstance(v, str)], True
-
-
-_TYPE_CHECKS = {"object": _object, "array": _array, "string": _string, "integer": _integer,
-                "map": _string_map, "any": lambda node, value, path: ([], True)}
-
-
-# --- CEL rules and the harness's stricter ones -------------------------------------------
-
 _BITS = re.compile(r"^(0|[1-9][0-9]*)$")
 # The CRDs' DomainName pattern. Its first-character class is written A-z upstream, a range
 # that also holds [ \ ] ^ _ and `; this one matches exactly what the server's matches.
@@ -281,32 +160,32 @@ _SPEC_HINTS = {
                                    "tier": "tier is a v1alpha2 ClusterNetworkPolicy field"},
     "ClusterNetworkPolicy": {},
 }
-_EXPRESSION = _obj({"key": _str(), "operator": _str(), "values": _arr(_str())}, ("key", "operator"))
-SELECTOR = _obj({"matchLabels": Node("map"), "matchExpressions": _arr(_EXPRESSION)},
+_EXPRESSION = schema_object({"key": schema_string(), "operator": schema_string(), "values": schema_array(schema_string())}, ("key", "operator"))
+SELECTOR = schema_object({"matchLabels": Node("map"), "matchExpressions": schema_array(_EXPRESSION)},
                 check=_selector_rule, clean_only=True)
-_PORT = _int(1, 65535)
+_PORT = schema_integer(1, 65535)
 
 
 def _ports(version: str) -> Node:
     if version == "v1alpha1":
-        protocol = _str(check=_protocol_rule)
-        return _obj({"portNumber": _obj({"protocol": protocol, "port": _PORT}, ("port",)),  # protocol defaults to TCP
-                     "namedPort": _str(check=_port_name_rule),
-                     "portRange": _obj({"protocol": protocol, "start": _PORT, "end": _PORT}, ("start", "end"),
+        protocol = schema_string(check=_protocol_rule)
+        return schema_object({"portNumber": schema_object({"protocol": protocol, "port": _PORT}, ("port",)),  # protocol defaults to TCP
+                     "namedPort": schema_string(check=_port_name_rule),
+                     "portRange": schema_object({"protocol": protocol, "start": _PORT, "end": _PORT}, ("start", "end"),
                                        check=_range_v1alpha1)}, exactly_one=True)
-    port_range = _obj({"start": _PORT, "end": _PORT}, ("start", "end"), check=_range_v1alpha2)
-    layer4 = _obj({"destinationPort": _obj({"number": _PORT, "range": port_range}, exactly_one=True)}, min_props=1)
-    return _obj({"tcp": layer4, "udp": layer4, "sctp": layer4, "destinationNamedPort": _str(check=_port_name_rule)},
+    port_range = schema_object({"start": _PORT, "end": _PORT}, ("start", "end"), check=_range_v1alpha2)
+    layer4 = schema_object({"destinationPort": schema_object({"number": _PORT, "range": port_range}, exactly_one=True)}, min_props=1)
+    return schema_object({"tcp": layer4, "udp": layer4, "sctp": layer4, "destinationNamedPort": schema_string(check=_port_name_rule)},
                 exactly_one=True)
 
 
 def _peer(keys: tuple[str, ...], version: str, where: str) -> Node:
     pods_required = ("namespaceSelector", "podSelector") if version == "v1alpha1" else ("podSelector",)
-    every = {"namespaces": SELECTOR, "pods": _obj({"namespaceSelector": SELECTOR, "podSelector": SELECTOR}, pods_required),
-             "nodes": SELECTOR, "networks": _arr(_str(43, check=_cidr_rule), 1, 25, unique=True),
-             "domainNames": _arr(_str(check=_domain_rule), 1, 25, unique=True)}
+    every = {"namespaces": SELECTOR, "pods": schema_object({"namespaceSelector": SELECTOR, "podSelector": SELECTOR}, pods_required),
+             "nodes": SELECTOR, "networks": schema_array(schema_string(43, check=_cidr_rule), 1, 25, unique=True),
+             "domainNames": schema_array(schema_string(check=_domain_rule), 1, 25, unique=True)}
     hints = {k: f"{where} take only {', '.join(keys)}" for k in every if k not in keys}
-    return _obj({k: every[k] for k in keys}, exactly_one=True, hints=hints)
+    return schema_object({k: every[k] for k in keys}, exactly_one=True, hints=hints)
 
 
 def _rule(kind: str, direction: str) -> Node:
@@ -315,30 +194,27 @@ def _rule(kind: str, direction: str) -> Node:
     peers_key, other = ("from", "to") if direction == "ingress" else ("to", "from")
     keys = ("namespaces", "pods") if direction == "ingress" else spec.egress_peers
     wrong_ports, why = _PORTS_HINT[spec.version]
-    fields = {"name": _str(100), "action": _str(enum=spec.actions),
-              peers_key: _arr(_peer(keys, spec.version, f"{kind} {direction} peers"), 1, spec.max_items),
-              ports_key: _arr(_ports(spec.version), 1, spec.max_items)}
+    fields = {"name": schema_string(100), "action": schema_string(enum=spec.actions),
+              peers_key: schema_array(_peer(keys, spec.version, f"{kind} {direction} peers"), 1, spec.max_items),
+              ports_key: schema_array(_ports(spec.version), 1, spec.max_items)}
     check = _named_port_rule(ports_key, named_key, keys[2:]) if direction == "egress" else None
-    return _obj(fields, ("action", peers_key), check=check,
+    return schema_object(fields, ("action", peers_key), check=check,
                 hints={wrong_ports: why, other: f"{direction} rules take `{peers_key}`"})
 
 
 def _spec(kind: str) -> Node:
     spec = KINDS[kind]
-    fields = {"tier": _str(enum=("Admin", "Baseline")), "priority": _int(0, 1000)}
+    fields = {"tier": schema_string(enum=("Admin", "Baseline")), "priority": schema_integer(0, 1000)}
     fields = {k: fields[k] for k in spec.spec_fields}
     fields["subject"] = _peer(("namespaces", "pods"), spec.version, "subjects")
     for direction in ("ingress", "egress"):
-        fields[direction] = _arr(_rule(kind, direction), 0, spec.max_items)
-    return _obj(fields, (*spec.spec_fields, "subject"), hints=_SPEC_HINTS[kind])
+        fields[direction] = schema_array(_rule(kind, direction), 0, spec.max_items)
+    return schema_object(fields, (*spec.spec_fields, "subject"), hints=_SPEC_HINTS[kind])
 
 
 SPECS = {kind: _spec(kind) for kind in KINDS}
 _ROOT_FIELDS = ("apiVersion", "kind", "metadata", "spec", "status")
-OBJECT_META_FIELDS = frozenset((
-    "name", "generateName", "namespace", "selfLink", "uid", "resourceVersion", "generation", "creationTimestamp",
-    "deletionTimestamp", "deletionGracePeriodSeconds", "labels", "annotations", "ownerReferences", "finalizers",
-    "managedFields"))
+
 
 
 def is_admin_policy(obj: Any) -> bool:
@@ -348,11 +224,9 @@ def is_admin_policy(obj: Any) -> bool:
 
 
 def _metadata_errors(kind: str, meta: Any) -> list[str]:
-    if not isinstance(meta, dict):
-        return ["metadata: Required value"]
-    errors = [f"metadata.{key}: Unknown field: not in ObjectMeta" for key in meta if key not in OBJECT_META_FIELDS]
-    errors += object_name_errors(kind, meta.get("name")) + labels_errors(meta.get("labels"), "metadata.labels")
-    if kind == "BaselineAdminNetworkPolicy" and isinstance(meta.get("name"), str) and meta["name"] != "default":
+    errors = metadata_errors(kind, meta)
+    if kind == "BaselineAdminNetworkPolicy" and isinstance(meta, dict) and isinstance(meta.get("name"), str) \
+            and meta["name"] != "default":
         errors.append(f"metadata.name: Invalid value: {meta['name']!r}: a BaselineAdminNetworkPolicy must be "
                       "named 'default' (one per cluster)")
     return errors
@@ -372,4 +246,4 @@ def admin_policy_errors(obj: dict) -> list[str]:
     errors += _metadata_errors(kind, obj.get("metadata"))
     if obj.get("spec") is None:
         return errors + ["spec: Required value"]
-    return errors + _errors(SPECS[kind], obj["spec"], "spec")
+    return errors + schema_errors(SPECS[kind], obj["spec"], "spec")

@@ -23,7 +23,7 @@ import re
 import unicodedata
 from typing import Any, Callable
 
-from .adminrules import Check, Node, _arr, _errors, _int, _metadata_errors, _obj, _str
+from .crdschema import Check, Node, metadata_errors, schema_array, schema_errors, schema_integer, schema_object, schema_string
 from .apirules import DNS1123_SUBDOMAIN, label_value_errors, qualified_name_errors
 
 API_VERSION = "cilium.io/v2"
@@ -284,49 +284,49 @@ def _spec_rule(kind: str):
 
 
 def _selector(prefix: str | None = None, sanitized: bool = True) -> Node:
-    expression = _obj({"key": _str(), "operator": _str(enum=OPERATORS), "values": _arr(_str())}, ("key", "operator"))
-    return _obj({"matchLabels": Node("map"), "matchExpressions": _arr(expression)},
+    expression = schema_object({"key": schema_string(), "operator": schema_string(enum=OPERATORS), "values": schema_array(schema_string())}, ("key", "operator"))
+    return schema_object({"matchLabels": Node("map"), "matchExpressions": schema_array(expression)},
                 check=_selector_rule(prefix) if sanitized else None, clean_only=True)
 
 
 BOOL = Node("any", check=_when(lambda v: isinstance(v, bool), "must be a boolean"))
-NONEMPTY = _str(check=_when(bool, "must not be empty"))
-CIDR = _str(check=_cidr_rule)
+NONEMPTY = schema_string(check=_when(bool, "must not be empty"))
+CIDR = schema_string(check=_cidr_rule)
 SELECTOR = _selector()
 _DNS_NAME = "labels of letters, digits, '-' and '_' joined by single dots, and an optional final dot"
-FQDN = _obj({"matchName": _str(255, check=_when(_FQDN_NAME.fullmatch, f"must be a DNS name: {_DNS_NAME}")),
-             "matchPattern": _str(255, check=_when(_FQDN_PATTERN.fullmatch, f"must be a DNS name pattern: {_DNS_NAME}"
+FQDN = schema_object({"matchName": schema_string(255, check=_when(_FQDN_NAME.fullmatch, f"must be a DNS name: {_DNS_NAME}")),
+             "matchPattern": schema_string(255, check=_when(_FQDN_PATTERN.fullmatch, f"must be a DNS name pattern: {_DNS_NAME}"
                                                    ", with '*' wildcards"))}, exactly_one=True)
-_GROUP_REF = _str(253, check=_when(DNS1123_SUBDOMAIN.match, "must be a CiliumCIDRGroup name (a lowercase RFC 1123 "
+_GROUP_REF = schema_string(253, check=_when(DNS1123_SUBDOMAIN.match, "must be a CiliumCIDRGroup name (a lowercase RFC 1123 "
                                                             "subdomain)"))
 _PEERS = {
-    "Endpoints": _arr(SELECTOR), "Nodes": _arr(SELECTOR), "CIDR": _arr(CIDR), "Entities": _arr(_str(enum=ENTITIES)),
-    "CIDRSet": _arr(_obj({"cidr": CIDR, "cidrGroupRef": _GROUP_REF, "cidrGroupSelector": _selector("cidrgroup."),
-                          "except": _arr(CIDR)}, check=_cidr_set_rule)),
-    "Groups": _arr(_obj({"aws": _obj({"labels": Node("map"), "securityGroupsIds": _arr(_str()),
-                                      "securityGroupsNames": _arr(_str()), "region": _str()})})),
-    "Services": _arr(_obj({"k8sService": _obj({"serviceName": _str(), "namespace": _str()}), "k8sServiceSelector": _obj(
-        {"selector": _selector(sanitized=False), "namespace": _str()}, ("selector",))})),
-    "FQDNs": _arr(FQDN),
+    "Endpoints": schema_array(SELECTOR), "Nodes": schema_array(SELECTOR), "CIDR": schema_array(CIDR), "Entities": schema_array(schema_string(enum=ENTITIES)),
+    "CIDRSet": schema_array(schema_object({"cidr": CIDR, "cidrGroupRef": _GROUP_REF, "cidrGroupSelector": _selector("cidrgroup."),
+                          "except": schema_array(CIDR)}, check=_cidr_set_rule)),
+    "Groups": schema_array(schema_object({"aws": schema_object({"labels": Node("map"), "securityGroupsIds": schema_array(schema_string()),
+                                      "securityGroupsNames": schema_array(schema_string()), "region": schema_string()})})),
+    "Services": schema_array(schema_object({"k8sService": schema_object({"serviceName": schema_string(), "namespace": schema_string()}), "k8sServiceSelector": schema_object(
+        {"selector": _selector(sanitized=False), "namespace": schema_string()}, ("selector",))})),
+    "FQDNs": schema_array(FQDN),
 }
-_ICMP_FIELD = _obj({"family": _str(enum=("IPv4", "IPv6")), "type": Node("any")}, ("type",), check=_icmp_field_rule)
+_ICMP_FIELD = schema_object({"family": schema_string(enum=("IPv4", "IPv6")), "type": Node("any")}, ("type",), check=_icmp_field_rule)
 # The CRD's port pattern accepts anything that starts with a digit or ends in a name.
 _PORT_TEXT = _when(lambda v: re.match("[0-9]", v) or re.search(r"[a-zA-Z](-?[a-zA-Z0-9])*\Z", v),
                    "must be a port number or a port name such as http")
-PORTS = _obj({"port": _str(check=_PORT_TEXT), "endPort": _int(0, 65535), "protocol": _str(enum=PROTOCOLS)},
+PORTS = schema_object({"port": schema_string(check=_PORT_TEXT), "endPort": schema_integer(0, 65535), "protocol": schema_string(enum=PROTOCOLS)},
              check=_port_rule, clean_only=True)
-_TLS = _obj({"secret": _obj({"name": _str(), "namespace": _str()}, ("name",)), "trustedCA": _str(),
-             "certificate": _str(), "privateKey": _str()}, ("secret",))
+_TLS = schema_object({"secret": schema_object({"name": schema_string(), "namespace": schema_string()}, ("name",)), "trustedCA": schema_string(),
+             "certificate": schema_string(), "privateKey": schema_string()}, ("secret",))
 _HTTP, _KAFKA = ("path", "method", "host", "headers", "headerMatches"), ("role", "apiKey", "apiVersion", "clientID",
                                                                          "topic")
 _L7_MAP = Node("map", check=_when(lambda m: "" not in m, f"a key must not be empty ({AGENT})", lambda m: "''"))
-L7_RULES = _obj({"http": _arr(_obj(dict.fromkeys(_HTTP, Node("any")))), "dns": _arr(FQDN),
-                 "kafka": _arr(_obj(dict.fromkeys(_KAFKA, Node("any")))), "l7proto": _str(),
-                 "l7": _arr(_L7_MAP)}, check=_l7_rules_rule)
+L7_RULES = schema_object({"http": schema_array(schema_object(dict.fromkeys(_HTTP, Node("any")))), "dns": schema_array(FQDN),
+                 "kafka": schema_array(schema_object(dict.fromkeys(_KAFKA, Node("any")))), "l7proto": schema_string(),
+                 "l7": schema_array(_L7_MAP)}, check=_l7_rules_rule)
 _ENVOY_KINDS = ("CiliumEnvoyConfig", "CiliumClusterwideEnvoyConfig")
-LISTENER = _obj({"envoyConfig": _obj({"kind": _str(enum=_ENVOY_KINDS), "name": NONEMPTY}, ("name",)),
-                 "name": NONEMPTY, "priority": _int(1, 100)}, ("envoyConfig", "name"))
-_SERVER_NAMES = _arr(_str(255, check=_when(_SERVER_NAME.fullmatch, "must be a DNS name, optionally after '*.' or "
+LISTENER = schema_object({"envoyConfig": schema_object({"kind": schema_string(enum=_ENVOY_KINDS), "name": NONEMPTY}, ("name",)),
+                 "name": NONEMPTY, "priority": schema_integer(1, 100)}, ("envoyConfig", "name"))
+_SERVER_NAMES = schema_array(schema_string(255, check=_when(_SERVER_NAME.fullmatch, "must be a DNS name, optionally after '*.' or "
                                            "'**.'")), lo=1, unique=True)
 _DENY_PORT_HINT = "a deny rule's toPorts entry takes only `ports` (deny rules carry no L7 rules, TLS or listener)"
 
@@ -335,8 +335,8 @@ def _to_ports(ingress: bool, deny: bool) -> Node:
     if deny:
         hints = dict.fromkeys(("rules", "serverNames", "listener", "terminatingTLS", "originatingTLS"), _DENY_PORT_HINT)
         at_most = _when(lambda p: len(p) <= 40, f"must have at most 40 ports ({AGENT})", len)
-        return _arr(_obj({"ports": Node("array", items=PORTS, check=at_most)}, hints=hints))
-    return _arr(_obj({"ports": _arr(PORTS, hi=40), "terminatingTLS": _TLS, "originatingTLS": _TLS,
+        return schema_array(schema_object({"ports": Node("array", items=PORTS, check=at_most)}, hints=hints))
+    return schema_array(schema_object({"ports": schema_array(PORTS, hi=40), "terminatingTLS": _TLS, "originatingTLS": _TLS,
                       "serverNames": _SERVER_NAMES, "listener": LISTENER, "rules": L7_RULES},
                      check=_port_rule_rule(ingress), clean_only=True))
 
@@ -346,9 +346,9 @@ def _rule(direction: str) -> Node:
     peers = INGRESS_PEERS if ingress else EGRESS_PEERS[:-1] if deny else EGRESS_PEERS
     word = "from" if ingress else "to"
     fields = {key: _PEERS[key[len(word):]] for key in peers}
-    fields.update({"toPorts": _to_ports(ingress, deny), "icmps": _arr(_obj({"fields": _arr(_ICMP_FIELD, hi=40)}))})
+    fields.update({"toPorts": _to_ports(ingress, deny), "icmps": schema_array(schema_object({"fields": schema_array(_ICMP_FIELD, hi=40)}))})
     if not deny:
-        fields["authentication"] = _obj({"mode": _str(enum=("disabled", "required", "test-always-fail"))}, ("mode",))
+        fields["authentication"] = schema_object({"mode": schema_string(enum=("disabled", "required", "test-always-fail"))}, ("mode",))
     hints = {key: f"{direction} rules take {word}* peers; {key} is for the other direction"
              for key in (EGRESS_PEERS if ingress else INGRESS_PEERS)}
     hints.update({k: f"{k} was removed in Cilium 1.19" for k in ("fromRequires", "toRequires")},
@@ -356,19 +356,19 @@ def _rule(direction: str) -> Node:
                                                                       f"{', '.join(peers[:3])}, ..."))
     if deny:
         hints.update(toFQDNs="egressDeny rules cannot name DNS names", authentication="deny rules take none")
-    return _obj(fields, hints=hints, check=_peer_rule(peers, f"{word}Nodes"))
+    return schema_object(fields, hints=hints, check=_peer_rule(peers, f"{word}Nodes"))
 
 
 def _spec(kind: str) -> Node:
     printable = _when(lambda v: not any(unicodedata.category(c).startswith("C") for c in v), "must be printable")
-    fields = {"endpointSelector": SELECTOR, "nodeSelector": SELECTOR, "description": _str(),
-              "enableDefaultDeny": _obj({"ingress": BOOL, "egress": BOOL}),
-              "log": _obj({"value": _str(32, check=printable)}),
-              "labels": _arr(_obj({"key": _str(), "value": _str(), "source": _str()}, ("key",))),
-              **{d: _arr(_rule(d)) for d in DIRECTIONS}}
+    fields = {"endpointSelector": SELECTOR, "nodeSelector": SELECTOR, "description": schema_string(),
+              "enableDefaultDeny": schema_object({"ingress": BOOL, "egress": BOOL}),
+              "log": schema_object({"value": schema_string(32, check=printable)}),
+              "labels": schema_array(schema_object({"key": schema_string(), "value": schema_string(), "source": schema_string()}, ("key",))),
+              **{d: schema_array(_rule(d)) for d in DIRECTIONS}}
     hints = {"podSelector": "Cilium selects the subject with endpointSelector (podSelector is NetworkPolicy's)",
              "policyTypes": "Cilium has no policyTypes: a direction with rules is enforced (see enableDefaultDeny)"}
-    return _obj(fields, hints=hints, check=_spec_rule(kind))
+    return schema_object(fields, hints=hints, check=_spec_rule(kind))
 
 
 SPECS = {kind: _spec(kind) for kind in KINDS}
@@ -389,10 +389,10 @@ def cilium_policy_errors(obj: dict) -> list[str]:
     if api_version != API_VERSION:
         return [f"apiVersion: Invalid value: {api_version!r}: {kind} is served as {API_VERSION} only"]
     errors = [f"{key}: Unknown field: not in the {kind} schema" for key in obj if key not in _ROOT_FIELDS]
-    errors += _metadata_errors(kind, obj.get("metadata"))
+    errors += metadata_errors(kind, obj.get("metadata"))
     spec, specs = obj.get("spec"), obj.get("specs")
     if spec is None and specs is None:
         errors.append(f"spec: Required value: set spec (one rule) or specs (a list of rules) ({AGENT})")
     elif spec is None and specs == []:
         errors.append("specs: Required value: holds no rule (harness: Cilium accepts a policy with no rules)")
-    return errors + _errors(SPECS[kind], spec, "spec") + _errors(_arr(SPECS[kind]), specs, "specs")
+    return errors + schema_errors(SPECS[kind], spec, "spec") + schema_errors(schema_array(SPECS[kind]), specs, "specs")
