@@ -17,6 +17,7 @@ Objects are checked first (`check.ciliumrules`), so this reader may assume their
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
@@ -63,6 +64,7 @@ class CiliumRule:
     ports: tuple[PolicyPort, ...] = ()  # empty: every port
     layer7: tuple[str, ...] = ()  # the L7 rule kinds (http, dns ...) read as their L4 part
     empty: bool = False  # `{}`: no L3, no L4: admits nothing
+    dns: tuple[tuple[str, str], ...] = ()  # rules.dns: the names Cilium's DNS proxy lets through, and sees
 
 
 @dataclass(frozen=True)
@@ -132,12 +134,30 @@ def _rule(section: str, direction: str, effect: str, index: int, rule: Mapping[s
     peer = CiliumPeer(endpoints, tuple(str(e) for e in rule.get(f"{side}Entities") or ()), cidrs, fqdns)
     ports: list[PolicyPort] = []
     layer7: list[str] = []
+    dns: list[tuple[str, str]] = []
     for entry in rule.get("toPorts") or ():
         for p in entry.get("ports") or ({},):
             ports += _ports(p)
         layer7 += sorted((entry.get("rules") or {}).keys())
+        dns += [(k, str(d[k])) for d in (entry.get("rules") or {}).get("dns") or () for k in ("matchName", "matchPattern")
+                if k in d]
     empty = not peer.l3 and not rule.get("toPorts")
-    return CiliumRule(direction, section, index, effect, peer, tuple(ports), tuple(dict.fromkeys(layer7)), empty)
+    return CiliumRule(direction, section, index, effect, peer, tuple(ports), tuple(dict.fromkeys(layer7)), empty,
+                      tuple(dns))
+
+
+def name_matches(key: str, text: str, name: str) -> bool:
+    """A toFQDNs or DNS-rule selector against a name: matchName exactly; in matchPattern,
+    `*` stands for characters within one label, a leading `**.` for one label or more, and
+    `*` alone for every name (Documentation/security/policy/language.rst, DNS based)."""
+    name, text = name.rstrip(".").lower(), text.rstrip(".").lower()
+    if key == "matchName":
+        return name == text
+    if text == "*":
+        return True
+    deep = text.startswith("**.")
+    body = re.escape(text[3:] if deep else text).replace(r"\*", "[^.]*")
+    return re.fullmatch((r"(?:[^.]+\.)+" if deep else "") + body, name) is not None
 
 
 def _cidr(text: Any) -> str:

@@ -146,6 +146,7 @@ class Cluster:
         *,
         workload: str = "",
         host_network: bool = False,
+        node: str = "",
     ) -> Pod:
         self.ensure_namespace(namespace)
         addresses = tuple(str(ipaddress.ip_address(ip)) for ip in ips) if ips else self._synthetic_ips()
@@ -158,6 +159,7 @@ class Cluster:
             tuple(_container_port(p) for p in ports or ()),
             workload,
             host_network,
+            node,
         )
         self._pods[pod.id] = pod
         self.version += 1
@@ -232,7 +234,7 @@ class Cluster:
             )
             spec = obj.get("spec") or {}
             self.add_pod(ns, str(meta.get("name")), meta.get("labels"), ips, _pod_spec_ports(spec),
-                         host_network=spec.get("hostNetwork") is True)
+                         host_network=spec.get("hostNetwork") is True, node=str(spec.get("nodeName") or ""))
         elif kind == "NetworkPolicy" and str(obj.get("apiVersion", "networking.k8s.io/v1")).startswith("networking.k8s.io/"):
             self.add_policy(obj, default_namespace)
         elif is_admin_policy(obj):

@@ -39,6 +39,7 @@ class Pod:
     ports: tuple[ContainerPort, ...] = ()
     workload: str = ""  # "Deployment/web" for a pod its controller made
     host_network: bool = False  # in most CNIs, NetworkPolicies do not apply to it
+    node: str = ""  # spec.nodeName, where the manifest pins it; "" when not known
 
     @property
     def id(self) -> str:

@@ -76,13 +76,15 @@ class Query:
             return SideVerdict(direction, end.id, False)
         steps: tuple[TierStep, ...] = ()
         bystanders: tuple = ()
+        notes: tuple[str, ...] = ()  # of rules that allow without isolating (Cilium's enableDefaultDeny: false)
         for layer in LAYERS:
             side = merge_sides([self.kinds[kind].side(direction, end, other, port, protocol) for kind in layer])
             steps += side.tier_steps
             bystanders += side.bystanders
             if side.decided:
                 return replace(side, tier_steps=steps, bystanders=bystanders) if steps else side
-        return SideVerdict(direction, end.id, True, bystanders=bystanders, tier_steps=steps)
+            notes += side.notes
+        return SideVerdict(direction, end.id, True, bystanders=bystanders, tier_steps=steps, notes=notes)
 
     def sides_by_kind(self, direction: str, end: Pod, other: Pod | External, port: int, protocol: str) -> dict[str, SideVerdict]:
         """What each kind says about `end`'s side on its own, before precedence picks one."""

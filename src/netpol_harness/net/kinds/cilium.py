@@ -11,9 +11,7 @@ Peers: endpoint selectors match pods (never host-network pods: those are the `ho
 """
 from __future__ import annotations
 
-import fnmatch
-
-from ..ciliumpolicy import CiliumPeer, CiliumPolicy, CiliumRule, identity_labels
+from ..ciliumpolicy import CiliumPeer, CiliumPolicy, CiliumRule, identity_labels, name_matches
 from ..cluster import Cluster
 from ..objects import External, Pod
 from ..policy import ports_match
@@ -27,19 +25,24 @@ NODE_ENTITIES = ("host", "remote-node")
 
 
 class CiliumPeers:
-    """Cilium's peers over one version of a cluster: pods as bitsets, addresses by kind."""
+    """Cilium's peers over one version of a cluster: pods as bitsets, addresses by kind.
+    `host` and `remote-node` are relative to the subject pod's node (spec.nodeName); for a
+    pod whose node is not known, both mean every node."""
 
     def __init__(self, cluster: Cluster, matchers: Matchers) -> None:
         pods = matchers.pods.pods if cluster.cilium_policies else []  # nothing to select without policies
         namespaces = {ns.name: ns.labels for ns in cluster.namespaces}
+        self.pods = pods
         self.identities = [None if p.host_network else identity_labels(p.namespace, p.labels, namespaces.get(p.namespace, {}))
                            for p in pods]
         self.host_pods = sum(1 << i for i, p in enumerate(pods) if p.host_network)
         self.all_pods = matchers.pods.all_pods
         self.node_ips = {ip for node in cluster.nodes for ip in node.ips}
+        self.ips_of_node = {node.name: set(node.ips) for node in cluster.nodes}
         self.apiserver_ips = set(cluster.apiserver_ips)
         self.resolve = cluster.resolve
         self._selected: dict[LabelSelector, int] = {}
+        self._on_node: dict[str, int] = {}
 
     def select(self, selector: LabelSelector) -> int:
         """The (non-host-network) pods whose identity labels `selector` matches."""
@@ -50,38 +53,47 @@ class CiliumPeers:
         return hit
 
     def pods_of(self, peer: CiliumPeer) -> int:
+        """The pods a peer means wherever its subject runs (node-relative entities: `node_pods`)."""
         if not peer.l3:
             return self.all_pods
         hit = 0
         for selector in peer.endpoints:
             hit |= self.select(selector)
-        for entity in peer.entities:
-            if entity in CLUSTER_ENTITIES:
-                hit |= self.all_pods
-            elif entity in NODE_ENTITIES:
-                hit |= self.host_pods
+        if any(e in CLUSTER_ENTITIES for e in peer.entities):
+            hit |= self.all_pods
         return hit  # CIDRs and FQDNs never select pods or in-cluster endpoints
 
-    def admits_address(self, peer: CiliumPeer, ip: str) -> bool:
-        """Whether `peer` means an address outside the pod network."""
-        if not peer.l3:
-            return True
-        node, apiserver = ip in self.node_ips, ip in self.apiserver_ips
-        for entity in peer.entities:
-            if entity == "all" or (entity == "world" and not node and not apiserver) \
-                    or (entity == "cluster" and node) or (entity in NODE_ENTITIES and node) \
-                    or (entity == "kube-apiserver" and apiserver):
-                return True
-        if not node and not apiserver and any(b.contains(ip) for b in peer.cidrs):
-            return True
-        return any(ip in addresses for name, addresses in self.resolve.items() for key, text in peer.fqdns
-                   if (name == text.rstrip(".").lower() if key == "matchName" else _pattern(text, name)))
+    def node_pods(self, peer: CiliumPeer, node: str) -> int:
+        """The host-network pods `host`/`remote-node` mean for a subject on `node`."""
+        host, remote = "host" in peer.entities, "remote-node" in peer.entities
+        if not (host or remote):
+            return 0
+        if not node or (host and remote):
+            return self.host_pods
+        on = self._on_node.get(node)
+        if on is None:
+            on = self._on_node[node] = sum(1 << i for i, p in enumerate(self.pods) if p.host_network and p.node == node)
+        return on if host else self.host_pods & ~on
 
+    def entity_admits(self, peer: CiliumPeer, ip: str, node: str) -> bool:
+        is_node, apiserver = ip in self.node_ips, ip in self.apiserver_ips
+        local = ip in self.ips_of_node.get(node, set()) if node else is_node
+        remote = is_node and (not node or not local)
+        return any(entity == "all" or (entity == "world" and not is_node and not apiserver)
+                   or (entity == "cluster" and is_node) or (entity == "kube-apiserver" and apiserver)
+                   or (entity == "host" and is_node and local) or (entity == "remote-node" and remote)
+                   for entity in peer.entities)
 
-def _pattern(pattern: str, name: str) -> bool:
-    # matchPattern's `*` stands for DNS-name characters within one label or more; fnmatch's
-    # `*` is the closest reading, and `*` alone matches every name.
-    return fnmatch.fnmatchcase(name, pattern.rstrip(".").lower())
+    def cidr_admits(self, peer: CiliumPeer, ip: str) -> bool:
+        # CIDR rules see only what lies outside the cluster: not pods, nodes or an API server on them.
+        return ip not in self.node_ips and ip not in self.apiserver_ips and any(b.contains(ip) for b in peer.cidrs)
+
+    def fqdn_admits(self, peer: CiliumPeer, ip: str, visible: tuple[tuple[str, str], ...]) -> bool:
+        """Whether a name that resolves to `ip` matches the peer's toFQDNs and one of the
+        `visible` DNS-rule selectors, so that Cilium's DNS proxy saw it looked up."""
+        return any(ip in addresses for name, addresses in self.resolve.items()
+                   if any(name_matches(k, t, name) for k, t in peer.fqdns)
+                   and any(name_matches(k, t, name) for k, t in visible))
 
 
 class CiliumRules:
@@ -93,6 +105,7 @@ class CiliumRules:
         self.effect = effect
         self.rules: dict[str, list[tuple[CiliumPolicy, CiliumRule, int, int]]] = {"ingress": [], "egress": []}
         self.isolated = {"ingress": 0, "egress": 0}
+        self._dns: list[tuple[int, tuple[tuple[str, str], ...]]] = []  # (subject, DNS-rule selectors)
         for policy in cluster.cilium_policies:
             if policy.subject is None:
                 continue  # host policies (nodeSelector) are not read
@@ -100,9 +113,14 @@ class CiliumRules:
             for direction, isolates in policy.default_deny.items():
                 if isolates:
                     self.isolated[direction] |= subject
+            self._dns += [(subject, rule.dns) for rule in policy.rules if rule.dns and rule.effect == "allow"]
             for rule in policy.rules:
                 if rule.effect == effect and not rule.empty:
                     self.rules[rule.direction].append((policy, rule, subject, self.peers.pods_of(rule.peer)))
+
+    def visible(self, i: int) -> tuple[tuple[str, str], ...]:
+        """The names pod i's DNS rules let through (and so Cilium's DNS proxy sees)."""
+        return tuple(sel for subject, dns in self._dns if (subject >> i) & 1 for sel in dns)
 
     def masks(self, direction: str, port: int, protocol: str) -> Masks:
         n = len(self.matchers.pods.pods)
@@ -110,29 +128,35 @@ class CiliumRules:
         matched = [0] * n
         if not self.rules[direction] and not self.isolated[direction]:
             return Masks(matched, matched)
+        pods = self.matchers.pods.pods
         for _, rule, subject, peers in self.rules[direction]:
             admitted = self.matchers.ports.destinations(rule.ports, port, protocol)
-            targets, hit = (subject & admitted, peers) if direction == "ingress" else (subject, peers & admitted)
-            if targets and hit:
-                for i in bits(targets):
-                    matched[i] |= hit
+            targets = subject & admitted if direction == "ingress" else subject
+            for i in bits(targets):
+                hit = peers | self.peers.node_pods(rule.peer, pods[i].node)
+                matched[i] |= hit if direction == "ingress" else hit & admitted
         if self.effect == "deny":
             return Masks([0] * n, matched)
         isolated = self.isolated[direction]
         return Masks(matched, [every if (isolated >> i) & 1 else 0 for i in range(n)])
 
     def matching(self, direction: str, end: Pod, other: Pod | External, port: int, protocol: str):
-        """The rules of `end`'s side that match a connection with `other`."""
+        """The rules of `end`'s side that match a connection with `other`, and whether by name (toFQDNs)."""
         index = self.matchers.pods.index
-        end_bit = 1 << index[end.id]
+        i = index[end.id]
         dst = end if direction == "ingress" else other
         named = self.matchers.ports.pod_named[index[dst.id]] if isinstance(dst, Pod) else None
         for policy, rule, subject, peers in self.rules[direction]:
-            if not subject & end_bit or not ports_match(rule.ports, port, protocol, named):
+            if not (subject >> i) & 1 or not ports_match(rule.ports, port, protocol, named):
                 continue
-            if (bool(peers & (1 << index[other.id])) if isinstance(other, Pod)
-                    else self.peers.admits_address(rule.peer, other.ip)):
-                yield policy, rule
+            if isinstance(other, Pod):
+                if ((peers | self.peers.node_pods(rule.peer, end.node)) >> index[other.id]) & 1:
+                    yield policy, rule, False
+            elif not rule.peer.l3 or self.peers.entity_admits(rule.peer, other.ip, end.node) \
+                    or self.peers.cidr_admits(rule.peer, other.ip):
+                yield policy, rule, False
+            elif self.peers.fqdn_admits(rule.peer, other.ip, self.visible(i)):
+                yield policy, rule, True
 
 
 class CiliumAllows(CiliumRules):
@@ -147,11 +171,17 @@ class CiliumAllows(CiliumRules):
         isolating = tuple(p.id for p in self.policies if p.subject is not None and p.default_deny.get(direction)
                           and (self.peers.select(p.subject) >> i) & 1)
         refs, notes = [], []
-        for policy, rule in self.matching(direction, end, other, port, protocol):
+        for policy, rule, by_name in self.matching(direction, end, other, port, protocol):
             refs.append(RuleRef(policy.id, rule.section, rule.index))
             if rule.layer7:
                 notes.append(f"layer 7 not modelled: {policy.id} {rule.section}[{rule.index}] has {', '.join(rule.layer7)} "
                              "rules; allowed here at layer 4")
+            if by_name:
+                notes.append(f"toFQDNs: allowed only for addresses Cilium's DNS proxy saw in the answer to the lookup "
+                             f"({policy.id} {rule.section}[{rule.index}])")
+        if isinstance(other, External) and direction == "egress" and not self.visible(i) and any(
+                rule.peer.fqdns and (subject >> i) & 1 for _, rule, subject, _ in self.rules["egress"]):
+            notes.append("toFQDNs without a DNS rule: Cilium's DNS proxy never sees the lookup, so the names allow nothing")
         return SideVerdict(direction, end.id, True, others=isolating, allowed_by=tuple(refs), notes=tuple(notes))
 
 
@@ -162,7 +192,7 @@ class CiliumDenies(CiliumRules):
         super().__init__(cluster, matchers, "deny")
 
     def side(self, direction: str, end: Pod, other: Pod | External, port: int, protocol: str) -> SideVerdict:
-        for policy, rule in self.matching(direction, end, other, port, protocol):
+        for policy, rule, _ in self.matching(direction, end, other, port, protocol):
             step = TierStep("Cilium deny", policy.id, rule.section, rule.index, "", "Deny", "deny")
             return SideVerdict(direction, end.id, True, tier_steps=(step,), decided_by=step)
         return SideVerdict(direction, end.id, True)
@@ -186,24 +216,12 @@ def cilium_caveats(cluster: Cluster, end: Pod | External) -> list[str]:
     for policy in cluster.cilium_policies:
         if policy.subject is None and on_host:
             notes.append(f"not modelled: {policy.id} is a host policy (nodeSelector), which this model does not read")
-        if isinstance(end, External):
-            notes += _fqdn_notes(cluster, policy, end.ip)
+        unknown = [t for r in policy.rules for k, t in r.peer.fqdns
+                   if not any(name_matches(k, t, name) for name in cluster.resolve)]
+        if unknown and isinstance(end, External):
+            notes.append(f"not modelled: {policy.id} names {', '.join(unknown)} (toFQDNs), whose addresses the model "
+                         "was not given (resolve=, --resolve NAME=ADDRESS)")
     if cluster.admin_policies:
         notes.append("not modelled: Cilium's policies beside AdminNetworkPolicy/ClusterNetworkPolicy: how the two combine "
                      "depends on the CNI (Cilium itself does not implement the admin policies)")
-    return notes
-
-
-def _fqdn_notes(cluster: Cluster, policy: CiliumPolicy, ip: str) -> list[str]:
-    fqdns = [f for r in policy.rules for f in r.peer.fqdns]
-    if not fqdns:
-        return []
-    def names(key: str, text: str) -> list[str]:
-        return [n for n in cluster.resolve if (n == text.rstrip(".").lower() if key == "matchName" else _pattern(text, n))]
-    unknown = [text for key, text in fqdns if not names(key, text)]
-    notes = [f"not modelled: {policy.id} names {', '.join(unknown)} (toFQDNs), whose addresses the model was not given "
-             "(resolve=, --resolve NAME=ADDRESS)"] if unknown else []
-    if any(ip in cluster.resolve[n] for key, text in fqdns for n in names(key, text)):
-        notes.append(f"not modelled: {policy.id} allows {ip} by name (toFQDNs); Cilium enforces that only for addresses "
-                     "its DNS proxy saw looked up, so a DNS rule with `rules: dns` must let the lookups through")
     return notes
