@@ -224,3 +224,16 @@ def test_a_lint_says_when_a_workload_gets_dns_only_from_the_baseline_tier():
     found = [f for f in lint(render, namespace="shop", extra_objects=[baseline]) if f.id == "relies-on-baseline"]
     assert found and found[0].object == "Deployment/web" and found[0].severity == "info"
     assert "its egress to kube-system/kube-dns on 53/TCP is allowed only by the cluster's [Baseline] BANP default egress[0]: Allow" in found[0].why
+
+
+def test_the_report_makes_an_admitted_pod_and_an_outsider_for_each_admin_peer():
+    from netpol_harness.report import connectivity_report
+    guard = anp("guard", 10, [from_namespace("monitoring", "Allow", "scrape")])
+    report = connectivity_report([namespace("shop", tier="app"), deployment("shop", "web", app="web"), guard], [8080],
+                                 namespace="shop")
+    why = {e.id: e.why for e in report.endpoints}
+    admitted = next(i for i, w in why.items() if w.startswith("admitted by ANP guard ingress[0] peer 0"))
+    assert admitted.startswith("monitoring/")
+    assert any(w.startswith("outsider of ANP guard ingress[0] peer 0") for w in why.values())
+    assert report.cells[(admitted, "shop/web")].state == "allowed"
+    assert "[Admin] ANP guard ingress[0] \"scrape\": Allow" in report.cells[(admitted, "shop/web")].parts[0].by

@@ -15,21 +15,18 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
-import re
 from dataclasses import dataclass, field, replace
 from typing import Iterable, Mapping
 
-from ..net import NAME_LABEL, Cluster, ContainerPort, LabelSelector, NetworkPolicy, Peer, Pod, Requirement, Rule
+from ..net.adminpolicy import AdminPolicy, AdminRule
+from ..net import NAME_LABEL, Cluster, ContainerPort, LabelSelector, NetworkPolicy, Peer, Pod, Rule
+from .selectorlabels import name_for, outsider, satisfying, slug  # noqa: F401 (outsider: importable from here)
 
 OUTSIDE_NAMESPACE = "elsewhere"
-# The value a witness gives a label that a selector only asks to exist.
-ANY_VALUE = "set"
 # Witness pods live here: far from the addresses the cluster gives pods in order.
 WITNESS_RANGE = ipaddress.ip_network("10.244.192.0/18")
 WELL_KNOWN_PORTS = {"http": 8080, "https": 8443, "http-metrics": 9090, "metrics": 9090, "grpc": 9000, "dns": 53,
                     "dns-tcp": 53, "web": 8080, "api": 8080}
-# Label keys whose values name a pod well, best first.
-NAME_KEYS = ("app.kubernetes.io/component", "component", "app.kubernetes.io/name", "app", "name", "k8s-app")
 
 
 @dataclass(frozen=True)
@@ -44,93 +41,6 @@ class Witness:
     @property
     def is_pod(self) -> bool:
         return not self.id.startswith("ip:")
-
-
-# --------------------------------------------------------------------------- selectors
-
-
-def satisfying(selector: LabelSelector | None) -> dict[str, str] | None:
-    """The fewest labels the selector matches (None: it matches no labels at all)."""
-    if selector is None:
-        return {}
-    labels = dict(selector.match_labels)
-    for req in selector.match_expressions:
-        if req.operator == "In" and req.key not in labels:
-            # A value every requirement on this key accepts: `In (a, b)` with `NotIn (a)` is b.
-            fits = [v for v in req.values if all(r.matches({req.key: v}) for r in selector.match_expressions if r.key == req.key)]
-            if not fits:
-                return None
-            labels[req.key] = fits[0]
-        elif req.operator == "Exists" and req.key not in labels:
-            labels[req.key] = ANY_VALUE
-    return labels if selector.matches(labels) else None
-
-
-def _other_value(values: Iterable[str]) -> str:
-    taken = set(values)
-    candidate = "other"
-    while candidate in taken:
-        candidate += "-x"
-    return candidate
-
-
-def _flip(labels: dict[str, str], term: tuple[str, str] | Requirement) -> tuple[dict[str, str], str]:
-    """`labels` changed so that `term` no longer holds, and how."""
-    out = dict(labels)
-    if isinstance(term, tuple):
-        key, value = term
-        flipped = {"true": "false", "false": "true"}.get(value)
-        if flipped is None:
-            del out[key]
-            return out, f"without {key}={value}"
-        out[key] = flipped
-        return out, f"{key}={flipped} instead of {value}"
-    key = term.key
-    if term.operator == "In":
-        out[key] = _other_value(term.values)
-        return out, f"{key}={out[key]}, not in ({', '.join(term.values)})"
-    if term.operator == "NotIn":
-        out[key] = term.values[0]
-        return out, f"{key}={out[key]}, which is excluded"
-    if term.operator == "Exists":
-        out.pop(key, None)
-        return out, f"without {key}"
-    out[key] = ANY_VALUE
-    return out, f"with {key}, which must not exist"
-
-
-def outsider(selector: LabelSelector | None, base: Mapping[str, str] | None = None) -> tuple[dict[str, str], str] | None:
-    """Labels like `base` (labels the selector admits; default: the fewest) but failing the
-    selector in one term, and how they differ; None when it admits everything (or nothing)."""
-    if selector is None or selector.is_empty:
-        return None
-    base = dict(base) if base is not None else satisfying(selector)
-    if base is None or not selector.matches(base):
-        return None
-    for term in (*selector.match_labels, *selector.match_expressions):
-        labels, how = _flip(base, term)
-        if not selector.matches(labels):
-            return labels, how
-    return None
-
-
-# --------------------------------------------------------------------------- naming
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9-]+", "-", text.lower()).strip("-")[:50].strip("-") or "pod"
-
-
-def name_for(labels: Mapping[str, str]) -> str:
-    """A readable pod name from its labels: the best naming label, else key and value."""
-    for key in NAME_KEYS:
-        if labels.get(key) and labels[key] != ANY_VALUE:
-            return _slug(labels[key])
-    if not labels:
-        return "pod"
-    key, value = sorted(labels.items())[0]
-    short = key.rsplit("/", 1)[-1]
-    return _slug(short if value in ("true", ANY_VALUE, "") else f"{short}-{value}")
 
 
 class _Builder:
@@ -173,7 +83,7 @@ class _Builder:
         """A namespace made with `labels` that `selector` matches, or None. Existing
         namespaces are never relabelled: pods placed there were judged by their labels."""
         pinned = labels.get(NAME_LABEL)
-        base = pinned or hint or _slug("ns-" + name_for({k: v for k, v in labels.items() if k != NAME_LABEL}))
+        base = pinned or hint or slug("ns-" + name_for({k: v for k, v in labels.items() if k != NAME_LABEL}))
         name, k = base, 2
         while self.cluster.namespace(name) is not None:
             if pinned:
@@ -247,7 +157,7 @@ def add_stand_ins(builder: _Builder, policies: Iterable[NetworkPolicy]) -> None:
         if labels is None or ns is None:
             continue
         builder.add_pod(policy.namespace, labels, f"stand-in for the pods {policy.id} selects ({policy.pod_selector})",
-                        name=_slug(policy.name), ports=builder.ports_for(policy.ingress), stand_in=True)
+                        name=slug(policy.name), ports=builder.ports_for(policy.ingress), stand_in=True)
 
 
 def admits(peer: Peer, policy: NetworkPolicy, namespace: str, labels: Mapping[str, str], cluster: Cluster) -> bool:
@@ -310,7 +220,7 @@ def _namespace_candidates(builder: _Builder, policy: NetworkPolicy, selector: La
 def _add_namespace_outsider(builder: _Builder, rule: _Rule, where: str, peer: Peer, admitted: Pod) -> None:
     for namespace, how, labels in _namespace_candidates(builder, rule.policy, peer.namespace_selector, admitted):
         if namespace is None:
-            namespace = builder.new_namespace(labels, LabelSelector(), hint=_slug("not-" + admitted.namespace))
+            namespace = builder.new_namespace(labels, LabelSelector(), hint=slug("not-" + admitted.namespace))
             if namespace is None:
                 return
             how = f"in namespace {namespace} ({how})"
@@ -391,4 +301,35 @@ def add_witnesses(cluster: Cluster, policies: Iterable[NetworkPolicy] | None = N
                         # A pod an egress rule admits is a destination: give it the rule's ports.
                         ports = builder.ports_for([rule]) if direction == "egress" else ()
                         add_peer_witnesses(builder, _Rule(builder, policy, rule), where, peer, ports)
+    add_admin_witnesses(builder)
     return builder.added
+
+
+def add_admin_witnesses(builder: _Builder) -> None:
+    """The same for the admin policies' `namespaces`, `pods` and `networks` peers: read as
+    NetworkPolicy peers, they get an admitted endpoint and outsiders in the same way."""
+    for admin in builder.cluster.admin_policies:
+        shaped = _as_networkpolicy(admin)
+        for direction in ("ingress", "egress"):
+            for rule, v1 in zip(admin.rules(direction), shaped.ingress if direction == "ingress" else shaped.egress):
+                for j, peer in enumerate(v1.peers):
+                    where = f"{admin.id} {direction}[{rule.index}] peer {j}"
+                    if peer.ip_block is not None:
+                        add_block_witnesses(builder, v1, where, peer)
+                    else:
+                        ports = builder.ports_for([v1]) if direction == "egress" else ()
+                        add_peer_witnesses(builder, _Rule(builder, shaped, v1), where, peer, ports)
+
+
+def _as_networkpolicy(admin: AdminPolicy) -> NetworkPolicy:
+    """An admin policy's rules as NetworkPolicy rules (its nodes and domain names have no such peer)."""
+    def peers(rule: AdminRule) -> tuple[Peer, ...]:
+        out = []
+        for p in rule.peers:
+            if p.type in ("namespaces", "pods"):
+                out.append(Peer(pod_selector=p.pods, namespace_selector=p.namespaces))
+            out += [Peer(ip_block=block) for block in p.networks]
+        return tuple(out)
+    return NetworkPolicy(OUTSIDE_NAMESPACE, admin.id, LabelSelector(), ("Ingress", "Egress"),
+                         tuple(Rule(peers(r), r.ports) for r in admin.ingress),
+                         tuple(Rule(peers(r), r.ports) for r in admin.egress))
