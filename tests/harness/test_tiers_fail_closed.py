@@ -1,5 +1,7 @@
 """Fail closed across every policy kind: for generated sets of NetworkPolicies,
-AdminNetworkPolicies, BaselineAdminNetworkPolicies and ClusterNetworkPolicies, every
+AdminNetworkPolicies, BaselineAdminNetworkPolicies, ClusterNetworkPolicies and
+CiliumNetworkPolicies (Cilium's rules as its documentation states them, the same
+facts tests/data/cilium/ cites), every
 probed flow gets exactly the verdict of a slow, literal reading of the raw objects written
 here from the API types (so in particular the evaluator never allows more than they do),
 on single verdicts and in the matrix."""
@@ -117,7 +119,7 @@ def tier(policies: list[dict], name: str) -> list[dict]:
     def tier_of(p):
         return p["spec"]["tier"] if p["kind"] == "ClusterNetworkPolicy" else (
             "Baseline" if p["kind"] == "BaselineAdminNetworkPolicy" else "Admin")
-    chosen = [p for p in policies if p["kind"] != "NetworkPolicy" and tier_of(p) == name]
+    chosen = [p for p in policies if p["kind"] not in ("NetworkPolicy", "CiliumNetworkPolicy") and tier_of(p) == name]
     return sorted(chosen, key=lambda p: p["spec"].get("priority", 0))
 
 
@@ -135,21 +137,66 @@ def tier_says(policies: list[dict], direction: str, end: str, other: str, dst: s
     return None
 
 
+def cnp_selects(policy: dict, end: str) -> bool:
+    ns = end.split("/")[0]
+    return not is_host(end) and ns == policy["metadata"]["namespace"] and matches(policy["spec"]["endpointSelector"], PODS[end][0])
+
+
+def cnp_peer_ok(rule: dict, direction: str, policy_ns: str, other: str) -> bool:
+    side = "from" if direction == "ingress" else "to"
+    node = other.startswith("ip:") and any(ip == ip_of(other) for _, ip in NODES.values())
+    for selector in rule.get(f"{side}Endpoints") or ():
+        labels = {k.removeprefix("k8s:"): v for k, v in (selector.get("matchLabels") or {}).items()}
+        ns = labels.pop("io.kubernetes.pod.namespace", policy_ns)
+        if not other.startswith("ip:") and not is_host(other) and other.split("/")[0] == ns \
+                and all(PODS[other][0].get(k) == v for k, v in labels.items()):
+            return True
+    for entity in rule.get(f"{side}Entities") or ():
+        if entity == "all" or (entity == "cluster" and (not other.startswith("ip:") or node)) \
+                or (entity == "world" and other.startswith("ip:") and not node):
+            return True
+    return other.startswith("ip:") and not node and any(
+        ipaddress.ip_address(ip_of(other)) in ipaddress.ip_network(c) for c in rule.get(f"{side}CIDR") or ())
+
+
+def cnp_rule_ok(rule: dict, direction: str, policy_ns: str, other: str, port: int, proto: str) -> bool:
+    l3 = any(k.endswith(("Endpoints", "Entities", "CIDR")) for k in rule)
+    ports = [p for entry in rule.get("toPorts") or () for p in entry["ports"]]
+    port_ok_ = not ports or any(p["protocol"] == proto and int(p["port"]) == port for p in ports)
+    return (not l3 or cnp_peer_ok(rule, direction, policy_ns, other)) and port_ok_
+
+
+def cilium_says(policies: list[dict], direction: str, end: str, other: str, port: int, proto: str, effect: str) -> bool:
+    section = direction if effect == "allow" else direction + "Deny"
+    return any(cnp_rule_ok(rule, direction, p["metadata"]["namespace"], other, port, proto)
+               for p in policies if p["kind"] == "CiliumNetworkPolicy" and cnp_selects(p, end)
+               for rule in p["spec"].get(section) or ())
+
+
+def cilium_isolates(policies: list[dict], direction: str, end: str) -> bool:
+    return any(cnp_selects(p, end) and (p["spec"].get(direction) or p["spec"].get(direction + "Deny"))
+               and (p["spec"].get("enableDefaultDeny") or {}).get(direction, True)
+               for p in policies if p["kind"] == "CiliumNetworkPolicy")
+
+
 def side_allows(policies: list[dict], direction: str, end: str, other: str, port: int, proto: str) -> bool:
     if end.startswith("ip:"):
         return True
     dst = end if direction == "ingress" else other
+    if cilium_says(policies, direction, end, other, port, proto, "deny"):
+        return False  # a Cilium deny wins over every allow
     said = tier_says(tier(policies, "Admin"), direction, end, other, dst, port, proto)
     if said is not None:
         return said == "allow"
     ns = end.split("/")[0]
     nps = [p for p in policies if p["kind"] == "NetworkPolicy" and p["metadata"]["namespace"] == ns
            and direction.capitalize() in p["spec"]["policyTypes"] and matches(p["spec"]["podSelector"], PODS[end][0])]
-    if nps:
+    if nps or cilium_isolates(policies, direction, end):  # Cilium's allows add to NetworkPolicy's
         key = "from" if direction == "ingress" else "to"
         return any((not rule.get(key) or any(np_peer_ok(pe, ns, other) for pe in rule[key]))
                    and port_ok(rule.get("ports"), dst, port, proto, admin=False)
-                   for p in nps for rule in p["spec"].get(direction) or ())
+                   for p in nps for rule in p["spec"].get(direction) or ()) \
+            or cilium_says(policies, direction, end, other, port, proto, "allow")
     said = tier_says(tier(policies, "Baseline"), direction, end, other, dst, port, proto)
     return said != "deny"
 
@@ -229,6 +276,38 @@ def admin_policy(draw, k: int, kind: str, tier_name: str) -> dict:
             "metadata": {"name": "default" if kind == "BaselineAdminNetworkPolicy" else f"{kind.lower()}{k}"}, "spec": spec}
 
 
+cnp_ingress_peer = st.one_of(
+    st.builds(lambda lab: {"fromEndpoints": [{"matchLabels": lab}]}, labels_of),
+    st.builds(lambda ns, lab: {"fromEndpoints": [{"matchLabels": {"k8s:io.kubernetes.pod.namespace": ns, **lab}}]},
+              st.sampled_from(sorted(NAMESPACES)), labels_of),
+    st.builds(lambda e: {"fromEntities": [e]}, st.sampled_from(["world", "cluster", "all"])))
+cnp_egress_peer = st.one_of(
+    st.builds(lambda lab: {"toEndpoints": [{"matchLabels": lab}]}, labels_of),
+    st.builds(lambda e: {"toEntities": [e]}, st.sampled_from(["world", "cluster", "all"])),
+    st.builds(lambda c: {"toCIDR": [c]}, st.sampled_from(["10.244.0.0/30", "0.0.0.0/0", "172.18.0.0/24"])))
+
+
+@st.composite
+def cilium_policy(draw, k: int) -> dict:
+    spec: dict = {"endpointSelector": draw(selector)}
+    for section, peer in (("ingress", cnp_ingress_peer), ("egress", cnp_egress_peer),
+                          ("ingressDeny", cnp_ingress_peer), ("egressDeny", cnp_egress_peer)):
+        rules = []
+        for _ in range(draw(st.integers(0, 2 if not section.endswith("Deny") else 1))):
+            rule = dict(draw(peer))
+            if draw(st.booleans()):
+                rule["toPorts"] = [{"ports": [{"port": str(draw(number)), "protocol": draw(protocol)}]}]
+            rules.append(rule)
+        if rules:
+            spec[section] = rules
+    if not any(k in spec for k in ("ingress", "egress", "ingressDeny", "egressDeny")):
+        spec["ingress"] = [{"fromEntities": ["cluster"]}]
+    if draw(st.booleans()):
+        spec["enableDefaultDeny"] = {"ingress": draw(st.booleans()), "egress": draw(st.booleans())}
+    return {"apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy",
+            "metadata": {"name": f"cnp{k}", "namespace": draw(st.sampled_from(sorted(NAMESPACES)))}, "spec": spec}
+
+
 @st.composite
 def policy_sets(draw) -> list[dict]:
     out = [draw(networkpolicy(k)) for k in range(draw(st.integers(0, 3)))]
@@ -237,6 +316,7 @@ def policy_sets(draw) -> list[dict]:
             for k in range(draw(st.integers(0, 2)))]
     if draw(st.booleans()):
         out.append(draw(admin_policy(0, "BaselineAdminNetworkPolicy", "Baseline")))
+    out += [draw(cilium_policy(k)) for k in range(draw(st.integers(0, 2)))]
     return out
 
 
