@@ -171,11 +171,15 @@ def test_what_the_api_leaves_to_the_implementation_is_said_on_the_verdict(other,
     assert any(note in c and c.startswith("not modelled:") for c in verdict.caveats), verdict.caveats
 
 
-def test_domain_names_are_said_to_be_unknown_addresses():
-    rule = {"action": "Allow", "to": [{"domainNames": ["*.example.com"]}]}
-    net = build_network(WORLD + [anp("dns-names", 10, egress=[rule])], externals=["93.184.216.34"])
+def test_domain_names_match_the_addresses_given_for_them_and_say_how_they_are_known():
+    allow = {"action": "Allow", "to": [{"domainNames": ["*.example.com"]}]}
+    deny = {"action": "Deny", "to": [{"networks": ["0.0.0.0/0"]}]}
+    net = build_network(WORLD + [anp("dns-names", 10, egress=[allow, deny])], externals=["93.184.216.35"],
+                        resolve={"www.example.com": ["93.184.216.34"], "example.com": ["93.184.216.36"]})
     verdict = net.verdict("shop/web", "ip:93.184.216.34", 443)
-    assert any("*.example.com" in c for c in verdict.caveats)
+    assert verdict.allowed and any("*.example.com" in c and "resolve=" in c for c in verdict.caveats)
+    net.denies("shop/web", "ip:93.184.216.36", 443)  # *.example.com needs a label before example.com
+    net.denies("shop/web", "ip:93.184.216.35", 443)  # no name given resolves to it
 
 
 def test_the_matrix_agrees_with_single_verdicts_across_the_three_tiers():

@@ -37,6 +37,7 @@ class CompiledAdminRule:
     peers: int  # the pods its peers mean
     blocks: tuple[IPBlock, ...]  # `networks`, for outside addresses
     node_ips: frozenset[str]  # addresses of the nodes its `nodes` peers select
+    name_ips: frozenset[str] = frozenset()  # what its `domainNames` resolve to (Cluster.resolve)
 
     def step(self) -> TierStep:
         r = self.rule
@@ -45,7 +46,7 @@ class CompiledAdminRule:
     def admits(self, other: Pod | External, pod_bit: int) -> bool:
         if isinstance(other, Pod):
             return bool(self.peers & pod_bit)
-        return other.ip in self.node_ips or any(b.contains(other.ip) for b in self.blocks)
+        return other.ip in self.node_ips or other.ip in self.name_ips or any(b.contains(other.ip) for b in self.blocks)
 
 
 def tier_order(policies: list[AdminPolicy]) -> list[AdminPolicy]:
@@ -64,6 +65,7 @@ class AdminTier:
         host = sum(1 << i for i, pod in enumerate(matchers.pods.pods) if pod.host_network)
         self._host = host
         self._nodes = cluster.nodes
+        self._resolve = cluster.resolve
         self.policies = policies
         subjects = [self._subject(policy) & ~host for policy in policies]
         self.rules: dict[str, list[CompiledAdminRule]] = {
@@ -94,16 +96,18 @@ class AdminTier:
         return where if policy.subject_pods is None else where & pods.select_pods(policy.subject_pods)
 
     def _compile(self, policy: AdminPolicy, rule: AdminRule, subject: int) -> CompiledAdminRule:
-        peers, blocks, node_ips = 0, [], set()
+        peers, blocks, node_ips, name_ips = 0, [], set(), set()
         for peer in rule.peers:
             peers |= self._peer_pods(peer)
             blocks += peer.networks
+            name_ips |= {ip for name, ips in self._resolve.items() if any(domain_matches(d, name) for d in peer.domain_names)
+                         for ip in ips}
             if peer.nodes is not None:
                 node_ips |= {ip for node in self._nodes if peer.nodes.matches(node.labels) for ip in node.ips}
         if node_ips:
             peers |= sum(1 << i for i, pod in enumerate(self.matchers.pods.pods)
                          if pod.host_network and node_ips.intersection(pod.ips))
-        return CompiledAdminRule(policy, rule, subject, peers, tuple(blocks), frozenset(node_ips))
+        return CompiledAdminRule(policy, rule, subject, peers, tuple(blocks), frozenset(node_ips), frozenset(name_ips))
 
     def _peer_pods(self, peer: AdminPeer) -> int:
         pods = self.matchers.pods
@@ -268,6 +272,16 @@ def admin_notes(mine: list[AdminPolicy]) -> list[str]:
         for rule in p.egress:
             names = [d for peer in rule.peers for d in peer.domain_names]
             if names:
-                notes.append(f"not modelled: {p.id} egress[{rule.index}] matches domain names ({', '.join(names)}), "
-                             "whose addresses the model does not know")
+                notes.append(f"not modelled: {p.id} egress[{rule.index}] matches domain names ({', '.join(names)}) by "
+                             "the addresses given for them (resolve=, --resolve NAME=ADDRESS); the implementation "
+                             "learns them from the DNS answers it sees")
     return notes
+
+
+def domain_matches(pattern: str, name: str) -> bool:
+    """An admin policy's domain name against a host name: exactly, or `*.example.com` for
+    one or more labels before example.com (DomainName in apis/v1alpha2/clusternetworkpolicy_types.go)."""
+    pattern, name = pattern.rstrip(".").lower(), name.rstrip(".").lower()
+    if pattern.startswith("*."):
+        return name.endswith(pattern[1:]) and len(name) > len(pattern) - 1
+    return name == pattern
