@@ -241,3 +241,60 @@ def test_the_report_makes_an_admitted_pod_and_an_outsider_for_each_admin_peer():
     assert any(w.startswith("outsider of ANP guard ingress[0] peer 0") for w in why.values())
     assert report.cells[(admitted, "shop/web")].state == "allowed"
     assert "[Admin] ANP guard ingress[0] \"scrape\": Allow" in report.cells[(admitted, "shop/web")].parts[0].by
+
+
+# --------------------------------------------------------------------------- review findings, pinned
+
+def cilium(name, ns, spec):
+    return {"apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy", "metadata": {"name": name, "namespace": ns}, "spec": spec}
+
+
+def test_the_matrix_never_allows_what_a_cilium_deny_and_an_admin_deny_leave_denied():
+    deny_other = cilium("deny", "shop", {"endpointSelector": {}, "ingressDeny": [{"fromEndpoints": [
+        {"matchLabels": {"k8s:io.kubernetes.pod.namespace": "other"}}]}]})
+    quiet_allow = cilium("allow", "shop", {"endpointSelector": {}, "enableDefaultDeny": {"ingress": False},
+                                        "ingress": [{"fromEntities": ["cluster"]}]})
+    guard = anp("guard", 10, [{"action": "Deny", "from": [{"namespaces": {}}]}])
+    net = build_network(WORLD + [deny_other, quiet_allow, guard])
+    for src in ("other/x", "monitoring/prom"):
+        verdict = net.verdict(src, "shop/web", 8080)
+        assert verdict.denied
+        assert net.evaluator.matrix(8080)[(src, "shop/web")] is False
+    assert net.reaching("shop/web", 8080) == set()
+
+
+def test_a_cilium_deny_is_explained_as_the_rule_that_decided():
+    deny = cilium("deny", "shop", {"endpointSelector": {}, "ingressDeny": [{"fromEntities": ["cluster"]}]})
+    text = build_network(WORLD + [ALLOW_ALL_INGRESS_NP, deny]).verdict("other/x", "shop/web", 8080).explain()
+    assert "[Cilium deny] CNP shop/deny ingressDeny[0]: Deny -> denied" in text
+    assert "not isolated" not in text.split("Ingress of shop/web")[1]
+
+
+def test_a_layer_7_note_stays_when_the_baseline_tier_decides():
+    l7 = cilium("l7", "shop", {"endpointSelector": {}, "enableDefaultDeny": {"ingress": False}, "ingress": [
+        {"fromEntities": ["cluster"], "toPorts": [{"ports": [{"port": "8080", "protocol": "TCP"}],
+                                                   "rules": {"http": [{"method": "GET"}]}}]}]})
+    baseline = banp(ingress=[{"action": "Allow", "from": [{"namespaces": {}}]}])
+    verdict = build_network(WORLD + [l7, baseline]).verdict("other/x", "shop/web", 8080)
+    assert any(c.startswith("layer 7 not modelled") for c in verdict.caveats)
+
+
+def test_relies_on_baseline_is_silent_where_a_cilium_policy_isolates_the_workload():
+    from netpol_harness import lint
+    dns = {"action": "Allow", "to": [{"namespaces": {}}]}
+    isolate = cilium("lock", "shop", {"endpointSelector": {}, "egress": [{"toEntities": ["world"]}]})
+    render = [deployment("shop", "web", app="web"), ALLOW_FROM_OTHER]
+    found = lint(render, namespace="shop", extra_objects=[banp(egress=[dns]), isolate])
+    assert [f for f in found if f.id == "relies-on-baseline"] == []
+
+
+@pytest.mark.parametrize("bad", [
+    {"apiVersion": V1A1, "kind": "AdminNetworkPolicy", "metadata": {"name": "a"},
+     "spec": {"priority": 1, "subject": {"namespaces": {}}, "ingress": ["not-a-rule"]}},
+    {"apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy", "metadata": {"name": "c", "namespace": "shop"},
+     "spec": {"endpointSelector": {}, "ingress": ["not-a-rule"]}},
+], ids=["anp", "cnp"])
+def test_a_malformed_policy_is_one_policy_error_naming_it(bad):
+    from netpol_harness.net import PolicyError
+    with pytest.raises(PolicyError, match=f"{bad['kind']} {bad['metadata']['name']}:"):
+        build_network(WORLD + [bad])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ..net import Pod
+from ..net import Pod, SideVerdict
 from .lintrules import Finding, LintInput, finding, lint_rule
 
 DNS_PROBES = ((53, "UDP"), (53, "TCP"))
@@ -24,10 +24,11 @@ def _probes(inp: LintInput) -> list[tuple[int, str]]:
     return sorted(found | set(DNS_PROBES))
 
 
-def _flows(inp: LintInput) -> Iterator[tuple[Pod, str, Pod, int, str, dict]]:
+def _flows(inp: LintInput) -> Iterator[tuple[Pod, str, Pod, int, str, SideVerdict, SideVerdict]]:
     """Each rendered workload's first pod, each direction, each other pod and probe, with
-    what each tier says on the workload's side."""
-    ev, seen = inp.evaluator, set()
+    the workload's side as the cluster decides it (every layer, in order) and as its
+    NetworkPolicies alone say."""
+    ev, seen, probes = inp.evaluator, set(), _probes(inp)
     for pod in inp.cluster.pods:
         owner = pod.workload or f"Pod/{pod.name}"
         if pod.id not in inp.rendered or owner in seen:
@@ -36,11 +37,12 @@ def _flows(inp: LintInput) -> Iterator[tuple[Pod, str, Pod, int, str, dict]]:
         for other in inp.cluster.pods:
             if other.id == pod.id:
                 continue
-            for port, protocol in _probes(inp):
-                sides = ev.sides_by_kind(pod, other, port, protocol)
-                yield pod, "egress", other, port, protocol, sides["egress"]
-                sides = ev.sides_by_kind(other, pod, port, protocol)
-                yield pod, "ingress", other, port, protocol, sides["ingress"]
+            for port, protocol in probes:
+                for direction, (src, dst) in (("egress", (pod, other)), ("ingress", (other, pod))):
+                    verdict = ev.check(src, dst, port, protocol)
+                    final = verdict.egress if direction == "egress" else verdict.ingress
+                    own = ev.sides_by_kind(src, dst, port, protocol)[direction]["NetworkPolicy"]
+                    yield pod, direction, other, port, protocol, final, own
 
 
 @lint_rule(id="admin-deny-overrides", severity="warning",
@@ -49,11 +51,11 @@ def admin_deny_overrides(inp: LintInput) -> Iterator[Finding]:
     if not inp.cluster.admin_policies:
         return
     reported = set()
-    for pod, direction, other, port, protocol, sides in _flows(inp):
-        admin, np = sides["Admin"].decided_by, sides["NetworkPolicy"]
-        if admin is None or admin.effect != "deny" or not np.allowed_by:
+    for pod, direction, other, port, protocol, final, own in _flows(inp):
+        admin = final.decided_by
+        if admin is None or admin.tier != "Admin" or admin.effect != "deny" or not own.allowed_by:
             continue
-        ref = np.allowed_by[0]
+        ref = own.allowed_by[0]
         key = (ref, str(admin))
         if key not in reported:
             reported.add(key)
@@ -69,9 +71,9 @@ def relies_on_baseline(inp: LintInput) -> Iterator[Finding]:
     if not inp.cluster.admin_policies:
         return
     reported = set()
-    for pod, direction, other, port, protocol, sides in _flows(inp):
-        baseline = sides["Baseline"].decided_by
-        if baseline is None or baseline.effect != "allow" or sides["NetworkPolicy"].isolated or sides["Admin"].decided:
+    for pod, direction, other, port, protocol, final, _ in _flows(inp):
+        baseline = final.decided_by
+        if baseline is None or baseline.tier != "Baseline" or baseline.effect != "allow":
             continue
         owner = pod.workload or f"Pod/{pod.name}"
         if (owner, direction, str(baseline)) not in reported:

@@ -5,7 +5,7 @@ netpol.yaml). Exit 0 without unwaived errors, 1 with them, 2 when helm itself fa
 
 The objects of `--with FILE` (the cluster's admin policies, namespaces, ...) are checked
 against the API server's rules too, each message naming its file; the lints judge the
-render alone."""
+render beside those the API server takes (they are never linted themselves)."""
 from __future__ import annotations
 
 import argparse
@@ -15,8 +15,8 @@ from pathlib import Path
 import yaml
 
 from ..check import api_server_errors, validate_all, validate_values
-from ..clusterfiles import ClusterFileError, read_cluster_file
 from ..check.lints import Finding, apply_waivers, failing, lint, load_waivers
+from ..clusterfiles import ClusterFileError, read_cluster_file
 from ..matrix import deep_merge
 from .inputs import add_render_inputs, render_from
 
@@ -57,7 +57,8 @@ def findings(args: argparse.Namespace) -> tuple[int, list[str]]:
         waivers = load_waivers(args.chart)
     except ValueError as err:
         return 2, [str(p) for p in problems] + [f"netpol.yaml: {err}"]
-    extra = [obj for objects in files.values() for obj in objects]
+    # An object the API server refuses (reported above) never reaches the cluster: leave it out.
+    extra = [obj for objects in files.values() for obj in objects if not api_server_errors([obj])]
     found = apply_waivers(lint(result.objects, namespace=args.namespace, expect_policies=args.expect_policies,
                                extra_objects=extra), waivers)
     lines = [str(f) for f in problems + sorted(found, key=lambda f: (bool(f.waived), f.severity != "error", f.id))]

@@ -1,8 +1,11 @@
-"""What NetworkPolicies mean: a cluster built from manifests, and who may reach whom.
+"""What network policies mean: a cluster built from manifests, and who may reach whom.
 
   selector     -- label selectors (matchLabels, matchExpressions)
   policy       -- the one reader of a NetworkPolicy, with the API server's defaulting
-  cluster      -- namespaces, pods, outside addresses and policies from manifests
+  adminpolicy  -- the one reader of AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy
+  ciliumpolicy -- the one reader of CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy (layers 3, 4)
+  objects      -- namespaces, nodes, pods, outside addresses, Services: the model's values
+  cluster      -- those and the policies, from manifests
   workloads    -- pods as their controllers make them (names, controller labels, replicas)
   evaluate     -- `Evaluator`, the front of the evaluator: verdicts on single flows and whole matrices
   query        -- the query layer: check, matrix, reaching, reachable_from, over one compiled cluster
@@ -10,7 +13,8 @@
   selection    -- pods and namespaces as bitsets, label selectors over them
   peers        -- pod and namespace peers, ipBlocks
   ports        -- port numbers, ranges, named ports, protocols
-  kinds        -- one module per policy kind (today `networkpolicy`), registered in one place
+  kinds        -- one module per policy kind (admintier, networkpolicy, cilium), registered in one
+                  place with the layers they are judged in
   reachability -- a whole matrix as packed bit rows
   verdict      -- a verdict and its explanation (which policy, which rule, what it lacked)
   services     -- a Service as a destination: its port mapped to each selected pod's port

@@ -110,7 +110,7 @@ class AdminPolicy:
             namespaces, pods = _subject(spec.get("subject") or {})
             return cls(kind, name, tier, int(spec.get("priority") or 0), namespaces, pods,
                        _rules(spec, "ingress"), _rules(spec, "egress"))
-        except (PolicyError, KeyError, TypeError, ValueError) as exc:
+        except (PolicyError, AttributeError, KeyError, TypeError, ValueError) as exc:
             raise PolicyError(f"{kind} {name}: {exc}") from None
 
 

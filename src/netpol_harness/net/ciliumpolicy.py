@@ -74,7 +74,7 @@ class CiliumPolicy:
     name: str
     subject: LabelSelector | None  # None: a host policy (nodeSelector), not read
     rules: tuple[CiliumRule, ...] = ()
-    default_deny: Mapping[str, bool] = field(default_factory=dict)  # direction -> isolates
+    default_deny: Mapping[str, bool] = field(default_factory=dict, hash=False)  # direction -> isolates
 
     @property
     def id(self) -> str:
@@ -92,7 +92,7 @@ class CiliumPolicy:
         try:
             return [_policy(kind, namespace, name if len(specs) == 1 else f"{name}[{k}]", spec)
                     for k, spec in enumerate(specs)]
-        except (PolicyError, KeyError, TypeError, ValueError) as exc:
+        except (PolicyError, AttributeError, KeyError, TypeError, ValueError) as exc:
             raise PolicyError(f"{kind} {name}: {exc}") from None
 
 

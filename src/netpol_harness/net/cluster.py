@@ -1,7 +1,8 @@
 """A cluster built from manifests: namespaces, nodes, pods (as their controllers make them),
-Services, outside addresses, NetworkPolicies, the cluster-wide admin policies
-(AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy), and the policies
-of other kinds that a cluster would enforce but this model does not (Cilium, Calico)."""
+Services, outside addresses, the API server's addresses, NetworkPolicies, the cluster-wide
+admin policies (AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy),
+Cilium's policies, and the policies of other kinds that a cluster would enforce but this
+model does not (Calico's, Antrea's ...)."""
 from __future__ import annotations
 
 import ipaddress
@@ -9,7 +10,7 @@ from typing import Any, Iterable, Mapping
 
 from .adminpolicy import AdminPolicy, is_admin_policy
 from .ciliumpolicy import CiliumPolicy, is_cilium_policy
-from .objects import (ContainerPort, Endpoint, External, Namespace, Node, Pod, Service,  # noqa: F401 (re-exported)
+from .objects import (ContainerPort, External, Namespace, Node, Pod, Service,  # noqa: F401 (re-exported)
                       ServicePort, UnmodelledPolicy)
 from .policy import NetworkPolicy
 from .selector import LabelSelector, label_value
@@ -191,7 +192,8 @@ class Cluster:
         """A CiliumNetworkPolicy or CiliumClusterwideNetworkPolicy: one CiliumPolicy per rule."""
         policies = CiliumPolicy.from_manifests(obj, default_namespace)
         meta = obj.get("metadata") or {}
-        key = (str(obj.get("kind")), policies[0].namespace if policies else None, str(meta.get("name")))
+        namespace = str(meta.get("namespace") or default_namespace) if obj.get("kind") == "CiliumNetworkPolicy" else None
+        key = (str(obj.get("kind")), namespace, str(meta.get("name")))
         self._cilium[key] = policies  # same kind, namespace and name: last one wins
         self.version += 1
         return policies

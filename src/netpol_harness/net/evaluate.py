@@ -1,12 +1,12 @@
 """Who may reach whom, on which port and protocol: the evaluator, in front of the pieces
 that do the work.
 
-A connection from A to B on port/protocol is allowed when
-  * A's egress allows it: no policy with type Egress selects A, or a rule of one does;
-  * B's ingress allows it: no policy with type Ingress selects B, or a rule of one does;
-  * or A and B are the same pod (a pod always reaches itself).
-An External (an address outside the pod network) is never isolated: only the pod side
-of the connection is judged.
+A connection from A to B on port/protocol is allowed when A's egress and B's ingress both
+allow it, or when A and B are the same pod (a pod always reaches itself). Each side is
+judged by layers, the first that rules deciding (`kinds.LAYERS`): Cilium's denies, the
+Admin tier, NetworkPolicy with Cilium's allows beside it (a side no policy there isolates
+is open, else a rule must allow it), the Baseline tier, then allow. An External (an
+address outside the pod network) is never isolated: only the pod side is judged.
 
 Speed comes from compiling once: every selector and peer becomes an int bitset over pod
 indices (bit i = the i-th pod; `selection`, `peers`, `ports`), each policy kind is compiled
@@ -23,7 +23,7 @@ from .endpoints import EndpointRef
 from .kinds.networkpolicy import CompiledPolicy, NetworkPolicies
 from .peers import family_ips
 from .ports import protocol_name
-from .query import Query, caveats
+from .query import Query
 from .reachability import Reachability
 from .services import check_service
 from .verdict import SideVerdict, Verdict
@@ -83,8 +83,8 @@ class Evaluator:
         return self._fresh().check(src, dst, port, protocol)
 
     def sides_by_kind(self, src: EndpointRef, dst: EndpointRef, port: int, protocol: str = "TCP") -> dict[str, dict[str, SideVerdict]]:
-        """{"egress": {kind: side}, "ingress": {kind: side}}: what each tier (Admin, NetworkPolicy,
-        Baseline) says on its own about a connection between two pods, before precedence."""
+        """{"egress": {kind: side}, "ingress": {kind: side}}: what each kind of `kinds.COMPILERS`
+        says on its own about a connection between two pods, before precedence."""
         protocol = protocol_name(protocol)
         query = self._fresh()
         s, d = query.resolve(src), query.resolve(dst)
@@ -95,7 +95,17 @@ class Evaluator:
 
     def caveats(self, *ends: Pod | External) -> tuple[str, ...]:
         """What could change a verdict on these ends that the model does not read."""
-        return caveats(self.cluster, ends)
+        return self._fresh().caveats(*ends)
+
+    def isolating(self, pod: EndpointRef, direction: str) -> tuple[str, ...]:
+        """The policies that isolate `pod` in `direction` (NetworkPolicies, then Cilium's), by id."""
+        query = self._fresh()
+        end = query.resolve(pod)
+        if not isinstance(end, Pod):
+            return ()
+        i = query.pods.index[end.id]
+        nps = self.ingress_of[i] if direction == "ingress" else self.egress_of[i]
+        return tuple(cp.policy.id for cp in nps) + query.kinds["Cilium"].isolating(i, direction)
 
     def verdict_for(self, src: EndpointRef, dst: EndpointRef, port: int | None, protocol: str = "TCP"):
         """`check`, or for a `svc:ns/name[:port]` destination `check_service`."""

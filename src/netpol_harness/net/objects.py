@@ -105,8 +105,8 @@ class Service:
 
 @dataclass(frozen=True)
 class UnmodelledPolicy:
-    """A policy of a kind the evaluator does not read (CiliumNetworkPolicy, Calico's,
-    AdminNetworkPolicy ...): any verdict on a pod it could select is not certain."""
+    """A policy of a kind the evaluator does not read (Calico's, Antrea's, any other
+    `*NetworkPolicy`): any verdict on a pod it could select is not certain."""
 
     kind: str
     api_version: str

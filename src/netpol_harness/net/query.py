@@ -2,8 +2,8 @@
 with the rules that decided it, whole matrices, and who reaches whom.
 
 A connection from A to B is allowed when A's egress and B's ingress both allow it, or when
-A and B are the same pod. Each side is judged by the policy kinds in `kinds.COMPILERS`
-order; an External (an address outside the pod network) is never isolated, so only the
+A and B are the same pod. Each side is judged by the layers of policy kinds in
+`kinds.LAYERS` order; an External (an address outside the pod network) is never isolated, so only the
 pod side of its connections is judged. Ports and protocols arrive checked
 (`ports.protocol_name`): the evaluator in front of this layer checks them.
 """
@@ -82,7 +82,8 @@ class Query:
             steps += side.tier_steps
             bystanders += side.bystanders
             if side.decided:
-                return replace(side, tier_steps=steps, bystanders=bystanders) if steps else side
+                return replace(side, tier_steps=steps, bystanders=bystanders, notes=notes + side.notes) \
+                    if steps or notes else side
             notes += side.notes
         return SideVerdict(direction, end.id, True, bystanders=bystanders, tier_steps=steps, notes=notes)
 
@@ -164,6 +165,8 @@ def combine(layers: Sequence[Masks], n: int, every: int) -> list[int]:
         allowed, undecided = 0, every
         for layer in layers:
             decided = layer.decided[i]
+            if not undecided:
+                break
             if decided == undecided:
                 # The layer rules on everything left (a pod NetworkPolicy isolates): no masking needed.
                 allowed = layer.allow[i] if not allowed else allowed | layer.allow[i]

@@ -32,9 +32,9 @@ class RuleRef:
 class TierStep:
     """An admin policy's rule that matched the connection: `[Admin] ANP guard egress[2] "dns": Pass`."""
 
-    tier: str  # "Admin" | "Baseline"
+    tier: str  # "Admin" | "Baseline" | "Cilium deny"
     policy: str  # "ANP guard", "CNP guard", "BANP default"
-    direction: str
+    direction: str  # or the rule's section where the kind has more (Cilium's ingressDeny)
     index: int
     name: str  # the rule's name, "" when it has none
     action: str  # as written: Allow, Accept, Deny, Pass
@@ -327,8 +327,9 @@ def _side_text(verdict: Verdict, side: SideVerdict, other: Pod | External) -> li
     head = f"{side.direction.capitalize()} of {side.endpoint} ({role}):"
     if not side.judged:
         return [head, f"  {side.endpoint} is outside the pod network; no NetworkPolicy isolates it -> allowed"]
-    lines = [head] + [f"  {s} -> {s.outcome}" for s in side.tier_steps if s.tier == "Admin"]
-    if side.decided_by is not None and side.decided_by.tier == "Admin":
+    # Steps before NetworkPolicy's layer (Cilium's denies, the Admin tier) come first.
+    lines = [head] + [f"  {s} -> {s.outcome}" for s in side.tier_steps if s.tier != "Baseline"]
+    if side.decided_by is not None and side.decided_by.tier != "Baseline":
         return lines + _bystander_lines(side)
     if not side.isolated and side.decided_by is not None:
         lines.append(f"  not isolated: no NetworkPolicy with policyType {side.direction.capitalize()} selects it")

@@ -20,12 +20,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
-from ..net import KUBE_DNS, Cluster, Evaluator, NetworkPolicy, Pod, SideVerdict, Verdict
+from ..net import KUBE_DNS, Cluster, Evaluator, NetworkPolicy, Pod
 from ..net.cluster import add_kube_dns
 from ..net.kinds.admintier import selects
 from ..net.services import target_port
-from .reasons import caveat_text, closest_miss, reason_of  # noqa: F401 (importable from here too)
-from .probe import BASE_PROBES, Probe, cluster_probes, demo_probes  # noqa: F401 (importable from here too)
+from .reasons import caveat_text, closest_miss, reason_of
+from .probe import Probe, cluster_probes
 from .witness import OUTSIDE_NAMESPACE, Witness, add_witnesses, copy_witnesses
 from .words import collapse, describe_policy
 
@@ -340,7 +340,7 @@ def _workload_report(ev: Evaluator, wid: str, kind: str, endpoints: list[Endpoin
     pod: Pod = ev.pods[i]
     ns = ev.cluster.namespace(pod.namespace)
     admin = tuple(p.id for p in ev.cluster.admin_policies if selects(p, pod, ns.labels if ns else {}))
-    wl = WorkloadReport(wid, tuple(cp.policy.id for cp in ev.egress_of[i]), tuple(cp.policy.id for cp in ev.ingress_of[i]),
+    wl = WorkloadReport(wid, ev.isolating(wid, "egress"), ev.isolating(wid, "ingress"),
                         kind=kind, controller=pod.workload, admin_policies=admin)
     for peer in endpoints:
         if peer.id == wid:

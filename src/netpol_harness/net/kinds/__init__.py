@@ -43,12 +43,14 @@ def compile_kinds(cluster: Cluster, matchers: Matchers) -> dict[str, CompiledKin
 
 def merge_masks(masks: list[Masks]) -> Masks:
     """One layer's kinds as one: their allows and their decisions add up."""
+    first = masks[0]
     masks = [m for m in masks if any(m.decided) or any(m.allow)] or masks[:1]
-    if len(masks) == 1:
-        return masks[0]
-    n = len(masks[0].allow)
-    return Masks([_union(m.allow[i] for m in masks) for i in range(n)],
-                 [_union(m.decided[i] for m in masks) for i in range(n)])
+    if len(masks) == 1 and masks[0] is first:
+        return first  # a layer's first kind keeps allow within decided (NetworkPolicy does)
+    # Cilium allows without isolating (enableDefaultDeny: false): they count only where the layer rules.
+    n = len(first.allow)
+    decided = [_union(m.decided[i] for m in masks) for i in range(n)]
+    return Masks([_union(m.allow[i] for m in masks) & decided[i] for i in range(n)], decided)
 
 
 def _union(values) -> int:

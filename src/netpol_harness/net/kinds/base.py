@@ -33,7 +33,7 @@ class Matchers:
 class Masks(NamedTuple):
     """Per pod (list index = pod index), bitsets of peer pods, for one direction."""
 
-    allow: list[int]  # a subset of `decided`
+    allow: list[int]  # within `decided`, except Cilium's allows that do not isolate (merge_masks bounds them)
     decided: list[int]
 
 

@@ -11,6 +11,8 @@ Peers: endpoint selectors match pods (never host-network pods: those are the `ho
 """
 from __future__ import annotations
 
+import weakref
+
 from ..ciliumpolicy import CiliumPeer, CiliumPolicy, CiliumRule, identity_labels, name_matches
 from ..cluster import Cluster
 from ..objects import External, Pod
@@ -21,7 +23,6 @@ from ..verdict import RuleRef, SideVerdict, TierStep
 from .base import Masks, Matchers
 
 CLUSTER_ENTITIES = ("cluster", "all")
-NODE_ENTITIES = ("host", "remote-node")
 
 
 class CiliumPeers:
@@ -101,7 +102,7 @@ class CiliumRules:
 
     def __init__(self, cluster: Cluster, matchers: Matchers, effect: str) -> None:
         self.matchers = matchers
-        self.peers = CiliumPeers(cluster, matchers)
+        self.peers = _shared_peers(cluster, matchers)
         self.effect = effect
         self.rules: dict[str, list[tuple[CiliumPolicy, CiliumRule, int, int]]] = {"ingress": [], "egress": []}
         self.isolated = {"ingress": 0, "egress": 0}
@@ -166,10 +167,14 @@ class CiliumAllows(CiliumRules):
         super().__init__(cluster, matchers, "allow")
         self.policies = cluster.cilium_policies
 
+    def isolating(self, i: int, direction: str) -> tuple[str, ...]:
+        """The ids of the policies that put pod i in default deny for `direction`."""
+        return tuple(p.id for p in self.policies if p.subject is not None and p.default_deny.get(direction)
+                     and (self.peers.select(p.subject) >> i) & 1)
+
     def side(self, direction: str, end: Pod, other: Pod | External, port: int, protocol: str) -> SideVerdict:
         i = self.matchers.pods.index[end.id]
-        isolating = tuple(p.id for p in self.policies if p.subject is not None and p.default_deny.get(direction)
-                          and (self.peers.select(p.subject) >> i) & 1)
+        isolating = self.isolating(i, direction)
         refs, notes = [], []
         for policy, rule, by_name in self.matching(direction, end, other, port, protocol):
             refs.append(RuleRef(policy.id, rule.section, rule.index))
@@ -198,6 +203,17 @@ class CiliumDenies(CiliumRules):
         return SideVerdict(direction, end.id, True)
 
 
+_PEERS: "weakref.WeakKeyDictionary[Matchers, CiliumPeers]" = weakref.WeakKeyDictionary()
+
+
+def _shared_peers(cluster: Cluster, matchers: Matchers) -> CiliumPeers:
+    """One CiliumPeers per compiled cluster: the allows and the denies select the same pods."""
+    peers = _PEERS.get(matchers)
+    if peers is None:
+        peers = _PEERS[matchers] = CiliumPeers(cluster, matchers)
+    return peers
+
+
 def compile_cilium_allows(cluster: Cluster, matchers: Matchers) -> CiliumAllows:
     return CiliumAllows(cluster, matchers)
 
@@ -211,14 +227,15 @@ def cilium_caveats(cluster: Cluster, end: Pod | External) -> list[str]:
     if not cluster.cilium_policies:
         return []
     notes = []
-    node_ips = {ip for node in cluster.nodes for ip in node.ips}
-    on_host = end.host_network if isinstance(end, Pod) else end.ip in node_ips
+    on_host = end.host_network if isinstance(end, Pod) else any(end.ip in node.ips for node in cluster.nodes)
     for policy in cluster.cilium_policies:
         if policy.subject is None and on_host:
             notes.append(f"not modelled: {policy.id} is a host policy (nodeSelector), which this model does not read")
+        if not isinstance(end, External):
+            continue
         unknown = [t for r in policy.rules for k, t in r.peer.fqdns
                    if not any(name_matches(k, t, name) for name in cluster.resolve)]
-        if unknown and isinstance(end, External):
+        if unknown:
             notes.append(f"not modelled: {policy.id} names {', '.join(unknown)} (toFQDNs), whose addresses the model "
                          "was not given (resolve=, --resolve NAME=ADDRESS)")
     if cluster.admin_policies:
