@@ -8,7 +8,6 @@ tests that pin each difference (`@pytest.mark.helm_difference(behaviour, {versio
 """
 from __future__ import annotations
 
-import argparse
 import contextlib
 import io
 import sys
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from netpol_harness.doctables import sync_section
+from netpol_harness.doctables import readme_command
 from netpol_harness.helm.binary import for_version, parse_version
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,11 +70,7 @@ def table() -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--check", type=Path, metavar="README")
-    parser.add_argument("--write", type=Path, metavar="README")
-    args = parser.parse_args()
-    return sync_section(args.check or args.write, bool(args.write), BEGIN, END, table(), "the Helm differences table", "scripts/helm_differences.py")
+    return readme_command(__doc__, BEGIN, END, table, "the Helm differences table", "scripts/helm_differences.py")
 
 
 if __name__ == "__main__":

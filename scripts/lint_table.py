@@ -8,12 +8,10 @@
 """
 from __future__ import annotations
 
-import argparse
 import sys
-from pathlib import Path
 
 from netpol_harness.check.lints import RULES, SEVERITIES
-from netpol_harness.doctables import sync_section
+from netpol_harness.doctables import readme_command
 
 BEGIN, END = "<!-- lints -->", "<!-- /lints -->"
 
@@ -27,11 +25,7 @@ def table() -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--check", type=Path, metavar="README")
-    parser.add_argument("--write", type=Path, metavar="README")
-    args = parser.parse_args()
-    return sync_section(args.check or args.write, bool(args.write), BEGIN, END, table(), "the table of lints", "scripts/lint_table.py")
+    return readme_command(__doc__, BEGIN, END, table, "the table of lints", "scripts/lint_table.py")
 
 
 if __name__ == "__main__":

@@ -7,10 +7,12 @@ parsed file.
 """
 from __future__ import annotations
 
+import argparse
 import json
 import re
 import sys
 from pathlib import Path
+from typing import Callable
 
 import yaml
 
@@ -79,6 +81,15 @@ def replace_section(text: str, begin: str, end: str, section_text: str) -> str |
     if not pattern.search(text):
         return None
     return pattern.sub(lambda _: section_text, text, count=1)
+
+
+def readme_command(doc: str, begin: str, end: str, body: Callable[[], str], what: str, command: str) -> int:
+    """A script's main: `--check README` / `--write README` / print, for one generated section."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--check", type=Path, metavar="README")
+    parser.add_argument("--write", type=Path, metavar="README")
+    args = parser.parse_args()
+    return sync_section(args.check or args.write, bool(args.write), begin, end, body(), what, command)
 
 
 def sync_section(target: Path | None, write: bool, begin: str, end: str, body: str, what: str, command: str) -> int:

@@ -293,16 +293,20 @@ def add_witnesses(cluster: Cluster, policies: Iterable[NetworkPolicy] | None = N
     for policy in policies:
         for direction, rules in (("ingress", policy.ingress), ("egress", policy.egress)):
             for k, rule in enumerate(rules):
-                for j, peer in enumerate(rule.peers):
-                    where = f"{policy.id} {direction}[{k}] peer {j}"
-                    if peer.ip_block is not None:
-                        add_block_witnesses(builder, rule, where, peer)
-                    else:
-                        # A pod an egress rule admits is a destination: give it the rule's ports.
-                        ports = builder.ports_for([rule]) if direction == "egress" else ()
-                        add_peer_witnesses(builder, _Rule(builder, policy, rule), where, peer, ports)
+                _rule_witnesses(builder, policy, policy.id, direction, k, rule)
     add_admin_witnesses(builder)
     return builder.added
+
+
+def _rule_witnesses(builder: _Builder, policy: NetworkPolicy, label: str, direction: str, index: int, rule: Rule) -> None:
+    for j, peer in enumerate(rule.peers):
+        where = f"{label} {direction}[{index}] peer {j}"
+        if peer.ip_block is not None:
+            add_block_witnesses(builder, rule, where, peer)
+        else:
+            # A pod an egress rule admits is a destination: give it the rule's ports.
+            ports = builder.ports_for([rule]) if direction == "egress" else ()
+            add_peer_witnesses(builder, _Rule(builder, policy, rule), where, peer, ports)
 
 
 def add_admin_witnesses(builder: _Builder) -> None:
@@ -312,13 +316,7 @@ def add_admin_witnesses(builder: _Builder) -> None:
         shaped = _as_networkpolicy(admin)
         for direction in ("ingress", "egress"):
             for rule, v1 in zip(admin.rules(direction), shaped.ingress if direction == "ingress" else shaped.egress):
-                for j, peer in enumerate(v1.peers):
-                    where = f"{admin.id} {direction}[{rule.index}] peer {j}"
-                    if peer.ip_block is not None:
-                        add_block_witnesses(builder, v1, where, peer)
-                    else:
-                        ports = builder.ports_for([v1]) if direction == "egress" else ()
-                        add_peer_witnesses(builder, _Rule(builder, shaped, v1), where, peer, ports)
+                _rule_witnesses(builder, shaped, admin.id, direction, rule.index, v1)
 
 
 def _as_networkpolicy(admin: AdminPolicy) -> NetworkPolicy:
