@@ -14,7 +14,7 @@ import yaml
 
 from netpol_harness.check import api_server_errors, validate_all, validate_kubernetes
 from netpol_harness.check import kubernetes as kubernetes_check
-from netpol_harness.check.adminrules import admin_policy_errors, is_admin_policy
+from netpol_harness.check.adminrules import admin_policy_errors, in_admin_group
 
 V1 = "policy.networking.k8s.io/v1alpha1"
 V2 = "policy.networking.k8s.io/v1alpha2"
@@ -138,7 +138,7 @@ def conformance_policies() -> list:
         stack = list(yaml.safe_load_all(text))
         while stack:
             node = stack.pop()
-            if is_admin_policy(node):
+            if in_admin_group(node):
                 found.append(pytest.param(node, id=f"{path.stem}:{node['metadata']['name']}"))
             elif isinstance(node, dict):
                 stack.extend(node.values())

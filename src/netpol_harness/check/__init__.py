@@ -14,7 +14,7 @@ reason.
 """
 from __future__ import annotations
 
-from .adminrules import admin_policy_errors, is_admin_policy
+from .adminrules import admin_policy_errors, in_admin_group
 from .apirules import duplicate_errors, networkpolicy_errors, object_errors, workload_errors
 from .ciliumrules import cilium_policy_errors, is_cilium_policy
 from .kubernetes import kubernetes_engine, object_label, validate_kubernetes
@@ -32,7 +32,7 @@ def api_server_errors(objects: list[dict]) -> list[str]:
     for obj in objects:
         if obj.get("kind") == "NetworkPolicy":
             messages += [f"{object_label(obj)}: {m}" for m in networkpolicy_errors(obj)]
-        elif is_admin_policy(obj):  # name and labels included
+        elif in_admin_group(obj):  # name and labels included
             messages += [f"{object_label(obj)}: {m}" for m in admin_policy_errors(obj)]
         elif is_cilium_policy(obj):  # name and labels included
             messages += [f"{object_label(obj)}: {m}" for m in cilium_policy_errors(obj)]

@@ -37,12 +37,12 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from ..net.adminpolicy import GROUP
 from ..net.policy import PROTOCOLS
 from .apirules import label_selector_errors, parse_cidr, port_name_errors
 from .crdschema import (Check, Node, metadata_errors, schema_array, schema_errors, schema_integer, schema_object,
                         schema_string)
 
-GROUP = "policy.networking.k8s.io"
 _BITS = re.compile(r"^(0|[1-9][0-9]*)$")
 # The CRDs' DomainName pattern. Its first-character class is written A-z upstream, a range
 # that also holds [ \ ] ^ _ and `; this one matches exactly what the server's matches.
@@ -217,7 +217,7 @@ _ROOT_FIELDS = ("apiVersion", "kind", "metadata", "spec", "status")
 
 
 
-def is_admin_policy(obj: Any) -> bool:
+def in_admin_group(obj: Any) -> bool:
     """An object of one of the three kinds in the policy.networking.k8s.io group (any version)."""
     api_version = obj.get("apiVersion") if isinstance(obj, dict) else None
     return isinstance(api_version, str) and api_version.split("/")[0] == GROUP and obj.get("kind") in KINDS

@@ -17,7 +17,7 @@ import jsonschema
 import yaml
 from referencing import Registry, Resource
 
-from .adminrules import is_admin_policy
+from .adminrules import in_admin_group
 from .ciliumrules import is_cilium_policy
 from .messages import json_path, short
 
@@ -148,7 +148,7 @@ def validate_kubernetes(objects: list[dict], kubernetes_version: str = "1.33", e
     # schema (the CRDs' OpenAPI and CEL rules), run by api_server_errors; skip them here.
     # Likewise cilium.io/v2 CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy, whose
     # schema (and the Cilium agent's sanitizer) is check.ciliumrules.cilium_policy_errors.
-    objects = [obj for obj in objects if not is_admin_policy(obj) and not is_cilium_policy(obj)]
+    objects = [obj for obj in objects if not in_admin_group(obj) and not is_cilium_policy(obj)]
     chosen = engine or kubernetes_engine()
     if chosen == "kubeconform":
         binary = shutil.which("kubeconform")
