@@ -35,7 +35,7 @@ from .check import api_server_errors
 from .check.kubernetes import validate_kubernetes
 from .check.lints import apply_waivers, failing, lint, load_waivers
 from .check.values import validate_values
-from .cases import Case, file_cases, pairwise_cases, random_cases
+from .cases import Case
 from .helm.template import DEFAULT_NAMESPACE, DEFAULT_RELEASE, RenderResult
 
 

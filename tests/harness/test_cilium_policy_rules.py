@@ -5,7 +5,6 @@ example, named by its exact field path; agent-only refusals say "(cilium:", the 
 stricter rules "(harness:"."""
 from __future__ import annotations
 
-import copy
 import re
 
 import pytest
@@ -13,6 +12,7 @@ import pytest
 from netpol_harness.check import api_server_errors, validate_all, validate_kubernetes
 from netpol_harness.check import kubernetes as kubernetes_check
 from netpol_harness.check.ciliumrules import cilium_policy_errors, is_cilium_policy
+from test_harness_validate import changed  # the one "copy with a path set" helper of the suite
 
 V2 = "cilium.io/v2"
 WEB = {"matchLabels": {"app": "web"}}
@@ -43,17 +43,6 @@ def the_error(obj: dict) -> str:
     errors = cilium_policy_errors(obj)
     assert len(errors) == 1, errors
     return errors[0]
-
-
-def edited(obj: dict, path: str, value) -> dict:
-    """A copy of obj with the dotted path (ints index lists) set to value."""
-    out = copy.deepcopy(obj)
-    node = out
-    keys = [int(k) if k.isdigit() else k for k in path.split(".")]
-    for key in keys[:-1]:
-        node = node[key]
-    node[keys[-1]] = value
-    return out
 
 
 DNS_RULE = {"toEndpoints": [KUBE_DNS], "toPorts": ports(("53", "ANY"), rules={"dns": [{"matchPattern": "*"}]})}
@@ -122,9 +111,9 @@ BAD = {
     "default deny not a boolean": (cnp(ingress=[{}], enableDefaultDeny={"ingress": "false"}),
                                    "spec.enableDefaultDeny.ingress: Invalid value: 'false': must be a boolean"),
     "description not a string": (cnp(ingress=[{}], description=7), "spec.description: Invalid value: 7: must be a string"),
-    "metadata name": (edited(cnp(ingress=[{}]), "metadata.name", "Web_Policy"), "metadata.name: Invalid value: "
+    "metadata name": (changed(cnp(ingress=[{}]), "metadata.name", "Web_Policy"), "metadata.name: Invalid value: "
                                                                                 "'Web_Policy'"),
-    "metadata label": (edited(cnp(ingress=[{}]), "metadata.labels", {"k8s:app": "x"}), "metadata.labels: Invalid "
+    "metadata label": (changed(cnp(ingress=[{}]), "metadata.labels", {"k8s:app": "x"}), "metadata.labels: Invalid "
                                                                                        "value: 'k8s:app'"),
     # peers
     "two kinds of peer in one rule": (cnp(egress=egress(toEndpoints=[WEB], toCIDR=["10.0.0.0/8"])),

@@ -12,7 +12,8 @@ import yaml
 from netpol_harness.helm.batch import BatchRenderer, batchable
 from netpol_harness.helm.template import render
 from netpol_harness.project import root as repo_root
-from netpol_harness.runner import Case, pairwise_cases, random_cases, run_matrix
+from netpol_harness.cases import Case, pairwise_cases, random_cases
+from netpol_harness.runner import run_matrix
 
 pytestmark = pytest.mark.helm
 

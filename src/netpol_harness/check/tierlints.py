@@ -10,18 +10,13 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..net import Pod, SideVerdict
+from ..report.probe import cluster_probes
 from .lintrules import Finding, LintInput, finding, lint_rule
 
-DNS_PROBES = ((53, "UDP"), (53, "TCP"))
-
-
 def _probes(inp: LintInput) -> list[tuple[int, str]]:
-    """The ports the chart's policies and containers name, and DNS."""
-    found = {(p.port, p.protocol) for pod in inp.cluster.pods if pod.id in inp.rendered for p in pod.ports}
-    for policy in inp.policies:
-        for rule in policy.compiled.policy.ingress + policy.compiled.policy.egress:
-            found |= {(p.port, p.protocol) for p in rule.ports if isinstance(p.port, int)}
-    return sorted(found | set(DNS_PROBES))
+    """The ports worth asking about, as the report chooses them: those the policies and
+    containers name, DNS and HTTPS."""
+    return [(p.port, p.protocol) for p in cluster_probes(inp.cluster)]
 
 
 def _flows(inp: LintInput) -> Iterator[tuple[Pod, str, Pod, int, str, SideVerdict, SideVerdict]]:

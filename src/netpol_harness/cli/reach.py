@@ -89,8 +89,6 @@ def run(args: argparse.Namespace) -> int:
             cluster.add_external(ip)
         for name, addresses in resolutions(args.resolve).items():
             cluster.add_resolved(name, addresses)
-            for ip in addresses:
-                cluster.add_external(ip)
     except (OSError, yaml.YAMLError, PolicyError, ValueError, RenderFailed) as exc:
         print(f"netpol reach: {exc}", file=sys.stderr)
         return 2

@@ -199,8 +199,12 @@ class Cluster:
         return policies
 
     def add_resolved(self, name: str, addresses: Iterable[str]) -> None:
-        """What `name` resolves to, for toFQDNs (Cilium learns it from the DNS answers it sees)."""
-        self.resolve[name.rstrip(".").lower()] = tuple(str(ipaddress.ip_address(a)) for a in addresses)
+        """What `name` resolves to, for toFQDNs and domainNames peers (an implementation
+        learns it from the DNS answers it sees); the addresses become outside addresses too."""
+        ips = tuple(str(ipaddress.ip_address(a)) for a in addresses)
+        self.resolve[name.rstrip(".").lower()] = ips
+        for ip in ips:
+            self.add_external(ip)
         self.version += 1
 
     def add_node(self, name: str, labels: Mapping[str, Any] | None = None, ips: Iterable[str] = ()) -> Node:

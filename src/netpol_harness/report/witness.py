@@ -20,7 +20,7 @@ from typing import Iterable, Mapping
 
 from ..net.adminpolicy import AdminPolicy, AdminRule
 from ..net import NAME_LABEL, Cluster, ContainerPort, LabelSelector, NetworkPolicy, Peer, Pod, Rule
-from .selectorlabels import name_for, outsider, satisfying, slug  # noqa: F401 (outsider: importable from here)
+from .selectorlabels import name_for, outsider, satisfying, slug
 
 OUTSIDE_NAMESPACE = "elsewhere"
 # Witness pods live here: far from the addresses the cluster gives pods in order.
