@@ -3,10 +3,10 @@ tests/data/cilium/, each case citing the sentence or example it encodes (the REA
 there says which version was read). Every expectation must hold, on the single verdict
 and in the matrix, with the notes it names.
 
-Cases that need an agent setting (`config:`) or that say how Cilium's dataplane
-enforces something beyond its own policies (`dataplane:`: NetworkPolicy's ipBlock,
---allow-localhost) are judged under the evaluator's dataplane profiles, which do not
-exist yet; they are skipped here with that reason, and counted so none is lost."""
+Every case holds under the `cilium` dataplane profile; a case that needs an agent
+setting (`config:`) under the profile with that option. The cases that need neither a
+setting nor Cilium's dataplane (`dataplane: cilium`: NetworkPolicy's ipBlock,
+--allow-localhost) hold under the API's reading (`kubernetes`) too."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -20,30 +20,40 @@ DATA = Path(__file__).resolve().parent.parent / "data" / "cilium"
 TABLES = sorted(DATA.glob("*.yaml"))
 
 
+# The Helm values the cases name, as the cilium profile's options.
+CONFIG_OPTIONS = {("policyCIDRMatchMode", "nodes"): "policy-cidr-match-mode=nodes", ("sctp.enabled", True): "sctp=true"}
+
+
+def profile_of(case) -> str:
+    options = [CONFIG_OPTIONS[item] for item in (case.get("config") or {}).items()]
+    return "cilium" + (":" + ",".join(options) if options else "")
+
+
 def cases():
     for path in TABLES:
         for k, case in enumerate(yaml.safe_load(path.read_text())["cases"]):
-            needs = case.get("dataplane") or (f"the agent setting {case['config']}" if case.get("config") else None)
-            marks = [pytest.mark.skip(reason=f"needs a dataplane profile: {needs}")] if needs else []
-            yield pytest.param(case, id=f"{path.stem}[{k}]", marks=marks)
+            profiles = [profile_of(case)]
+            if not case.get("config") and not case.get("dataplane"):
+                profiles.append("kubernetes")
+            for profile in profiles:
+                yield pytest.param(case, profile, id=f"{path.stem}[{k}]-{profile}")
 
 
 def test_there_are_truth_tables_for_every_topic():
     topics = {p.stem for p in TABLES}
     assert {"endpoints", "default-deny", "entities", "cidr", "ports", "deny", "with-networkpolicy", "fqdn"} <= topics
     assert sum(len(yaml.safe_load(p.read_text())["cases"]) for p in TABLES) >= 40
-    waiting = [c for c in cases() if c.marks]
-    assert len(waiting) <= 6, "most cases must be judged now, not left for the dataplane profiles"
+    assert {"cilium:policy-cidr-match-mode=nodes", "cilium:sctp=true"} <= {c.values[1] for c in cases()}
 
 
-@pytest.mark.parametrize("case", list(cases()))
-def test_each_documented_case_gets_the_documented_verdict(case):
+@pytest.mark.parametrize("case, profile", list(cases()))
+def test_each_documented_case_gets_the_documented_verdict(case, profile):
     cluster = Cluster.from_manifests(case["objects"])
     for ip in case.get("externals") or ():
         cluster.add_external(ip)
     for name, addresses in (case.get("resolve") or {}).items():
         cluster.add_resolved(name, addresses)
-    evaluator = Evaluator(cluster)
+    evaluator = Evaluator(cluster, dataplane=profile)
     wrong = []
     for want in case["expect"]:
         verdict = evaluator.check(want["from"], want["to"], want["port"], want["protocol"])
@@ -54,4 +64,4 @@ def test_each_documented_case_gets_the_documented_verdict(case):
         if not (want["from"].startswith("ip:") and want["to"].startswith("ip:")):
             matrix = evaluator.matrix(want["port"], want["protocol"], [want["from"], want["to"]])
             assert matrix[(want["from"], want["to"])] == verdict.allowed, f"matrix and check disagree on {want}"
-    assert wrong == [], f"{case['name']} ({case['cite']}):\n" + "\n\n".join(wrong)
+    assert wrong == [], f"{case['name']} ({case['cite']}, {profile}):\n" + "\n\n".join(wrong)

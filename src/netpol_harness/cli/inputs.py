@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ..clusterfiles import read_cluster_files
 from ..helm.template import DEFAULT_NAMESPACE, DEFAULT_RELEASE, RenderResult, render
+from ..net.dataplanes import PROFILES, Dataplane, UnknownDataplane, dataplanes
 
 
 def add_render_inputs(parser: argparse.ArgumentParser, *, chart: bool = True, cluster_objects: bool = True) -> None:
@@ -35,6 +36,22 @@ def add_cluster_objects(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--with", dest="with_files", action="append", default=[], metavar="FILE",
                         help="YAML objects the cluster has beside the render, judged with it: admin policies, "
                              "namespaces with labels, other releases' policies, pods, nodes (repeatable)")
+
+
+def add_dataplane_option(parser: argparse.ArgumentParser) -> None:
+    """`--dataplane NAME` (repeatable, or `all`): judge as each CNI enforces the policies."""
+    parser.add_argument("--dataplane", action="append", default=[], metavar="NAME",
+                        help=f"judge as this CNI enforces the policies: {', '.join(PROFILES)} (default kubernetes, "
+                             "the API's own reading), with options as in cilium:policy-cidr-match-mode=nodes; "
+                             "repeatable, or all")
+
+
+def chosen_dataplanes(args: argparse.Namespace) -> list[Dataplane]:
+    """The profiles --dataplane names (the API's reading when none); ValueError naming a bad one."""
+    try:
+        return dataplanes(args.dataplane or None)
+    except UnknownDataplane as exc:
+        raise ValueError(f"--dataplane: {exc}") from None
 
 
 def cluster_objects(args: argparse.Namespace) -> list[dict]:

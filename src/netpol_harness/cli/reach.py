@@ -4,12 +4,15 @@ protocol.
     netpol reach CHART|manifests.yaml... --port 80 [--protocol TCP] [--external 1.1.1.1]
                  [--format jsonl|table] [--explain FROM TO|svc:NS/NAME:PORT [--expect allowed|denied]]
                  [-f values.yaml] [--set k=v] [--release R] [--namespace NS] [--with cluster.yaml]...
+                 [--dataplane NAME|all]...
 
 A chart directory is rendered with `helm template` (the render inputs apply); files are
 read as they are. `--with FILE` adds the objects the cluster has beside them (its admin
 policies, namespaces, other releases' policies). Objects without a namespace live in --namespace. jsonl prints one
 line per ordered pair of distinct endpoints (pairs of two external addresses are left
-out: no NetworkPolicy can speak about them).
+out: no NetworkPolicy can speak about them). `--dataplane` judges as each named CNI
+enforces the policies (`net.dataplanes`): every answer is given per profile, and jsonl
+lines name theirs.
 """
 from __future__ import annotations
 
@@ -22,7 +25,8 @@ import yaml
 
 from ..loader import load_files
 from ..net import PROTOCOLS, Cluster, Evaluator, PolicyError
-from .inputs import add_render_inputs, cluster_objects, is_chart, render_from
+from ..net.dataplanes import Dataplane
+from .inputs import add_dataplane_option, add_render_inputs, chosen_dataplanes, cluster_objects, is_chart, render_from
 
 
 class RenderFailed(RuntimeError):
@@ -48,6 +52,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="for CNIs whose ipBlocks never match pod addresses",
     )
     parser.add_argument("--dual-stack", action="store_true", help="give pods without addresses an IPv6 address too")
+    add_dataplane_option(parser)
     add_render_inputs(parser, chart=False)
 
 
@@ -84,6 +89,7 @@ def run(args: argparse.Namespace) -> int:
         print("netpol reach: --expect needs --explain FROM TO", file=sys.stderr)
         return 2
     try:
+        profiles = chosen_dataplanes(args)
         cluster = Cluster.from_manifests(load_objects(args), args.namespace, dual_stack=args.dual_stack)
         for ip in args.external:
             cluster.add_external(ip)
@@ -92,31 +98,40 @@ def run(args: argparse.Namespace) -> int:
     except (OSError, yaml.YAMLError, PolicyError, ValueError, RenderFailed) as exc:
         print(f"netpol reach: {exc}", file=sys.stderr)
         return 2
-    ev = Evaluator(cluster, ipblock_matches_pods=not args.ipblock_ignores_pods)
+    named = bool(args.dataplane)  # say which profile each answer is for only when asked for one
+    evaluators = [(p, Evaluator(cluster, ipblock_matches_pods=not args.ipblock_ignores_pods, dataplane=p))
+                  for p in profiles]
     if args.explain:
-        return explain(ev, args)
+        return max(explain(ev, args, p.name if named else None) for p, ev in evaluators)
     endpoints = _endpoints(cluster)
-    matrix = ev.matrix(args.port, args.protocol, endpoints)
-    caveats = {e: ev.caveats(ev.resolve(e)) for e in endpoints if not e.startswith("ip:")}
-    if args.format == "jsonl":
-        write_jsonl(matrix, endpoints, args.port, args.protocol, sys.stdout, caveats)
-    else:
-        write_table(matrix, endpoints, args.port, args.protocol, sys.stdout)
-        for note in dict.fromkeys(c for notes in caveats.values() for c in notes):
-            sys.stdout.write(f"{note}\n")
+    for profile, ev in evaluators:
+        matrix = ev.matrix(args.port, args.protocol, endpoints)
+        caveats = {e: ev.caveats(ev.resolve(e)) for e in endpoints if not e.startswith("ip:")}
+        if args.format == "jsonl":
+            write_jsonl(matrix, endpoints, args.port, args.protocol, sys.stdout, caveats, profile if named else None)
+        else:
+            if named:
+                sys.stdout.write(f"== dataplane {profile.name}\n")
+            write_table(matrix, endpoints, args.port, args.protocol, sys.stdout)
+            for note in dict.fromkeys(c for notes in caveats.values() for c in notes):
+                sys.stdout.write(f"{note}\n")
     return 0
 
 
-def explain(ev: Evaluator, args: argparse.Namespace) -> int:
+def explain(ev: Evaluator, args: argparse.Namespace, profile: str | None = None) -> int:
     src, dst = args.explain
     try:
         verdict = ev.verdict_for(src, dst, args.port, args.protocol)
     except (KeyError, ValueError) as exc:
         print(f"netpol reach: {exc.args[0] if exc.args else exc}", file=sys.stderr)
         return 2
+    if profile is not None:
+        print(f"== dataplane {profile}")
     print(verdict.explain())
     if args.expect and args.expect != ("allowed" if verdict.allowed else "denied"):
-        print(f"netpol reach: expected {args.expect}, but the verdict is {'allowed' if verdict.allowed else 'denied'}", file=sys.stderr)
+        where = f" on {profile}" if profile else ""
+        print(f"netpol reach: expected {args.expect}, but the verdict{where} is "
+              f"{'allowed' if verdict.allowed else 'denied'}", file=sys.stderr)
         return 1
     return 0
 
@@ -126,14 +141,18 @@ def _endpoints(cluster: Cluster) -> list[str]:
 
 
 def write_jsonl(matrix: dict[tuple[str, str], bool], endpoints: list[str], port: int, protocol: str, out: TextIO,
-                caveats: dict[str, tuple[str, ...]] | None = None) -> None:
+                caveats: dict[str, tuple[str, ...]] | None = None, profile: Dataplane | None = None) -> None:
     """One line per ordered pair; a pair the model cannot vouch for (a policy of another
-    kind, the host network) also carries "not_modelled"."""
+    kind, the host network) also carries "not_modelled"; "dataplane" names the profile
+    judged under, when one was asked for."""
     caveats = caveats or {}
     for src in endpoints:
         for dst in endpoints:
             if (src, dst) in matrix:
-                line = {"from": src, "to": dst, "port": port, "protocol": protocol, "allowed": matrix[(src, dst)]}
+                line: dict[str, Any] = {"from": src, "to": dst, "port": port, "protocol": protocol,
+                                        "allowed": matrix[(src, dst)]}
+                if profile is not None:
+                    line["dataplane"] = profile.name
                 notes = list(dict.fromkeys(caveats.get(src, ()) + caveats.get(dst, ())))
                 if notes:
                     line["not_modelled"] = notes

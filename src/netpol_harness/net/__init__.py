@@ -13,6 +13,8 @@
   selection    -- pods and namespaces as bitsets, label selectors over them
   peers        -- pod and namespace peers, ipBlocks
   ports        -- port numbers, ranges, named ports, protocols
+  dataplanes   -- dataplane profiles: where each CNI departs from, or fills in, the API, with sources
+  hosts        -- host traffic as a profile judges it: host-network pods, the local node
   kinds        -- one module per policy kind (admintier, networkpolicy, cilium), registered in one
                   place with the layers they are judged in
   reachability -- a whole matrix as packed bit rows
@@ -23,7 +25,8 @@
 from __future__ import annotations
 
 from .cluster import (KUBE_DNS, NAME_LABEL, Cluster, ContainerPort, External, Namespace, Pod, Service, ServicePort,
-                      UnmodelledPolicy, pod_template)
+                      UnmodelledPolicy, add_cluster_dns, pod_template)
+from .dataplanes import PROFILES, Dataplane, Departure, UnknownDataplane, dataplane, dataplanes
 from .evaluate import EndpointRef, Evaluator
 from .policy import PROTOCOLS, IPBlock, NetworkPolicy, Peer, PolicyPort, Rule, default_policy_types, ports_match
 from .selector import LabelSelector, PolicyError, Requirement
@@ -31,8 +34,9 @@ from .services import ServiceVerdict
 from .verdict import Miss, RuleRef, SideVerdict, Verdict
 
 __all__ = [
-    "KUBE_DNS", "NAME_LABEL", "PROTOCOLS", "Cluster", "ContainerPort", "EndpointRef", "Evaluator", "External",
-    "IPBlock", "LabelSelector", "Miss", "Namespace", "NetworkPolicy", "Peer", "Pod", "PolicyError", "PolicyPort",
-    "Requirement", "Rule", "RuleRef", "Service", "ServicePort", "ServiceVerdict", "SideVerdict", "UnmodelledPolicy",
-    "Verdict", "default_policy_types", "pod_template", "ports_match",
+    "KUBE_DNS", "NAME_LABEL", "PROFILES", "PROTOCOLS", "Cluster", "ContainerPort", "Dataplane", "Departure",
+    "EndpointRef", "Evaluator", "External", "IPBlock", "LabelSelector", "Miss", "Namespace", "NetworkPolicy", "Peer",
+    "Pod", "PolicyError", "PolicyPort", "Requirement", "Rule", "RuleRef", "Service", "ServicePort", "ServiceVerdict",
+    "SideVerdict", "UnknownDataplane", "UnmodelledPolicy", "Verdict", "add_cluster_dns", "dataplane", "dataplanes",
+    "default_policy_types", "pod_template", "ports_match",
 ]

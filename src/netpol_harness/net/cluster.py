@@ -9,7 +9,9 @@ import ipaddress
 from typing import Any, Iterable, Mapping
 
 from .adminpolicy import AdminPolicy, is_admin_policy
+from .apiserver import endpoint_addresses, endpoint_port, is_apiserver_endpoints
 from .ciliumpolicy import CiliumPolicy, is_cilium_policy
+from .dataplanes import KUBERNETES, Dataplane
 from .objects import (ContainerPort, External, Namespace, Node, Pod, Service,  # noqa: F401 (re-exported)
                       ServicePort, UnmodelledPolicy)
 from .policy import NetworkPolicy
@@ -207,10 +209,25 @@ class Cluster:
             self.add_external(ip)
         self.version += 1
 
+    def add_apiserver(self, addresses: Iterable[str], port: int = 6443) -> None:
+        """The API server: its addresses (the kubernetes Service's endpoints, outside
+        addresses to the pod network) and the Service `default/kubernetes` 443 -> `port`.
+        Reach it as "apiserver"; on a control-plane node, give the node too (`add_node`)."""
+        ips = tuple(str(ipaddress.ip_address(a)) for a in addresses)
+        self.apiserver_ips = tuple(dict.fromkeys(self.apiserver_ips + ips))
+        for ip in ips:
+            self.add_external(ip)
+        self.ensure_namespace("default")
+        self._services["svc:default/kubernetes"] = Service("default", "kubernetes", None,
+                                                           (ServicePort(443, port, "TCP", "https"),), self.apiserver_ips)
+        self.version += 1
+
     def add_node(self, name: str, labels: Mapping[str, Any] | None = None, ips: Iterable[str] = ()) -> Node:
         node = Node(name, {str(k): label_value(v) for k, v in (labels or {}).items()},
                     tuple(str(ipaddress.ip_address(ip)) for ip in ips))
         self._nodes[name] = node
+        for ip in node.ips:  # a node is an endpoint outside the pod network (host traffic)
+            self.add_external(ip)
         self.version += 1
         return node
 
@@ -247,9 +264,8 @@ class Cluster:
             self.add_admin_policy(obj)
         elif is_cilium_policy(obj):
             self.add_cilium_policy(obj, default_namespace)
-        elif _is_apiserver_endpoints(obj):
-            self.apiserver_ips = tuple(dict.fromkeys(self.apiserver_ips + _endpoint_addresses(obj)))
-            self.version += 1
+        elif is_apiserver_endpoints(obj):
+            self.add_apiserver(endpoint_addresses(obj), endpoint_port(obj))
         elif kind == "Node" and str(obj.get("apiVersion")) == "v1":
             addresses = (obj.get("status") or {}).get("addresses") or ()
             self.add_node(str(meta.get("name")), meta.get("labels"),
@@ -311,24 +327,6 @@ def _v4_text(n: int) -> str:
     return f"{a >> 24}.{(a >> 16) & 255}.{(a >> 8) & 255}.{a & 255}"
 
 
-def _is_apiserver_endpoints(obj: Mapping[str, Any]) -> bool:
-    """The default/kubernetes Service's EndpointSlices or Endpoints: the API server's addresses."""
-    meta = obj.get("metadata") or {}
-    if meta.get("namespace", "default") != "default":
-        return False
-    if obj.get("kind") == "EndpointSlice":
-        return (meta.get("labels") or {}).get("kubernetes.io/service-name") == "kubernetes"
-    return obj.get("kind") == "Endpoints" and meta.get("name") == "kubernetes"
-
-
-def _endpoint_addresses(obj: Mapping[str, Any]) -> tuple[str, ...]:
-    if obj.get("kind") == "EndpointSlice":
-        found = [a for e in obj.get("endpoints") or () for a in e.get("addresses") or ()]
-    else:
-        found = [a.get("ip") for s in obj.get("subsets") or () for a in s.get("addresses") or ()]
-    return tuple(str(ipaddress.ip_address(a)) for a in found if a)
-
-
 def _flatten(objects: Iterable[Mapping[str, Any] | None]) -> Iterable[Mapping[str, Any]]:
     for obj in objects:
         if not obj:
@@ -373,3 +371,21 @@ def _container_port(p: ContainerPort | Mapping[str, Any] | tuple) -> ContainerPo
 def add_kube_dns(cluster: Cluster) -> Pod:
     """Add the standard kube-dns pod (KUBE_DNS) to the cluster."""
     return cluster.add_pod(KUBE_DNS.namespace, KUBE_DNS.name, KUBE_DNS.labels, ports=KUBE_DNS.ports)
+
+
+def add_cluster_dns(cluster: Cluster, dataplane: Dataplane = KUBERNETES) -> Pod:
+    """The cluster DNS as the dataplane's cluster runs it: its pod, listening on the
+    profile's port (53; OpenShift's 5353), and its Service on 53 in front."""
+    dns = dataplane.dns
+    if (dns.namespace, dns.name) == (KUBE_DNS.namespace, KUBE_DNS.name):
+        pod = cluster.pod(KUBE_DNS.id) or add_kube_dns(cluster)
+    else:
+        pod = cluster.pod(f"{dns.namespace}/{dns.name}") or cluster.add_pod(
+            dns.namespace, dns.name, dict(dns.labels),
+            ports=[ContainerPort("dns", dns.port, "UDP"), ContainerPort("dns-tcp", dns.port, "TCP")])
+    if cluster.service(f"{dns.namespace}/{dns.name}") is None:
+        cluster.add_service({"metadata": {"namespace": dns.namespace, "name": dns.name}, "spec": {
+            "selector": dict(dns.labels),
+            "ports": [{"name": "dns", "port": 53, "targetPort": "dns", "protocol": "UDP"},
+                      {"name": "dns-tcp", "port": 53, "targetPort": "dns-tcp", "protocol": "TCP"}]}})
+    return pod

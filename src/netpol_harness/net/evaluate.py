@@ -16,9 +16,11 @@ has changed since, and hands each question to the query layer.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Iterable
 
 from .cluster import Cluster, External, Pod
+from .dataplanes import KUBERNETES, Dataplane, dataplane as profile
 from .endpoints import EndpointRef
 from .kinds.networkpolicy import CompiledPolicy, NetworkPolicies
 from .peers import family_ips
@@ -32,22 +34,30 @@ __all__ = ["CompiledPolicy", "EndpointRef", "Evaluator"]
 
 
 class Evaluator:
-    def __init__(self, cluster: Cluster, *, ipblock_matches_pods: bool = True, family: int | None = None) -> None:
-        """`ipblock_matches_pods`: whether ipBlocks apply to pod addresses (upstream: yes; some CNIs: no).
+    def __init__(self, cluster: Cluster, *, ipblock_matches_pods: bool = True, family: int | None = None,
+                 dataplane: "Dataplane | str" = KUBERNETES) -> None:
+        """`dataplane`: the profile (`dataplanes`) of the CNI to judge as, by name or value:
+        "kubernetes" (the API's own reading, the default), "cilium", "calico", "ovn-kubernetes",
+        "openshift", "kube-router", with options ("cilium:policy-cidr-match-mode=nodes").
+        `ipblock_matches_pods=False`: ipBlocks do not apply to pod addresses (as on Cilium).
         `family` 4 or 6: judge pod-to-pod traffic over that IP family only, so ipBlocks see only
         that family's pod addresses; None (default) lets an ipBlock match any of a pod's addresses.
         """
         if family not in (None, 4, 6):
             raise ValueError("family must be 4, 6 or None")
         self.cluster = cluster
-        self.ipblock_matches_pods = ipblock_matches_pods
+        chosen = profile(dataplane)
+        if not ipblock_matches_pods and chosen.ipblock_pods:
+            chosen = replace(chosen, name=f"{chosen.name} (ipBlocks do not select pods)", ipblock_pods=False)
+        self.dataplane = chosen
+        self.ipblock_matches_pods = chosen.ipblock_pods
         self.family = family
         self._compiled_version = -1
         self._compile()
 
     def _compile(self) -> None:
         self._compiled_version = self.cluster.version
-        self._query = Query(self.cluster, ipblock_matches_pods=self.ipblock_matches_pods, family=self.family)
+        self._query = Query(self.cluster, dataplane=self.dataplane, family=self.family)
         # What callers read off the evaluator (the report, the lints): the pods as compiled,
         # and the compiled NetworkPolicies with the pods each selects and isolates.
         pods = self._query.pods
@@ -105,7 +115,8 @@ class Evaluator:
             return ()
         i = query.pods.index[end.id]
         nps = self.ingress_of[i] if direction == "ingress" else self.egress_of[i]
-        return tuple(cp.policy.id for cp in nps) + query.kinds["Cilium"].isolating(i, direction)
+        cilium = query.kinds.get("Cilium")
+        return tuple(cp.policy.id for cp in nps) + (cilium.isolating(i, direction) if cilium is not None else ())
 
     def verdict_for(self, src: EndpointRef, dst: EndpointRef, port: int | None, protocol: str = "TCP"):
         """`check`, or for a `svc:ns/name[:port]` destination `check_service`."""

@@ -94,6 +94,7 @@ class Service:
     name: str
     selector: Mapping[str, str] | None = field(default=None, hash=False)  # None: no selector, no modelled endpoints
     ports: tuple[ServicePort, ...] = ()
+    addresses: tuple[str, ...] = ()  # endpoints outside the pod network, for a Service without selector (the API server)
 
     @property
     def id(self) -> str:

@@ -3,8 +3,13 @@ address outside the cluster is one of them.
 
 A pod peer is a namespaceSelector and/or a podSelector (ANDed; without a
 namespaceSelector, the policy's own namespace). An ipBlock peer means addresses: outside
-addresses always, pod addresses only when the dataplane applies ipBlocks to pods
-(`ipblock_matches_pods`) and only in the IP family judged (`family`).
+addresses always, pod addresses only when the dataplane applies ipBlocks to pods and only
+in the IP family judged (`family`).
+
+Where the dataplane profile says so (`dataplanes`), host-network pods are no pods to the
+selectors: an ipBlock reaches them by their node's address in the directions the profile
+names, and on OVN-Kubernetes a namespaceSelector for the host-network namespace admits
+them, with the nodes and the API server, as sources.
 """
 from __future__ import annotations
 
@@ -12,7 +17,8 @@ import bisect
 import ipaddress
 from typing import Sequence
 
-from .cluster import Pod
+from .cluster import NAME_LABEL, Cluster, Pod
+from .dataplanes import HOST_NETWORK_LABEL, KUBERNETES, Dataplane
 from .policy import IPBlock, Peer
 from .selection import PodIndex
 
@@ -29,37 +35,84 @@ def admits_address(all_peers: bool, blocks: Sequence[IPBlock], ip: str) -> bool:
     return all_peers or any(b.contains(ip) for b in blocks)
 
 
-class PeerMatcher:
-    """Peers as pod bitsets over one version of a cluster."""
+def host_addresses(cluster: Cluster) -> tuple[set[str], set[str]]:
+    """(the nodes' addresses, the API server's): where host traffic comes from."""
+    return {ip for node in cluster.nodes for ip in node.ips}, set(cluster.apiserver_ips)
 
-    def __init__(self, index: PodIndex, *, ipblock_matches_pods: bool, family: int | None) -> None:
+
+class PeerMatcher:
+    """Peers as pod bitsets over one version of a cluster, as `dataplane` reads them."""
+
+    def __init__(self, index: PodIndex, cluster: Cluster, *, dataplane: Dataplane = KUBERNETES,
+                 family: int | None = None) -> None:
         self.index = index
-        self.ipblock_matches_pods = ipblock_matches_pods
+        self.dataplane = dataplane
+        self.ipblock_matches_pods = dataplane.ipblock_pods
         self.family = family
+        # Host-network pods as the profile sees them: none for the API's reading.
+        self.host_pods = sum(1 << i for i, p in enumerate(index.pods) if p.host_network) \
+            if dataplane.host_pods_outside else 0
+        self.node_ips, self.apiserver_ips = host_addresses(cluster)
+        self._node_of = {node.name: node.ips for node in cluster.nodes}
+        self._host_namespace = _host_namespace_labels(cluster, dataplane)
         self._ips: dict[int, list[tuple[int, int]]] | None = None
         self._ranges: dict[tuple[int, int, int], int] = {}
         self._blocks: dict[tuple, int] = {}
 
-    def rule_peers(self, peers: Sequence[Peer], policy_namespace: str) -> tuple[int, bool]:
+    def rule_peers(self, peers: Sequence[Peer], policy_namespace: str, direction: str = "ingress") -> tuple[int, bool]:
         """(the pods the peers admit, whether they admit everyone: no peers at all)."""
         if not peers:
             return self.index.all_pods, True
         pods = 0
         for peer in peers:
-            pods |= self.peer_pods(peer, policy_namespace)
+            pods |= self.peer_pods(peer, policy_namespace, direction)
         return pods, False
 
-    def peer_pods(self, peer: Peer, policy_namespace: str) -> int:
+    def peer_pods(self, peer: Peer, policy_namespace: str, direction: str = "ingress") -> int:
         if peer.ip_block is not None:
-            return self.ipblock_pods(peer.ip_block) if self.ipblock_matches_pods else 0
+            return self.ipblock_peer(peer.ip_block, direction)
         if peer.namespace_selector is None:
             # No namespaceSelector: the policy's own namespace, never "all namespaces".
             where = self.index.in_namespace(policy_namespace)
         else:
             where = self.index.in_namespaces(peer.namespace_selector)
-        if peer.pod_selector is None:
-            return where
-        return where & self.index.select_pods(peer.pod_selector)
+        hit = where if peer.pod_selector is None else where & self.index.select_pods(peer.pod_selector)
+        if self.host_pods:
+            hit &= ~self.host_pods
+            if direction == "ingress" and self.admits_host_network(peer):
+                hit |= self.host_pods
+        return hit
+
+    def ipblock_peer(self, block: IPBlock, direction: str) -> int:
+        """The pods an ipBlock peer admits in `direction`, as the dataplane applies ipBlocks."""
+        if not self.host_pods:  # the API's reading: every pod by its own addresses
+            return self.ipblock_pods(block) if self.ipblock_matches_pods else 0
+        hit = self.ipblock_pods(block)
+        pods = hit & ~self.host_pods if self.ipblock_matches_pods else 0
+        hosts = hit & self.host_pods if direction in self.dataplane.ipblock_hosts else 0
+        return pods | hosts
+
+    def admits_host_network(self, peer: Peer) -> bool:
+        """Whether a peer means the host-network namespace, as OVN-Kubernetes reads it: a
+        namespaceSelector without podSelector that its labels match."""
+        labels = self._host_namespace
+        return (labels is not None and peer.ip_block is None and peer.pod_selector is None
+                and peer.namespace_selector is not None and peer.namespace_selector.matches(labels))
+
+    def is_host_address(self, ip: str) -> bool:
+        """A node's or the API server's address: host traffic, which some dataplanes set apart."""
+        return ip in self.node_ips or ip in self.apiserver_ips
+
+    def admits_address(self, peers: Sequence[Peer], all_peers: bool, blocks: Sequence[IPBlock], ip: str,
+                       direction: str) -> bool:
+        """Whether a rule with these peers admits an address outside the pod network."""
+        if all_peers:
+            return True
+        if self.dataplane.is_api or not self.is_host_address(ip):
+            return any(b.contains(ip) for b in blocks)
+        if direction == "ingress" and any(self.admits_host_network(p) for p in peers):
+            return True
+        return direction in self.dataplane.ipblock_hosts and any(b.contains(ip) for b in blocks)
 
     def ipblock_pods(self, block: IPBlock) -> int:
         """The pods with an address (of the family judged) in the block and outside its excepts."""
@@ -92,8 +145,27 @@ class PeerMatcher:
         if self._ips is None:
             index: dict[int, list[tuple[int, int]]] = {4: [], 6: []}
             for i, pod in enumerate(self.index.pods):
-                for ip in family_ips(pod, self.family):
+                for ip in self._addresses(i, pod):
                     addr = ipaddress.ip_address(ip)
                     index[addr.version].append((int(addr), i))
             self._ips = {v: sorted(pairs) for v, pairs in index.items()}
         return self._ips[version]
+
+    def _addresses(self, i: int, pod: Pod) -> tuple[str, ...]:
+        """What an ipBlock sees of pod i. Where the profile sets host pods apart, a host-network
+        pod is its node's addresses, and none when its node is not in the model: an address
+        made up for it would be a pod's, and could let an ipBlock admit it wrongly."""
+        if not (self.host_pods >> i) & 1:
+            return family_ips(pod, self.family)
+        return tuple(ip for ip in self._node_of.get(pod.node, ()) if self.family is None
+                     or ipaddress.ip_address(ip).version == self.family)
+
+
+def _host_namespace_labels(cluster: Cluster, dataplane: Dataplane) -> dict[str, str] | None:
+    """The labels of the namespace host traffic comes from (OVN-Kubernetes): the cluster's
+    own copy where it has one, else as the CNI creates it."""
+    name = dataplane.host_network_namespace
+    if name is None:
+        return None
+    ns = cluster.namespace(name)
+    return dict(ns.labels) if ns is not None else {NAME_LABEL: name, HOST_NETWORK_LABEL: ""}

@@ -15,33 +15,43 @@ from typing import Any, Callable, Iterable, Sequence
 import numpy as np
 
 from .cluster import Cluster, External, Pod
+from .dataplanes import KUBERNETES, Dataplane
 from .endpoints import EndpointRef, resolve
-from .kinds import LAYERS, Masks, Matchers, compile_kinds, merge_masks, merge_sides
+from .hosts import HostRules
+from .kinds import Masks, Matchers, compile_kinds, layers_of, merge_masks, merge_sides
 from .peers import PeerMatcher
 from .ports import PortIndex
 from .reachability import Reachability, reach_rows
 from .selection import PodIndex, bits
-from .kinds.admintier import POD, AdminTier, admin_caveats, admin_notes
+from .kinds.admintier import POD, AdminTier, admin_caveats, admin_notes, selects
 from .kinds.cilium import cilium_caveats
 from .verdict import Context, SideVerdict, TierStep, Verdict, reason
 
 DIRECTIONS = ("egress", "ingress")
+APISERVER_NAMES = ("apiserver", "kube-apiserver")
 
 
 class Query:
-    def __init__(self, cluster: Cluster, *, ipblock_matches_pods: bool, family: int | None) -> None:
+    def __init__(self, cluster: Cluster, *, dataplane: Dataplane = KUBERNETES, family: int | None = None) -> None:
         self.cluster = cluster
-        self.ipblock_matches_pods = ipblock_matches_pods
+        self.dataplane = dataplane
+        self.ipblock_matches_pods = dataplane.ipblock_pods
         self.family = family
         pods = PodIndex(cluster)
         self.pods = pods
-        self.matchers = Matchers(pods, PeerMatcher(pods, ipblock_matches_pods=ipblock_matches_pods, family=family),
-                                 PortIndex(pods.pods))
+        self.matchers = Matchers(pods, PeerMatcher(pods, cluster, dataplane=dataplane, family=family), PortIndex(pods.pods))
         self.kinds = compile_kinds(cluster, self.matchers)
+        self.layers = layers_of(self.kinds)
+        self.hosts = HostRules(cluster, pods, dataplane)
         self._tables: dict[tuple, Any] = {}
         self._notes: dict[tuple[int, ...], list[str]] = {}
 
     def resolve(self, ref: EndpointRef) -> Pod | External:
+        if isinstance(ref, str) and ref in APISERVER_NAMES:
+            if not self.cluster.apiserver_ips:
+                raise KeyError(f"{ref!r}: the cluster has no API server address (give the kubernetes EndpointSlice "
+                               "of namespace default, or Cluster.add_apiserver)")
+            return External(self.cluster.apiserver_ips[0])
         return resolve(self.pods, ref)
 
     # ------------------------------------------------------------------ one connection
@@ -54,12 +64,15 @@ class Query:
         egress = self.side("egress", s, d, port, protocol)
         ingress = self.side("ingress", d, s, port, protocol)
         allowed = egress.allowed and ingress.allowed
+        notes = self.caveats(s, d) + egress.notes + ingress.notes + tuple(self.hosts.notes(s, d, allowed))
+        if protocol == "SCTP" and not self.dataplane.sctp:
+            notes += (f"not modelled: {self.dataplane.note('sctp')}",)
         return Verdict(allowed, s.id, d.id, port, protocol, egress, ingress, reason(egress, ingress), s, d,
-                       self.context(s, d), tuple(dict.fromkeys(self.caveats(s, d) + egress.notes + ingress.notes)))
+                       self.context(s, d), tuple(dict.fromkeys(notes)))
 
     def caveats(self, *ends: Pod | External) -> tuple[str, ...]:
         """`caveats`, with the admin policies selecting each end read off the compiled tiers."""
-        return caveats(self.cluster, ends, self._admin_notes)
+        return caveats(self.cluster, ends, self._admin_notes, self.dataplane)
 
     def _admin_notes(self, pod: Pod) -> list[str]:
         tiers = [kind for kind in self.kinds.values() if isinstance(kind, AdminTier)]
@@ -74,10 +87,13 @@ class Query:
         rules passed over on the way, and NetworkPolicy's bystanders, stay on the verdict."""
         if isinstance(end, External):
             return SideVerdict(direction, end.id, False)
+        decided = self.hosts.side(direction, end, other)
+        if decided is not None:
+            return decided
         steps: tuple[TierStep, ...] = ()
         bystanders: tuple = ()
         notes: tuple[str, ...] = ()  # of rules that allow without isolating (Cilium's enableDefaultDeny: false)
-        for layer in LAYERS:
+        for layer in self.layers:
             side = merge_sides([self.kinds[kind].side(direction, end, other, port, protocol) for kind in layer])
             steps += side.tier_steps
             bystanders += side.bystanders
@@ -97,7 +113,7 @@ class Query:
             ns = self.cluster.namespace(end.namespace) if isinstance(end, Pod) else None
             if ns is not None:
                 labels[ns.name] = ns.labels
-        return Context(labels, self.ipblock_matches_pods, self.family)
+        return Context(labels, self.ipblock_matches_pods, self.family, self.dataplane.name)
 
     # ------------------------------------------------------------------ the whole cluster
     def table(self, port: int, protocol: str) -> tuple[list[int], list[int]]:
@@ -107,8 +123,9 @@ class Query:
         if table is None:
             n, every = len(self.pods.pods), self.pods.all_pods
             egress, ingress = (combine([merge_masks([self.kinds[k].masks(direction, port, protocol) for k in layer])
-                                        for layer in LAYERS], n, every)
+                                        for layer in self.layers], n, every)
                                for direction in DIRECTIONS)
+            self.hosts.apply(egress, ingress)
             table = self._tables[key] = (egress, ingress)
         return table
 
@@ -181,18 +198,37 @@ def combine(layers: Sequence[Masks], n: int, every: int) -> list[int]:
 
 
 def caveats(cluster: Cluster, ends: Iterable[Pod | External],
-            admin_notes_of: Callable[[Pod], list[str]] | None = None) -> tuple[str, ...]:
+            admin_notes_of: Callable[[Pod], list[str]] | None = None,
+            dataplane: Dataplane = KUBERNETES) -> tuple[str, ...]:
     """What could change a verdict on these ends that the model does not read, or that the
     APIs leave to the implementation. `admin_notes_of(pod)`: the admin policies' notes, when
     the caller has the tiers compiled (else they are worked out here)."""
     notes: list[str] = []
     for end in ends:
-        notes += cilium_caveats(cluster, end)
+        if "Cilium" in dataplane.kinds:
+            notes += cilium_caveats(cluster, end)
         if not isinstance(end, Pod):
             continue
         notes += [f"not modelled: {u} could select {end.id} and change this verdict"
                   for u in cluster.unmodelled_for(end)]
-        if end.host_network:
-            notes.append(f"not modelled: {end.id} runs on the host network, where most CNIs apply no NetworkPolicy")
+        if end.host_network and dataplane.is_api:
+            notes.append(f"not modelled: {end.id} runs on the host network, where most CNIs apply no NetworkPolicy: "
+                         f"{dataplane.note('host-network-pods')}")
         notes += admin_notes_of(end) if admin_notes_of else admin_caveats(cluster, end)
+        notes += unenforced(cluster, end, dataplane)
     return tuple(dict.fromkeys(notes))
+
+
+def unenforced(cluster: Cluster, end: Pod, dataplane: Dataplane) -> list[str]:
+    """The policies that could select `end` of kinds the dataplane does not enforce: ignored, and said so."""
+    out = []
+    if dataplane.is_api:
+        return out
+    ns = cluster.namespace(end.namespace)
+    labels = ns.labels if ns is not None else {}
+    ignored = [p.id for p in cluster.admin_policies if p.kind not in dataplane.admin_kinds and selects(p, end, labels)]
+    if "Cilium" not in dataplane.kinds:
+        ignored += [p.id for p in cluster.cilium_policies if p.namespace in (None, end.namespace)]
+    if ignored:
+        out.append(f"{dataplane.note('policy-kinds')}: {', '.join(ignored)} not enforced here")
+    return out

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .cluster import Pod, Service, ServicePort
+from .cluster import External, Pod, Service, ServicePort
+from .dataplanes import Dataplane
 from .endpoints import EndpointRef
 from .query import Query
 from .verdict import Verdict
@@ -29,6 +30,7 @@ class ServiceVerdict:
     port: int
     protocol: str
     backends: tuple[Backend, ...]
+    notes: tuple[str, ...] = ()  # how the dataplane sees the translation
 
     @property
     def allowed(self) -> bool:
@@ -51,6 +53,7 @@ class ServiceVerdict:
             else:
                 lines.append(f"  {b.pod}: {b.mapping}")
                 lines.extend("    " + line for line in b.verdict.explain().splitlines())
+        lines.extend(f"  {note}" for note in self.notes)
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -97,4 +100,24 @@ def check_service(query: Query, src: EndpointRef, ref: str, port: int | None, pr
         target, mapping = target_port(service_port, pod)
         verdict = query.check(source, pod, target, protocol) if target is not None else None
         backends.append(Backend(pod.id, target, verdict, mapping))
-    return ServiceVerdict(source.id, service.id, service_port.port, protocol, tuple(backends))
+    if isinstance(service_port.target, int) or str(service_port.target).isdigit():
+        for address in service.addresses:
+            target = int(service_port.target)
+            verdict = query.check(source, External(address), target, protocol)
+            backends.append(Backend(f"ip:{address}", target, verdict, f"{service_port.port}/{protocol} -> {target}"))
+    return ServiceVerdict(source.id, service.id, service_port.port, protocol, tuple(backends),
+                          translation_notes(query.dataplane, service, service_port, backends))
+
+
+def translation_notes(dataplane: Dataplane, service: Service, service_port: ServicePort,
+                      backends: list[Backend]) -> tuple[str, ...]:
+    """Where the Service's port is not its endpoints', say how the dataplane judges it."""
+    if all(b.target_port in (None, service_port.port) for b in backends):
+        return ()
+    dns = dataplane.dns
+    notes = [dataplane.note("dns")] if dataplane.has("dns") and (service.namespace, service.name) == (
+        dns.namespace, dns.name) else []
+    if dataplane.after_dnat:
+        return (*notes, f"{dataplane.note('service-translation')}: judged on the endpoints' port")
+    return (*notes, f"not modelled: {dataplane.note('service-translation')}: judged here on the endpoints' port, "
+            "as the CNIs with a profile do")

@@ -39,12 +39,15 @@ class TierStep:
     name: str  # the rule's name, "" when it has none
     action: str  # as written: Allow, Accept, Deny, Pass
     effect: str  # "allow" | "deny" | "pass"
+    text: str = ""  # how a step that is no policy's rule reads (a dataplane profile's)
 
     @property
     def outcome(self) -> str:
         return {"allow": "allowed", "deny": "denied"}.get(self.effect, "passed to the next tier")
 
     def __str__(self) -> str:
+        if self.text:
+            return self.text
         name = f' "{self.name}"' if self.name else ""
         return f"[{self.tier}] {self.policy} {self.direction}[{self.index}]{name}: {self.action}"
 
@@ -97,6 +100,7 @@ class Context:
     namespace_labels: Mapping[str, Mapping[str, str]]  # of the two ends' namespaces
     ipblock_matches_pods: bool = True
     family: int | None = None
+    dataplane: str = "kubernetes"  # the profile judged under
 
     def pod_ips(self, pod: Pod) -> tuple[str, ...]:
         if self.family is None:
@@ -219,7 +223,7 @@ def _ip_block_miss(peer: Peer, other: Pod | External, ctx: Context) -> tuple[int
     assert block is not None
     if isinstance(other, Pod):
         if not ctx.ipblock_matches_pods:
-            return 3, f"{block} is not applied to pod addresses (ipblock_matches_pods=False)"
+            return 3, f"{block} is not applied to pod addresses (ipBlocks do not select pods on {ctx.dataplane})"
         addresses = ctx.pod_ips(other)
     else:
         addresses = (other.ip,)
@@ -256,6 +260,11 @@ def _peer_miss(peer: Peer, policy: NetworkPolicy, other: Pod | External, ctx: Co
     if pod_ok:
         return 2, ns_why
     return 4, f"{ns_why}; and {pod_why}"
+
+
+def api_admits(peer: Peer, policy: NetworkPolicy, other: Pod | External, ctx: Context) -> bool:
+    """Whether `peer` admits `other` as the NetworkPolicy API reads it (ipBlocks see pod addresses)."""
+    return _peer_miss(peer, policy, other, ctx) is None
 
 
 def _in(address: str, network) -> bool:

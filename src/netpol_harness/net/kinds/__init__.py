@@ -37,8 +37,14 @@ LAYERS: tuple[tuple[str, ...], ...] = (("CiliumDeny",), ("Admin",), ("NetworkPol
 
 
 def compile_kinds(cluster: Cluster, matchers: Matchers) -> dict[str, CompiledKind]:
-    """Every registered kind compiled, in the order the evaluator asks them."""
-    return {kind: compiler(cluster, matchers) for kind, compiler in COMPILERS.items()}
+    """Every registered kind the dataplane enforces, compiled, in the order the evaluator asks them."""
+    enforced = matchers.dataplane.kinds
+    return {kind: compiler(cluster, matchers) for kind, compiler in COMPILERS.items() if kind in enforced}
+
+
+def layers_of(kinds: dict[str, CompiledKind]) -> tuple[tuple[str, ...], ...]:
+    """LAYERS, with only the kinds compiled."""
+    return tuple(kept for layer in LAYERS if (kept := tuple(k for k in layer if k in kinds)))
 
 
 def merge_masks(masks: list[Masks]) -> Masks:
@@ -72,4 +78,5 @@ def merge_sides(sides: list[SideVerdict]) -> SideVerdict:
                    tier_steps=first.tier_steps + tuple(t for s in rest for t in s.tier_steps))
 
 
-__all__ = ["COMPILERS", "LAYERS", "CompiledKind", "Compiler", "Masks", "Matchers", "compile_kinds", "merge_masks", "merge_sides"]
+__all__ = ["COMPILERS", "LAYERS", "CompiledKind", "Compiler", "Masks", "Matchers", "compile_kinds", "layers_of",
+           "merge_masks", "merge_sides"]

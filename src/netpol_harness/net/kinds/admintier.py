@@ -61,7 +61,8 @@ class AdminTier:
     def __init__(self, tier: str, cluster: Cluster, matchers: Matchers) -> None:
         self.tier = tier
         self.matchers = matchers
-        policies = tier_order([p for p in cluster.admin_policies if p.tier == tier])
+        enforced = matchers.dataplane.admin_kinds
+        policies = tier_order([p for p in cluster.admin_policies if p.tier == tier and p.kind in enforced])
         host = sum(1 << i for i, pod in enumerate(matchers.pods.pods) if pod.host_network)
         self._host = host
         self._nodes = cluster.nodes

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Callable, NamedTuple, Protocol
 
 from ..cluster import Cluster, External, Pod
+from ..dataplanes import Dataplane
 from ..peers import PeerMatcher
 from ..ports import PortIndex
 from ..selection import PodIndex
@@ -23,11 +24,16 @@ from ..verdict import SideVerdict
 
 @dataclass(frozen=True)
 class Matchers:
-    """One matcher per concern, over the same version of a cluster."""
+    """One matcher per concern, over the same version of a cluster, and the dataplane
+    profile that says how the cluster's CNI reads what the API leaves open."""
 
     pods: PodIndex
     peers: PeerMatcher
     ports: PortIndex
+
+    @property
+    def dataplane(self) -> Dataplane:
+        return self.peers.dataplane
 
 
 class Masks(NamedTuple):

@@ -41,6 +41,9 @@ class CiliumPeers:
         self.node_ips = {ip for node in cluster.nodes for ip in node.ips}
         self.ips_of_node = {node.name: set(node.ips) for node in cluster.nodes}
         self.apiserver_ips = set(cluster.apiserver_ips)
+        # policy-cidr-match-mode: nodes (a cilium profile option) lets CIDR rules select nodes and the API server.
+        dataplane = matchers.dataplane
+        self.cidr_selects_nodes = dataplane.cni == "cilium" and bool(dataplane.ipblock_hosts)
         self.resolve = cluster.resolve
         self._selected: dict[LabelSelector, int] = {}
         self._on_node: dict[str, int] = {}
@@ -62,7 +65,11 @@ class CiliumPeers:
             hit |= self.select(selector)
         if any(e in CLUSTER_ENTITIES for e in peer.entities):
             hit |= self.all_pods
-        return hit  # CIDRs and FQDNs never select pods or in-cluster endpoints
+        if self.cidr_selects_nodes and peer.cidrs:
+            # Host-network pods are their node: CIDRs select them by its addresses (or their own, as given).
+            hit |= sum(1 << i for i, p in enumerate(self.pods) if p.host_network and any(
+                b.contains(ip) for b in peer.cidrs for ip in self.ips_of_node.get(p.node) or p.ips))
+        return hit  # otherwise CIDRs and FQDNs never select pods or in-cluster endpoints
 
     def node_pods(self, peer: CiliumPeer, node: str) -> int:
         """The host-network pods `host`/`remote-node` mean for a subject on `node`."""
@@ -87,7 +94,8 @@ class CiliumPeers:
 
     def cidr_admits(self, peer: CiliumPeer, ip: str) -> bool:
         # CIDR rules see only what lies outside the cluster: not pods, nodes or an API server on them.
-        return ip not in self.node_ips and ip not in self.apiserver_ips and any(b.contains(ip) for b in peer.cidrs)
+        inside = not self.cidr_selects_nodes and (ip in self.node_ips or ip in self.apiserver_ips)
+        return not inside and any(b.contains(ip) for b in peer.cidrs)
 
     def fqdn_admits(self, peer: CiliumPeer, ip: str, visible: tuple[tuple[str, str], ...]) -> bool:
         """Whether a name that resolves to `ip` matches the peer's toFQDNs and one of the

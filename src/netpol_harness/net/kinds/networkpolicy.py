@@ -12,9 +12,8 @@ from dataclasses import dataclass
 
 from ..cluster import Cluster, External, Pod
 from ..policy import NetworkPolicy, Rule, ports_match
-from ..peers import admits_address
 from ..selection import bits
-from ..verdict import RuleRef, SideVerdict
+from ..verdict import Context, RuleRef, SideVerdict, api_admits
 from .base import Masks, Matchers
 
 
@@ -53,7 +52,7 @@ def compile_policy(policy: NetworkPolicy, matchers: Matchers) -> CompiledPolicy:
 
 
 def _compile_rule(policy: NetworkPolicy, direction: str, index: int, rule: Rule, matchers: Matchers) -> CompiledRule:
-    peer_pods, all_peers = matchers.peers.rule_peers(rule.peers, policy.namespace)
+    peer_pods, all_peers = matchers.peers.rule_peers(rule.peers, policy.namespace, direction)
     blocks = tuple(p.ip_block for p in rule.peers if p.ip_block is not None)
     return CompiledRule(RuleRef(policy.id, direction, index), rule, all_peers, peer_pods, blocks, {})
 
@@ -65,6 +64,7 @@ class NetworkPolicies:
         n = len(matchers.pods.pods)
         self.matchers = matchers
         self.policies = policies
+        self._context: Context | None = None  # for reading peers as the API does, beside the profile
         self.selecting: list[list[CompiledPolicy]] = [[] for _ in range(n)]
         self.ingress_of: list[list[CompiledPolicy]] = [[] for _ in range(n)]
         self.egress_of: list[list[CompiledPolicy]] = [[] for _ in range(n)]
@@ -133,13 +133,42 @@ class NetworkPolicies:
         dst = end if direction == "ingress" else other
         named = self.matchers.ports.pod_named[index[dst.id]] if isinstance(dst, Pod) else None
         other_bit = 1 << index[other.id] if isinstance(other, Pod) else 0
-        hits = []
+        peers = self.matchers.peers
+        hits, notes = [], []
         for cp in policies:
             for crule in (cp.ingress if direction == "ingress" else cp.egress):
+                if not ports_match(crule.rule.ports, port, protocol, named):
+                    continue
                 if isinstance(other, Pod):
                     peer_ok = bool(crule.peer_pods & other_bit)
                 else:
-                    peer_ok = admits_address(crule.all_peers, crule.ip_blocks, other.ip)
-                if peer_ok and ports_match(crule.rule.ports, port, protocol, named):
+                    peer_ok = peers.admits_address(crule.rule.peers, crule.all_peers, crule.ip_blocks, other.ip, direction)
+                if peer_ok:
                     hits.append(crule.ref)
-        return SideVerdict(direction, end.id, True, tuple(cp.policy for cp in policies), tuple(hits), bystanders)
+                if not crule.all_peers and not peers.dataplane.is_api:
+                    notes += self._departure(crule, cp.policy, other, peer_ok, direction)
+        return SideVerdict(direction, end.id, True, tuple(cp.policy for cp in policies), tuple(hits), bystanders,
+                           notes=tuple(dict.fromkeys(notes)))
+
+    def _departure(self, crule: CompiledRule, policy: NetworkPolicy, other: Pod | External, admitted: bool,
+                   direction: str) -> list[str]:
+        """The profile's rule, when it reads a peer otherwise than the API does for `other`."""
+        if self._context is None:
+            namespaces = {ns.name: ns.labels for ns in self.matchers.pods.namespaces}
+            self._context = Context(namespaces, True, self.matchers.peers.family)
+        ctx = self._context
+        if any(api_admits(p, policy, other, ctx) for p in crule.rule.peers) == admitted:
+            return []
+        dp = self.matchers.peers.dataplane
+        host = other.host_network if isinstance(other, Pod) else self.matchers.peers.is_host_address(other.ip)
+        by_block = any(p.ip_block is not None and api_admits(p, policy, other, ctx) for p in crule.rule.peers)
+        if host and dp.host_network_namespace and (admitted or direction == "ingress"):
+            key = "host-network-namespace"
+        elif host and by_block and dp.has("ipblock-hosts"):
+            key = "ipblock-hosts"
+        elif host:
+            key = "host-network-pods"
+        else:
+            key = "ipblock-pods"
+        verb = "admits" if admitted else "does not admit"
+        return [f"{dp.note(key)}: so {crule.ref} {verb} {other.id}"]

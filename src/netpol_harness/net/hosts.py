@@ -1,0 +1,75 @@
+"""Host traffic as a dataplane profile judges it, before any policy: host-network pods
+that no policy isolates, and the local node that always reaches its own pods.
+
+The API leaves both to the implementation (`dataplanes`); the `kubernetes` profile judges
+them by the policies, as the evaluator always has, and says so on the verdicts they touch.
+"""
+from __future__ import annotations
+
+from .cluster import Cluster, External, Pod
+from .dataplanes import Dataplane
+from .selection import PodIndex, bits
+from .verdict import SideVerdict, TierStep
+
+
+class HostRules:
+    """What the profile decides about host traffic over one version of a cluster."""
+
+    def __init__(self, cluster: Cluster, pods: PodIndex, dataplane: Dataplane) -> None:
+        self.dataplane = dataplane
+        self.pods = pods
+        self.node_ips = {node.name: frozenset(node.ips) for node in cluster.nodes}
+        host = [i for i, p in enumerate(pods.pods) if p.host_network]
+        self.host_pods = sum(1 << i for i in host)
+        self._on_node: dict[str, int] = {}
+        for i in host:
+            node = pods.pods[i].node
+            if node:
+                self._on_node[node] = self._on_node.get(node, 0) | (1 << i)
+
+    @property
+    def outside_policy(self) -> int:
+        """The host-network pods no policy isolates under this profile."""
+        return self.host_pods if self.dataplane.host_pods_outside else 0
+
+    def is_local_host(self, end: Pod, other: Pod | External) -> bool:
+        """Whether `other` is the node `end` runs on: its address, or a host-network pod on it."""
+        if not end.node:
+            return False
+        if isinstance(other, Pod):
+            return other.host_network and other.node == end.node
+        return other.ip in self.node_ips.get(end.node, ())
+
+    def side(self, direction: str, end: Pod, other: Pod | External) -> SideVerdict | None:
+        """The profile's own verdict on `end`'s side, or None to leave it to the policies."""
+        dp = self.dataplane
+        if end.host_network and dp.host_pods_outside:
+            return SideVerdict(direction, end.id, True, notes=(f"{dp.note('host-network-pods')}: {end.id} is not "
+                                                               f"isolated",))
+        if direction == "ingress" and dp.local_host_allowed and self.is_local_host(end, other):
+            step = TierStep("Dataplane", dp.name, "ingress", 0, "", "Allow", "allow",
+                            text=f"{dp.note('local-host')}: {other.id} is {end.id}'s node")
+            return SideVerdict(direction, end.id, True, tier_steps=(step,), decided_by=step)
+        return None
+
+    def notes(self, src: Pod | External, dst: Pod | External, allowed: bool) -> list[str]:
+        """What the verdict should say of the profile's host rules where it judged by the policies."""
+        dp = self.dataplane
+        if (not allowed and dp.is_api and isinstance(dst, Pod) and self.is_local_host(dst, src)):
+            return [f"not modelled: {dp.note('local-host')}: {src.id} is {dst.id}'s node"]
+        return []
+
+    def apply(self, egress: list[int], ingress: list[int]) -> None:
+        """The profile's host rules over whole tables (`Query.table`), in place."""
+        dp = self.dataplane
+        every = self.pods.all_pods
+        outside = self.outside_policy
+        if outside:
+            for i in bits(outside):
+                egress[i] = ingress[i] = every
+        if dp.local_host_allowed and self._on_node:
+            for j, pod in enumerate(self.pods.pods):
+                local = self._on_node.get(pod.node, 0) if pod.node else 0
+                if local:
+                    ingress[j] |= local
+
