@@ -16,6 +16,7 @@ plugin collects the same file as one test item per expectation.
           - {from: jes-job-executor-service, to: kube-system/kube-dns, port: 53, protocol: UDP, allowed: true}
           - {from: {labels: {app: client}, namespace: "*"}, to: svc:keptn/api:443, allowed: false}
           - {to: jes-job-executor-service, port: 8080, only: []}
+          - {from: jes-job-executor-service, to: apiserver, port: 6443, allowed: false, dataplanes: [cilium]}
 
 An endpoint is "ns/pod", a pod or workload name, "ip:ADDR", "svc:NS/NAME:PORT", or
 {labels: {...}, namespace: NS} for any pod with those labels there ("*": in another
@@ -28,6 +29,12 @@ beside the render (its AdminNetworkPolicies and BaselineAdminNetworkPolicy, name
 with their labels, other releases' policies, pods, nodes; netpol_harness.clusterfiles):
 the file's list applies to every case, a case's list adds to it, and every expectation of
 the case is judged with them. A file that cannot be read is an ExpectationFileError.
+
+`dataplanes:` on an expectation judges it as each named CNI enforces the policies
+(netpol_harness.net.dataplanes: kubernetes, cilium, calico, ovn-kubernetes, openshift,
+kube-router, with options, or all); without it, under the profiles the run names
+(`netpol check --dataplane`), else the API's own reading. Each profile's cluster DNS is
+there too (OpenShift's dns-default on 5353).
 """
 from __future__ import annotations
 
@@ -43,6 +50,8 @@ from . import project
 from .clusterfiles import ClusterFileError, read_cluster_files
 from .environments import Example, needs_of, run_example
 from .assertions.network import NetworkAssertions, add_kube_dns, build_network
+from .net.cluster import add_cluster_dns
+from .net.dataplanes import KUBERNETES, Dataplane, UnknownDataplane, dataplane as profile, dataplanes as profiles
 from .helm.template import DEFAULT_NAMESPACE, DEFAULT_RELEASE
 from .matrix import deep_merge
 
@@ -69,7 +78,8 @@ SCHEMA: dict[str, Any] = {
                 "properties": {"from": _ENDPOINT, "to": _ENDPOINT,
                                "port": {"type": "integer", "minimum": 1, "maximum": 65535},
                                "protocol": {"enum": ["TCP", "UDP", "SCTP"]}, "allowed": {"type": "boolean"},
-                               "only": {"type": "array", "items": _ENDPOINT}, "why": {"type": "string"}},
+                               "only": {"type": "array", "items": _ENDPOINT}, "why": {"type": "string"},
+                               "dataplanes": {"type": "array", "minItems": 1, "items": {"type": "string"}}},
                 "oneOf": [{"required": ["from", "allowed"], "not": {"required": ["only"]}},
                           {"required": ["only", "port"], "not": {"anyOf": [{"required": ["from"]}, {"required": ["allowed"]}]}}],
             }},
@@ -119,6 +129,11 @@ def load(chart: Path, path: Path | None = None) -> list[Case]:
     shared = _cluster_objects(path, data.get("with") or [], "with")
     cases = []
     for n, raw in enumerate(data["cases"]):
+        for k, e in enumerate(raw["expect"]):
+            try:
+                profiles(e.get("dataplanes"))
+            except UnknownDataplane as err:
+                raise ExpectationFileError(f"{path}: cases.{n}.expect.{k}.dataplanes: {err}") from None
         values_file = _resolve(chart, raw["values"]) if raw.get("values") else None
         base = (yaml.safe_load(values_file.read_text()) or {}) if values_file else {}
         cases.append(Case(raw.get("name") or (values_file.name if values_file else "defaults"), values_file,
@@ -146,11 +161,28 @@ def objects_for(chart: Path, case: Case) -> list[dict]:
     return outcome.objects
 
 
-def network_for(objects: list[dict], case: Case, extra_objects: Iterable[dict] = ()) -> NetworkAssertions:
+def network_for(objects: list[dict], case: Case, extra_objects: Iterable[dict] = (),
+                dataplane: Dataplane = KUBERNETES) -> NetworkAssertions:
     """A fresh network per expectation: the probes one adds never answer another. Beside
-    the render: the case's `with:` objects, then `extra_objects` (`netpol check --with`)."""
-    return build_network(objects, default_namespace=case.namespace, externals=case.externals, setup=add_kube_dns,
-                         extra_objects=[*case.cluster, *extra_objects])
+    the render: the case's `with:` objects, then `extra_objects` (`netpol check --with`),
+    kube-dns and the dataplane's own cluster DNS."""
+    def dns(cluster):
+        add_kube_dns(cluster)
+        add_cluster_dns(cluster, dataplane)
+    return build_network(objects, default_namespace=case.namespace, externals=case.externals, setup=dns,
+                         extra_objects=[*case.cluster, *extra_objects], dataplane=dataplane)
+
+
+def dataplanes_of(e: Mapping[str, Any], default: Iterable[Dataplane] = ()) -> list[Dataplane]:
+    """The profiles an expectation is judged under: its own, else `default`, else the API's reading."""
+    if e.get("dataplanes"):
+        return profiles(e["dataplanes"])
+    return list(default) or [KUBERNETES]
+
+
+def describe_under(e: Mapping[str, Any], dataplane: Dataplane, named: bool) -> str:
+    """`describe`, naming the profile when the expectation or the run names one."""
+    return f"{describe(e)} [{dataplane.name}]" if named else describe(e)
 
 
 def describe(e: Mapping[str, Any]) -> str:
@@ -186,9 +218,12 @@ def judge(net: NetworkAssertions, case: Case, e: Mapping[str, Any]) -> tuple[boo
     return held, "" if held else verdict.explain()
 
 
-def run(chart: Path, path: Path | None = None, extra_objects: Iterable[dict] = ()) -> list[Outcome]:
-    """Every expectation of every case; `extra_objects` beside each render (see network_for)."""
+def run(chart: Path, path: Path | None = None, extra_objects: Iterable[dict] = (),
+        dataplanes: Iterable[Dataplane | str] = ()) -> list[Outcome]:
+    """Every expectation of every case, under each of its profiles (`dataplanes_of`; the
+    run's `dataplanes` for those that name none); `extra_objects` beside each render."""
     extra_objects = list(extra_objects)
+    default = [profile(d) for d in dataplanes]
     outcomes = []
     for case in load(chart, path):
         try:
@@ -197,11 +232,13 @@ def run(chart: Path, path: Path | None = None, extra_objects: Iterable[dict] = (
             outcomes += [Outcome(case.name, describe(e), False, str(err)) for e in case.expect]
             continue
         for e in case.expect:
-            try:
-                held, message = judge(network_for(objects, case, extra_objects), case, e)
-            except (KeyError, ValueError) as err:
-                held, message = False, f"{err.args[0] if err.args else err}"
-            outcomes.append(Outcome(case.name, describe(e), held, message))
+            named = bool(e.get("dataplanes") or default)
+            for dp in dataplanes_of(e, default):
+                try:
+                    held, message = judge(network_for(objects, case, extra_objects, dp), case, e)
+                except (KeyError, ValueError) as err:
+                    held, message = False, f"{err.args[0] if err.args else err}"
+                outcomes.append(Outcome(case.name, describe_under(e, dp, named), held, message))
     return outcomes
 
 

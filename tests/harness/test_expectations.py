@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from netpol_harness.expect import ExpectationFileError, load
+from netpol_harness.expect import ExpectationFileError, load, run
 from netpol_harness.project import root as repo_root
 
 JES = repo_root() / "charts" / "job-executor-service"
@@ -80,3 +80,54 @@ def test_a_typo_in_the_expectation_file_is_an_error(tmp_path, entry, says):
     with pytest.raises(ExpectationFileError, match="cases.0.expect.0") as err:
         load(JES, path)
     assert says in str(err.value)
+
+
+APISERVER_ON_A_NODE = """\
+apiVersion: v1
+kind: Node
+metadata: {name: cp}
+status: {addresses: [{type: InternalIP, address: 192.0.2.11}]}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: kubernetes, namespace: default, labels: {kubernetes.io/service-name: kubernetes}}
+addressType: IPv4
+endpoints: [{addresses: [192.0.2.11]}]
+ports: [{name: https, port: 6443, protocol: TCP}]
+"""
+
+
+def dataplane_expectations(tmp_path: Path, *flows: dict) -> Path:
+    (tmp_path / "apiserver.yaml").write_text(APISERVER_ON_A_NODE)
+    path = tmp_path / "netpol-expect.yaml"
+    path.write_text(yaml.safe_dump({"cases": [{
+        "values": "values-examples/job-executor-service/gitops-explicit-cidrs.yaml", "release": "jes",
+        "namespace": "keptn", "with": ["apiserver.yaml"], "expect": list(flows)}]}))
+    return path
+
+
+def test_an_expectation_is_judged_under_each_dataplane_it_names(tmp_path):
+    to_apiserver = {"from": "jes-job-executor-service", "to": "apiserver", "port": 6443}
+    path = dataplane_expectations(tmp_path, {**to_apiserver, "allowed": True, "dataplanes": ["kubernetes", "calico"]},
+                                  {**to_apiserver, "allowed": False, "dataplanes": ["cilium"]})
+    outcomes = run(JES, path)
+    assert [(o.expectation, o.ok) for o in outcomes] == [
+        ("jes-job-executor-service -> apiserver on 6443/TCP: allowed [kubernetes]", True),
+        ("jes-job-executor-service -> apiserver on 6443/TCP: allowed [calico]", True),
+        ("jes-job-executor-service -> apiserver on 6443/TCP: denied [cilium]", True),
+    ]
+
+
+def test_a_run_names_the_dataplanes_for_the_expectations_that_name_none(tmp_path):
+    path = dataplane_expectations(tmp_path, {"from": "jes-job-executor-service", "to": "apiserver", "port": 6443,
+                                             "allowed": True})
+    outcomes = run(JES, path, dataplanes=["kubernetes", "cilium"])
+    assert [(o.expectation.rsplit(" ", 1)[1], o.ok) for o in outcomes] == [("[kubernetes]", True), ("[cilium]", False)]
+    assert "[cilium] CIDR rules and ipBlocks do not select nodes" in outcomes[1].message
+
+
+def test_an_unknown_dataplane_in_the_expectation_file_is_an_error(tmp_path):
+    path = dataplane_expectations(tmp_path, {"from": "a", "to": "b", "port": 80, "allowed": True,
+                                             "dataplanes": ["weave"]})
+    with pytest.raises(ExpectationFileError, match=r"cases\.0\.expect\.0\.dataplanes: unknown dataplane 'weave'"):
+        load(JES, path)

@@ -108,3 +108,45 @@ def test_several_helms_run_each_helm_test_per_helm_and_nothing_carries_over(tmp_
     assert "test_a_first_under_each_helm[helm3.10] PASSED" in result.stdout
     assert "test_a_first_under_each_helm[helm4.3] PASSED" in result.stdout
     assert f"DEFAULT {tmp_path / '.tools' / 'bin' / 'helm'}" in result.stdout
+
+
+DATAPLANE_PROBE = textwrap.dedent('''
+    import pytest
+
+    POLICY = {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "p"},
+              "spec": {"podSelector": {"matchLabels": {"app": "b"}}, "policyTypes": ["Ingress"],
+                       "ingress": [{"from": [{"ipBlock": {"cidr": "10.244.0.0/16"}}]}]}}
+    PODS = [{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": n, "labels": {"app": n}},
+             "status": {"podIP": ip}} for n, ip in (("a", "10.244.1.1"), ("b", "10.244.1.2"))]
+
+    def test_fixture(dataplane, net_from):
+        net = net_from([POLICY, *PODS])
+        print("VERDICT", dataplane.name, net.verdict("default/a", "default/b", 80).allowed)
+
+    @pytest.mark.dataplanes("kubernetes", "cilium")
+    def test_marked(net_from):
+        net_from([POLICY, *PODS])
+''')
+
+
+def run_probe(tmp_path: Path, *options: str) -> subprocess.CompletedProcess[str]:
+    (tmp_path / "test_dataplanes.py").write_text(DATAPLANE_PROBE)
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    return subprocess.run([sys.executable, "-m", "pytest", "-v", "-s", "-p", "no:cacheprovider", *options],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+
+
+def test_a_test_runs_under_each_dataplane_its_marker_or_the_option_names(tmp_path):
+    plain = run_probe(tmp_path)
+    assert "VERDICT kubernetes True" in plain.stdout and "3 passed" in plain.stdout
+    assert "test_fixture[" not in plain.stdout  # not parametrized without an option
+    assert "test_marked[kubernetes]" in plain.stdout and "test_marked[cilium]" in plain.stdout
+    chosen = run_probe(tmp_path, "--netpol-dataplane=calico,cilium")
+    assert "VERDICT calico True" in chosen.stdout and "VERDICT cilium False" in chosen.stdout
+    assert "test_fixture[calico]" in chosen.stdout and "4 passed" in chosen.stdout
+
+
+def test_an_unknown_dataplane_option_is_a_usage_error(tmp_path):
+    result = run_probe(tmp_path, "--netpol-dataplane=weave")
+    assert result.returncode == 4
+    assert "--netpol-dataplane: unknown dataplane 'weave'" in result.stderr
