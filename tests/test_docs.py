@@ -131,3 +131,23 @@ def test_a_stale_table_of_lints_fails_with_the_command_to_run(tmp_path):
     stale.write_text(readme.replace(row, "| `open-rule` | warning |"))
     result = check_lint_table(stale)
     assert result.returncode == 1 and f"run scripts/lint_table.py --write {stale}" in result.stderr
+
+
+def check_dataplane_table(readme):
+    return subprocess.run([sys.executable, str(ROOT / "scripts" / "dataplane_table.py"), "--check", str(readme)],
+                          capture_output=True, text=True, cwd=ROOT)
+
+
+def test_the_readme_table_of_dataplane_rules_is_the_profiles():
+    result = check_dataplane_table(ROOT / "README.md")
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_stale_table_of_dataplane_rules_fails_with_the_command_to_run(tmp_path):
+    readme = (ROOT / "README.md").read_text()
+    row = "| `ipblock-pods` | `cilium` |"
+    assert row in readme
+    stale = tmp_path / "README.md"
+    stale.write_text(readme.replace(row, "| `ipblock-pods` | `calico` |", 1))
+    result = check_dataplane_table(stale)
+    assert result.returncode == 1 and f"run scripts/dataplane_table.py --write {stale}" in result.stderr

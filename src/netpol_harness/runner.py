@@ -37,6 +37,7 @@ from .check.lints import apply_waivers, failing, lint, load_waivers
 from .check.values import validate_values
 from .cases import Case
 from .helm.template import DEFAULT_NAMESPACE, DEFAULT_RELEASE, RenderResult
+from .net.dataplanes import dataplane
 
 
 # --------------------------------------------------------------------------- checks
@@ -50,6 +51,7 @@ class _Context:
     release: str
     namespace: str
     extra_objects: tuple[dict, ...] = ()  # beside every render, wherever a check judges flows
+    dataplanes: tuple[str, ...] = ()  # the profiles the flows are judged under (`netpol matrix --dataplane`)
 
 
 def _values(ctx: _Context, case: Case, result: RenderResult) -> list[str]:
@@ -65,8 +67,8 @@ def _apirules(ctx: _Context, case: Case, result: RenderResult) -> list[str]:
 
 
 def _lints(ctx: _Context, case: Case, result: RenderResult) -> list[str]:
-    findings = apply_waivers(lint(result.objects, namespace=ctx.namespace, extra_objects=list(ctx.extra_objects)),
-                             load_waivers(ctx.chart))
+    findings = apply_waivers(lint(result.objects, namespace=ctx.namespace, extra_objects=list(ctx.extra_objects),
+                                  dataplanes=ctx.dataplanes), load_waivers(ctx.chart))
     return [str(f) for f in failing(findings)]
 
 
@@ -82,9 +84,12 @@ def _expect(ctx: _Context, case: Case, result: RenderResult) -> list[str]:
         if exp.namespace != ctx.namespace or exp.release != ctx.release or not _contains(case.values, exp.values):
             continue
         for e in exp.expect:
-            held, why = expect.judge(expect.network_for(result.objects, exp, ctx.extra_objects), exp, e)
-            if not held:
-                messages.append(f"{exp.name}: {expect.describe(e)}: {why.splitlines()[0] if why else 'does not hold'}")
+            named = bool(e.get("dataplanes") or ctx.dataplanes)
+            for dp in expect.dataplanes_of(e, [dataplane(d) for d in ctx.dataplanes]):
+                held, why = expect.judge(expect.network_for(result.objects, exp, ctx.extra_objects, dp), exp, e)
+                if not held:
+                    messages.append(f"{exp.name}: {expect.describe_under(e, dp, named)}: "
+                                    f"{why.splitlines()[0] if why else 'does not hold'}")
     return messages
 
 
@@ -185,6 +190,7 @@ class _Job:
     batch: int | None
     keep_objects: bool
     extra_objects: tuple[dict, ...] = ()
+    dataplanes: tuple[str, ...] = ()
 
 
 def _render_chunk(job: _Job, cases: Sequence[Case]) -> tuple[list[RenderResult], dict[str, int]]:
@@ -220,7 +226,7 @@ def _run_chunk(job: _Job, cases: Sequence[Case]) -> tuple[list[Outcome], dict[st
     start = time.perf_counter()
     results, stats = _render_chunk(job, cases)
     stages["render"] = time.perf_counter() - start
-    ctx = _Context(job.chart, job.release, job.namespace, job.extra_objects)
+    ctx = _Context(job.chart, job.release, job.namespace, job.extra_objects, job.dataplanes)
     outcomes = []
     for case, result in zip(cases, results):
         outcome = Outcome(case, result.ok, objects=result.objects if job.keep_objects else None, stderr=result.stderr)
@@ -282,15 +288,17 @@ class _Progress:
 def run_matrix(chart: str | Path, cases: Sequence[Case], checks: Sequence[Check] = DEFAULT_CHECKS, *,
                engine: str = "cli", helm: str | None = None, release: str = DEFAULT_RELEASE,
                namespace: str = DEFAULT_NAMESPACE, workers: int = 2, batch: int | None = None,
-               progress: bool = False, keep_objects: bool = False, extra_objects: Iterable[dict] = ()) -> MatrixResult:
-    """Render and check every case; see the module docstring."""
+               progress: bool = False, keep_objects: bool = False, extra_objects: Iterable[dict] = (),
+               dataplanes: Iterable[str] = ()) -> MatrixResult:
+    """Render and check every case; see the module docstring. `dataplanes`: the profiles
+    (names) the `lints` and `expect` checks judge under (netpol_harness.net.dataplanes)."""
     if engine not in ("cli", "sdk"):
         raise ValueError(f"engine must be 'cli' or 'sdk', not {engine!r}")
     unknown = [c for c in checks if isinstance(c, str) and c != "render" and c not in CHECKS]
     if unknown:
         raise ValueError(f"unknown checks {unknown}; known: render, {', '.join(CHECKS)}")
     job = _Job(Path(chart).resolve(), tuple(checks), engine, helm, release, namespace, batch, keep_objects,
-               tuple(extra_objects))
+               tuple(extra_objects), tuple(dataplane(d).name for d in dataplanes))  # a wrong name stops here
     size = batch or (50 if engine == "sdk" else None)
     if size is None:
         from .helm.batch import batch_size_for

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Mapping
 
 from ..manifests import RULE_PEERS, pod_templates, rules
 from ..net import KUBE_DNS, Cluster, Evaluator
+from ..net.dataplanes import Dataplane
 from .kubernetes import object_label
 
 if TYPE_CHECKING:
@@ -68,6 +69,8 @@ class LintInput:
     evaluator: Evaluator  # over `cluster`; it has read every policy, so no lint reads one again
     rendered: frozenset[str]  # the ids of the rendered pods (not the DNS servers)
     policies: tuple[RenderedPolicy, ...]  # every rendered policy; for an each_policy lint, the one
+    extra_objects: tuple[dict, ...] = ()  # the cluster's objects beside the render (--with)
+    dataplanes: tuple[Dataplane, ...] = ()  # the profiles to judge under; `evaluator` uses the first
 
 
 Check = Callable[[LintInput], Iterable[Finding]]
@@ -215,6 +218,9 @@ def selects_nothing(inp: LintInput) -> Iterator[Finding]:
 def no_dns_egress(inp: LintInput) -> Iterator[Finding]:
     ev = inp.evaluator
     dns = [ev.resolve(KUBE_DNS.id), ev.resolve("ip:169.254.20.10"), ev.resolve("openshift-dns/dns-default")]
+    if inp.dataplanes:  # the DNS the profile's cluster runs, and NodeLocal DNS (an add-on anywhere)
+        profile = inp.dataplanes[0].dns
+        dns = [ev.resolve(f"{profile.namespace}/{profile.name}"), ev.resolve("ip:169.254.20.10")]
     reported: set[str] = set()  # replicas of one workload are one finding
     for pod in inp.cluster.pods:
         owner = pod.workload or f"Pod/{pod.name}"

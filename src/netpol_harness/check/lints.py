@@ -27,8 +27,10 @@ import yaml
 from ..manifests import networkpolicies
 from ..net import KUBE_DNS, Cluster, Evaluator
 from ..net.cluster import ContainerPort, add_kube_dns
+from ..net.dataplanes import KUBERNETES, Dataplane, dataplane
 from ..net.policy import policy_id
 from . import tierlints  # noqa: F401 (registers the lints of a render beside the cluster's admin policies)
+from . import dataplanelints  # noqa: F401 (registers the lint of flows that depend on the CNI)
 from .lintrules import (RULES, SEVERITIES, Finding, LintInput, LintRule, RenderedPolicy, checks, finding,
                         lint_rule)
 
@@ -66,26 +68,30 @@ def _dns_cluster(objects: list[dict], namespace: str, extra_objects: list[dict] 
     return cluster, rendered
 
 
-def lint_input(objects: list[dict], namespace: str, policies: list[dict], extra_objects: list[dict] = ()) -> LintInput:
+def lint_input(objects: list[dict], namespace: str, policies: list[dict], extra_objects: list[dict] = (),
+               dataplanes: Iterable[Dataplane] = ()) -> LintInput:
     cluster, rendered = _dns_cluster(objects, namespace, extra_objects)
-    ev = Evaluator(cluster)
+    profiles = tuple(dataplanes)
+    ev = Evaluator(cluster, dataplane=profiles[0] if profiles else KUBERNETES)
     # The evaluator has read every policy already: one reading serves every lint.
     compiled = {c.policy.id: c for c in ev.policies}
     return LintInput(objects, namespace, cluster, ev, frozenset(rendered),
-                     tuple(RenderedPolicy(raw, compiled[policy_id(raw, namespace)]) for raw in policies))
+                     tuple(RenderedPolicy(raw, compiled[policy_id(raw, namespace)]) for raw in policies),
+                     tuple(extra_objects), profiles)
 
 
 def lint(objects: list[dict], *, namespace: str = "default", expect_policies: bool = False,
-         extra_objects: list[dict] = ()) -> list[Finding]:
+         extra_objects: list[dict] = (), dataplanes: Iterable[Dataplane | str] = ()) -> list[Finding]:
     """Every finding on a render; `namespace` is the release namespace. Each policy's
     findings come first, policy by policy, in registry order; then the render's.
     `extra_objects`: the cluster's objects (`--with FILE`: admin policies, namespaces ...),
-    judged beside the render but never linted themselves."""
+    judged beside the render but never linted themselves. `dataplanes`: the profiles to
+    judge under (the first for every lint; `dataplane-dependent` compares them all)."""
     policies = networkpolicies(objects)
     if not policies:
         return [finding("no-policies", "", "", "the render has no NetworkPolicy: nothing is isolated",
                         severity="error" if expect_policies else None)]
-    inp = lint_input(objects, namespace, policies, list(extra_objects))
+    inp = lint_input(objects, namespace, policies, list(extra_objects), [dataplane(d) for d in dataplanes])
     findings: list[Finding] = []
     for policy in inp.policies:
         one = replace(inp, policies=(policy,))

@@ -4,7 +4,8 @@ expectation fails, 2 when the file itself is wrong.
 
 `--with FILE` judges every case with the objects the cluster has beside the render (its
 admin policies, namespaces, other releases' policies), after those the case's own `with:`
-names."""
+names. `--dataplane NAME` (repeatable, or all) judges the flows that name no `dataplanes:`
+as each named CNI enforces the policies."""
 from __future__ import annotations
 
 import argparse
@@ -14,7 +15,7 @@ from pathlib import Path
 from ..clusterfiles import ClusterFileError
 from ..expect import FILE_NAME, ExpectationFileError, junit_xml
 from ..expect import run as run_expectations
-from .inputs import add_cluster_objects, cluster_objects
+from .inputs import add_cluster_objects, add_dataplane_option, chosen_dataplanes, cluster_objects
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -22,6 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--expectations", type=Path, metavar="FILE", help=f"default: CHART/{FILE_NAME}")
     parser.add_argument("--junit", type=Path, metavar="FILE", help="write the results as JUnit XML")
     add_cluster_objects(parser)
+    add_dataplane_option(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -30,8 +32,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"netpol check: no expectations at {path}", file=sys.stderr)
         return 2
     try:
-        outcomes = run_expectations(args.chart.resolve(), path, extra_objects=cluster_objects(args))
-    except (ExpectationFileError, ClusterFileError) as err:
+        profiles = chosen_dataplanes(args) if args.dataplane else []
+        outcomes = run_expectations(args.chart.resolve(), path, extra_objects=cluster_objects(args), dataplanes=profiles)
+    except (ExpectationFileError, ClusterFileError, ValueError) as err:
         print(f"netpol check: {err}", file=sys.stderr)
         return 2
     width = max(len(o.case) for o in outcomes)

@@ -3,11 +3,12 @@ every core, with a progress bar, failures grouped by cause and the smallest fail
 
     netpol matrix CHART --cases matrix.yaml [-f case.yaml]... [--check render,values,kubernetes,apirules]
                   [--engine cli|sdk] [--workers 2] [--batch N] [--helm H] [--release R] [-n NS]
-                  [--with cluster.yaml]...
+                  [--with cluster.yaml]... [--dataplane NAME|all]...
 
 The cases file: see netpol_harness.cases (base, factors, exclude, require, random, seed).
 `--with FILE`: objects the cluster has beside each render (its admin policies, namespaces,
-other releases' policies); the `expect` check judges every case with them.
+other releases' policies); the `expect` check judges every case with them. `--dataplane`:
+the `lints` and `expect` checks judge as those CNIs enforce the policies.
 
 Exit 0 when every case passes every check, 1 when some fail, 2 for bad input.
 """
@@ -22,7 +23,7 @@ import yaml
 from ..cases import Case, file_cases, load_spec
 from ..helm.template import DEFAULT_NAMESPACE, DEFAULT_RELEASE
 from ..runner import CHECKS, DEFAULT_CHECKS, run_matrix
-from .inputs import add_cluster_objects, cluster_objects
+from .inputs import add_cluster_objects, add_dataplane_option, chosen_dataplanes, cluster_objects
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -39,6 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-n", "--namespace", default=DEFAULT_NAMESPACE, help=f"release namespace (default: {DEFAULT_NAMESPACE})")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     add_cluster_objects(parser)
+    add_dataplane_option(parser)
 
 
 def cases_from(spec_path: Path | None, values_files: list[str]) -> list[Case]:
@@ -54,9 +56,10 @@ def run(args: argparse.Namespace) -> int:
         cases = cases_from(args.cases, args.values)
         if not cases:
             raise ValueError("no cases: give --cases FILE and/or -f FILE")
+        profiles = [p.name for p in chosen_dataplanes(args)] if args.dataplane else []
         result = run_matrix(args.chart, cases, checks, engine=args.engine, helm=args.helm, release=args.release,
                             namespace=args.namespace, workers=args.workers, batch=args.batch,
-                            progress=not args.no_progress, extra_objects=extra)
+                            progress=not args.no_progress, extra_objects=extra, dataplanes=profiles)
     except (OSError, ValueError, yaml.YAMLError) as err:
         print(f"netpol matrix: {err}", file=sys.stderr)
         return 2

@@ -5,7 +5,10 @@ netpol.yaml). Exit 0 without unwaived errors, 1 with them, 2 when helm itself fa
 
 The objects of `--with FILE` (the cluster's admin policies, namespaces, ...) are checked
 against the API server's rules too, each message naming its file; the lints judge the
-render beside those the API server takes (they are never linted themselves)."""
+render beside those the API server takes (they are never linted themselves).
+`--dataplane NAME` (repeatable, or all) judges as those CNIs enforce the policies: the
+lints under the first, and the lint `dataplane-dependent` warns of every flow the
+profiles do not agree on."""
 from __future__ import annotations
 
 import argparse
@@ -18,7 +21,7 @@ from ..check import api_server_errors, validate_all, validate_values
 from ..check.lints import Finding, apply_waivers, failing, lint, load_waivers
 from ..clusterfiles import ClusterFileError, read_cluster_file
 from ..matrix import deep_merge
-from .inputs import add_render_inputs, render_from
+from .inputs import add_dataplane_option, add_render_inputs, chosen_dataplanes, render_from
 
 DEFAULT_SCHEMAS = "1.33"
 
@@ -28,6 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--kubernetes-version", metavar="VERSION",
                         help=f"Kubernetes schemas to check against (default: --kube-version, else {DEFAULT_SCHEMAS})")
     parser.add_argument("--expect-policies", action="store_true", help="a render without NetworkPolicies is an error")
+    add_dataplane_option(parser)
 
 
 def cluster_file_problems(files: dict[str, list[dict]]) -> list[Finding]:
@@ -39,7 +43,8 @@ def cluster_file_problems(files: dict[str, list[dict]]) -> list[Finding]:
 def findings(args: argparse.Namespace) -> tuple[int, list[str]]:
     try:
         files = {path: read_cluster_file(path) for path in args.with_files}
-    except ClusterFileError as err:
+        profiles = chosen_dataplanes(args)
+    except (ClusterFileError, ValueError) as err:
         return 2, [f"netpol validate: {err}"]
     values: dict = {}
     for path in args.values:
@@ -60,7 +65,7 @@ def findings(args: argparse.Namespace) -> tuple[int, list[str]]:
     # An object the API server refuses (reported above) never reaches the cluster: leave it out.
     extra = [obj for objects in files.values() for obj in objects if not api_server_errors([obj])]
     found = apply_waivers(lint(result.objects, namespace=args.namespace, expect_policies=args.expect_policies,
-                               extra_objects=extra), waivers)
+                               extra_objects=extra, dataplanes=profiles), waivers)
     lines = [str(f) for f in problems + sorted(found, key=lambda f: (bool(f.waived), f.severity != "error", f.id))]
     return (1 if problems or failing(found) else 0), lines
 
