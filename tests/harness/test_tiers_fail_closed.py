@@ -339,3 +339,39 @@ def test_every_flow_gets_the_verdict_of_the_literal_reading_of_every_tier(polici
                 assert got.allowed == want, f"{src} -> {dst} {port}/{proto}: literal {want}\n{got.explain()}"
                 if src != dst:
                     assert matrix[(src, dst)] == want, f"matrix {src} -> {dst} {port}/{proto}"
+
+
+# Every pod on a node (the agent on n1, whose address it shares) and the API server on n2:
+# the places where the dataplane profiles depart from the API.
+PLACED = {"a/web": "n1", "a/db": "n2", "b/web": "n1", "b/dns": "n2", "c/job": "n1", "c/agent": "n1"}
+APISERVER = {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice", "addressType": "IPv4",
+             "metadata": {"name": "kubernetes", "namespace": "default",
+                          "labels": {"kubernetes.io/service-name": "kubernetes"}},
+             "endpoints": [{"addresses": ["172.18.0.9"]}], "ports": [{"port": 6443}]}
+PROFILES = ["kubernetes", "cilium", "cilium:policy-cidr-match-mode=nodes,allow-localhost=policy", "calico",
+            "ovn-kubernetes", "openshift", "kube-router"]
+
+
+def placed(docs: list[dict]) -> list[dict]:
+    for doc in docs:
+        if doc["kind"] == "Pod":
+            doc["spec"]["nodeName"] = PLACED[f"{doc['metadata']['namespace']}/{doc['metadata']['name']}"]
+    return docs + [APISERVER]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(policy_sets())
+def test_under_every_dataplane_profile_the_matrix_and_the_single_verdict_agree(policies):
+    cluster = Cluster.from_manifests(placed(manifests(policies)))
+    cluster.add_external("1.1.1.1")
+    ends = list(PODS) + [e.id for e in cluster.externals]
+    for profile in PROFILES:
+        evaluator = Evaluator(cluster, dataplane=profile)
+        for port, proto in PROBES:
+            matrix = evaluator.matrix(port, proto)
+            for src in ends:
+                for dst in ends:
+                    if src == dst or (src.startswith("ip:") and dst.startswith("ip:")):
+                        continue
+                    got = evaluator.check(src, dst, port, proto)
+                    assert matrix[(src, dst)] == got.allowed, f"{profile}: {src} -> {dst} {port}/{proto}\n{got.explain()}"
