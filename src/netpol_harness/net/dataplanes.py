@@ -124,6 +124,8 @@ CILIUM = Dataplane(
            "(allow-localhost: always, the default on Kubernetes; allow-localhost=policy judges it by the policies)",
            CILIUM_L3 + "#access-to-from-local-host"),
         _d("sctp", "SCTP is enforced only with sctp.enabled=true", "https://docs.cilium.io/en/stable/configuration/sctp/"),
+        _d("endport", "NetworkPolicy endPort is listed among the Kubernetes NetworkPolicy features Cilium lacks: a "
+           "port range may be enforced as its first port only", CILIUM_K8S + "#known-missing-features-for-kubernetes-network-policy"),
         _d("service-translation", _AFTER_DNAT, CILIUM_L4),
         _d("policy-kinds", "Cilium does not implement AdminNetworkPolicy, BaselineAdminNetworkPolicy or "
            "ClusterNetworkPolicy: they are not enforced", CILIUM_K8S),

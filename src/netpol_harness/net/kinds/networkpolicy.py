@@ -145,10 +145,23 @@ class NetworkPolicies:
                     peer_ok = peers.admits_address(crule.rule.peers, crule.all_peers, crule.ip_blocks, other.ip, direction)
                 if peer_ok:
                     hits.append(crule.ref)
+                    notes += self._range_note(crule, port, protocol)
                 if not crule.all_peers and not peers.dataplane.is_api:
                     notes += self._departure(crule, cp.policy, other, peer_ok, direction)
         return SideVerdict(direction, end.id, True, tuple(cp.policy for cp in policies), tuple(hits), bystanders,
                            notes=tuple(dict.fromkeys(notes)))
+
+    def _range_note(self, crule: CompiledRule, port: int, protocol: str) -> list[str]:
+        """Where the profile does not vouch for endPort, a rule that allows `port` only by its range says so."""
+        dp = self.matchers.peers.dataplane
+        if not dp.has("endport") or not crule.rule.ports:
+            return []
+        mine = [p for p in crule.rule.ports if p.protocol == protocol]
+        by_range = any(p.end_port is not None and p.matches_number(port) and p.port != port for p in mine)
+        otherwise = any(p.port == port or (p.end_port is None and (p.matches_number(port) or isinstance(p.port, str)))
+                        for p in mine)
+        return [f"not modelled: {dp.note('endport')}: {crule.ref} allows {port} by its range"] \
+            if by_range and not otherwise else []
 
     def _departure(self, crule: CompiledRule, policy: NetworkPolicy, other: Pod | External, admitted: bool,
                    direction: str) -> list[str]:
