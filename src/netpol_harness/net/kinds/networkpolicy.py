@@ -135,6 +135,9 @@ class NetworkPolicies:
         other_bit = 1 << index[other.id] if isinstance(other, Pod) else 0
         peers = self.matchers.peers
         hits, notes = [], []
+        # A profile reads a peer otherwise than the API only for host traffic or an ipBlock.
+        departs = not peers.dataplane.is_api
+        host = departs and (other.host_network if isinstance(other, Pod) else peers.is_host_address(other.ip))
         for cp in policies:
             for crule in (cp.ingress if direction == "ingress" else cp.egress):
                 if not ports_match(crule.rule.ports, port, protocol, named):
@@ -146,7 +149,7 @@ class NetworkPolicies:
                 if peer_ok:
                     hits.append(crule.ref)
                     notes += self._range_note(crule, port, protocol)
-                if not crule.all_peers and not peers.dataplane.is_api:
+                if departs and not crule.all_peers and (host or crule.ip_blocks):
                     notes += self._departure(crule, cp.policy, other, peer_ok, direction)
         return SideVerdict(direction, end.id, True, tuple(cp.policy for cp in policies), tuple(hits), bystanders,
                            notes=tuple(dict.fromkeys(notes)))
