@@ -93,3 +93,18 @@ def test_the_api_reading_is_the_default_and_no_departure_changes_it():
     default, explicit = Evaluator(cluster), Evaluator(cluster, dataplane="kubernetes")
     for port in (80, 443, 6443):
         assert dict(default.matrix(port).items()) == dict(explicit.matrix(port).items())
+
+
+def test_a_host_network_pod_on_no_known_node_is_matched_by_no_ipblock_and_says_so():
+    cluster = Cluster.from_manifests([
+        {"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "agent", "namespace": "kube-system"},
+         "spec": {"template": {"metadata": {"labels": {"app": "agent"}}, "spec": {"hostNetwork": True}}}},
+        {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "app", "namespace": "default", "labels": {"app": "app"}}},
+        {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "from-anywhere"},
+         "spec": {"podSelector": {}, "policyTypes": ["Ingress"],
+                  "ingress": [{"from": [{"ipBlock": {"cidr": "0.0.0.0/0"}}]}]}}])
+    agent = next(p.id for p in cluster.pods if p.host_network)
+    verdict = Evaluator(cluster, dataplane="calico").check(agent, "default/app", 80)
+    assert verdict.denied
+    assert any("on a node the model does not have" in c for c in verdict.caveats)
+    assert Evaluator(cluster).check(agent, "default/app", 80).allowed  # the API's reading: a pod like any other

@@ -214,6 +214,9 @@ def caveats(cluster: Cluster, ends: Iterable[Pod | External],
         if end.host_network and dataplane.is_api:
             notes.append(f"not modelled: {end.id} runs on the host network, where most CNIs apply no NetworkPolicy: "
                          f"{dataplane.note('host-network-pods')}")
+        elif end.host_network and not any(node.name == end.node and node.ips for node in cluster.nodes):
+            notes.append(f"not modelled: {end.id} runs on the host network on a node the model does not have "
+                         "(spec.nodeName and a Node with its addresses): no ipBlock is judged to hold it")
         notes += admin_notes_of(end) if admin_notes_of else admin_caveats(cluster, end)
         notes += unenforced(cluster, end, dataplane)
     return tuple(dict.fromkeys(notes))
