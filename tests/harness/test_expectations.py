@@ -131,3 +131,22 @@ def test_an_unknown_dataplane_in_the_expectation_file_is_an_error(tmp_path):
                                              "dataplanes": ["weave"]})
     with pytest.raises(ExpectationFileError, match=r"cases\.0\.expect\.0\.dataplanes: unknown dataplane 'weave'"):
         load(JES, path)
+
+
+def test_two_cases_of_one_values_file_are_rendered_and_named_apart_by_the_plugin(tmp_path, default_helm):
+    chart = tmp_path / "chart"
+    shutil.copytree(JES, chart, symlinks=False)
+    (chart / "ci").mkdir()
+    shutil.copy(repo_root() / "values-examples" / "job-executor-service" / "gitops-explicit-cidrs.yaml", chart / "ci")
+    flow = {"from": "jes-job-executor-service", "to": "ip:192.0.2.11", "port": 6443}
+    (chart / "netpol-expect.yaml").write_text(yaml.safe_dump({"cases": [
+        {"values": "ci/gitops-explicit-cidrs.yaml", "release": "jes", "namespace": "keptn",
+         "externals": ["192.0.2.11"], "expect": [{**flow, "allowed": True}]},
+        {"values": "ci/gitops-explicit-cidrs.yaml", "release": "jes", "namespace": "keptn",
+         "externals": ["192.0.2.11"], "set": {"networkPolicy": {"egress": {"k8sMasterCIDR": ["192.0.2.10/32"]}}},
+         "expect": [{**flow, "allowed": False}]}]}))
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    out = subprocess.run([sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider", f"--netpol-helm={default_helm}",
+                          str(chart / "netpol-expect.yaml")], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert "2 passed" in out.stdout, out.stdout
+    assert "gitops-explicit-cidrs.yaml#2[0]" in out.stdout

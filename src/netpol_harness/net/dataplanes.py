@@ -64,6 +64,7 @@ class Dataplane:
     host_pods_outside: bool = False  # host-network pods: no policy isolates them, no selector selects them
     host_network_namespace: str | None = None  # host traffic comes from this namespace (OVN-Kubernetes)
     local_host_allowed: bool = False  # a node always reaches its own pods (Cilium's allow-localhost)
+    apiserver_entity: bool = False  # the API server is host traffic wherever it runs (Cilium's kube-apiserver entity)
     sctp: bool = True  # SCTP rules are enforced
     after_dnat: bool = False  # judged on the Service's endpoints (address and port); False: the API does not say
     dns: ClusterDNS = ClusterDNS("kube-system", "kube-dns", (("k8s-app", "kube-dns"),), 53)
@@ -132,7 +133,7 @@ CILIUM = Dataplane(
     ),
     frozenset({"CiliumDeny", "NetworkPolicy", "Cilium"}),
     ipblock_pods=False, ipblock_hosts=frozenset(), host_pods_outside=True, local_host_allowed=True, sctp=False,
-    after_dnat=True,
+    after_dnat=True, apiserver_entity=True,
 )
 
 CALICO = Dataplane(

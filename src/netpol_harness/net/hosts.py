@@ -55,9 +55,19 @@ class HostRules:
     def notes(self, src: Pod | External, dst: Pod | External, allowed: bool) -> list[str]:
         """What the verdict should say of the profile's host rules where it judged by the policies."""
         dp = self.dataplane
-        if (not allowed and dp.is_api and isinstance(dst, Pod) and self.is_local_host(dst, src)):
+        if allowed or not isinstance(dst, Pod) or not dp.has("local-host"):
+            return []
+        if dp.is_api and self.is_local_host(dst, src):
             return [f"not modelled: {dp.note('local-host')}: {src.id} is {dst.id}'s node"]
+        if dp.local_host_allowed and not dst.node and self._is_host(src):
+            return [f"not modelled: {dp.note('local-host')}: {dst.id} has no node in the model (spec.nodeName), "
+                    f"so whether {src.id} is its node is not known"]
         return []
+
+    def _is_host(self, end: Pod | External) -> bool:
+        if isinstance(end, Pod):
+            return end.host_network
+        return any(end.ip in ips for ips in self.node_ips.values())
 
     def apply(self, egress: list[int], ingress: list[int]) -> None:
         """The profile's host rules over whole tables (`Query.table`), in place."""

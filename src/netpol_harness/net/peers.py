@@ -100,8 +100,9 @@ class PeerMatcher:
                 and peer.namespace_selector is not None and peer.namespace_selector.matches(labels))
 
     def is_host_address(self, ip: str) -> bool:
-        """A node's or the API server's address: host traffic, which some dataplanes set apart."""
-        return ip in self.node_ips or ip in self.apiserver_ips
+        """A node's address (an API server on a node's too), or on Cilium any API server's:
+        host traffic, which some dataplanes set apart."""
+        return ip in self.node_ips or (self.dataplane.apiserver_entity and ip in self.apiserver_ips)
 
     def admits_address(self, peers: Sequence[Peer], all_peers: bool, blocks: Sequence[IPBlock], ip: str,
                        direction: str) -> bool:
