@@ -113,41 +113,30 @@ def test_every_python_example_in_the_readme_passes_as_a_test_file(tmp_path, defa
     assert f"{defined} passed" in result.stdout
 
 
-def check_lint_table(readme):
-    return subprocess.run([sys.executable, str(ROOT / "scripts" / "lint_table.py"), "--check", str(readme)],
+# The README's generated tables: each script's --check fails a stale table with the command to run.
+TABLES = {
+    "lint_table.py": ("| `open-rule` | error |", "| `open-rule` | warning |"),
+    "dataplane_table.py": ("| `ipblock-pods` | `cilium` |", "| `ipblock-pods` | `calico` |"),
+}
+
+
+def check_table(script: str, readme) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, str(ROOT / "scripts" / script), "--check", str(readme)],
                           capture_output=True, text=True, cwd=ROOT)
 
 
-def test_the_readme_table_of_lints_is_the_registrys():
-    result = check_lint_table(ROOT / "README.md")
+@pytest.mark.parametrize("script", TABLES)
+def test_the_readmes_generated_tables_are_up_to_date(script):
+    result = check_table(script, ROOT / "README.md")
     assert result.returncode == 0, result.stderr
 
 
-def test_a_stale_table_of_lints_fails_with_the_command_to_run(tmp_path):
+@pytest.mark.parametrize("script", TABLES)
+def test_a_stale_generated_table_fails_with_the_command_to_run(tmp_path, script):
+    row, wrong = TABLES[script]
     readme = (ROOT / "README.md").read_text()
-    row = "| `open-rule` | error |"
     assert row in readme
     stale = tmp_path / "README.md"
-    stale.write_text(readme.replace(row, "| `open-rule` | warning |"))
-    result = check_lint_table(stale)
-    assert result.returncode == 1 and f"run scripts/lint_table.py --write {stale}" in result.stderr
-
-
-def check_dataplane_table(readme):
-    return subprocess.run([sys.executable, str(ROOT / "scripts" / "dataplane_table.py"), "--check", str(readme)],
-                          capture_output=True, text=True, cwd=ROOT)
-
-
-def test_the_readme_table_of_dataplane_rules_is_the_profiles():
-    result = check_dataplane_table(ROOT / "README.md")
-    assert result.returncode == 0, result.stderr
-
-
-def test_a_stale_table_of_dataplane_rules_fails_with_the_command_to_run(tmp_path):
-    readme = (ROOT / "README.md").read_text()
-    row = "| `ipblock-pods` | `cilium` |"
-    assert row in readme
-    stale = tmp_path / "README.md"
-    stale.write_text(readme.replace(row, "| `ipblock-pods` | `calico` |", 1))
-    result = check_dataplane_table(stale)
-    assert result.returncode == 1 and f"run scripts/dataplane_table.py --write {stale}" in result.stderr
+    stale.write_text(readme.replace(row, wrong, 1))
+    result = check_table(script, stale)
+    assert result.returncode == 1 and f"run scripts/{script} --write {stale}" in result.stderr
