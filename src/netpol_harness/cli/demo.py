@@ -5,17 +5,24 @@ Without a chart: every chart of the project that has `values-examples/<chart>/`,
 storefront test chart (twenty workloads in three namespaces), the flows that one values
 example of job-executor-service opens and closes against another, and screenshots of the
 storefront and job-executor-service reports (when a headless chromium is installed).
+
+`--dataplane NAME|all` (repeatable): each report is drawn for the first profile, with the
+pairs the profiles disagree on marked; the diff is shown once per profile.
 """
 from __future__ import annotations
 
 import argparse
 import html
+import sys
 from pathlib import Path
 
 from .. import project
 from ..environments import Example, examples_for, project_charts, run_example
 from ..helm.template import DEFAULT_NAMESPACE, DEFAULT_RELEASE, render
-from ..report import browser, connectivity_report, demo_probes, diff_objects, render_diff_html, render_diff_text, render_html, render_text
+from ..net.dataplanes import Dataplane
+from ..report import (browser, connectivity_report, demo_probes, diff_file, diff_objects, render_diff_html,
+                      render_diff_text, render_html, render_text)
+from .inputs import add_dataplane_option, chosen_dataplanes
 
 SHOWCASE = Path("tests/data/harness/charts/storefront")
 DIFF = ("job-executor-service", "gitops-explicit-cidrs.yaml", "nodelocal-dns.yaml")  # chart, before, after
@@ -42,6 +49,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"release namespace (default: {DEFAULT_NAMESPACE})")
     parser.add_argument("--only", help="run only examples whose file name contains this text")
     parser.add_argument("--helm", help="helm binary: a path or a pinned version such as 3.19")
+    add_dataplane_option(parser)
 
 
 def chosen_examples(args: argparse.Namespace) -> list[Example]:
@@ -50,7 +58,7 @@ def chosen_examples(args: argparse.Namespace) -> list[Example]:
     return [e for e in found if not args.only or args.only in e.path.name]
 
 
-def show(example: Example, out: Path, args: argparse.Namespace) -> tuple[str, str, str, bool]:
+def show(example: Example, out: Path, args: argparse.Namespace, profiles: list[Dataplane]) -> tuple[str, str, str, bool]:
     """Print one example; (title, how, page, failed) for the index."""
     outcome = run_example(example, release=args.release, namespace=args.namespace, helm=args.helm)
     print(f"\n=== {example.title}")
@@ -65,14 +73,14 @@ def show(example: Example, out: Path, args: argparse.Namespace) -> tuple[str, st
     if section:
         print(section)
     report = connectivity_report(outcome.objects, demo_probes(outcome.objects), title=example.title,
-                                 namespace=args.namespace)
+                                 namespace=args.namespace, dataplanes=profiles)
     print(render_text(report))
     page = f"{example.chart.name}-{example.path.stem}.html"
     (out / page).write_text(render_html(report))
     return example.title, outcome.how, page, False
 
 
-def showcase(out: Path, args: argparse.Namespace) -> tuple[str, str, str, bool] | None:
+def showcase(out: Path, args: argparse.Namespace, profiles: list[Dataplane]) -> tuple[str, str, str, bool] | None:
     chart = project.root() / SHOWCASE
     if not chart.is_dir():
         return None
@@ -82,29 +90,37 @@ def showcase(out: Path, args: argparse.Namespace) -> tuple[str, str, str, bool] 
     if not result.ok:
         print(f"    FAILED:\n{result.stderr.strip()}")
         return title, "failed", "", True
-    report = connectivity_report(result.objects, title=title, namespace=args.namespace)
+    report = connectivity_report(result.objects, title=title, namespace=args.namespace, dataplanes=profiles)
     print(render_text(report))
     (out / "storefront.html").write_text(render_html(report))
     return title, "helm template (offline)", "storefront.html", False
 
 
-def diff_demo(out: Path, args: argparse.Namespace) -> tuple[str, str, str, bool] | None:
+def diff_demo(out: Path, args: argparse.Namespace, profiles: list[Dataplane]) -> list[tuple[str, str, str, bool]]:
+    """The diff of the two values examples, once per profile (one page each when several)."""
     chart_name, before, after = DIFF
     examples = {e.path.name: e for e in examples_for(project.root() / "charts" / chart_name)}
     if before not in examples or after not in examples:
-        return None
+        return []
     outcomes = [run_example(examples[n], release=args.release, namespace=args.namespace, helm=args.helm) for n in (before, after)]
     title = f"{chart_name}: {after} against {before}"
     print(f"\n=== diff: {title}")
     failed = [o.error or o.skipped for o in outcomes if o.error or o.skipped]
     if failed:
         print(f"    FAILED:\n{failed[0]}")
-        return title, "failed", "", True
-    diff = diff_objects(outcomes[0].objects, outcomes[1].objects, title=f"what {after} changes against {before}",
-                        before_title=before, after_title=after, namespace=args.namespace)
-    print(render_diff_text(diff))
-    (out / "diff.html").write_text(render_diff_html(diff))
-    return "diff: " + title, "netpol report --diff", "diff.html", False
+        return [(title, "failed", "", True)]
+    rows = []
+    several = len(profiles) > 1
+    for dataplane in profiles:
+        if several:
+            print(f"== dataplane {dataplane.name}")
+        diff = diff_objects(outcomes[0].objects, outcomes[1].objects, title=f"what {after} changes against {before}",
+                            before_title=before, after_title=after, namespace=args.namespace, dataplane=dataplane)
+        print(render_diff_text(diff))
+        page = diff_file(dataplane.name if several else None)
+        (out / page).write_text(render_diff_html(diff))
+        rows.append(("diff: " + title + (f" on {dataplane.name}" if several else ""), "netpol report --diff", page, False))
+    return rows
 
 
 def screenshots(out: Path) -> None:
@@ -119,6 +135,11 @@ def screenshots(out: Path) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    try:
+        profiles = chosen_dataplanes(args)
+    except ValueError as exc:
+        print(f"netpol demo: {exc}", file=sys.stderr)
+        return 2
     root = project.root()
     out = args.out.resolve()
     examples = chosen_examples(args)
@@ -126,9 +147,10 @@ def run(args: argparse.Namespace) -> int:
         print("netpol demo: no values files found (looked in each chart's ci/ and values-examples/<chart>/)")
         return 2
     out.mkdir(parents=True, exist_ok=True)
-    rows = [show(example, out, args) for example in examples]
+    rows = [show(example, out, args, profiles) for example in examples]
     if not args.charts and not args.only:
-        rows += [r for r in (showcase(out, args), diff_demo(out, args)) if r is not None]
+        rows += [r for r in [showcase(out, args, profiles)] if r is not None]
+        rows += diff_demo(out, args, profiles)
         screenshots(out)
     pictures = sorted(p.relative_to(out).as_posix() for p in out.glob("screenshots/*.png"))
     (out / "index.html").write_text(index_page([r[:3] for r in rows], pictures))

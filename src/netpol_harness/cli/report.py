@@ -1,12 +1,18 @@
 """`netpol report CHART`: what each workload of a chart may reach, and what may reach it.
 
-    netpol report CHART [-f FILE]... [--set k=v]... [--release R] [--namespace NS]
+    netpol report CHART|FILE [-f FILE]... [--set k=v]... [--release R] [--namespace NS]
                   [--port 53/UDP]... [--protocol TCP] [--workload NAME]... [--external IP]...
-                  [--with cluster.yaml]... [--out DIR]
+                  [--with cluster.yaml]... [--dataplane NAME|all]... [--out DIR]
     netpol report [CHART] --diff BEFORE AFTER [--fail-on-open] [...the same inputs]
 
 Output: text on stdout (one line per pair, ports collapsed); with --out, a self-contained
-HTML page with the matrix (report.html) and the Mermaid graph (graph.mmd).
+HTML page with the matrix (report.html) and the Mermaid graph (graph.mmd). A YAML file of
+manifests is reported as it is, without helm (objects without a namespace live in --namespace).
+
+`--dataplane NAME` judges as that CNI enforces the policies (`net.dataplanes`). Given more
+than one (or `all`), the report is drawn for the first, and every pair on which they
+disagree is marked dataplane-dependent with each profile's verdict and reason. A diff is
+judged once per profile: one section (and one diff-<profile>.html) for each.
 
 With --diff: BEFORE and AFTER are two chart directories (say a checkout of main and one of
 a branch), rendered with the same inputs, or two values files of CHART, each given after
@@ -24,14 +30,19 @@ import ipaddress
 import sys
 from pathlib import Path
 
+import yaml
+
+from ..loader import load_files
 from ..net import PROTOCOLS, PolicyError
-from ..report import (Probe, connectivity_report, diff_objects, render_diff_html, render_diff_text, render_html,
-                      render_mermaid, render_text)
-from .inputs import add_render_inputs, cluster_objects, is_chart, render_from
+from ..net.dataplanes import Dataplane
+from ..report import (Probe, connectivity_report, diff_file, diff_objects, render_diff_html, render_diff_text,
+                      render_html, render_mermaid, render_text)
+from .inputs import add_dataplane_option, add_render_inputs, chosen_dataplanes, cluster_objects, is_chart, render_from
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("chart", nargs="?", help="chart directory (with --diff of two charts: leave out)")
+    parser.add_argument("chart", nargs="?", metavar="CHART|FILE",
+                        help="chart directory, or a YAML file of manifests (with --diff of two charts: leave out)")
     add_render_inputs(parser, chart=False)
     parser.add_argument("--port", action="append", default=[], metavar="PORT[/PROTO]",
                         help="probe (repeatable), e.g. 53/UDP; default: the ports policies and containers mention, DNS and 443")
@@ -43,6 +54,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="compare two chart directories, or two values files of CHART")
     parser.add_argument("--fail-on-open", action="store_true", help="with --diff: exit 1 when the change opens a flow")
     parser.add_argument("--out", type=Path, help="write report.html and graph.mmd (or diff.html) into this directory")
+    add_dataplane_option(parser)
 
 
 def _probes(args: argparse.Namespace) -> list[Probe] | None:
@@ -78,7 +90,7 @@ def _sides(args: argparse.Namespace) -> list[tuple[str, str, list[str]]] | str:
     return [(args.chart, [before], f"{Path(args.chart).name} -f {before}"), (args.chart, [after], f"{Path(args.chart).name} -f {after}")]
 
 
-def run_diff(args: argparse.Namespace, probes: list[Probe] | None, cluster: list[dict]) -> int:
+def run_diff(args: argparse.Namespace, probes: list[Probe] | None, cluster: list[dict], profiles: list[Dataplane]) -> int:
     sides = _sides(args)
     if isinstance(sides, str):
         print(f"netpol report: {sides}", file=sys.stderr)
@@ -86,23 +98,31 @@ def run_diff(args: argparse.Namespace, probes: list[Probe] | None, cluster: list
     rendered = [_render(args, chart, extra, title, cluster) for chart, extra, title in sides]
     if any(objects is None for objects in rendered):
         return 1
-    diff = diff_objects(rendered[0], rendered[1], title=f"what {sides[1][2]} changes against {sides[0][2]}",
-                        before_title=sides[0][2], after_title=sides[1][2], namespace=args.namespace, probes=probes,
-                        externals=args.external, workloads=args.workload or None,
-                        ipblock_matches_pods=not args.ipblock_ignores_pods)
-    print(render_diff_text(diff))
-    if args.out:
-        args.out.mkdir(parents=True, exist_ok=True)
-        (args.out / "diff.html").write_text(render_diff_html(diff))
-        print(f"\nwrote {args.out / 'diff.html'}")
-    return 1 if args.fail_on_open and diff.opened else 0
+    several = len(profiles) > 1  # then each profile gets its own section and page
+    opened = False
+    for k, dataplane in enumerate(profiles):
+        diff = diff_objects(rendered[0], rendered[1], title=f"what {sides[1][2]} changes against {sides[0][2]}",
+                            before_title=sides[0][2], after_title=sides[1][2], namespace=args.namespace, probes=probes,
+                            externals=args.external, workloads=args.workload or None,
+                            ipblock_matches_pods=not args.ipblock_ignores_pods, dataplane=dataplane)
+        opened = opened or bool(diff.opened)
+        if several:
+            print(("\n" if k else "") + f"== dataplane {dataplane.name}")
+        print(render_diff_text(diff))
+        if args.out:
+            page = args.out / diff_file(dataplane.name if several else None)
+            args.out.mkdir(parents=True, exist_ok=True)
+            page.write_text(render_diff_html(diff))
+            print(f"\nwrote {page}")
+    return 1 if args.fail_on_open and opened else 0
 
 
 def run(args: argparse.Namespace) -> int:
     try:
         probes = _probes(args)
         cluster = cluster_objects(args)
-    except ValueError as exc:  # a bad --port or --external, or a --with file (ClusterFileError)
+        profiles = chosen_dataplanes(args)
+    except ValueError as exc:  # a bad --port, --external or --dataplane, or a --with file (ClusterFileError)
         print(f"netpol report: {exc}", file=sys.stderr)
         return 2
     missing = [f for f in args.values if not Path(f).is_file()]
@@ -110,7 +130,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"netpol report: no such values file: {', '.join(missing)}", file=sys.stderr)
         return 2
     try:
-        return run_diff(args, probes, cluster) if args.diff else run_report(args, probes, cluster)
+        return run_diff(args, probes, cluster, profiles) if args.diff else run_report(args, probes, cluster, profiles)
     except PolicyError as exc:
         print(f"netpol report: the API server would refuse this policy, so it cannot be judged: {exc}", file=sys.stderr)
         return 1
@@ -119,23 +139,41 @@ def run(args: argparse.Namespace) -> int:
         return 2
 
 
-def run_report(args: argparse.Namespace, probes: list[Probe] | None, cluster: list[dict]) -> int:
-    if not args.chart:
-        print("netpol report: give a chart directory (or --diff BEFORE AFTER)", file=sys.stderr)
-        return 2
+def _report_input(args: argparse.Namespace, cluster: list[dict]) -> tuple[list[dict], str] | int:
+    """(objects, title) of CHART or of a file of manifests, or the exit code when they cannot be had."""
+    beside = "".join(f"; with {f}" for f in args.with_files)
+    if Path(args.chart).is_file():
+        try:
+            objects = load_files([args.chart])
+        except yaml.YAMLError as exc:
+            print(f"netpol report: {args.chart}: not YAML: {str(exc).splitlines()[0]}", file=sys.stderr)
+            return 2
+        return objects + cluster, f"{Path(args.chart).name} (manifests in {args.namespace}{beside})"
     objects = _render(args, args.chart, [], args.chart, cluster)
     if objects is None:
         return 1
     values = ", ".join(str(v) for v in args.values) or "chart defaults"
-    beside = "".join(f"; with {f}" for f in args.with_files)
+    return objects, f"{Path(args.chart).name} ({values}; release {args.release} in {args.namespace}{beside})"
+
+
+def run_report(args: argparse.Namespace, probes: list[Probe] | None, cluster: list[dict],
+               profiles: list[Dataplane]) -> int:
+    if not args.chart:
+        print("netpol report: give a chart directory or a file of manifests (or --diff BEFORE AFTER)", file=sys.stderr)
+        return 2
+    found = _report_input(args, cluster)
+    if isinstance(found, int):
+        return found
+    objects, title = found
     report = connectivity_report(
         objects,
         probes,
-        title=f"{Path(args.chart).name} ({values}; release {args.release} in {args.namespace}{beside})",
+        title=title,
         namespace=args.namespace,
         externals=args.external,
         workloads=args.workload or None,
         ipblock_matches_pods=not args.ipblock_ignores_pods,
+        dataplanes=profiles,
     )
     if args.workload and not report.workloads:
         print(f"netpol report: no workload matches {', '.join(args.workload)}", file=sys.stderr)

@@ -14,6 +14,9 @@ speak about (each says why it was added):
   (`elsewhere/pod`), and the outside address 1.1.1.1: what "anyone else" may do.
 
 By default the probes are the ports the policies and containers mention, plus DNS and HTTPS.
+Verdicts are the API's own reading unless a dataplane profile is named; under several, the
+report is drawn for the first and the pairs they disagree on carry each one's verdict
+(`profiles`).
 """
 from __future__ import annotations
 
@@ -24,84 +27,19 @@ from ..net import KUBE_DNS, Cluster, Evaluator, NetworkPolicy, Pod
 from ..net.cluster import add_kube_dns
 from ..net.kinds.admintier import selects
 from ..net.services import target_port
-from .reasons import caveat_text, closest_miss, reason_of
+from ..net.dataplanes import Dataplane
+from .cells import DEPENDENT, Cell, Checker, Part, ProfileVerdict, Row, cell_of
 from .probe import Probe, cluster_probes
+from .profiles import chosen_profiles, mark_dependent
 from .witness import OUTSIDE_NAMESPACE, Witness, add_witnesses, copy_witnesses
-from .words import collapse, describe_policy
+from .words import describe_policy
+
+# Row, Part, Cell and cell_of live in `cells`; they are named here too, where reports are built.
+__all__ = ["DEPENDENT", "Cell", "Endpoint", "Part", "ProfileVerdict", "Report", "Row", "WorkloadReport", "build_cluster",
+           "cell_of", "connectivity_report", "service_lines"]
 
 STANDARD_EXTERNALS = ("1.1.1.1",)
 OUTSIDE = ""  # the namespace of an address outside the cluster
-
-
-@dataclass(frozen=True)
-class Row:
-    """One verdict: `src` -> `dst` on a probe, and why."""
-
-    src: str
-    dst: str
-    probe: Probe
-    allowed: bool
-    by: str  # the rules that allowed it, or which side denied it
-    detail: str = ""  # for a denial: the closest miss (on the first probe denied for this reason)
-    caveat: str = ""  # what the model cannot vouch for (policies of other kinds, host network)
-
-
-@dataclass(frozen=True)
-class Part:
-    """The probes of one pair that share a verdict and its reason."""
-
-    probes: tuple[Probe, ...]
-    allowed: bool
-    by: str
-    detail: str = ""  # the closest miss of the first denied probe: one line for all of them
-    caveat: str = ""
-
-
-@dataclass(frozen=True)
-class Cell:
-    """Everything the report says about `src` -> `dst`: its parts, allowed ones first."""
-
-    src: str
-    dst: str
-    parts: tuple[Part, ...]
-
-    @property
-    def allowed_probes(self) -> tuple[Probe, ...]:
-        return tuple(sorted(p for part in self.parts if part.allowed for p in part.probes))
-
-    @property
-    def state(self) -> str:
-        """"allowed" on every probe, "denied" on every probe, or "partial"."""
-        allowed = [part.allowed for part in self.parts]
-        return "allowed" if all(allowed) else "denied" if not any(allowed) else "partial"
-
-    def sentences(self, universe: Sequence[Probe]) -> list[str]:
-        """One sentence per part: "allowed on 53/UDP: ...", "denied on every probed port but 53/UDP: ..."."""
-        out = []
-        for part in self.parts:
-            word = "allowed" if part.allowed else "denied"
-            text = f"{word} on {collapse(part.probes, universe)}: {part.by}"
-            if part.detail:
-                text += f" ({part.detail})"
-            if part.caveat:
-                text += f" [* {part.caveat}]"
-            out.append(text)
-        return out
-
-
-def cell_of(src: str, dst: str, rows: Iterable[Row]) -> Cell:
-    keys: list[tuple[bool, str, str]] = []
-    probes: dict[tuple[bool, str, str], list[Probe]] = {}
-    details: dict[tuple[bool, str, str], str] = {}
-    for r in rows:
-        key = (r.allowed, r.by, r.caveat)
-        if key not in probes:
-            keys.append(key)
-            probes[key] = []
-        probes[key].append(r.probe)
-        details.setdefault(key, r.detail)
-    keys.sort(key=lambda k: not k[0])  # allowed first: that is what people look for
-    return Cell(src, dst, tuple(Part(tuple(probes[k]), k[0], k[1], details[k], k[2]) for k in keys))
 
 
 @dataclass(frozen=True)
@@ -157,6 +95,13 @@ class Report:
     services: list[str] = field(default_factory=list)  # "svc:ns/web:80/TCP -> 8080 on ns/web"
     not_modelled: list[str] = field(default_factory=list)  # policies of kinds the evaluator does not read
     cells: dict[tuple[str, str], Cell] = field(default_factory=dict)  # every pair with a reported workload
+    dataplane: str = "kubernetes"  # the profile the report is drawn for
+    dataplanes: tuple[str, ...] = ()  # the profiles compared, the drawn one first; () when only one
+
+    @property
+    def dependent(self) -> list[Cell]:
+        """The cells on which the compared profiles disagree."""
+        return [cell for cell in self.cells.values() if cell.dataplanes]
 
     @property
     def peers(self) -> list[str]:
@@ -246,34 +191,6 @@ def _endpoints(cluster: Cluster, workloads: set[str], added: list[Witness]) -> l
     return out
 
 
-class _Checker:
-    """Rows for (src, dst) on every probe, each pair computed once.
-
-    The closest miss is worked out once per pair and reason, on the first probe denied
-    for that reason: it is the slow part, and the report says it once for all of them.
-    """
-
-    def __init__(self, ev: Evaluator, probes: Sequence[Probe]) -> None:
-        self.ev, self.probes = ev, probes
-        self.rows: dict[tuple[str, str], list[Row]] = {}
-
-    def __call__(self, src: str, dst: str) -> list[Row]:
-        rows = self.rows.get((src, dst))
-        if rows is None:
-            rows = []
-            explained: set[tuple[str, str]] = set()
-            for probe in self.probes:
-                verdict = self.ev.check(src, dst, probe.port, probe.protocol)
-                by, caveat = reason_of(verdict), caveat_text(verdict)
-                detail = ""
-                if not verdict.allowed and (by, caveat) not in explained:
-                    explained.add((by, caveat))
-                    detail = closest_miss(verdict)
-                rows.append(Row(src, dst, probe, verdict.allowed, by, detail, caveat))
-            self.rows[(src, dst)] = rows
-        return rows
-
-
 def connectivity_report(
     objects: Iterable[Mapping[str, Any] | None],
     probes: Iterable[Probe | tuple[int, str] | str | int] | None = None,
@@ -288,6 +205,8 @@ def connectivity_report(
     extra_witnesses: Iterable[Witness] = (),
     reserved: Iterable[str] = (),
     subjects: Iterable[str] = (),
+    dataplane: Dataplane | str = "kubernetes",
+    dataplanes: Sequence[Dataplane | str] | None = None,
 ) -> Report:
     """Verdicts for each workload against every other endpoint, on each probe, both ways.
 
@@ -295,34 +214,47 @@ def connectivity_report(
     None: all of them. `probes`: None means `demo_probes(objects)`. `namespace`: where
     objects without one live (and the neighbour pod); None: the namespace most objects name.
     `subjects`: more pod ids to report on as workloads, where the cluster has them (a diff
-    reports each side on the workloads of both).
+    reports each side on the workloads of both). `dataplane`: the profile to judge as (`net.dataplanes`),
+    by default the API's own reading. `dataplanes`: judge as each of these and draw the report for
+    the first; a pair on which they disagree is marked "dataplane-dependent" and carries each
+    profile's verdicts (`Cell.dataplanes`).
     """
     objects = [o for o in objects if o]
     namespace = _main_namespace(objects) if namespace is None else namespace
+    profiles = chosen_profiles(dataplane, dataplanes)  # a wrong name fails before the slow part
     cluster, all_workloads, added = build_cluster(objects, namespace=namespace, externals=externals, standard_peers=standard_peers,
                                                   witness_policies=witness_policies, extra_witnesses=extra_witnesses,
                                                   reserved=reserved)
     all_workloads += [pid for pid in subjects if cluster.pod(pid) is not None and pid not in all_workloads]
     chosen_probes = tuple(sorted({Probe.of(p) for p in (cluster_probes(cluster) if probes is None else probes)}))
-    ev = Evaluator(cluster, ipblock_matches_pods=ipblock_matches_pods)
+    evaluators = [Evaluator(cluster, ipblock_matches_pods=ipblock_matches_pods, dataplane=p) for p in profiles]
+    ev = evaluators[0]
     endpoints = _endpoints(cluster, set(all_workloads), added)
-    check = _Checker(ev, chosen_probes)
+    report = _empty_report(title, cluster, chosen_probes, endpoints, added, evaluators)
+    report.dataplane = profiles[0].name
+    check = Checker(ev, chosen_probes)
     stand_ins = {w.id for w in added if w.stand_in}
-    cells: dict[tuple[str, str], Cell] = {}
-    reports = [_workload_report(ev, wid, "stand-in" if wid in stand_ins else "workload", endpoints, check, cells)
-               for wid in _chosen(all_workloads, workloads)]
+    report.workloads = [_workload_report(ev, wid, "stand-in" if wid in stand_ins else "workload", endpoints, check,
+                                         report.cells) for wid in _chosen(all_workloads, workloads)]
+    mark_dependent(report.cells, evaluators, chosen_probes, [e.id for e in endpoints])
+    return report
+
+
+def _empty_report(title: str, cluster: Cluster, probes: tuple[Probe, ...], endpoints: list[Endpoint],
+                  added: list[Witness], evaluators: list[Evaluator]) -> Report:
+    """The report before its workloads' verdicts: what the cluster and the profiles say."""
     return Report(
         title=title,
-        probes=chosen_probes,
-        workloads=reports,
+        probes=probes,
+        workloads=[],
         endpoints=endpoints,
         added=added,
         policies=[p.id for p in cluster.policies],
         policy_words={p.id: describe_policy(p) for p in cluster.policies},
-        ipblock_matches_pods=ipblock_matches_pods,
+        ipblock_matches_pods=evaluators[0].ipblock_matches_pods,
         services=service_lines(cluster),
         not_modelled=[str(u) for u in cluster.unmodelled],
-        cells=cells,
+        dataplanes=tuple(ev.dataplane.name for ev in evaluators) if len(evaluators) > 1 else (),
     )
 
 
@@ -333,7 +265,7 @@ def _chosen(all_workloads: list[str], workloads: Sequence[str] | None) -> list[s
     return [w for w in all_workloads if any(sel == w or sel in w.split("/", 1)[1] for sel in workloads)]
 
 
-def _workload_report(ev: Evaluator, wid: str, kind: str, endpoints: list[Endpoint], check: _Checker,
+def _workload_report(ev: Evaluator, wid: str, kind: str, endpoints: list[Endpoint], check: Checker,
                      cells: dict[tuple[str, str], Cell]) -> WorkloadReport:
     """One workload against every other endpoint, both ways; its cells go into `cells`."""
     i = ev.pod_index[wid]

@@ -2,14 +2,18 @@
 opens and closes, each with the rule responsible before and after.
 
 Both sides are judged on the same endpoints and probes: the witnesses of both sides'
-policies are added to each, and the probes are those either side would ask about.
+policies are added to each, and the probes are those either side would ask about. A diff
+is judged under one dataplane profile; to see a change under several, diff once per
+profile (`diff_file` names each one's page).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
 from ..net import Cluster
+from ..net.dataplanes import KUBERNETES, Dataplane, dataplane as profile
 from .data import Report, build_cluster, connectivity_report
 from .page import escape, page
 from .probe import Probe, cluster_probes
@@ -45,6 +49,7 @@ class Diff:
     policies_added: list[str] = field(default_factory=list)
     policies_removed: list[str] = field(default_factory=list)
     policies_changed: list[str] = field(default_factory=list)
+    dataplane: str = KUBERNETES.name  # the profile both sides are judged under
 
     @property
     def unchanged(self) -> bool:
@@ -80,11 +85,14 @@ def diff_objects(
     externals: Iterable[str] = (),
     workloads: Sequence[str] | None = None,
     ipblock_matches_pods: bool = True,
+    dataplane: Dataplane | str = KUBERNETES.name,
 ) -> Diff:
-    """Compare two renders flow by flow (every pair with a workload, on every probe).
+    """Compare two renders flow by flow (every pair with a workload, on every probe), both
+    judged as `dataplane` (a profile of `net.dataplanes`) enforces the policies.
 
     Each side gets the endpoints the other side's report adds, so both judge the same
     pods and addresses, on the probes either side would ask about."""
+    chosen_profile = profile(dataplane)  # a wrong name fails before anything is built
     sides = [[o for o in objs if o] for objs in (before, after)]
     manifests = [Cluster.from_manifests(objs, namespace) for objs in sides]  # each side as rendered, nothing added
     policies = [cluster.policies for cluster in manifests]
@@ -98,9 +106,10 @@ def diff_objects(
     subjects = list(dict.fromkeys([*first[0][1], *first[1][1]]))
     reports = [connectivity_report(objs, chosen, title=t, namespace=namespace, externals=externals, workloads=workloads,
                                    witness_policies=witness_policies, extra_witnesses=first[1 - k][2], reserved=reserved,
-                                   subjects=subjects, ipblock_matches_pods=ipblock_matches_pods)
+                                   subjects=subjects, ipblock_matches_pods=ipblock_matches_pods,
+                                   dataplane=chosen_profile)
                for k, (objs, t) in enumerate(zip(sides, (before_title, after_title)))]
-    diff = Diff(title, before_title, after_title, *reports)
+    diff = Diff(title, before_title, after_title, reports[0], reports[1], dataplane=chosen_profile.name)
     _compare(diff)
     olds = {p.id: p for p in policies[0]}
     news = {p.id: p for p in policies[1]}
@@ -124,9 +133,17 @@ def _compare(diff: Diff) -> None:
         (diff.opened if opened else diff.closed).append(change)
 
 
+def diff_file(dataplane: str | None = None) -> str:
+    """The page's file name: diff.html, or with one page per profile diff-<profile>.html (the
+    options' punctuation made safe for a file name)."""
+    return f"diff-{re.sub(r'[^A-Za-z0-9.-]+', '_', dataplane)}.html" if dataplane else "diff.html"
+
+
 def render_diff_text(diff: Diff) -> str:
     lines = [f"# {diff.title}", f"before: {diff.before_title}", f"after:  {diff.after_title}",
              f"probes: {ports_text(diff.after.probes)}"]
+    if diff.dataplane != KUBERNETES.name:  # the API's own reading goes unsaid, as it always has
+        lines.append(f"dataplane: {diff.dataplane}")
     for word, ids in (("added", diff.policies_added), ("removed", diff.policies_removed), ("changed", diff.policies_changed)):
         if ids:
             lines.append(f"policies {word}: {', '.join(ids)}")
@@ -157,6 +174,8 @@ def render_diff_html(diff: Diff) -> str:
     body = [f"<header><h1>{e(diff.title)}</h1>",
             f'<p class="meta">Before: {e(diff.before_title)}. After: {e(diff.after_title)}. '
             f"Probes: {e(ports_text(diff.after.probes))}.</p>"]
+    if diff.dataplane != KUBERNETES.name:
+        body.append(f'<p class="meta" id="dataplane">Judged as the dataplane {e(diff.dataplane)} enforces the policies.</p>')
     for word, ids in (("added", diff.policies_added), ("removed", diff.policies_removed), ("changed", diff.policies_changed)):
         if ids:
             body.append(f'<p class="meta">Policies {word}: {e(", ".join(ids))}.</p>')

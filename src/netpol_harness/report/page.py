@@ -4,7 +4,9 @@ view per workload, the policies in words and the endpoints the report added.
 
 Everything is inline (CSS, the script, the cell data as JSON); nothing is fetched. The
 page reads without the script and on paper: cells carry a symbol as well as a colour, and
-every workload's flows are written out below the matrix.
+every workload's flows are written out below the matrix. A report that compared dataplane
+profiles marks the pairs they disagree on (a not-equal sign) and gives each profile's verdict on click
+and in the workload's section.
 """
 from __future__ import annotations
 
@@ -12,11 +14,13 @@ import html
 import json
 from pathlib import Path
 
-from .data import OUTSIDE, Cell, Endpoint, Report
+from ..net.dataplanes import KUBERNETES
+from .data import DEPENDENT, OUTSIDE, Cell, Endpoint, Report
 from .words import collapse, ports_text
 
-SYMBOL = {"allowed": "\u2713", "partial": "\u25d0", "denied": "\u00d7"}
-WORDS = {"allowed": "allowed on every probed port", "partial": "partly allowed", "denied": "denied on every probed port"}
+SYMBOL = {"allowed": "\u2713", "partial": "\u25d0", "denied": "\u00d7", DEPENDENT: "\u2260"}
+WORDS = {"allowed": "allowed on every probed port", "partial": "partly allowed", "denied": "denied on every probed port",
+         DEPENDENT: "depends on the dataplane (click for each profile's verdict)"}
 _ASSETS = Path(__file__).with_name("assets")
 
 
@@ -49,9 +53,8 @@ def _ns_title(ns: str) -> str:
 
 def _summary(cell: Cell, report: Report) -> str:
     allowed = cell.allowed_probes
-    if not allowed:
-        return "denied on every probed port"
-    return "allowed on " + collapse(allowed, report.probes)
+    text = "allowed on " + collapse(allowed, report.probes) if allowed else "denied on every probed port"
+    return f"{text} on {report.dataplane}; other dataplanes differ" if cell.dataplanes else text
 
 
 class _Texts:
@@ -68,10 +71,21 @@ class _Texts:
         return self._index[text]
 
 
+def _cell(report: Report, cell: Cell, key: str, first: bool, texts: _Texts, data: dict[str, dict]) -> str:
+    """One matrix cell; what a click on it explains goes into `data` (its "profiles" only where
+    the verdict depends on the dataplane: each compared profile's verdicts)."""
+    data["cells"][key] = [texts(f"{cell.src} \u2192 {cell.dst}")] + [texts(s) for s in cell.sentences(report.probes)]
+    if cell.dataplanes:
+        data["profiles"][key] = [texts(s) for s in cell.dataplane_sentences(report.probes)]
+    label = f"{cell.src} to {cell.dst}: {_summary(cell, report)}"
+    return (f'<td class="c {cell.state}" data-cell="{key}" tabindex="{0 if first else -1}" '
+            f'title="{_e(label)}">{SYMBOL[cell.state]}</td>')
+
+
 def _matrix(report: Report, order: list[Endpoint], groups: list[tuple[str, list[Endpoint]]], texts: _Texts) -> tuple[str, dict]:
     index = {ep.id: k for k, ep in enumerate(order)}
     workloads = {w.workload: k for k, w in enumerate(report.workloads)}
-    cells: dict[str, list[int]] = {}
+    data: dict[str, dict] = {"cells": {}, "profiles": {}}
     head1 = ['<tr><th class="corner" rowspan="2" scope="col">source \u2193 destination \u2192</th>']
     head1 += [f'<th class="nsgroup" colspan="{len(eps)}" scope="colgroup" title="{_e(_ns_title(ns))}">{_e(_ns_title(ns))}</th>' for ns, eps in groups]
     head2 = ["<tr>"] + [f'<th class="col {ep.kind}" scope="col" title="{_e(ep.id)}"><span>{_e(ep.label)}</span></th>'
@@ -94,17 +108,13 @@ def _matrix(report: Report, order: list[Endpoint], groups: list[tuple[str, list[
                 elif cell is None:
                     row.append('<td class="na" title="neither end is a reported workload"></td>')
                 else:
-                    key = f"{index[src.id]}-{index[dst.id]}"
-                    cells[key] = [texts(f"{src.id} \u2192 {dst.id}")] + [texts(s) for s in cell.sentences(report.probes)]
-                    label = f"{src.id} to {dst.id}: {_summary(cell, report)}"
-                    row.append(f'<td class="c {cell.state}" data-cell="{key}" tabindex="{0 if first else -1}" '
-                               f'title="{_e(label)}">{SYMBOL[cell.state]}</td>')
+                    row.append(_cell(report, cell, f"{index[src.id]}-{index[dst.id]}", first, texts, data))
                     first = False
             body.append("".join(row) + "</tr>")
         body.append("</tbody>")
     table = ('<table class="matrix" id="matrix"><thead>' + "".join(head1) + "</tr>" + "".join(head2) + "</tr></thead>"
              + "\n".join(body) + "</table>")
-    return table, cells
+    return table, data
 
 
 def _focus_section(report: Report, k: int) -> str:
@@ -126,8 +136,21 @@ def _focus_section(report: Report, k: int) -> str:
         if denied:
             names = ", ".join(getattr(c, peer_of) for c in denied)
             parts.append(f'<p class="denied-list">Denied on every probed port: {_e(names)}.</p>')
+    parts += _dependent_list([c for c in incoming + outgoing if c.dataplanes], report)
     parts.append("</section>")
     return "\n".join(parts)
+
+
+def _dependent_list(cells: list[Cell], report: Report) -> list[str]:
+    """A workload's pairs whose verdict depends on the dataplane, each profile's verdict written
+    out: the page says it without the script and on paper too."""
+    if not cells:
+        return []
+    out = [f"<h4>Depending on the dataplane: {len(cells)}</h4><ul class=\"edges dataplanes\">"]
+    for c in cells:
+        verdicts = "".join(f"<li>{_e(s)}</li>" for s in c.dataplane_sentences(report.probes))
+        out.append(f"<li><b>{_e(c.src)} \u2192 {_e(c.dst)}</b><ul>{verdicts}</ul></li>")
+    return out + ["</ul>"]
 
 
 def _header(report: Report) -> list[str]:
@@ -140,6 +163,12 @@ def _header(report: Report) -> list[str]:
         body.append(f'<p class="meta">Services (policies see the pod port): {e("; ".join(report.services))}.</p>')
     if report.not_modelled:
         body.append(f'<p class="meta">Not modelled (verdicts marked * may differ): {e("; ".join(report.not_modelled))}.</p>')
+    if report.dataplanes:
+        body.append(f'<p class="meta" id="dataplanes">Drawn for the dataplane {e(report.dataplanes[0])}, compared with '
+                    f'{e(", ".join(report.dataplanes[1:]))}: {len(report.dependent)} pairs differ (marked '
+                    f"{SYMBOL[DEPENDENT]}).</p>")
+    elif report.dataplane != KUBERNETES.name:
+        body.append(f'<p class="meta" id="dataplanes">Judged as the dataplane {e(report.dataplane)} enforces the policies.</p>')
     body.append('<nav><a href="#matrix">Matrix</a> \u00b7 <a href="#workloads">Each workload</a> \u00b7 '
                 '<a href="#policies">Policies in words</a> \u00b7 <a href="#added">Added endpoints</a></nav></header>')
     return body
@@ -152,8 +181,9 @@ def _controls(report: Report) -> str:
             f"{options}</select></label></div>")
 
 
-def _legend() -> str:
-    items = "".join(f'<span class="c {state}">{SYMBOL[state]}</span> {WORDS[state]} ' for state in SYMBOL)
+def _legend(report: Report) -> str:
+    states = [s for s in SYMBOL if s != DEPENDENT or report.dataplanes]
+    items = "".join(f'<span class="c {state}">{SYMBOL[state]}</span> {WORDS[state]} ' for state in states)
     return (f'<p class="legend">{items}<span class="na-key"></span> neither end is a reported workload. '
             "Hover or focus a cell for its ports; click it or press Enter for why. Arrow keys move between cells.</p>")
 
@@ -190,9 +220,9 @@ def render_html(report: Report) -> str:
     groups = _grouped(report.endpoints)
     order = [ep for _, eps in groups for ep in eps]
     texts = _Texts()
-    table, cells = _matrix(report, order, groups, texts)
+    table, data = _matrix(report, order, groups, texts)
     body = _header(report)
-    body += ['<main><section id="matrix-section"><h2 id="matrix-title">Who may reach whom</h2>', _legend(), _controls(report),
+    body += ['<main><section id="matrix-section"><h2 id="matrix-title">Who may reach whom</h2>', _legend(report), _controls(report),
              f'<div class="matrix-wrap">{table}</div>',
              '<p id="hover" class="hover" aria-live="polite"></p>',
              '<div id="explanation" class="explanation" role="region" aria-live="polite" aria-label="explanation" tabindex="-1">'
@@ -201,5 +231,7 @@ def render_html(report: Report) -> str:
     body += [_focus_section(report, k) for k in range(len(report.workloads))] or ["<p>No workloads.</p>"]
     body += ["</section>", '<section id="policies"><h2>Policies in words</h2>', _policies(report), "</section>",
              '<section id="added"><h2>Endpoints the report added</h2>', _added(report), "</section></main>"]
-    return page(report.title, body, {"texts": texts.items, "cells": cells})
+    # "profiles" only when profiles were compared: a report of one reads as it always has.
+    return page(report.title, body, {"texts": texts.items, "cells": data["cells"],
+                                     **({"profiles": data["profiles"]} if report.dataplanes else {})})
 

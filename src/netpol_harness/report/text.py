@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .data import Cell, Report
+from ..net.dataplanes import KUBERNETES
+from .data import DEPENDENT, Cell, Part, Report
 from .words import ports_text
 
 # Peers of a workload that share a whole verdict are written on one line from this many on.
@@ -11,7 +12,28 @@ SHARED_LINE_FROM = 3
 
 
 def _verdict_key(cell: Cell) -> tuple:
-    return tuple((p.probes, p.allowed, p.by, p.caveat) for p in cell.parts)
+    # The profiles' verdicts count too: peers share a line only when every profile agrees on them alike.
+    return (tuple((p.probes, p.allowed, p.by, p.caveat) for p in cell.parts),
+            tuple((v.dataplane, tuple((p.probes, p.allowed, p.by, p.caveat) for p in v.parts)) for v in cell.dataplanes))
+
+
+def _details(cell: Cell) -> tuple:
+    return tuple(p.detail for p in cell.parts), tuple(p.detail for v in cell.dataplanes for p in v.parts)
+
+
+def _without_details(cell: Cell) -> Cell:
+    """The cell without its closest misses: peers that share a line may each miss a rule differently."""
+    def bare(parts: tuple[Part, ...]) -> tuple[Part, ...]:
+        return tuple(replace(p, detail="") for p in parts)
+    return replace(cell, parts=bare(cell.parts), dataplanes=tuple(replace(v, parts=bare(v.parts)) for v in cell.dataplanes))
+
+
+def _cell_lines(report: Report, cell: Cell, head: str, indent: int) -> list[str]:
+    """`head` and the cell's sentences on one line; where the verdict depends on the dataplane,
+    the line says so and each profile's verdicts follow, one line each."""
+    mark = f" [{DEPENDENT}]" if cell.dataplanes else ""
+    return ([f"{head}{'; '.join(cell.sentences(report.probes))}{mark}"]
+            + [" " * indent + line for line in cell.dataplane_sentences(report.probes)])
 
 
 def _pair_lines(report: Report, cells: list[Cell], arrow: str, peer_of: str) -> list[str]:
@@ -25,13 +47,13 @@ def _pair_lines(report: Report, cells: list[Cell], arrow: str, peer_of: str) -> 
         first = group[0]
         if len(group) >= SHARED_LINE_FROM:
             peers = ", ".join(getattr(c, peer_of) for c in group)
-            same_detail = len({tuple(p.detail for p in c.parts) for c in group}) == 1
-            shown = first if same_detail else replace(first, parts=tuple(replace(p, detail="") for p in first.parts))
+            same_detail = len({_details(c) for c in group}) == 1
+            shown = first if same_detail else _without_details(first)
             lines.append(f"  {arrow} {len(group)} peers ({peers}):")
-            lines.append(f"  {' ' * len(arrow)} {'; '.join(shown.sentences(report.probes))}")
+            lines += _cell_lines(report, shown, f"  {' ' * len(arrow)} ", len(arrow) + 5)
             continue
         for cell in group:
-            lines.append(f"  {arrow} {getattr(cell, peer_of).ljust(width)}  {'; '.join(cell.sentences(report.probes))}")
+            lines += _cell_lines(report, cell, f"  {arrow} {getattr(cell, peer_of).ljust(width)}  ", len(arrow) + 5)
     return lines
 
 
@@ -50,7 +72,17 @@ def header_lines(report: Report) -> list[str]:
         lines.append("services (policies see the pod port): " + "; ".join(report.services))
     if report.not_modelled:
         lines.append("not modelled (verdicts marked * may differ): " + "; ".join(report.not_modelled))
-    return lines
+    return lines + dataplane_lines(report)
+
+
+def dataplane_lines(report: Report) -> list[str]:
+    """Which profile the report is drawn for, and how many pairs the compared ones disagree on;
+    nothing for the API's own reading alone, so such a report reads as it always has."""
+    if report.dataplanes:
+        others = ", ".join(report.dataplanes[1:])
+        return [f"dataplanes: drawn for {report.dataplanes[0]}, compared with {others}: "
+                f"{len(report.dependent)} pairs differ (marked {DEPENDENT}, each profile's verdict below them)"]
+    return [f"dataplane: {report.dataplane}"] if report.dataplane != KUBERNETES.name else []
 
 
 def render_text(report: Report) -> str:
@@ -77,7 +109,8 @@ def _node_ids(report: Report) -> dict[str, str]:
 
 
 def render_mermaid(report: Report) -> str:
-    """A Mermaid flowchart: workloads and peers as nodes, one arrow per allowed pair."""
+    """A Mermaid flowchart: workloads and peers as nodes, one arrow per allowed pair (dashed
+    where the verdict depends on the dataplane)."""
     ids = _node_ids(report)
     workloads = {w.workload for w in report.workloads}
     lines = ["flowchart LR"]
@@ -90,7 +123,9 @@ def render_mermaid(report: Report) -> str:
         else:
             lines.append(f'  {nid}("{text}")')
     for (src, dst), probes in report.edges().items():
-        lines.append(f'  {ids[src]} -->|"{ports_text(probes)}"| {ids[dst]}')
+        # Dashed: allowed as the report is drawn, but another compared profile judges the pair otherwise.
+        arrow = "-.->" if report.cells[(src, dst)].dataplanes else "-->"
+        lines.append(f'  {ids[src]} {arrow}|"{ports_text(probes)}"| {ids[dst]}')
     if workloads:
         lines.append("  classDef workload fill:#dbeafe,stroke:#1d4ed8")
         lines.append(f"  class {','.join(ids[w] for w in sorted(workloads))} workload")

@@ -28,6 +28,20 @@
       ul.appendChild(li);
     });
     explanation.appendChild(ul);
+    // Where the verdict depends on the dataplane: each compared profile's verdict, with its reason.
+    var profiles = (data.profiles || {})[td.dataset.cell];
+    if (!profiles) return;
+    var h4 = document.createElement("h4");
+    h4.textContent = "Each dataplane's verdict, where they differ";
+    explanation.appendChild(h4);
+    var byProfile = document.createElement("ul");
+    byProfile.className = "dataplanes";
+    profiles.forEach(function (k) {
+      var li = document.createElement("li");
+      li.textContent = text(k);
+      byProfile.appendChild(li);
+    });
+    explanation.appendChild(byProfile);
   }
 
   function show(td) { hover.textContent = td.title; }
