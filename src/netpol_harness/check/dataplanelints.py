@@ -66,8 +66,9 @@ def _dns_differs(evaluators: list[tuple[Dataplane, Evaluator]], pod: Pod) -> str
     if len(set(reached.values())) == 1:
         return None
     yes, no = ([name for name, ok in reached.items() if ok == want] for want in (True, False))
+    theirs = ", ".join(f"svc:{p.dns.namespace}/{p.dns.name} on {p.dns.port}" for p, _ in evaluators if p.name in no)
     return (f"{pod.id} reaches the cluster DNS (53/UDP through its Service) on {', '.join(yes)}; not on "
-            f"{', '.join(no)}, whose DNS is {', '.join(f'svc:{p.dns.namespace}/{p.dns.name} on {p.dns.port}' for p, _ in evaluators if p.name in no)}")
+            f"{', '.join(no)}, whose DNS is {theirs}")
 
 
 @lint_rule(id="dataplane-dependent", severity="warning",

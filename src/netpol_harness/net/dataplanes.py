@@ -60,11 +60,12 @@ class Dataplane:
     kinds: frozenset[str]
     admin_kinds: frozenset[str] = frozenset()  # AdminNetworkPolicy (v1alpha1), ClusterNetworkPolicy (v1alpha2) ...
     ipblock_pods: bool = True  # ipBlocks (and CIDR rules) select pod addresses
-    ipblock_hosts: frozenset[str] = frozenset({"ingress", "egress"})  # directions ipBlocks select nodes, host pods, the API server
+    # The directions in which ipBlocks select nodes, host-network pods and the API server.
+    ipblock_hosts: frozenset[str] = frozenset({"ingress", "egress"})
     host_pods_outside: bool = False  # host-network pods: no policy isolates them, no selector selects them
     host_network_namespace: str | None = None  # host traffic comes from this namespace (OVN-Kubernetes)
     local_host_allowed: bool = False  # a node always reaches its own pods (Cilium's allow-localhost)
-    apiserver_entity: bool = False  # the API server is host traffic wherever it runs (Cilium's kube-apiserver entity)
+    apiserver_entity: bool = False  # the API server is host traffic wherever it runs (Cilium's entity)
     sctp: bool = True  # SCTP rules are enforced
     after_dnat: bool = False  # judged on the Service's endpoints (address and port); False: the API does not say
     dns: ClusterDNS = ClusterDNS("kube-system", "kube-dns", (("k8s-app", "kube-dns"),), 53)
@@ -204,7 +205,7 @@ PROFILES: dict[str, Dataplane] = {p.name: p for p in (KUBERNETES, CILIUM, CALICO
 # Options a profile takes, as Cilium's agent names them: option -> {value: changes}.
 OPTIONS: dict[str, dict[str, dict[str, dict[str, object]]]] = {
     "cilium": {
-        "policy-cidr-match-mode": {"nodes": {"ipblock_hosts": frozenset({"ingress", "egress"})}, "": {}},
+        "policy-cidr-match-mode": {"nodes": {"ipblock_hosts": frozenset({"ingress", "egress"})}},
         "allow-localhost": {"policy": {"local_host_allowed": False}, "always": {}},
         "sctp": {"true": {"sctp": True}, "false": {}},
     },
