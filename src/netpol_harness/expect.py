@@ -244,7 +244,7 @@ def run(chart: Path, path: Path | None = None, extra_objects: Iterable[dict] = (
 
 def junit_xml(suite: str, outcomes: list[Outcome]) -> str:
     """JUnit XML, one testcase per expectation, a failure carrying the explanation."""
-    e = html.escape
+    from .textsafe import xml_escape as e  # names may hold ESC or BEL, which XML cannot
     failures = sum(not o.ok for o in outcomes)
     cases = []
     for o in outcomes:

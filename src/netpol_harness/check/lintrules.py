@@ -18,12 +18,14 @@ reports two ids carries one decorator per id and runs once.
 """
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Mapping
 
 from ..manifests import RULE_PEERS, pod_templates, rules
 from ..net import KUBE_DNS, Cluster, Evaluator
 from ..net.dataplanes import Dataplane
+from ..textsafe import visible
 from .kubernetes import object_label
 
 if TYPE_CHECKING:
@@ -45,7 +47,8 @@ class Finding:
     def __str__(self) -> str:
         where = " ".join(x for x in (self.object, self.path) if x)
         waived = f" (waived: {self.waived})" if self.waived else ""
-        return f"{self.severity:<7} {self.id:<20} {where + ': ' if where else ''}{self.why}{waived}"
+        # One line whatever the names hold: a newline or a terminal escape in one is shown, not obeyed.
+        return visible(f"{self.severity:<7} {self.id:<20} {where + ': ' if where else ''}{self.why}{waived}")
 
 
 @dataclass(frozen=True)
@@ -154,6 +157,42 @@ def peerless_rules(inp: LintInput) -> Iterator[Finding]:
                 else:
                     on = "every port" if not ports else "ports " + ", ".join(str(n) for n in numbers)
                     yield finding("open-rule", p.label, at, f"no `{key}` peers: it allows every peer on {on}")
+
+
+def _open_cidrs(peers: Iterable) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """The peers' CIDRs that hold every address of their family (`0.0.0.0/0`, `::/0`) with
+    nothing carved out; a CIDR the API server would refuse is apirules' to report."""
+    found = []
+    for peer in peers:
+        block = peer.get("ipBlock") if isinstance(peer, Mapping) else None
+        if not isinstance(block, Mapping) or block.get("except"):
+            continue
+        try:
+            network = ipaddress.ip_network(str(block.get("cidr")), strict=False)
+        except ValueError:
+            continue
+        if network.prefixlen == 0 and network not in found:
+            found.append(network)
+    return found
+
+
+@lint_rule(id="open-cidr-rule", severity="error", each_policy=True,
+           purpose="A rule without ports whose `ipBlock` is `0.0.0.0/0` or `::/0` with no `except`: "
+                   "it allows every address of that family on every port.")
+def open_cidr_rules(inp: LintInput) -> Iterator[Finding]:
+    """Like open-rule, with the peer written out: every address is every peer outside the
+    cluster, and every pod too where the dataplane matches pod addresses by ipBlock."""
+    for p in inp.policies:
+        for direction, key in RULE_PEERS.items():
+            for i, rule in enumerate(rules(p.raw, direction)):
+                cidrs = _open_cidrs(rule.get(key) or [])
+                if not cidrs or rule.get("ports"):
+                    continue
+                families = " and ".join(f"IPv{n.version}" for n in cidrs)
+                yield finding("open-cidr-rule", p.label, f"spec.{direction}[{i}]",
+                              f"`{key}` ipBlock {' and '.join(str(n) for n in cidrs)} without ports: "
+                              f"it allows every {families} address on every port, outside the cluster too; "
+                              f"narrow the CIDR or name the ports")
 
 
 @lint_rule(id="dead-rules", severity="warning", each_policy=True,

@@ -14,6 +14,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from ..net import Cluster
 from ..net.dataplanes import KUBERNETES, Dataplane, dataplane as profile
+from ..textsafe import visible
 from .data import Report, build_cluster, connectivity_report
 from .page import escape, page
 from .probe import Probe, cluster_probes
@@ -149,7 +150,7 @@ def render_diff_text(diff: Diff) -> str:
             lines.append(f"policies {word}: {', '.join(ids)}")
     if diff.unchanged:
         lines.append("no flow changes: every pair is allowed or denied as before")
-        return "\n".join(lines)
+        return "\n".join(visible(line) for line in lines)
     lines.append(f"{len(diff.opened)} opened, {len(diff.closed)} closed")
     for sign, title, changes in (("+", "opened", diff.opened), ("-", "closed", diff.closed)):
         both = [c for c in changes if not c.absent]
@@ -166,7 +167,7 @@ def render_diff_text(diff: Diff) -> str:
             side = "before" if sign == "+" else "after"
             lines.append(f"{title} because {endpoint} is not in the {side} render ({len(flows)}):")
             lines += [f"  {sign} {c.src} -> {c.dst} on {c.ports} ({c.after if c.opened else c.before})" for c in flows]
-    return "\n".join(lines)
+    return "\n".join(visible(line) for line in lines)
 
 
 def render_diff_html(diff: Diff) -> str:

@@ -1,9 +1,14 @@
-"""A report as text (one line per pair, ports collapsed) and as a Mermaid flowchart."""
+"""A report as text (one line per pair, ports collapsed) and as a Mermaid flowchart.
+
+Names come from the manifests and may hold control characters: each line of text is passed
+through `visible` (a newline in a name cannot forge a line, an ESC cannot reach the terminal),
+each Mermaid label through `mermaid_label` (a name cannot end its label or add a statement)."""
 from __future__ import annotations
 
 from dataclasses import replace
 
 from ..net.dataplanes import KUBERNETES
+from ..textsafe import mermaid_label, visible
 from .data import DEPENDENT, Cell, Part, Report
 from .words import ports_text
 
@@ -96,7 +101,7 @@ def render_text(report: Report) -> str:
                   f"  ingress isolated by: {wl.isolation('ingress')}"]
         lines += _pair_lines(report, outgoing, "to  ", "dst")
         lines += _pair_lines(report, incoming, "from", "src")
-    return "\n".join(lines)
+    return "\n".join(visible(line) for line in lines)
 
 
 def _node_ids(report: Report) -> dict[str, str]:
@@ -115,7 +120,7 @@ def render_mermaid(report: Report) -> str:
     workloads = {w.workload for w in report.workloads}
     lines = ["flowchart LR"]
     for name, nid in ids.items():
-        text = name.replace('"', "'")
+        text = mermaid_label(name)
         if name in workloads:
             lines.append(f'  {nid}["{text}"]')
         elif name.startswith("ip:"):
@@ -125,7 +130,7 @@ def render_mermaid(report: Report) -> str:
     for (src, dst), probes in report.edges().items():
         # Dashed: allowed as the report is drawn, but another compared profile judges the pair otherwise.
         arrow = "-.->" if report.cells[(src, dst)].dataplanes else "-->"
-        lines.append(f'  {ids[src]} {arrow}|"{ports_text(probes)}"| {ids[dst]}')
+        lines.append(f'  {ids[src]} {arrow}|"{mermaid_label(ports_text(probes))}"| {ids[dst]}')
     if workloads:
         lines.append("  classDef workload fill:#dbeafe,stroke:#1d4ed8")
         lines.append(f"  class {','.join(ids[w] for w in sorted(workloads))} workload")
