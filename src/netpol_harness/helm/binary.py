@@ -3,7 +3,9 @@
 A helm is named by a path or by a version (`3.19`, `4.3.1`: one of the pinned binaries
 `make setup` keeps under `<root>/.tools/helm/VERSION/helm`). Unnamed, it is
 `<root>/.tools/bin/helm`, else the `helm` on PATH. Code asks the binary what it can do,
-never assumes a version.
+never assumes a version; a helm outside SUPPORTED is refused (HelmUnsupported). The answer
+is asked again whenever the file changes, and the render cache's key names the build and
+the file (`helm_identity`).
 """
 from __future__ import annotations
 
@@ -20,6 +22,10 @@ from .. import project
 
 class HelmNotFound(RuntimeError):
     """No usable helm binary; the message says how to get one."""
+
+
+class HelmUnsupported(HelmNotFound):
+    """A helm binary of a version the harness does not support; the message names the supported ones."""
 
 
 _VERSION_SPEC = re.compile(r"^v?(\d+)\.(\d+)(?:\.(\d+))?$")
@@ -52,7 +58,14 @@ def _by_version(spec: str) -> str:
 
 def helm_binary(spec: str | None = None) -> str:
     """The helm CLI to run: `spec` (a path or a version), else the configured one
-    (--netpol-helm, $NETPOL_HELM), else <root>/.tools/bin/helm, else PATH."""
+    (--netpol-helm, $NETPOL_HELM), else <root>/.tools/bin/helm, else PATH.
+    HelmUnsupported when its version is outside SUPPORTED."""
+    binary = _find(spec)
+    _version_string(binary)  # asks it once per build, refuses an unsupported one
+    return binary
+
+
+def _find(spec: str | None) -> str:
     try:
         chosen, source = (spec, "helm") if spec else project.helm_spec()
     except ValueError as err:
@@ -86,28 +99,59 @@ def parse_version(text: str) -> tuple[int, int, int]:
     return major, minor, patch
 
 
-@functools.lru_cache(maxsize=None)
+SUPPORTED = "helm 3.10 and later 3.x releases, and helm 4"
+
+
+def supported(version: tuple[int, int, int]) -> bool:
+    return (3, 10) <= version[:2] < (5, 0)
+
+
+def _file_identity(binary: str) -> tuple[int, ...]:
+    """What changes when the file at `binary` is replaced or rewritten."""
+    try:
+        st = os.stat(binary)
+    except OSError as err:
+        raise HelmNotFound(f"helm {binary!r}: {err.strerror}") from None
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns
+
+
 def _version_string(binary: str) -> str:
+    """Version and git commit of the helm at `binary`, asked again whenever the file changes."""
+    return _ask_version(binary, _file_identity(binary))
+
+
+@functools.lru_cache(maxsize=None)
+def _ask_version(binary: str, file_identity: tuple[int, ...]) -> str:
     # Version and commit: two builds of one tag may still differ, and the render
     # cache must never mix them.
-    proc = subprocess.run(
-        [binary, "version", "--template", "{{.Version}}+{{.GitCommit}}"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    if proc.returncode != 0 or not proc.stdout.strip():
-        raise HelmNotFound(f"`{binary} version` failed: {proc.stderr.strip() or proc.stdout.strip()}")
-    return proc.stdout.strip()
+    try:
+        proc = subprocess.run([binary, "version", "--template", "{{.Version}}+{{.GitCommit}}"],
+                              capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as err:
+        raise HelmNotFound(f"`{binary} version` failed: {err}") from None
+    text = proc.stdout.strip()
+    if proc.returncode != 0 or not text:
+        raise HelmNotFound(f"`{binary} version` failed: {proc.stderr.strip() or text or f'exit {proc.returncode}'}")
+    try:
+        version = parse_version(text)
+    except ValueError:
+        raise HelmUnsupported(f"{binary} printed no helm version ({text[:80]!r}); netpol supports {SUPPORTED}") from None
+    if not supported(version):
+        shown = _VERSION.search(text).group(0)  # type: ignore[union-attr]
+        raise HelmUnsupported(f"{binary} is helm {shown}; netpol supports {SUPPORTED} (run `make setup` for pinned ones)")
+    return text
 
 
 def helm_identity(binary: str | None = None) -> str:
-    """A string that changes whenever the helm build changes (version + git commit)."""
-    return _version_string(binary or helm_binary())
+    """A string that changes whenever the helm build changes: version + git commit, and
+    the file's size and modification time (a rebuilt or replaced binary is a new helm)."""
+    binary = binary or helm_binary()
+    _, _, size, mtime_ns, _ = _file_identity(binary)
+    return f"{_version_string(binary)} size={size} mtime_ns={mtime_ns}"
 
 
 def helm_version(binary: str | None = None) -> tuple[int, int, int]:
-    return parse_version(helm_identity(binary).split("+", 1)[0])
+    return parse_version(_version_string(binary or helm_binary()))
 
 
 def helm_supports_enable_dns(binary: str | None = None) -> bool:

@@ -17,9 +17,9 @@ import hashlib
 import json
 import os
 import re
+import signal
 import subprocess
 import tempfile
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence, Union
@@ -196,56 +196,42 @@ def _cache_key(call: _Call, binary: str, enable_dns: bool, env, wrapper, use_cac
     return store.digest(parts, call.files)
 
 
-class _Snapshots:
-    """Chart snapshots helm renders from, one per chart content (and NOTES probe), kept for
-    the life of the process: writing and removing a chart's files cost more than the
-    render on some disks. A snapshot is never changed once written."""
-
-    def __init__(self) -> None:
-        self._root: Path | None = None
-        self._pid = os.getpid()
-        self._made: dict[str, Path] = {}
-        self._lock = threading.Lock()
-
-    @property
-    def root(self) -> Path:
-        if self._root is None or self._pid != os.getpid():
-            # A forked worker writes its own snapshots, never into its parent's.
-            self._root, self._pid, self._made = Path(tempfile.mkdtemp(prefix="netpol-render-")), os.getpid(), {}
-            project.remove_at_exit(self._root)
-        return self._root
-
-    def path(self, call: _Call) -> Path:
-        if any(a.split("=")[0] in _WRITES_CHART for a in call.extra):
-            return self._private(call)  # helm will write into it: never share it
-        key = store.digest({"notes_probe": call.with_notes}, call.files)
-        root = self.root
-        with self._lock:
-            snapshot = self._made.get(key)
-            if snapshot is None:
-                snapshot = root / key[:16] / call.chart.resolve().name
-                self._write(call, snapshot)
-                self._made[key] = snapshot
-        return snapshot
-
-    def _private(self, call: _Call) -> Path:
-        snapshot = Path(tempfile.mkdtemp(dir=self.root, prefix="private-")) / call.chart.resolve().name
-        self._write(call, snapshot)
-        return snapshot
-
-    @staticmethod
-    def _write(call: _Call, snapshot: Path) -> None:
-        store.write_snapshot(call.files, snapshot)
-        if call.with_notes:
-            (snapshot / "templates" / PROBE_NAME).write_text(PROBE_TEMPLATE)
+_SNAPSHOTS = store.Snapshots()
 
 
-_SNAPSHOTS = _Snapshots()
+def _chart_arg(call: _Call) -> str:
+    """The chart helm renders: a snapshot of exactly the hashed files (and the NOTES probe)."""
+    if not call.files:
+        return str(call.chart)
+    files = {**call.files, f"templates/{PROBE_NAME}": PROBE_TEMPLATE.encode()} if call.with_notes else call.files
+    private = any(a.split("=")[0] in _WRITES_CHART for a in call.extra)  # helm will write into it
+    return str(_SNAPSHOTS.path(files, call.chart.resolve().name, private))
+
+
+def _execute(argv: list[str], env: Mapping[str, str], timeout: float) -> dict:
+    """helm's answer as a record; a kill, a timeout or a start that failed is said in
+    stderr, and such a record is never cached (cache.cacheable)."""
+    try:
+        proc = subprocess.run(argv, capture_output=True, text=True, env=dict(env), timeout=timeout)
+    except subprocess.TimeoutExpired:  # subprocess.run killed it
+        return {"returncode": -signal.SIGKILL, "stdout": "",
+                "stderr": f"harness: helm did not finish within {timeout:g}s and was killed\n"}
+    except OSError as err:
+        return {"returncode": 127, "stdout": "", "stderr": f"harness: could not run {argv[0]}: {err.strerror or err}\n",
+                "harness_error": True}
+    stderr = proc.stderr
+    if proc.returncode < 0:
+        try:
+            name = signal.Signals(-proc.returncode).name
+        except ValueError:
+            name = str(-proc.returncode)
+        stderr += ("\n" if stderr and not stderr.endswith("\n") else "") + f"harness: helm was ended by signal {name}\n"
+    return {"returncode": proc.returncode, "stdout": proc.stdout, "stderr": stderr}
 
 
 def _run_helm(call: _Call, binary: str, env, wrapper, timeout: float) -> dict:
     """Run helm on a snapshot of the chart and copies of the values; the record to cache."""
-    chart_arg = str(_SNAPSHOTS.path(call)) if call.files else str(call.chart)
+    chart_arg = _chart_arg(call)
     tmp = _SNAPSHOTS.root
     # Copies of the values, so the cached result matches the bytes that were hashed.
     contents = ([call.user_values.encode()] if call.user_values is not None else []) + call.file_contents
@@ -257,26 +243,20 @@ def _run_helm(call: _Call, binary: str, env, wrapper, timeout: float) -> dict:
                 handle.write(content)
             values_paths.append(path)
         argv = call.argv(binary, chart_arg, values_paths)
-        proc = subprocess.run(apply_wrapper(wrapper, argv), capture_output=True, text=True,
-                              env={**os.environ, **(env or {})}, timeout=timeout)
+        record = _execute(apply_wrapper(wrapper, argv), {**os.environ, **(env or {})}, timeout)
     finally:
         for path in values_paths:
             os.unlink(path)
     # Temp paths would make identical renders differ; show them as the user's names.
-    stderr = proc.stderr.replace(chart_arg, str(call.chart))
-    for k, path in enumerate(values_paths):
-        stderr = stderr.replace(path, f"<tmp>/values-{k}.yaml")
-    stderr = stderr.replace(str(tmp), "<tmp>")
-    stdout, notes = _split_notes(proc.stdout) if call.with_notes else (proc.stdout, None)
     shown = {chart_arg: "<tmp>/" + call.chart.resolve().name, **{p: f"<tmp>/values-{k}.yaml" for k, p in enumerate(values_paths)}}
-    shown_argv = [shown.get(a, a) for a in argv]
-    return {
-        "returncode": proc.returncode,
-        "stdout": stdout,
-        "stderr": stderr,
-        "notes": notes if proc.returncode == 0 else None,
-        "argv": shown_argv,
-    }
+    stderr = record["stderr"].replace(chart_arg, str(call.chart))
+    for path in values_paths:
+        stderr = stderr.replace(path, shown[path])
+    stdout, notes = record["stdout"], None
+    if call.with_notes and record["returncode"] >= 0:  # a killed helm's output may end mid-line
+        stdout, notes = _split_notes(stdout)
+    return {**record, "stdout": stdout, "stderr": stderr.replace(str(tmp), "<tmp>"),
+            "notes": notes if record["returncode"] == 0 else None, "argv": [shown.get(a, a) for a in argv]}
 
 
 def render(
@@ -309,7 +289,8 @@ def render(
 
     Not cached: with `--netpol-no-cache`/`NETPOL_NO_CACHE=1`, `cache=False`, a wrapper
     without identity, live DNS (`enable_dns` without a wrapper), a chart that is not a
-    local directory, and flags or a KUBECONFIG that make helm read a cluster. Helm <
+    local directory, flags or a KUBECONFIG that make helm read a cluster, and a render
+    helm did not finish (killed by a signal or by `timeout`, or not started). Helm <
     3.11.1 resolves names even without `enable_dns`: such renders are cached, so tests
     on that Helm give hosts as IP literals, names that never resolve (`.invalid`), or a
     wrapper.
@@ -323,7 +304,7 @@ def render(
             return _result_from(record, tuple(record.get("argv", ())), True, namespace)
     record = _run_helm(call, binary, env, wrapper, timeout)
     result = _result_from(record, tuple(record["argv"]), False, namespace)
-    if key is not None:
+    if key is not None and store.cacheable(record):  # only answers helm gave
         store.store(key, {**record, "objects": result.objects if result.ok else None})
     return result
 
