@@ -9,35 +9,29 @@ reason.
                  and ClusterNetworkPolicy (policy.networking.k8s.io), which no built-in schema has
   ciliumrules -- the CRD schema and the agent's rule sanitizer of CiliumNetworkPolicy and
                  CiliumClusterwideNetworkPolicy (cilium.io/v2), layers 3 and 4
+  admission   -- what the API server would take: the objects a judgement may start from
   lints       -- policy mistakes that are valid objects (allow-all rules, unselected pods)
   lintrules   -- the lints themselves, each registered with its id, severity and purpose
 """
 from __future__ import annotations
 
-from .adminrules import admin_policy_errors, in_admin_group
-from .apirules import duplicate_errors, networkpolicy_errors, object_errors, workload_errors
-from .ciliumrules import cilium_policy_errors, is_cilium_policy
+from .adminrules import admin_policy_errors
+from .admission import RefusedObjects, admit, object_api_errors
+from .apirules import duplicate_errors, networkpolicy_errors
+from .ciliumrules import cilium_policy_errors
 from .kubernetes import kubernetes_engine, object_label, validate_kubernetes
 from .values import merged_values, validate_values
 
 __all__ = ["validate_all", "validate_kubernetes", "validate_values", "merged_values", "networkpolicy_errors",
-           "admin_policy_errors", "cilium_policy_errors", "api_server_errors", "kubernetes_engine"]
+           "admin_policy_errors", "cilium_policy_errors", "api_server_errors", "kubernetes_engine", "admit",
+           "RefusedObjects"]
 
 
 def api_server_errors(objects: list[dict]) -> list[str]:
     """What the API server checks beyond the schemas: every object's name and labels,
     workload selectors, the NetworkPolicy rules, the admin and Cilium policies' CRD rules (and
     Cilium's sanitizer), and duplicates."""
-    messages = []
-    for obj in objects:
-        if obj.get("kind") == "NetworkPolicy":
-            messages += [f"{object_label(obj)}: {m}" for m in networkpolicy_errors(obj)]
-        elif in_admin_group(obj):  # name and labels included
-            messages += [f"{object_label(obj)}: {m}" for m in admin_policy_errors(obj)]
-        elif is_cilium_policy(obj):  # name and labels included
-            messages += [f"{object_label(obj)}: {m}" for m in cilium_policy_errors(obj)]
-        else:
-            messages += [f"{object_label(obj)}: {m}" for m in object_errors(obj) + workload_errors(obj)]
+    messages = [f"{object_label(obj)}: {m}" for obj in objects for m in object_api_errors(obj)]
     return messages + duplicate_errors(objects)
 
 

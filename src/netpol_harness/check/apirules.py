@@ -29,6 +29,17 @@ IANA_SVC_NAME = re.compile(r"^[-a-z0-9]+$")
 # --- the apimachinery helpers -------------------------------------------------------
 
 
+def list_items(value: Any, path: str, what: str) -> tuple[list, list[str]]:
+    """(the items, []) of a list, or of None (absent); ([], [why]) for anything else: a
+    string where a list belongs is one mistake, not one per character."""
+    if value is None:
+        return [], []
+    if isinstance(value, list):
+        return value, []
+    shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+    return [], [f"{path}: Invalid value: {shown}: must be a list of {what}, not {type(value).__name__}"]
+
+
 def dns1123_subdomain_errors(value: str) -> list[str]:
     errors = []
     if len(value) > 253:
@@ -117,12 +128,17 @@ def label_selector_errors(selector: Any, path: str) -> list[str]:
     if not isinstance(selector, dict):
         return [f"{path}: must be a label selector (a map), not {type(selector).__name__}"]
     errors = labels_errors(selector.get("matchLabels"), f"{path}.matchLabels")
-    for i, expr in enumerate(selector.get("matchExpressions") or []):
+    expressions, problems = list_items(selector.get("matchExpressions"), f"{path}.matchExpressions", "requirements")
+    errors += problems
+    for i, expr in enumerate(expressions):
         at = f"{path}.matchExpressions[{i}]"
         if not isinstance(expr, dict):
             errors.append(f"{at}: must be a map with key, operator and values")
             continue
         operator, values = expr.get("operator"), expr.get("values") or []
+        if not isinstance(values, list):
+            errors.append(f"{at}.values: Invalid value: {values!r}: must be a list of strings")
+            values = []
         if operator in ("In", "NotIn"):
             if not values:
                 errors.append(f"{at}.values: Required value: must be specified when `operator` is 'In' or 'NotIn'")
@@ -174,7 +190,9 @@ def ip_block_errors(block: Any, path: str) -> list[str]:
         return [f"{path}.cidr: Required value"]
     network, why = parse_cidr(cidr)
     errors = [] if why is None else [f"{path}.cidr: Invalid value: {cidr!r}: {why}"]
-    for i, item in enumerate(block.get("except") or []):
+    excepts, problems = list_items(block.get("except"), f"{path}.except", "CIDRs")
+    errors += problems
+    for i, item in enumerate(excepts):
         at = f"{path}.except[{i}]"
         inner, why = parse_cidr(item)
         if why is not None:
@@ -241,11 +259,33 @@ def peer_errors(peer: Any, path: str) -> list[str]:
     return errors
 
 
+def rules_errors(rules: Any, path: str, peers_key: str) -> list[str]:
+    """The ingress or egress rules: each a map of ports and peers, each a list."""
+    rules, errors = list_items(rules, path, "rules")
+    for i, rule in enumerate(rules):
+        at = f"{path}[{i}]"
+        if not isinstance(rule, dict):
+            errors.append(f"{at}: must be a map with ports and {peers_key}")
+            continue
+        ports, problems = list_items(rule.get("ports"), f"{at}.ports", "ports")
+        errors += problems
+        for j, port in enumerate(ports):
+            errors += port_errors(port, f"{at}.ports[{j}]")
+        peers, problems = list_items(rule.get(peers_key), f"{at}.{peers_key}", "peers")
+        errors += problems
+        for j, peer in enumerate(peers):
+            errors += peer_errors(peer, f"{at}.{peers_key}[{j}]")
+    return errors
+
+
 def networkpolicy_errors(policy: dict) -> list[str]:
     """Every reason the API server would refuse this NetworkPolicy (plus the two
     stricter harness rules described in the module docstring); [] when it is valid."""
     errors: list[str] = []
     meta = policy.get("metadata") or {}
+    if not isinstance(meta, dict):
+        errors.append(f"metadata: Invalid value: {meta!r}: must be a map (name, namespace, labels)")
+        meta = {}
     name = meta.get("name")
     if not name:
         errors.append("metadata.name: Required value: name or generateName is required")
@@ -268,17 +308,9 @@ def networkpolicy_errors(policy: dict) -> list[str]:
         errors += label_selector_errors(spec["podSelector"], "spec.podSelector")
 
     for direction, peers_key in PEER_KEYS.items():
-        for i, rule in enumerate(spec.get(direction) or []):
-            at = f"spec.{direction}[{i}]"
-            if not isinstance(rule, dict):
-                errors.append(f"{at}: must be a map with ports and {peers_key}")
-                continue
-            for j, port in enumerate(rule.get("ports") or []):
-                errors += port_errors(port, f"{at}.ports[{j}]")
-            for j, peer in enumerate(rule.get(peers_key) or []):
-                errors += peer_errors(peer, f"{at}.{peers_key}[{j}]")
-
-    types = spec.get("policyTypes") or []
+        errors += rules_errors(spec.get(direction), f"spec.{direction}", peers_key)
+    types, problems = list_items(spec.get("policyTypes"), "spec.policyTypes", "'Ingress' and 'Egress'")
+    errors += problems
     if len(types) > len(POLICY_TYPES):
         errors.append(f"spec.policyTypes: Invalid value: {types!r}: may not specify more than two policyTypes")
     else:
@@ -333,7 +365,8 @@ def workload_errors(obj: dict) -> list[str]:
         return []
     spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
     selector = spec.get("selector")
-    labels = ((spec.get("template") or {}).get("metadata") or {}).get("labels") or {}
+    template = spec.get("template") if isinstance(spec.get("template"), dict) else {}
+    labels = (template.get("metadata") if isinstance(template.get("metadata"), dict) else {}).get("labels") or {}
     if not isinstance(selector, dict) or not (selector.get("matchLabels") or selector.get("matchExpressions")):
         return ["spec.selector: Invalid value: empty selector is invalid for deployment"]
     errors = label_selector_errors(selector, "spec.selector") + labels_errors(labels, "spec.template.metadata.labels")

@@ -5,7 +5,11 @@ expectation fails, 2 when the file itself is wrong.
 `--with FILE` judges every case with the objects the cluster has beside the render (its
 admin policies, namespaces, other releases' policies), after those the case's own `with:`
 names. `--dataplane NAME` (repeatable, or all) judges the flows that name no `dataplanes:`
-as each named CNI enforces the policies."""
+as each named CNI enforces the policies.
+
+A case whose render (or `with:` objects) holds an object the API server would refuse fails
+each of its expectations, naming the object, field and reason, one line each;
+`--judge-invalid` judges it as written, every verdict saying so."""
 from __future__ import annotations
 
 import argparse
@@ -15,7 +19,9 @@ from pathlib import Path
 from ..clusterfiles import ClusterFileError
 from ..expect import FILE_NAME, ExpectationFileError, junit_xml
 from ..expect import run as run_expectations
+from ..assertions.network import judging_invalid
 from .inputs import add_cluster_objects, add_dataplane_option, chosen_dataplanes, cluster_objects
+from .reach import add_judge_invalid_option
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -24,6 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--junit", type=Path, metavar="FILE", help="write the results as JUnit XML")
     add_cluster_objects(parser)
     add_dataplane_option(parser)
+    add_judge_invalid_option(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -33,7 +40,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         profiles = chosen_dataplanes(args) if args.dataplane else []
-        outcomes = run_expectations(args.chart.resolve(), path, extra_objects=cluster_objects(args), dataplanes=profiles)
+        with judging_invalid(args.judge_invalid):
+            outcomes = run_expectations(args.chart.resolve(), path, extra_objects=cluster_objects(args), dataplanes=profiles)
     except (ExpectationFileError, ClusterFileError, ValueError) as err:
         print(f"netpol check: {err}", file=sys.stderr)
         return 2

@@ -13,6 +13,10 @@ line per ordered pair of distinct endpoints (pairs of two external addresses are
 out: no NetworkPolicy can speak about them). `--dataplane` judges as each named CNI
 enforces the policies (`net.dataplanes`): every answer is given per profile, and jsonl
 lines name theirs.
+
+An object the API server would refuse is not judged: one line each (object, field, reason)
+and exit 2, as `netpol validate` words them; `--judge-invalid` judges it as written, every
+verdict saying so.
 """
 from __future__ import annotations
 
@@ -23,6 +27,7 @@ from typing import Any, TextIO
 
 import yaml
 
+from ..check.admission import RefusedObjects, admit
 from ..loader import load_files
 from ..net import PROTOCOLS, Cluster, Evaluator, PolicyError
 from ..net.dataplanes import Dataplane
@@ -52,8 +57,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="for CNIs whose ipBlocks never match pod addresses",
     )
     parser.add_argument("--dual-stack", action="store_true", help="give pods without addresses an IPv6 address too")
+    add_judge_invalid_option(parser)
     add_dataplane_option(parser)
     add_render_inputs(parser, chart=False)
+
+
+def add_judge_invalid_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--judge-invalid", action="store_true",
+                        help="judge objects the API server would refuse, as written (every verdict says so)")
+
+
+def refused(prog: str, exc: RefusedObjects) -> None:
+    """The refusals on stderr, one line each."""
+    for line in exc.report_lines():
+        print(f"{prog}: {line}", file=sys.stderr)
 
 
 def resolutions(entries: list[str]) -> dict[str, list[str]]:
@@ -90,11 +107,15 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         profiles = chosen_dataplanes(args)
-        cluster = Cluster.from_manifests(load_objects(args), args.namespace, dual_stack=args.dual_stack)
+        objects = admit(load_objects(args), judge_invalid=args.judge_invalid, default_namespace=args.namespace)
+        cluster = Cluster.from_manifests(objects, args.namespace, dual_stack=args.dual_stack)
         for ip in args.external:
             cluster.add_external(ip)
         for name, addresses in resolutions(args.resolve).items():
             cluster.add_resolved(name, addresses)
+    except RefusedObjects as exc:
+        refused("netpol reach", exc)
+        return 2
     except (OSError, yaml.YAMLError, PolicyError, ValueError, RenderFailed) as exc:
         print(f"netpol reach: {exc}", file=sys.stderr)
         return 2

@@ -22,6 +22,10 @@ responsible on each side (diff.html with --out); --fail-on-open exits 1 when it 
 `--with FILE` adds the objects the cluster has beside the render (its admin policies,
 namespaces, other releases' policies, pods: pods are reported like the render's); with
 --diff, both sides get the same ones.
+
+An object the API server would refuse is not judged: one line each (object, field, reason;
+with --diff, which side) and exit 1; `--judge-invalid` judges it as written, and every
+verdict says so.
 """
 from __future__ import annotations
 
@@ -32,11 +36,13 @@ from pathlib import Path
 
 import yaml
 
+from ..check.admission import RefusedObjects, admit
 from ..loader import load_files
 from ..net import PROTOCOLS, PolicyError
 from ..net.dataplanes import Dataplane
 from ..report import (Probe, connectivity_report, diff_file, diff_objects, render_diff_html, render_diff_text,
                       render_html, render_mermaid, render_text)
+from .reach import add_judge_invalid_option, refused
 from .inputs import add_dataplane_option, add_render_inputs, chosen_dataplanes, cluster_objects, is_chart, render_from
 
 
@@ -55,6 +61,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--fail-on-open", action="store_true", help="with --diff: exit 1 when the change opens a flow")
     parser.add_argument("--out", type=Path, help="write report.html and graph.mmd (or diff.html) into this directory")
     add_dataplane_option(parser)
+    add_judge_invalid_option(parser)
 
 
 def _probes(args: argparse.Namespace) -> list[Probe] | None:
@@ -98,6 +105,7 @@ def run_diff(args: argparse.Namespace, probes: list[Probe] | None, cluster: list
     rendered = [_render(args, chart, extra, title, cluster) for chart, extra, title in sides]
     if any(objects is None for objects in rendered):
         return 1
+    rendered = [_admitted(args, objects, f"{title}: ") for objects, (_, _, title) in zip(rendered, sides)]
     several = len(profiles) > 1  # then each profile gets its own section and page
     opened = False
     for k, dataplane in enumerate(profiles):
@@ -131,12 +139,23 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         return run_diff(args, probes, cluster, profiles) if args.diff else run_report(args, probes, cluster, profiles)
+    except RefusedObjects as exc:
+        refused("netpol report", exc)
+        return 1
     except PolicyError as exc:
         print(f"netpol report: the API server would refuse this policy, so it cannot be judged: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:
         print(f"netpol report: {exc}", file=sys.stderr)
         return 2
+
+
+def _admitted(args: argparse.Namespace, objects: list[dict], side: str = "") -> list[dict]:
+    """`admit` (RefusedObjects unless --judge-invalid); with --diff, each line names its side."""
+    try:
+        return admit(objects, judge_invalid=args.judge_invalid, default_namespace=args.namespace)
+    except RefusedObjects as exc:
+        raise RefusedObjects([side + line for line in exc.lines], exc.summary) from None
 
 
 def _report_input(args: argparse.Namespace, cluster: list[dict]) -> tuple[list[dict], str] | int:
@@ -165,6 +184,7 @@ def run_report(args: argparse.Namespace, probes: list[Probe] | None, cluster: li
     if isinstance(found, int):
         return found
     objects, title = found
+    objects = _admitted(args, objects)
     report = connectivity_report(
         objects,
         probes,

@@ -15,8 +15,10 @@ from .dataplanes import KUBERNETES, Dataplane
 from .objects import (ContainerPort, External, Namespace, Node, Pod, Service,  # noqa: F401 (re-exported)
                       ServicePort, UnmodelledPolicy)
 from .policy import NetworkPolicy
-from .selector import LabelSelector, label_value
-from .workloads import controller_pods
+from .reading import (CLUSTER_WIDE_POLICY_KINDS, REFUSED_KEY, RefusedObject, flat_objects, manifest_label,
+                      object_metadata as _metadata, object_name as _name)
+from .selector import LabelSelector, PolicyError, label_value
+from .workloads import container_port, controller_pods, pod_spec_ports, pod_template  # noqa: F401 (pod_template re-exported)
 
 # Synthetic pod addresses come from the ranges kind and flannel use by default, so tests
 # that reason about "the pod network" read naturally.
@@ -24,14 +26,6 @@ POD_CIDR_V4 = ipaddress.ip_network("10.244.0.0/16")
 POD_CIDR_V6 = ipaddress.ip_network("fd00:10:244::/64")
 
 NAME_LABEL = "kubernetes.io/metadata.name"
-WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job")
-
-
-# Kinds that are cluster-wide: they govern every namespace. AdminNetworkPolicy and the
-# others of policy.networking.k8s.io are read (`adminpolicy`); these names stay for the
-# same kinds of other groups (Antrea's crd.antrea.io ClusterNetworkPolicy, say).
-CLUSTER_WIDE_POLICY_KINDS = ("AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "GlobalNetworkPolicy",
-                             "CiliumClusterwideNetworkPolicy", "ClusterNetworkPolicy")
 
 
 # kube-dns as kubeadm and kind deploy it: kube-system, k8s-app=kube-dns, named 53 ports.
@@ -159,7 +153,7 @@ class Cluster:
             name,
             {str(k): label_value(v) for k, v in (labels or {}).items()},
             addresses,
-            tuple(_container_port(p) for p in ports or ()),
+            tuple(container_port(p) for p in ports or ()),
             workload,
             host_network,
             node,
@@ -236,27 +230,41 @@ class Cluster:
 
     def add_objects(self, objects: Iterable[Mapping[str, Any] | None], default_namespace: str = "default") -> None:
         """Take what matters from rendered manifests; other kinds are ignored. Objects
-        without a namespace live in `default_namespace` (the release namespace)."""
-        flat = list(_flatten(objects))
+        without a namespace live in `default_namespace` (the release namespace).
+
+        An object the model cannot read (a string where a map belongs, a pod without a
+        name) raises PolicyError naming it, in one line. One that carries REFUSED_KEY (the
+        API server's reasons to refuse it: `check.admission` judging it anyway) is read as
+        written, and every verdict says so."""
+        flat = flat_objects(objects)
         # Namespaces first so their labels are in place before anything lands in them.
-        for obj in flat:
-            if obj.get("kind") == "Namespace":
-                meta = obj.get("metadata") or {}
-                self.add_namespace(str(meta["name"]), meta.get("labels"))
-        for obj in flat:
-            self._add_object(obj, default_namespace)
+        for obj in [o for o in flat if o.get("kind") == "Namespace"] + [o for o in flat if o.get("kind") != "Namespace"]:
+            try:
+                self._add_object(obj, default_namespace)
+            except PolicyError:
+                raise
+            except (AttributeError, TypeError, KeyError, ValueError) as exc:
+                raise PolicyError(f"{manifest_label(obj, default_namespace)}: cannot be read "
+                                  f"({type(exc).__name__}: {exc})") from None
+            if obj.get(REFUSED_KEY):
+                self._unmodelled.append(RefusedObject(str(obj.get("kind")), str(obj.get("apiVersion")),
+                                                      manifest_label(obj, default_namespace).partition(" ")[2], None,
+                                                      tuple(obj[REFUSED_KEY])))
+                self.version += 1
 
     def _add_object(self, obj: Mapping[str, Any], default_namespace: str) -> None:
         kind = str(obj.get("kind"))
-        meta = obj.get("metadata") or {}
+        meta = _metadata(obj, default_namespace)
         ns = str(meta.get("namespace") or default_namespace)
-        if kind == "Pod":
+        if kind == "Namespace":
+            self.add_namespace(_name(obj, default_namespace), meta.get("labels"))
+        elif kind == "Pod":
             status = obj.get("status") or {}
             ips = [p.get("ip") for p in status.get("podIPs") or () if p.get("ip")] or (
                 [status["podIP"]] if status.get("podIP") else None
             )
             spec = obj.get("spec") or {}
-            self.add_pod(ns, str(meta.get("name")), meta.get("labels"), ips, _pod_spec_ports(spec),
+            self.add_pod(ns, _name(obj, default_namespace), meta.get("labels"), ips, pod_spec_ports(spec),
                          host_network=spec.get("hostNetwork") is True, node=str(spec.get("nodeName") or ""))
         elif kind == "NetworkPolicy" and str(obj.get("apiVersion", "networking.k8s.io/v1")).startswith("networking.k8s.io/"):
             self.add_policy(obj, default_namespace)
@@ -268,7 +276,7 @@ class Cluster:
             self.add_apiserver(endpoint_addresses(obj), endpoint_port(obj))
         elif kind == "Node" and str(obj.get("apiVersion")) == "v1":
             addresses = (obj.get("status") or {}).get("addresses") or ()
-            self.add_node(str(meta.get("name")), meta.get("labels"),
+            self.add_node(_name(obj, default_namespace), meta.get("labels"),
                           [a["address"] for a in addresses if a.get("type") in ("InternalIP", "ExternalIP")])
         elif kind.endswith("NetworkPolicy") or kind in CLUSTER_WIDE_POLICY_KINDS:
             cluster_wide = kind in CLUSTER_WIDE_POLICY_KINDS
@@ -277,13 +285,15 @@ class Cluster:
             self.version += 1
         elif kind == "Service":
             self.add_service(obj, default_namespace)
-        else:
-            template = pod_template(obj)
-            if template is not None:
-                spec = template.get("spec") or {}
-                for pod in controller_pods(obj, template):
-                    self.add_pod(ns, pod.name, pod.labels, None, _pod_spec_ports(spec), workload=f"{kind}/{meta.get('name')}",
-                                 host_network=spec.get("hostNetwork") is True)
+        elif pod_template(obj) is not None:
+            self._add_workload(obj, ns, _name(obj, default_namespace))
+
+    def _add_workload(self, obj: Mapping[str, Any], ns: str, name: str) -> None:
+        template = pod_template(obj)
+        spec = template.get("spec") or {}
+        for pod in controller_pods(obj, template):
+            self.add_pod(ns, pod.name, pod.labels, None, pod_spec_ports(spec), workload=f"{obj.get('kind')}/{name}",
+                         host_network=spec.get("hostNetwork") is True)
 
     def add_service(self, obj: Mapping[str, Any], default_namespace: str = "default") -> Service:
         meta = obj.get("metadata") or {}
@@ -294,7 +304,7 @@ class Cluster:
             for p in spec.get("ports") or () if isinstance(p, Mapping) and p.get("port") is not None
         )
         selector = spec.get("selector")
-        service = Service(str(meta.get("namespace") or default_namespace), str(meta.get("name")),
+        service = Service(str(meta.get("namespace") or default_namespace), _name(obj, default_namespace),
                           {str(k): label_value(v) for k, v in selector.items()} if isinstance(selector, Mapping) else None,
                           ports)
         self._services[service.id] = service
@@ -325,47 +335,6 @@ def _v4_text(n: int) -> str:
     """The n-th address of the IPv4 pod range, written the way ipaddress writes it."""
     a = _V4_BASE + n
     return f"{a >> 24}.{(a >> 16) & 255}.{(a >> 8) & 255}.{a & 255}"
-
-
-def _flatten(objects: Iterable[Mapping[str, Any] | None]) -> Iterable[Mapping[str, Any]]:
-    for obj in objects:
-        if not obj:
-            continue  # empty YAML documents
-        if obj.get("kind") == "List" or str(obj.get("kind", "")).endswith("List"):
-            yield from _flatten(obj.get("items") or ())
-        else:
-            yield obj
-
-
-def pod_template(obj: Mapping[str, Any]) -> Mapping[str, Any] | None:
-    """A workload's pod template ({} when it has none); None for kinds that run no pods."""
-    kind = obj.get("kind")
-    spec = obj.get("spec") or {}
-    if kind in WORKLOAD_KINDS:
-        return spec.get("template") or {}
-    if kind == "CronJob":
-        return ((spec.get("jobTemplate") or {}).get("spec") or {}).get("template") or {}
-    return None
-
-
-def _pod_spec_ports(spec: Mapping[str, Any] | None) -> list[ContainerPort]:
-    spec = spec or {}
-    ports = []
-    # Sidecar init containers (restartPolicy: Always) serve ports too, so they count.
-    for container in list(spec.get("containers") or ()) + list(spec.get("initContainers") or ()):
-        for p in container.get("ports") or ():
-            ports.append(_container_port(p))
-    return ports
-
-
-def _container_port(p: ContainerPort | Mapping[str, Any] | tuple) -> ContainerPort:
-    if isinstance(p, ContainerPort):
-        return p
-    if isinstance(p, tuple):
-        name, port, *rest = p
-        return ContainerPort(name, int(port), (rest[0] if rest else "TCP").upper())
-    number = p.get("containerPort", p.get("port"))
-    return ContainerPort(p.get("name"), int(number), str(p.get("protocol") or "TCP").upper())
 
 
 def add_kube_dns(cluster: Cluster) -> Pod:

@@ -29,6 +29,28 @@ def default_policy_types(spec: Mapping[str, Any]) -> tuple[str, ...]:
     return ("Ingress", "Egress") if spec.get("egress") else ("Ingress",)
 
 
+def entries(value: Any, what: str) -> tuple:
+    """The items of a list field (absent: none); PolicyError naming the field for anything else."""
+    if value is None:
+        return ()
+    if not isinstance(value, (list, tuple)):
+        raise PolicyError(f"{what} must be a list, not {type(value).__name__} {value!r}")
+    return tuple(value)
+
+
+def selector(value: Any, what: str) -> LabelSelector:
+    """A label selector field as LabelSelector; PolicyError naming the field when it is no map."""
+    if value is not None and not isinstance(value, Mapping):
+        raise PolicyError(f"{what} must be a label selector (a map), not {type(value).__name__} {value!r}")
+    for key in ("matchLabels", "matchExpressions"):
+        part = (value or {}).get(key)
+        if part is not None and not isinstance(part, dict if key == "matchLabels" else list):
+            raise PolicyError(f"{what}.{key} must be a {'map' if key == 'matchLabels' else 'list'}, not {type(part).__name__}")
+    if any(not isinstance(e, Mapping) for e in (value or {}).get("matchExpressions") or ()):
+        raise PolicyError(f"{what}.matchExpressions: each must be a map with key, operator and values")
+    return LabelSelector.parse(value)
+
+
 @functools.lru_cache(maxsize=4096)
 def _network(cidr: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
     # Policies repeat a few CIDRs thousands of times; parse each once.
@@ -74,6 +96,8 @@ class Peer:
 
     @classmethod
     def parse(cls, obj: Mapping[str, Any]) -> "Peer":
+        if not isinstance(obj, Mapping):
+            raise PolicyError(f"a peer must be a map with podSelector, namespaceSelector or ipBlock, not {obj!r}")
         pod = obj.get("podSelector")
         ns = obj.get("namespaceSelector")
         block = obj.get("ipBlock")
@@ -84,10 +108,12 @@ class Peer:
         if not (has_pod or has_ns or has_block):
             raise PolicyError("a peer must set podSelector, namespaceSelector or ipBlock")
         if has_block:
-            return cls(ip_block=IPBlock(str(block.get("cidr")), tuple(str(e) for e in block.get("except") or ())))
+            if not isinstance(block, Mapping):
+                raise PolicyError(f"ipBlock must be a map with cidr and except, not {block!r}")
+            return cls(ip_block=IPBlock(str(block.get("cidr")), tuple(str(e) for e in entries(block.get("except"), "ipBlock.except"))))
         return cls(
-            pod_selector=LabelSelector.parse(pod) if has_pod else None,
-            namespace_selector=LabelSelector.parse(ns) if has_ns else None,
+            pod_selector=selector(pod, "podSelector") if has_pod else None,
+            namespace_selector=selector(ns, "namespaceSelector") if has_ns else None,
         )
 
     def admits_namespace(self, namespace: str, labels: Mapping[str, str], policy_namespace: str) -> bool:
@@ -124,6 +150,8 @@ class PolicyPort:
 
     @classmethod
     def parse(cls, obj: Mapping[str, Any]) -> "PolicyPort":
+        if not isinstance(obj, Mapping):
+            raise PolicyError(f"a port must be a map with port, endPort and protocol, not {obj!r}")
         protocol = str(obj.get("protocol") or "TCP")
         if protocol not in PROTOCOLS:
             raise PolicyError(f"unsupported protocol {protocol!r}")
@@ -162,16 +190,18 @@ class Rule:
     @classmethod
     def parse(cls, obj: Mapping[str, Any] | None, peer_key: str) -> "Rule":
         obj = obj or {}
+        if not isinstance(obj, Mapping):
+            raise PolicyError(f"a rule must be a map with ports and {peer_key}, not {obj!r}")
         return cls(
-            tuple(Peer.parse(p or {}) for p in obj.get(peer_key) or ()),
-            tuple(PolicyPort.parse(p or {}) for p in obj.get("ports") or ()),
+            tuple(Peer.parse(p or {}) for p in entries(obj.get(peer_key), peer_key)),
+            tuple(PolicyPort.parse(p or {}) for p in entries(obj.get("ports"), "ports")),
         )
 
 
 def policy_id(obj: Mapping[str, Any], default_namespace: str = "default") -> str:
     """`ns/name` of a NetworkPolicy manifest, as NetworkPolicy.id names it once read."""
-    meta = obj.get("metadata") or {}
-    return f"{meta.get('namespace') or default_namespace}/{meta.get('name', '<unnamed>')}"
+    meta = obj.get("metadata") if isinstance(obj.get("metadata"), Mapping) else {}
+    return f"{meta.get('namespace') or default_namespace}/{meta.get('name') or '<unnamed>'}"
 
 
 @dataclass(frozen=True)
@@ -201,9 +231,11 @@ class NetworkPolicy:
         spec = obj.get("spec") or {}
         namespace, _, name = policy_id(obj, default_namespace).partition("/")
         try:
-            declared = spec.get("policyTypes")
-            ingress = tuple(Rule.parse(r, "from") for r in spec.get("ingress") or ())
-            egress = tuple(Rule.parse(r, "to") for r in spec.get("egress") or ())
+            if not isinstance(spec, Mapping):
+                raise PolicyError(f"spec must be a map, not {spec!r}")
+            declared = entries(spec.get("policyTypes"), "policyTypes") if spec.get("policyTypes") is not None else None
+            ingress = tuple(Rule.parse(r, "from") for r in entries(spec.get("ingress"), "ingress"))
+            egress = tuple(Rule.parse(r, "to") for r in entries(spec.get("egress"), "egress"))
             bad = [t for t in declared or () if t not in POLICY_TYPES]
             if bad:
                 raise PolicyError(f"unknown policyTypes {bad}")
@@ -212,7 +244,7 @@ class NetworkPolicy:
                 namespace=namespace,
                 name=name,
                 # spec.podSelector is not a pointer in the API: absent means empty, i.e. all pods.
-                pod_selector=LabelSelector.parse(spec.get("podSelector")),
+                pod_selector=selector(spec.get("podSelector"), "podSelector"),
                 policy_types=types,
                 ingress=ingress,
                 egress=egress,

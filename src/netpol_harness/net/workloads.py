@@ -24,9 +24,12 @@ import json
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from .objects import ContainerPort
+
 # The alphabet Kubernetes' name generator draws from (no vowels, no look-alikes).
 _ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 CRONJOB_MINUTE = "29000000"  # a CronJob's Job is named NAME-<scheduled minute>
+WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job")
 
 
 @dataclass(frozen=True)
@@ -89,3 +92,34 @@ def controller_pods(obj: Mapping[str, Any], template: Mapping[str, Any]) -> list
         extra = {}
         names = [name] if count == 1 else [f"{name}-{_suffix(name, i)}" for i in range(count)]
     return [PodSpec(n, {**labels, **extra}) for n in names]
+
+
+def pod_template(obj: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """A workload's pod template ({} when it has none); None for kinds that run no pods."""
+    kind = obj.get("kind")
+    spec = obj.get("spec") or {}
+    if kind in WORKLOAD_KINDS:
+        return spec.get("template") or {}
+    if kind == "CronJob":
+        return ((spec.get("jobTemplate") or {}).get("spec") or {}).get("template") or {}
+    return None
+
+
+def pod_spec_ports(spec: Mapping[str, Any] | None) -> list[ContainerPort]:
+    spec = spec or {}
+    ports = []
+    # Sidecar init containers (restartPolicy: Always) serve ports too, so they count.
+    for container in list(spec.get("containers") or ()) + list(spec.get("initContainers") or ()):
+        for p in container.get("ports") or ():
+            ports.append(container_port(p))
+    return ports
+
+
+def container_port(p: ContainerPort | Mapping[str, Any] | tuple) -> ContainerPort:
+    if isinstance(p, ContainerPort):
+        return p
+    if isinstance(p, tuple):
+        name, port, *rest = p
+        return ContainerPort(name, int(port), (rest[0] if rest else "TCP").upper())
+    number = p.get("containerPort", p.get("port"))
+    return ContainerPort(p.get("name"), int(number), str(p.get("protocol") or "TCP").upper())
