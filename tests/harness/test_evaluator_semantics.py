@@ -640,7 +640,8 @@ def test_net_allows_and_denies_pass_quietly_when_right():
 def test_net_from_takes_render_results_and_declared_endpoints(net_from):
     class Rendered:  # what netpol_harness.render returns: the parsed manifests in `.objects`
         objects = [DENY_ALL_INGRESS, {"kind": "Deployment", "metadata": {"name": "jes"},
-                                      "spec": {"template": {"metadata": {"labels": {"app": "jes"}}}}}]
+                                      "spec": {"selector": {"matchLabels": {"app": "jes"}},
+                                               "template": {"metadata": {"labels": {"app": "jes"}}}}}]
 
     net = net_from(Rendered(), namespaces={"default": {"team": "x"}}, externals=["1.1.1.1"], setup=add_kube_dns)
     assert net.cluster.namespace("default").labels["team"] == "x"

@@ -136,4 +136,4 @@ spec:
 def test_a_policy_the_api_server_would_reject_is_reported_not_guessed():
     bad = "kind: NetworkPolicy\nmetadata: {name: bad}\nspec:\n  podSelector: {}\n  ingress:\n    - from: [{}]\n"
     result = reach("-", "--port", "80", stdin=bad, check=False)
-    assert result.returncode == 2 and "NetworkPolicy bad: a peer must set" in result.stderr
+    assert result.returncode == 2 and "NetworkPolicy default/bad: spec.ingress[0].from[0]: Required value: must specify a peer" in result.stderr
