@@ -38,7 +38,6 @@ there too (OpenShift's dns-default on 5353).
 """
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping

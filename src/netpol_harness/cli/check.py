@@ -20,6 +20,7 @@ from ..clusterfiles import ClusterFileError
 from ..expect import FILE_NAME, ExpectationFileError, junit_xml
 from ..expect import run as run_expectations
 from ..assertions.network import judging_invalid
+from ..textsafe import visible
 from .inputs import add_cluster_objects, add_dataplane_option, chosen_dataplanes, cluster_objects
 from .reach import add_judge_invalid_option
 
@@ -47,9 +48,10 @@ def run(args: argparse.Namespace) -> int:
         return 2
     width = max(len(o.case) for o in outcomes)
     for o in outcomes:
-        print(f"{'ok  ' if o.ok else 'FAIL'}  {o.case:<{width}}  {o.expectation}")
+        # Names come from the chart and the cluster: control characters are shown, never sent.
+        print(f"{'ok  ' if o.ok else 'FAIL'}  {visible(o.case):<{width}}  {visible(o.expectation)}")
         if not o.ok:
-            print("".join(f"      {line}\n" for line in o.message.splitlines()), end="")
+            print("".join(f"      {visible(line)}\n" for line in o.message.splitlines()), end="")
     failed = sum(not o.ok for o in outcomes)
     print(f"{len(outcomes) - failed} passed, {failed} failed")
     if args.junit:
