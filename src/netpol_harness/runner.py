@@ -11,6 +11,10 @@ or a function `check(case, result) -> messages` (a string, a list of strings, or
 for a failure; None, True or [] for a pass); with several workers it must be importable
 (a module-level function), since it runs in worker processes.
 
+`case_timeout=` (`netpol matrix --case-timeout`): the seconds a helm process may take,
+alone or for a batch (engine "cli"); a batch that runs out renders its cases one by one,
+and a case that runs out alone fails the `render` check with its values; the others go on.
+
 `extra_objects=` are the objects the cluster has beside each render (its admin policies,
 namespaces, other releases' policies; `netpol matrix --with FILE`): the `expect` check
 judges every case with them (the lints and schema checks look at the render alone).
@@ -19,7 +23,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
-import multiprocessing
 import os
 import re
 import sys
@@ -35,6 +38,8 @@ from .check import api_server_errors
 from .check.kubernetes import validate_kubernetes
 from .check.lints import apply_waivers, failing, lint, load_waivers
 from .check.values import validate_values
+from . import interrupts
+from .progress import Progress
 from .cases import Case
 from .helm.template import DEFAULT_NAMESPACE, DEFAULT_RELEASE, RenderResult
 from .net.dataplanes import dataplane
@@ -191,6 +196,7 @@ class _Job:
     keep_objects: bool
     extra_objects: tuple[dict, ...] = ()
     dataplanes: tuple[str, ...] = ()
+    case_timeout: float | None = None
 
 
 def _render_chunk(job: _Job, cases: Sequence[Case]) -> tuple[list[RenderResult], dict[str, int]]:
@@ -211,12 +217,14 @@ _RENDERERS: dict[tuple, Any] = {}
 
 def _renderer(job: _Job):
     """One BatchRenderer per worker and chart: its umbrella charts are reused across chunks."""
-    from .helm.batch import BatchRenderer
+    from .helm.batch import DEFAULT_CASE_TIMEOUT, BatchRenderer
 
-    key = (os.getpid(), str(job.chart), job.helm, job.release, job.namespace, job.batch)  # a forked worker builds its own
+    key = (os.getpid(), str(job.chart), job.helm, job.release, job.namespace, job.batch,  # a forked worker builds its own
+           job.case_timeout)
     renderer = _RENDERERS.get(key)
     if renderer is None:
-        renderer = BatchRenderer(job.chart, helm=job.helm, release=job.release, namespace=job.namespace, size=job.batch)
+        renderer = BatchRenderer(job.chart, helm=job.helm, release=job.release, namespace=job.namespace, size=job.batch,
+                                 timeout=job.case_timeout or DEFAULT_CASE_TIMEOUT)
         _RENDERERS[key] = renderer
     return renderer
 
@@ -257,55 +265,32 @@ def _last_error(stderr: str) -> str:
     return "; ".join(lines).removeprefix("Error: ") if lines else "helm failed without a message"
 
 
-class _Progress:
-    """A progress line on stderr with the time left; a plain line every few seconds when
-    stderr is not a terminal."""
-
-    def __init__(self, total: int, enabled: bool) -> None:
-        self.total, self.enabled, self.done, self.failing = total, enabled, 0, 0
-        self.start = self.last = time.perf_counter()
-        self.tty = sys.stderr.isatty()
-
-    def update(self, outcomes: list[Outcome]) -> None:
-        self.done += len(outcomes)
-        self.failing += sum(1 for o in outcomes if o.failures)
-        now = time.perf_counter()
-        if not self.enabled or (not self.tty and now - self.last < 5 and self.done < self.total):
-            return
-        self.last = now
-        elapsed = now - self.start
-        left = elapsed / self.done * (self.total - self.done) if self.done else 0.0
-        width = 30
-        filled = int(width * self.done / self.total) if self.total else width
-        text = (f"[{'=' * filled}{' ' * (width - filled)}] {self.done}/{self.total} cases, {elapsed:.0f} s, "
-                f"about {left:.0f} s left, {self.failing} failing")
-        sys.stderr.write(("\r" + text) if self.tty else text + "\n")
-        if self.tty and self.done >= self.total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
-
-
-def run_matrix(chart: str | Path, cases: Sequence[Case], checks: Sequence[Check] = DEFAULT_CHECKS, *,
-               engine: str = "cli", helm: str | None = None, release: str = DEFAULT_RELEASE,
+def run_matrix(chart: str | Path, cases: Sequence[Case | Mapping[str, Any]], checks: Sequence[Check] = DEFAULT_CHECKS,
+               *, engine: str = "cli", helm: str | None = None, release: str = DEFAULT_RELEASE,
                namespace: str = DEFAULT_NAMESPACE, workers: int = 2, batch: int | None = None,
                progress: bool = False, keep_objects: bool = False, extra_objects: Iterable[dict] = (),
-               dataplanes: Iterable[str] = ()) -> MatrixResult:
-    """Render and check every case; see the module docstring. `dataplanes`: the profiles
-    (names) the `lints` and `expect` checks judge under (netpol_harness.net.dataplanes)."""
+               dataplanes: Iterable[str] = (), case_timeout: float | None = None) -> MatrixResult:
+    """Render and check every case (a Case, or a dict of values); see the module docstring.
+    `dataplanes`: the profiles (names) the `lints` and `expect` checks judge under
+    (netpol_harness.net.dataplanes). `case_timeout`: seconds per helm process (default
+    `helm.batch.DEFAULT_CASE_TIMEOUT`)."""
     if engine not in ("cli", "sdk"):
         raise ValueError(f"engine must be 'cli' or 'sdk', not {engine!r}")
     unknown = [c for c in checks if isinstance(c, str) and c != "render" and c not in CHECKS]
     if unknown:
         raise ValueError(f"unknown checks {unknown}; known: render, {', '.join(CHECKS)}")
+    if case_timeout is not None and not case_timeout > 0:
+        raise ValueError(f"case_timeout must be a number of seconds above 0, not {case_timeout!r}")
+    cases = _as_cases(cases)
     job = _Job(Path(chart).resolve(), tuple(checks), engine, helm, release, namespace, batch, keep_objects,
-               tuple(extra_objects), tuple(dataplane(d).name for d in dataplanes))  # a wrong name stops here
+               tuple(extra_objects), tuple(dataplane(d).name for d in dataplanes), case_timeout)  # a wrong name stops here
     size = batch or (50 if engine == "sdk" else None)
     if size is None:
         from .helm.batch import batch_size_for
 
         size = batch_for_workers(len(cases), batch_size_for(helm), workers)
     chunks = [list(cases[i:i + size]) for i in range(0, len(cases), size)]
-    meter = _Progress(len(cases), progress)
+    meter = Progress(len(cases), progress)
     start = time.perf_counter()
     done: dict[int, list[Outcome]] = {}
     stages: dict[str, float] = {}
@@ -320,21 +305,45 @@ def run_matrix(chart: str | Path, cases: Sequence[Case], checks: Sequence[Check]
             stats[name] = stats.get(name, 0) + count
         meter.update(outcomes)
 
+    try:
+        _run_chunks(job, chunks, workers, collect)
+    except BaseException:
+        meter.abandon()
+        raise
+    outcomes = [o for k in sorted(done) for o in done[k]]
+    return MatrixResult(outcomes, time.perf_counter() - start, stages, engine, stats)
+
+
+def _as_cases(cases: Iterable[Case | Mapping[str, Any]]) -> list[Case]:
+    """Cases as run_matrix takes them: Case objects, or dicts of values (named case-0000 ..)."""
+    out = []
+    for k, case in enumerate(cases):
+        if isinstance(case, Case):
+            out.append(case)
+        elif isinstance(case, Mapping):
+            out.append(Case(f"case-{k:04d}", dict(case), "values"))
+        else:
+            raise TypeError(f"run_matrix takes cases as Case objects (netpol_harness.cases: pairwise_cases, random_cases, "
+                            f"file_cases) or a dict of values each; case {k} is a {type(case).__name__}: {case!r}")
+    return out
+
+
+def _run_chunks(job: _Job, chunks: list[list[Case]], workers: int, collect: Callable[[int, Any], None]) -> None:
+    """Each chunk run and its answer collected: here, or on `workers` worker processes."""
     if workers > 1 and len(chunks) > 1 and not _can_fork() and not _picklable(job):
         warnings.warn("checks that are not module-level functions cannot reach the workers of a process that loaded "
                       "Helm 4's engine (its Go runtime does not survive a fork): running them in this process",
-                      RuntimeWarning, stacklevel=2)
+                      RuntimeWarning, stacklevel=3)
         workers = 1
     if workers <= 1 or len(chunks) <= 1:
         for k, chunk in enumerate(chunks):
             collect(k, _run_chunk(job, chunk))
-    else:
-        with _pool(job, workers) as (pool, task, ref):
+        return
+    with _pool(job, workers) as (pool, task, ref):
+        with interrupts.held():
             futures = {pool.submit(task, ref, chunk): k for k, chunk in enumerate(chunks)}
-            for future in concurrent.futures.as_completed(futures):
-                collect(futures[future], future.result())
-    outcomes = [o for k in sorted(done) for o in done[k]]
-    return MatrixResult(outcomes, time.perf_counter() - start, stages, engine, stats)
+        for future in concurrent.futures.as_completed(futures):
+            collect(futures[future], future.result())
 
 
 def batch_for_workers(cases: int, size: int, workers: int) -> int:
@@ -359,17 +368,18 @@ def _can_fork() -> bool:
 @contextlib.contextmanager
 def _pool(job: _Job, workers: int):
     """(pool, task, what to pass the task): forked workers when this process can fork
-    (checks may then be closures), else a fork server (checks travel pickled)."""
+    (checks may then be closures), else a fork server (checks travel pickled). Workers
+    that stop early are killed with the helm they run (`interrupts.process_pool`)."""
     if _can_fork():
         ref = id(job)
         _JOBS[ref] = job
         try:
-            with concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            with interrupts.process_pool(workers, "fork") as pool:
                 yield pool, _run_job_chunk, ref
         finally:
             _JOBS.pop(ref, None)
         return
-    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
+    with interrupts.process_pool(workers, "forkserver") as pool:
         yield pool, _run_chunk, job
 
 

@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from .. import project
+from .. import interrupts, project
 from ..helm.binary import HelmNotFound
 
 SUBCOMMANDS = {
@@ -48,8 +48,13 @@ def main(argv: list[str] | None = None) -> int:
     if front.root:
         project.configure(root=front.root.resolve())
     try:
-        code = module.run(args)
-        sys.stdout.flush()
+        with interrupts.handling():  # SIGINT, SIGTERM: children stopped, one line, exit 128 + the signal
+            try:
+                code = module.run(args)
+                sys.stdout.flush()
+            except interrupts.Interrupted as stop:
+                print(f"netpol {front.command}: interrupted", file=sys.stderr)
+                return stop.exit_code
     except BrokenPipeError:
         # The reader went away (`netpol reach ... | head`): stop quietly, and keep
         # Python from complaining again when it flushes stdout at exit.
@@ -65,4 +70,5 @@ def main(argv: list[str] | None = None) -> int:
 
 def console_main() -> None:
     """Entry point of the `netpol` console script."""
+    interrupts.as_program()
     sys.exit(main())

@@ -3,14 +3,17 @@ every core, with a progress bar, failures grouped by cause and the smallest fail
 
     netpol matrix CHART --cases matrix.yaml [-f case.yaml]... [--check render,values,kubernetes,apirules]
                   [--engine cli|sdk] [--workers 2] [--batch N] [--helm H] [--release R] [-n NS]
-                  [--with cluster.yaml]... [--dataplane NAME|all]...
+                  [--with cluster.yaml]... [--dataplane NAME|all]... [--case-timeout SECONDS]
 
 The cases file: see netpol_harness.cases (base, factors, exclude, require, random, seed).
 `--with FILE`: objects the cluster has beside each render (its admin policies, namespaces,
 other releases' policies); the `expect` check judges every case with them. `--dataplane`:
 the `lints` and `expect` checks judge as those CNIs enforce the policies.
+`--case-timeout`: the seconds one helm process may take; a case that hangs fails the
+render check with its values, and the other cases go on.
 
-Exit 0 when every case passes every check, 1 when some fail, 2 for bad input.
+Exit 0 when every case passes every check, 1 when some fail, 2 for bad input; Ctrl-C or
+SIGTERM stops it at once (workers and helm killed, temporary files removed), exit 130 / 143.
 """
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ from pathlib import Path
 import yaml
 
 from ..cases import Case, file_cases, load_spec
+from ..helm.batch import DEFAULT_CASE_TIMEOUT
 from ..helm.template import DEFAULT_NAMESPACE, DEFAULT_RELEASE
 from ..runner import CHECKS, DEFAULT_CHECKS, run_matrix
 from .inputs import add_cluster_objects, add_dataplane_option, chosen_dataplanes, cluster_objects
@@ -39,8 +43,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--release", default=DEFAULT_RELEASE, help=f"release name (default: {DEFAULT_RELEASE})")
     parser.add_argument("-n", "--namespace", default=DEFAULT_NAMESPACE, help=f"release namespace (default: {DEFAULT_NAMESPACE})")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    parser.add_argument("--case-timeout", type=_seconds, default=DEFAULT_CASE_TIMEOUT, metavar="SECONDS",
+                        help="seconds one helm process may take; a case that hangs fails alone (default: %(default)g)")
     add_cluster_objects(parser)
     add_dataplane_option(parser)
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"not a number of seconds above 0: {text!r}")
+    return value
 
 
 def cases_from(spec_path: Path | None, values_files: list[str]) -> list[Case]:
@@ -59,7 +75,8 @@ def run(args: argparse.Namespace) -> int:
         profiles = [p.name for p in chosen_dataplanes(args)] if args.dataplane else []
         result = run_matrix(args.chart, cases, checks, engine=args.engine, helm=args.helm, release=args.release,
                             namespace=args.namespace, workers=args.workers, batch=args.batch,
-                            progress=not args.no_progress, extra_objects=extra, dataplanes=profiles)
+                            progress=not args.no_progress, extra_objects=extra, dataplanes=profiles,
+                            case_timeout=args.case_timeout)
     except (OSError, ValueError, yaml.YAMLError) as err:
         print(f"netpol matrix: {err}", file=sys.stderr)
         return 2

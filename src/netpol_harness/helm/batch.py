@@ -17,6 +17,10 @@ chart does alone except where the chart or the case lets the difference show:
 where they differ. A batch that fails or warns is split in halves until each such case is
 rendered alone, so its error is exactly the one helm gives it alone. Batch results are
 cached apart from single renders: `render()` never answers with one.
+
+Every helm process, alone or for a batch, gets `timeout` seconds: a batch that runs out
+renders its cases one by one, and a case that runs out alone gets a failing result that
+says so (never cached), so one hanging case costs its own render and no more.
 """
 from __future__ import annotations
 
@@ -40,6 +44,7 @@ UMBRELLA = "netpol-batch"
 # slows down past a few dozen subcharts; newer ones keep their per-case time to 100 and more.
 BATCH_SIZES = {(3, 10): 20}
 DEFAULT_BATCH_SIZE = 50
+DEFAULT_CASE_TIMEOUT = 300.0  # seconds per helm process: generous, yet a hanging case ends
 _CHART_NAME = re.compile(r"(?<![\w.])(\$[A-Za-z0-9_]*)?\.Chart\.Name\b")
 _CHART_FIELDS = re.compile(r"\.Chart\.(?!(Name|Version|AppVersion)\b)\w+|\.Chart\s*[|)}]")
 _WHOLE_VALUES = re.compile(r"(toYaml|toJson|toPrettyJson|toRawJson|toToml)\s+\$?\.Values\s*(\||\)|}})")
@@ -129,6 +134,7 @@ class BatchRenderer:
     release: str = DEFAULT_RELEASE
     namespace: str = DEFAULT_NAMESPACE
     size: int | None = None
+    timeout: float = DEFAULT_CASE_TIMEOUT  # seconds per helm process, alone or for a batch
     enabled: bool = True
     reason: str = ""  # why batching is off for this chart
     verified: bool | None = None  # whether a batch was seen to render as a render alone does
@@ -188,11 +194,16 @@ class BatchRenderer:
 
     def verify(self, values: Mapping[str, Any]) -> bool | None:
         """Render `values` alone and in a batch of two; batching stays on only if both
-        give the same objects. None when `values` does not render alone: it proves nothing."""
-        alone = render(self.chart, values=values, release=self.release, namespace=self.namespace, helm=self.helm, cache=False)
+        give the same objects. None when `values` does not render alone, or either render
+        runs out of time: it proves nothing."""
+        alone = render(self.chart, values=values, release=self.release, namespace=self.namespace, helm=self.helm,
+                       cache=False, timeout=self.timeout)
         if not alone.ok:
             return None
-        batched = self._run([values, values])
+        try:
+            batched = self._run([values, values])
+        except subprocess.TimeoutExpired:
+            return None
         same = batched is not None and all((b.objects, b.stdout) == (alone.objects, alone.stdout) for b in batched)
         if not same:
             self.enabled = False
@@ -201,13 +212,19 @@ class BatchRenderer:
 
     # ------------------------------------------------------------------ batches
     def _alone(self, values: Mapping[str, Any]) -> RenderResult:
+        """A render alone; one that runs out of time is a failing result that says so."""
         self.stats["alone"] += 1
-        return render(self.chart, values=values, release=self.release, namespace=self.namespace, helm=self.helm)
+        return render(self.chart, values=values, release=self.release, namespace=self.namespace, helm=self.helm,
+                      timeout=self.timeout)
 
     def _batch(self, cases: list[Mapping[str, Any]]) -> list[RenderResult]:
         if len(cases) == 1:
             return [self._alone(cases[0])]
-        results = self._run(cases)
+        try:
+            results = self._run(cases)
+        except subprocess.TimeoutExpired:  # some case hangs, or the batch is slow: each case alone, with its own time
+            self.stats["split"] += 1
+            return [self._alone(values) for values in cases]
         if results is None:  # some case fails: halve until each failing case is alone
             self.stats["split"] += 1
             half = len(cases) // 2
@@ -232,7 +249,8 @@ class BatchRenderer:
         return path
 
     def _run(self, cases: list[Mapping[str, Any]]) -> list[RenderResult] | None:
-        """Each case's result from one helm process, or None when the batch failed."""
+        """Each case's result from one helm process, or None when the batch failed;
+        TimeoutExpired when helm runs out of time (it is killed)."""
         self.stats["batches"] += 1
         values = {f"c{i}": dict(v) for i, v in enumerate(cases)}
         fd, values_path = tempfile.mkstemp(dir=self._work, suffix=".yaml")
@@ -241,7 +259,7 @@ class BatchRenderer:
         try:
             argv = [self.binary, "template", self.release, str(self._umbrella(len(cases))), "--namespace", self.namespace,
                     "-f", values_path]
-            proc = subprocess.run(argv, capture_output=True, text=True, timeout=600)
+            proc = subprocess.run(argv, capture_output=True, text=True, timeout=self.timeout)
         finally:
             os.unlink(values_path)
         warnings = [l for l in proc.stderr.splitlines() if l.strip() and not any(n in l for n in _NOISE)]
