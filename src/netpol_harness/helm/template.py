@@ -363,6 +363,10 @@ def render_many(jobs: Iterable[RenderJob], max_workers: int = 2) -> list[RenderR
         else:
             kwargs = dict(job)
             calls.append((kwargs.pop("chart"), kwargs))
-    with concurrent.futures.ThreadPoolExecutor(max_workers=max_workers) as pool:
-        futures = [pool.submit(render, chart, **kwargs) for chart, kwargs in calls]
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=max_workers)
+    futures = [pool.submit(render, chart, **kwargs) for chart, kwargs in calls]
+    try:
         return [f.result() for f in futures]
+    finally:
+        # On an interrupt, renders not yet started never start (a `with` block would wait for them all).
+        pool.shutdown(wait=False, cancel_futures=True)
