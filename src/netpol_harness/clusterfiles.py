@@ -5,7 +5,7 @@ these files do, and the model takes them beside the rendered objects.
 
 Each file is multi-document YAML or a `kind: List`, read with the one YAML loader
 (netpol_harness.loader). A file that cannot be read, is not YAML, holds something that is
-not a Kubernetes object, or holds nothing raises ClusterFileError, whose message is one
+not a Kubernetes object, holds nothing, or is over an input limit (loader.limits) raises ClusterFileError, whose message is one
 line that names the file.
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any, Iterable, Iterator
 
 import yaml
 
-from .loader import parse_manifests
+from .loader import InputLimitError, parse_manifests, read_input
 
 __all__ = ["ClusterFileError", "read_cluster_file", "read_cluster_files"]
 
@@ -27,7 +27,9 @@ class ClusterFileError(ValueError):
 def read_cluster_file(path: str | Path) -> list[dict]:
     """The objects of one file, the items of a `kind: List` in their place."""
     try:
-        documents = parse_manifests(Path(path).read_text())
+        documents = parse_manifests(read_input(path), str(path))
+    except InputLimitError as err:
+        raise ClusterFileError(str(err)) from None
     except OSError as err:
         raise ClusterFileError(f"{path}: cannot read it: {err.strerror or err}") from None
     except UnicodeDecodeError as err:

@@ -31,6 +31,8 @@ def _front_parser() -> argparse.ArgumentParser:
                                      epilog="commands: " + "; ".join(f"{n}: {h}" for n, (_, h) in SUBCOMMANDS.items()))
     parser.add_argument("--root", type=Path, help="project root: where .tools/, .cache/ and values-examples/ are "
                                                   "(default: the current directory)")
+    from ..loader import add_limit_options  # --max-input-bytes, --max-yaml-aliases, --max-yaml-depth
+    add_limit_options(parser)
     parser.add_argument("command", choices=SUBCOMMANDS, metavar="COMMAND", help=", ".join(SUBCOMMANDS))
     parser.add_argument("args", nargs=argparse.REMAINDER, help="the command's arguments (netpol COMMAND --help)")
     return parser

@@ -5,8 +5,7 @@ import importlib.resources
 from pathlib import Path
 from typing import Iterable
 
-import yaml
-
+from ..loader import parse_manifests
 from .resources import Obj
 
 # Shipped inside the package (package data), so an installed harness has them too.
@@ -22,7 +21,7 @@ def load_state(name: str) -> list[Obj]:
     path = SEED_DIR / f"{name}.yaml"
     if not path.is_file():
         raise KeyError(f"no seed state {name!r}; known: {', '.join(state_names())}")
-    return [d for d in yaml.safe_load_all(path.read_text()) if d]
+    return [d for d in parse_manifests(path.read_text(), str(path)) if d]
 
 
 def control_plane(slices: Iterable[tuple[str, list[str]]] = (), endpoints: list[str] | None = None,

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -15,7 +16,9 @@ from pathlib import Path
 
 import yaml
 
-from .protobuf import PROTOBUF, decode_protobuf, encode_field
+from .intake import APPLY_PATCH, MAX_BODY_BYTES, READ_TIMEOUT, check_content_type, check_host, content_length, \
+    decode_body, read_body
+from .protobuf import encode_field
 from .resources import RESOURCES, SERVER_VERSION, ApiError, Obj, Resource, forbidden_message, resource_for_kind
 from .store import Cluster, Request
 
@@ -99,6 +102,7 @@ def _route(path: str) -> tuple[Resource, str | None, str | None]:
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: "_HTTPServer"
+    timeout = 120  # an idle connection is closed after this (client-go drops its own after 90 s)
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
         pass  # the request log on the Cluster replaces stderr noise
@@ -130,15 +134,29 @@ class _Handler(BaseHTTPRequestHandler):
         query = {k: v[-1] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
         content_type = (self.headers.get("Content-Type") or "").split(";")[0].strip()
         record = cluster.record(Request(method, url.path, url.query, content_type))
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
         try:
+            raw = self._body(method, content_type)
             code, body = self._answer(cluster, method, url.path.rstrip("/") or "/", query, content_type, raw, record)
         except ApiError as err:
             code, body = err.code, err.status()
         except Exception as err:  # a bug here must reach the client as a 500, not a hang
             code, body = 500, ApiError(500, "InternalError", f"in-memory API server error: {err!r}").status()
         record.code = code
+        self._reply(method, code, body)
+
+    def _body(self, method: str, content_type: str) -> bytes:
+        """The request's body, once its headers pass intake's checks. Until it is read,
+        the connection is marked to close: a refused body is never read, so the next
+        request could not be found in the stream."""
+        keep_open, self.close_connection = not self.close_connection, True
+        check_host(self.headers.get("Host"), self.server.server_address[0])
+        length = content_length(method, self.headers, self.server.max_body_bytes)
+        check_content_type(method, content_type, length)
+        raw = read_body(self.connection, self.rfile, length, self.server.read_timeout)
+        self.close_connection = not keep_open
+        return raw
+
+    def _reply(self, method: str, code: int, body: Any) -> None:
         media = "application/json"
         if isinstance(body, OpenApiV2):
             media, payload = body.encode()
@@ -147,6 +165,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(code)
         self.send_header("Content-Type", media)
         self.send_header("Content-Length", str(len(payload)))
+        if self.close_connection:
+            self.send_header("Connection", "close")
         self.end_headers()
         if method != "HEAD":
             self.wfile.write(payload)
@@ -180,8 +200,8 @@ class _Handler(BaseHTTPRequestHandler):
         if verb == "patch" and content_type == APPLY_PATCH:
             if not query.get("fieldManager"):
                 raise ApiError(422, "Invalid", "PATCH, fieldManager: Required value: is required for apply patch")
-            return cluster.apply(res, ns_, name_, _read_body(raw, content_type), dry_run)
-        body = _read_body(raw, content_type)
+            return cluster.apply(res, ns_, name_, decode_body(raw, content_type), dry_run)
+        body = decode_body(raw, content_type)
         if verb == "create":
             if name:
                 raise ApiError(405, "MethodNotAllowed", "POST names a collection, not an object")
@@ -191,9 +211,6 @@ class _Handler(BaseHTTPRequestHandler):
         return 200, cluster.patch(res, ns_, name_, content_type, body)
 
 
-APPLY_PATCH = "application/apply-patch+yaml"
-_JSON_TYPES = ("", "application/json", "application/json-patch+json", "application/merge-patch+json",
-               "application/strategic-merge-patch+json")
 # The reason a real server gives with each status code.
 _REASONS = {400: "BadRequest", 401: "Unauthorized", 404: "NotFound", 409: "Conflict", 429: "TooManyRequests",
             500: "InternalError", 503: "ServiceUnavailable", 504: "Timeout"}
@@ -222,28 +239,18 @@ def _inject_fault(cluster: Cluster, res: Resource, verb: str, ns: str | None, na
                        f"{prefix}injected fault on {res.qualified}", {"causes": [{"message": "injected by the test"}]})
 
 
-def _read_body(raw: bytes, content_type: str) -> Any:
-    if content_type == PROTOBUF:
-        return decode_protobuf(raw)
-    if content_type == APPLY_PATCH:
-        try:
-            return yaml.safe_load(raw.decode() or "null")
-        except (yaml.YAMLError, UnicodeDecodeError) as err:
-            raise ApiError(400, "BadRequest", f"the applied configuration is not YAML: {err}") from err
-    if content_type not in _JSON_TYPES:
-        raise ApiError(415, "UnsupportedMediaType",
-                       "the body of the request was in an unknown format - accepted media types include: "
-                       f"application/json, {APPLY_PATCH}, application/json-patch+json, application/merge-patch+json, "
-                       f"application/strategic-merge-patch+json, {PROTOBUF} (v1 Secrets only) (got {content_type})")
-    try:
-        return json.loads(raw or b"null")
-    except ValueError as err:
-        raise ApiError(400, "BadRequest", f"the request body is not JSON: {err}") from err
-
-
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver listens with a backlog of 5: fifty clients connecting at once found it
+    # full and were reset. One thread per connection serves them once accepted.
+    request_queue_size = 1024
     cluster: Cluster
+    max_body_bytes: int = MAX_BODY_BYTES
+    read_timeout: float = READ_TIMEOUT
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            super().handle_error(request, client_address)  # a client that went away is no error of ours
 
 
 @dataclass
@@ -252,12 +259,15 @@ class KubeApiServer:
     cluster: Cluster = field(default_factory=Cluster)
     host: str = "127.0.0.1"
     port: int = 0
+    max_body_bytes: int = MAX_BODY_BYTES  # larger bodies are answered 413
+    read_timeout: float = READ_TIMEOUT  # seconds a body may take to arrive (408 after)
     _httpd: _HTTPServer | None = None
     _thread: threading.Thread | None = None
 
     def start(self) -> "KubeApiServer":
         self._httpd = _HTTPServer((self.host, self.port), _Handler)
         self._httpd.cluster = self.cluster
+        self._httpd.max_body_bytes, self._httpd.read_timeout = self.max_body_bytes, self.read_timeout
         self.port = self._httpd.server_address[1]
         # A short poll keeps shutdown (once per test) fast.
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
