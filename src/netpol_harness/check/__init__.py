@@ -16,7 +16,7 @@ reason.
 from __future__ import annotations
 
 from .adminrules import admin_policy_errors
-from .admission import RefusedObjects, admit, object_api_errors
+from .admission import RefusedObjects, admit, object_api_errors, refusals  # noqa: F401 (object_api_errors re-exported)
 from .apirules import duplicate_errors, networkpolicy_errors
 from .ciliumrules import cilium_policy_errors
 from .kubernetes import kubernetes_engine, object_label, validate_kubernetes
@@ -31,7 +31,7 @@ def api_server_errors(objects: list[dict]) -> list[str]:
     """What the API server checks beyond the schemas: every object's name and labels,
     workload selectors, the NetworkPolicy rules, the admin and Cilium policies' CRD rules (and
     Cilium's sanitizer), and duplicates."""
-    messages = [f"{object_label(obj)}: {m}" for obj in objects for m in object_api_errors(obj)]
+    messages = [f"{object_label(obj)}: {m}" for obj in objects for m in refusals(obj)]
     return messages + duplicate_errors(objects)
 
 

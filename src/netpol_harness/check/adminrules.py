@@ -220,7 +220,8 @@ _ROOT_FIELDS = ("apiVersion", "kind", "metadata", "spec", "status")
 def in_admin_group(obj: Any) -> bool:
     """An object of one of the three kinds in the policy.networking.k8s.io group (any version)."""
     api_version = obj.get("apiVersion") if isinstance(obj, dict) else None
-    return isinstance(api_version, str) and api_version.split("/")[0] == GROUP and obj.get("kind") in KINDS
+    return isinstance(api_version, str) and api_version.split("/")[0] == GROUP and isinstance(obj.get("kind"), str) \
+        and obj["kind"] in KINDS
 
 
 def _metadata_errors(kind: str, meta: Any) -> list[str]:

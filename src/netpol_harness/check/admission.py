@@ -43,7 +43,10 @@ def object_api_errors(obj: Mapping[str, Any]) -> list[str]:
     """What the API server checks on one object beyond the schemas, each message starting
     with the field path: the NetworkPolicy rules, the admin and Cilium policies' CRD rules,
     and for any other object its name, labels and workload selector."""
-    if obj.get("kind") == "NetworkPolicy":
+    kind, version = obj.get("kind"), obj.get("apiVersion")
+    if not isinstance(kind, str) or not kind or not isinstance(version, str) or not version:
+        return ["apiVersion and kind: Required value: both must be non-empty strings"]
+    if kind == "NetworkPolicy":
         return networkpolicy_errors(obj)
     if in_admin_group(obj):  # name and labels included
         return admin_policy_errors(obj)

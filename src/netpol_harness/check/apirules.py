@@ -383,7 +383,9 @@ def duplicate_errors(objects: list[dict]) -> list[str]:
     errors = []
     for obj in objects:
         meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
-        key = (obj.get("apiVersion"), obj.get("kind"), meta.get("namespace"), meta.get("name"))
+        # repr: a malformed field (a list, a map) must not stop the check; other rules name it.
+        key = tuple(repr(v) if not isinstance(v, (str, type(None))) else v
+                    for v in (obj.get("apiVersion"), obj.get("kind"), meta.get("namespace"), meta.get("name")))
         if key in seen:
             errors.append(f"{key[1]}/{key[3]}: rendered twice (harness: the second would replace the first)")
         seen.add(key)

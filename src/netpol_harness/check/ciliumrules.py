@@ -377,7 +377,8 @@ _ROOT_FIELDS = ("apiVersion", "kind", "metadata", "spec", "specs", "status")
 
 def is_cilium_policy(obj: Any) -> bool:
     """A cilium.io/v2 CiliumNetworkPolicy or CiliumClusterwideNetworkPolicy."""
-    return isinstance(obj, dict) and obj.get("apiVersion") == API_VERSION and obj.get("kind") in KINDS
+    return isinstance(obj, dict) and obj.get("apiVersion") == API_VERSION and isinstance(obj.get("kind"), str) \
+        and obj["kind"] in KINDS
 
 
 def cilium_policy_errors(obj: dict) -> list[str]:

@@ -59,8 +59,16 @@ def _schema_file_name(kind: str, api_version: str) -> str:
     return f"{kind.lower()}-{group_version}.json"
 
 
+# What a kind and an apiVersion can be (DNS names and versions): anything else names no
+# schema, and must not become a path.
+_KIND = re.compile(r"[A-Za-z][A-Za-z0-9]{0,62}")
+_API_VERSION = re.compile(r"(?:[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?/)?v[0-9]+(?:(?:alpha|beta)[0-9]+)?")
+
+
 @functools.lru_cache(maxsize=None)
 def _validator(kubernetes_version: str, kind: str, api_version: str) -> jsonschema.protocols.Validator | None:
+    if not _KIND.fullmatch(kind) or not _API_VERSION.fullmatch(api_version):
+        return None
     path = schema_dir(kubernetes_version) / _schema_file_name(kind, api_version)
     if not path.exists():
         return None

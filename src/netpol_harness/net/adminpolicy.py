@@ -40,7 +40,7 @@ def is_admin_policy(obj: Mapping[str, Any]) -> bool:
     """An object of one of these kinds, in this API group (Antrea's crd.antrea.io
     ClusterNetworkPolicy is another kind altogether)."""
     kind = obj.get("kind")
-    return kind in ADMIN_KINDS and obj.get("apiVersion") == ADMIN_KINDS[kind][0]
+    return isinstance(kind, str) and kind in ADMIN_KINDS and obj.get("apiVersion") == ADMIN_KINDS[kind][0]
 
 
 @dataclass(frozen=True)

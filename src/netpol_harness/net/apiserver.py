@@ -8,11 +8,12 @@ from typing import Any, Mapping
 
 def is_apiserver_endpoints(obj: Mapping[str, Any]) -> bool:
     """The default/kubernetes Service's EndpointSlices or Endpoints: the API server's addresses."""
-    meta = obj.get("metadata") or {}
+    meta = obj.get("metadata") if isinstance(obj.get("metadata"), Mapping) else {}
     if meta.get("namespace", "default") != "default":
         return False
     if obj.get("kind") == "EndpointSlice":
-        return (meta.get("labels") or {}).get("kubernetes.io/service-name") == "kubernetes"
+        labels = meta.get("labels")
+        return isinstance(labels, Mapping) and labels.get("kubernetes.io/service-name") == "kubernetes"
     return obj.get("kind") == "Endpoints" and meta.get("name") == "kubernetes"
 
 

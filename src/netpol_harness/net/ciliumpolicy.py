@@ -32,7 +32,8 @@ DIRECTIONS = {"ingress": ("ingress", "from", "allow"), "egress": ("egress", "to"
 
 
 def is_cilium_policy(obj: Mapping[str, Any]) -> bool:
-    return obj.get("kind") in CILIUM_KINDS and obj.get("apiVersion") == "cilium.io/v2"
+    kind = obj.get("kind")
+    return isinstance(kind, str) and kind in CILIUM_KINDS and obj.get("apiVersion") == "cilium.io/v2"
 
 
 def identity_labels(namespace: str, pod_labels: Mapping[str, str], namespace_labels: Mapping[str, str]) -> dict[str, str]:

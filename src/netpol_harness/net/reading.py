@@ -60,10 +60,10 @@ def flat_objects(objects: Iterable[Mapping[str, Any] | None]) -> list[Mapping[st
 
 def manifest_label(obj: Mapping[str, Any], default_namespace: str = "default") -> str:
     """`Kind ns/name` (`Kind name` for a cluster-wide kind), as messages name an object."""
-    kind = str(obj.get("kind") or "object without a kind")
+    kind = obj.get("kind") if isinstance(obj.get("kind"), str) and obj.get("kind") else "object without a kind"
     meta = obj.get("metadata") if isinstance(obj.get("metadata"), Mapping) else {}
     name = meta.get("name") if isinstance(meta.get("name"), str) and meta.get("name") else "<unnamed>"
-    if kind in CLUSTER_SCOPED_KINDS or is_admin_policy(obj) or obj.get("kind") == "CiliumClusterwideNetworkPolicy":
+    if kind in CLUSTER_SCOPED_KINDS or is_admin_policy(obj) or kind == "CiliumClusterwideNetworkPolicy":
         return f"{kind} {name}"
     namespace = meta.get("namespace")
     return f"{kind} {namespace if isinstance(namespace, str) and namespace else default_namespace}/{name}"
