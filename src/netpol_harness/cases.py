@@ -19,6 +19,7 @@ from typing import Any, Iterable, Mapping
 
 import yaml
 
+from .loader import load_yaml_file
 from .matrix import pairwise, to_values
 
 SPEC_KEYS = ("base", "factors", "exclude", "require", "random", "seed")
@@ -60,7 +61,7 @@ def random_cases(factors: Mapping[str, list], count: int, *, seed: int, base: Ma
 
 
 def file_cases(paths: Iterable[str | Path]) -> list[Case]:
-    return [Case(Path(p).stem, yaml.safe_load(Path(p).read_text()) or {}, str(p)) for p in paths]
+    return [Case(Path(p).stem, load_yaml_file(p) or {}, str(p)) for p in paths]
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,7 @@ class MatrixSpec:
 
 def load_spec(path: str | Path) -> MatrixSpec:
     """The cases file at `path`; ValueError naming the file and the key that is wrong."""
-    spec = yaml.safe_load(Path(path).read_text()) or {}
+    spec = load_yaml_file(path) or {}
     if not isinstance(spec, dict):
         raise ValueError(f"{path}: a cases file is a mapping with the keys {', '.join(SPEC_KEYS)}")
     unknown = set(spec) - set(SPEC_KEYS)

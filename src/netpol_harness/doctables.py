@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-import yaml
+from .loader import load_yaml_file
 
 KEY = re.compile(r"^(\s*)([A-Za-z0-9_.-]+):")
 BEGIN = "<!-- values-table: {chart} -->"
@@ -49,7 +49,7 @@ def described(values_file: Path) -> list[tuple[tuple[str, ...], str]]:
 
 def rows(values_file: Path) -> list[tuple[str, str, str]]:
     """The values table's rows: (dotted key, default as JSON, description)."""
-    data = yaml.safe_load(values_file.read_text())
+    data = load_yaml_file(values_file)
     out = []
     for path, text in described(values_file):
         node = data

@@ -16,10 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from . import project
 from .helm.template import render
+from .loader import load_yaml_file
 
 # Addresses the controlled resolver gives the examples' host names (documentation ranges).
 EXAMPLE_HOSTS = {
@@ -107,7 +106,7 @@ def run_example(example: Example, *, release: str, namespace: str, helm: str | N
                 values: dict | None = None) -> Outcome:
     """Render one values file as its environment would (`values`: instead of the file's)."""
     if values is None:
-        values = yaml.safe_load(example.path.read_text()) or {}
+        values = load_yaml_file(example.path) or {}
     if "lookup" in example.needs:
         how = f"helm install into the in-memory API server (state: {EXAMPLE_STATE})"
         try:

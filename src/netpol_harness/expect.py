@@ -52,6 +52,7 @@ from .assertions.network import NetworkAssertions, add_kube_dns, build_network
 from .net.cluster import add_cluster_dns
 from .net.dataplanes import KUBERNETES, Dataplane, UnknownDataplane, dataplane as profile, dataplanes as profiles
 from .helm.template import DEFAULT_NAMESPACE, DEFAULT_RELEASE
+from .loader import load_yaml_file
 from .matrix import deep_merge
 
 FILE_NAME = "netpol-expect.yaml"
@@ -120,7 +121,7 @@ def _resolve(chart: Path, path: str) -> Path:
 
 def load(chart: Path, path: Path | None = None) -> list[Case]:
     path = path or chart / FILE_NAME
-    data = yaml.safe_load(path.read_text())
+    data = load_yaml_file(path)
     errors = sorted(jsonschema.Draft7Validator(SCHEMA).iter_errors(data), key=lambda e: list(map(str, e.path)))
     if errors:
         where = ".".join(str(p) for p in errors[0].absolute_path) or "(root)"
@@ -134,7 +135,7 @@ def load(chart: Path, path: Path | None = None) -> list[Case]:
             except UnknownDataplane as err:
                 raise ExpectationFileError(f"{path}: cases.{n}.expect.{k}.dataplanes: {err}") from None
         values_file = _resolve(chart, raw["values"]) if raw.get("values") else None
-        base = (yaml.safe_load(values_file.read_text()) or {}) if values_file else {}
+        base = (load_yaml_file(values_file) or {}) if values_file else {}
         cases.append(Case(raw.get("name") or (values_file.name if values_file else "defaults"), values_file,
                           deep_merge(base, raw.get("set") or {}), raw.get("release", DEFAULT_RELEASE),
                           raw.get("namespace", DEFAULT_NAMESPACE), tuple(raw.get("externals") or ()),

@@ -301,6 +301,14 @@ def parse_manifests(text: str, source: str | None = None) -> list[dict]:
     return json.loads(json.dumps(docs, default=str))
 
 
+def load_yaml_file(path: str | Path) -> Any:
+    """One YAML document from a file (values, cases, expectations, Chart.yaml), read as
+    PyYAML's safe loader reads it, refused past the limits like every input."""
+    text = read_input(path)
+    _check(text, limits(), str(path))
+    return yaml.safe_load(text)
+
+
 def load_files(paths: Iterable[str | Path]) -> list[dict]:
     """The objects of multi-document YAML files ('-' reads stdin), in order."""
     objects: list[dict] = []

@@ -23,9 +23,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from .chartsource import TemplateSyntaxError, Token, actions
+from .loader import load_yaml_file
 
 KeyPath = tuple[str, ...]
 
@@ -282,7 +281,7 @@ def template_files(chart: Path) -> list[Path]:
     folders = [chart / "templates"]
     for sub in sorted((chart / "charts").iterdir()) if (chart / "charts").is_dir() else []:
         meta = sub / "Chart.yaml"
-        if meta.is_file() and (yaml.safe_load(meta.read_text()) or {}).get("type") == "library":
+        if meta.is_file() and (load_yaml_file(meta) or {}).get("type") == "library":
             folders.append(sub / "templates")
     return sorted(p for folder in folders if folder.is_dir() for p in folder.rglob("*") if p.is_file())
 
@@ -307,6 +306,6 @@ def covered(key: KeyPath, found: list[Read]) -> bool:
 
 def unused_values(chart: Path) -> list[str]:
     """The values.yaml keys (dotted) that no template of the chart reads."""
-    values = yaml.safe_load((chart / "values.yaml").read_text()) or {}
+    values = load_yaml_file(chart / "values.yaml") or {}
     found = reads(chart)
     return [".".join(key) for key in leaf_keys(values) if not covered(key, found)]

@@ -159,3 +159,16 @@ def test_load_files_names_each_file_and_reads_what_fits(tmp_path):
     set_limits(input_bytes=len(POD) - 1)
     with pytest.raises(InputLimitError, match=f"^{ok}: larger than the input limit of {len(POD) - 1} bytes"):
         load_files([ok])
+
+
+def test_a_values_file_a_cases_file_and_an_expectation_file_are_bounded_like_manifests(tmp_path):
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text(BILLION_LAUGHS)
+    chart = Path(__file__).resolve().parents[2] / "charts" / "job-executor-service"
+    values = netpol("validate", chart, "-f", bomb)
+    assert values.returncode == 2 and "YAML aliases expand to more than 10000 aliases" in values.stderr
+    assert "bomb.yaml" in values.stderr and "Traceback" not in values.stderr
+    cases = netpol("matrix", chart, "--cases", bomb, "--no-progress")
+    assert cases.returncode == 2 and "YAML aliases expand to more than 10000 aliases" in cases.stderr
+    check = netpol("check", chart, "--expectations", bomb)
+    assert check.returncode == 2 and "YAML aliases expand to more than 10000 aliases" in check.stderr

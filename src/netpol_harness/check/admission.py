@@ -43,9 +43,12 @@ def object_api_errors(obj: Mapping[str, Any]) -> list[str]:
     """What the API server checks on one object beyond the schemas, each message starting
     with the field path: the NetworkPolicy rules, the admin and Cilium policies' CRD rules,
     and for any other object its name, labels and workload selector."""
-    kind, version = obj.get("kind"), obj.get("apiVersion")
-    if not isinstance(kind, str) or not kind or not isinstance(version, str) or not version:
-        return ["apiVersion and kind: Required value: both must be non-empty strings"]
+    # The model reads manifests written without apiVersion too (tests do): only a value of the wrong type is refused.
+    kind, version = obj.get("kind"), obj.get("apiVersion", "")
+    if not isinstance(kind, str) or not kind:
+        return ["kind: Required value: must be a non-empty string"]
+    if not isinstance(version, str):
+        return [f"apiVersion: Invalid value: must be a string, not {type(version).__name__}"]
     if kind == "NetworkPolicy":
         return networkpolicy_errors(obj)
     if in_admin_group(obj):  # name and labels included
@@ -101,7 +104,9 @@ def admit(objects: Iterable[Mapping[str, Any] | None], *, judge_invalid: bool = 
 
 def _summary(refused: list[Mapping[str, Any]], judge_invalid: bool) -> str:
     policy = len(refused) == 1 and str(refused[0].get("kind", "")).endswith("Policy")
-    this, it = ("this policy" if policy else "this object", "it") if len(refused) == 1 else (f"these {len(refused)} objects", "them")
+    one = len(refused) == 1
+    this = ("this policy" if policy else "this object") if one else f"these {len(refused)} objects"
+    it, they = ("it", "it") if one else ("them", "they")
     if judge_invalid:
         return f"the API server would refuse {this}, and the model cannot read {it}, not even to judge {it} anyway"
-    return f"the API server would refuse {this}, so {it} cannot be judged; {OPTION} judges {it} anyway"
+    return f"the API server would refuse {this}, so {they} cannot be judged; {OPTION} judges {it} anyway"

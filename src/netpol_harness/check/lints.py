@@ -22,8 +22,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable, Mapping
 
-import yaml
-
+from ..loader import load_yaml_file
 from ..manifests import networkpolicies
 from ..net import KUBE_DNS, Cluster, Evaluator
 from ..net.cluster import ContainerPort, add_kube_dns
@@ -110,7 +109,7 @@ def load_waivers(chart: str | Path) -> list[Waiver]:
     path = Path(chart) / WAIVER_FILE
     if not path.is_file():
         return []
-    data = yaml.safe_load(path.read_text()) or {}
+    data = load_yaml_file(path) or {}
     entries = data.get("waivers") if isinstance(data, Mapping) else None
     if not isinstance(entries, list):
         raise ValueError(f"{path}: write `waivers:` as a list of {{id, object, path, reason}}")

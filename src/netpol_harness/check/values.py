@@ -13,6 +13,7 @@ from typing import Mapping
 import jsonschema
 import yaml
 
+from ..loader import load_yaml_file
 from ..matrix import deep_merge
 from .messages import json_path, short
 
@@ -69,7 +70,7 @@ def _dependency_dirs(chart_dir: Path) -> list[Path]:
 
 
 def _chart_name(chart_dir: Path) -> str:
-    meta = yaml.safe_load((chart_dir / "Chart.yaml").read_text()) or {}
+    meta = load_yaml_file(chart_dir / "Chart.yaml") or {}
     return str(meta.get("name") or chart_dir.name)
 
 

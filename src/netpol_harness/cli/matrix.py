@@ -27,6 +27,7 @@ from ..cases import Case, file_cases, load_spec
 from ..helm.batch import DEFAULT_CASE_TIMEOUT
 from ..helm.template import DEFAULT_NAMESPACE, DEFAULT_RELEASE
 from ..runner import CHECKS, DEFAULT_CHECKS, run_matrix
+from ..textsafe import visible
 from .inputs import add_cluster_objects, add_dataplane_option, chosen_dataplanes, cluster_objects
 
 
@@ -80,5 +81,5 @@ def run(args: argparse.Namespace) -> int:
     except (OSError, ValueError, yaml.YAMLError) as err:
         print(f"netpol matrix: {err}", file=sys.stderr)
         return 2
-    print(result.summary())
+    print("\n".join(visible(line) for line in result.summary().splitlines()))  # values may hold control characters
     return 0 if result.ok else 1

@@ -31,6 +31,7 @@ from ..check.admission import RefusedObjects, admit
 from ..loader import load_files
 from ..net import PROTOCOLS, Cluster, Evaluator, PolicyError
 from ..net.dataplanes import Dataplane
+from ..textsafe import visible
 from .inputs import add_dataplane_option, add_render_inputs, chosen_dataplanes, cluster_objects, is_chart, render_from
 
 
@@ -117,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
         refused("netpol reach", exc)
         return 2
     except (OSError, yaml.YAMLError, PolicyError, ValueError, RenderFailed) as exc:
-        print(f"netpol reach: {exc}", file=sys.stderr)
+        print(f"netpol reach: {visible(str(exc))}", file=sys.stderr)
         return 2
     named = bool(args.dataplane)  # say which profile each answer is for only when asked for one
     evaluators = [(p, Evaluator(cluster, ipblock_matches_pods=not args.ipblock_ignores_pods, dataplane=p))
@@ -135,7 +136,7 @@ def run(args: argparse.Namespace) -> int:
                 sys.stdout.write(f"== dataplane {profile.name}\n")
             write_table(matrix, endpoints, args.port, args.protocol, sys.stdout)
             for note in dict.fromkeys(c for notes in caveats.values() for c in notes):
-                sys.stdout.write(f"{note}\n")
+                sys.stdout.write(f"{visible(note)}\n")
     return 0
 
 
@@ -144,11 +145,12 @@ def explain(ev: Evaluator, args: argparse.Namespace, profile: str | None = None)
     try:
         verdict = ev.verdict_for(src, dst, args.port, args.protocol)
     except (KeyError, ValueError) as exc:
-        print(f"netpol reach: {exc.args[0] if exc.args else exc}", file=sys.stderr)
+        print(f"netpol reach: {visible(str(exc.args[0] if exc.args else exc))}", file=sys.stderr)
         return 2
     if profile is not None:
         print(f"== dataplane {profile}")
-    print(verdict.explain())
+    # Names come from the manifests: control characters are shown, never sent to the terminal.
+    print("\n".join(visible(line) for line in verdict.explain().splitlines()))
     if args.expect and args.expect != ("allowed" if verdict.allowed else "denied"):
         where = f" on {profile}" if profile else ""
         print(f"netpol reach: expected {args.expect}, but the verdict{where} is "

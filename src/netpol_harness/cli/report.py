@@ -37,7 +37,7 @@ from pathlib import Path
 import yaml
 
 from ..check.admission import RefusedObjects, admit
-from ..loader import load_files
+from ..loader import InputLimitError, load_files
 from ..net import PROTOCOLS, PolicyError
 from ..net.dataplanes import Dataplane
 from ..report import (Probe, connectivity_report, diff_file, diff_objects, render_diff_html, render_diff_text,
@@ -164,6 +164,9 @@ def _report_input(args: argparse.Namespace, cluster: list[dict]) -> tuple[list[d
     if Path(args.chart).is_file():
         try:
             objects = load_files([args.chart])
+        except InputLimitError as exc:  # already names the file and the limit
+            print(f"netpol report: {exc}", file=sys.stderr)
+            return 2
         except yaml.YAMLError as exc:
             print(f"netpol report: {args.chart}: not YAML: {str(exc).splitlines()[0]}", file=sys.stderr)
             return 2

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 import yaml
 
 from ..check import api_server_errors, validate_all, validate_values
 from ..check.lints import Finding, apply_waivers, failing, lint, load_waivers
 from ..clusterfiles import ClusterFileError, read_cluster_file
+from ..loader import load_yaml_file
 from ..matrix import deep_merge
 from .inputs import add_dataplane_option, add_render_inputs, chosen_dataplanes, render_from
 
@@ -41,14 +41,14 @@ def cluster_file_problems(files: dict[str, list[dict]]) -> list[Finding]:
 
 
 def findings(args: argparse.Namespace) -> tuple[int, list[str]]:
+    values: dict = {}
     try:
         files = {path: read_cluster_file(path) for path in args.with_files}
         profiles = chosen_dataplanes(args)
-    except (ClusterFileError, ValueError) as err:
+        for path in args.values:
+            values = deep_merge(values, load_yaml_file(path) or {})
+    except (ClusterFileError, ValueError, OSError, yaml.YAMLError) as err:
         return 2, [f"netpol validate: {err}"]
-    values: dict = {}
-    for path in args.values:
-        values = deep_merge(values, yaml.safe_load(Path(path).read_text()) or {})
     # --set is not merged here: helm's --set grammar has no exact Python twin, and a
     # wrong guess would report schema errors helm never sees; helm checks it anyway.
     problems = [Finding("values", "error", "", "", m) for m in validate_values(args.chart, values)]
