@@ -137,3 +137,13 @@ def test_a_policy_the_api_server_would_reject_is_reported_not_guessed():
     bad = "kind: NetworkPolicy\nmetadata: {name: bad}\nspec:\n  podSelector: {}\n  ingress:\n    - from: [{}]\n"
     result = reach("-", "--port", "80", stdin=bad, check=False)
     assert result.returncode == 2 and "NetworkPolicy default/bad: spec.ingress[0].from[0]: Required value: must specify a peer" in result.stderr
+
+
+def test_a_whole_matrix_over_max_pairs_is_refused_with_what_to_ask_instead():
+    pods = "".join(f"---\nkind: Pod\napiVersion: v1\nmetadata: {{name: p{i}}}\n" for i in range(30))
+    result = reach("-", "--port", "80", "--max-pairs", "800", stdin=pods, check=False)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.strip() == ("netpol reach: 30 endpoints make 900 pairs, more than --max-pairs 800: ask about one "
+                                     "pair (--explain FROM TO), or raise --max-pairs")
+    one = reach("-", "--port", "80", "--max-pairs", "800", "--explain", "p1", "p2", stdin=pods)
+    assert one.stdout.startswith("ALLOWED: default/p1 -> default/p2")

@@ -35,6 +35,9 @@ from ..textsafe import visible
 from .inputs import add_dataplane_option, add_render_inputs, chosen_dataplanes, cluster_objects, is_chart, render_from
 
 
+MAX_PAIRS = 4_000_000  # 2,000 endpoints: some 400 MB of jsonl, far past what a reader of a table can use
+
+
 class RenderFailed(RuntimeError):
     pass
 
@@ -58,6 +61,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="for CNIs whose ipBlocks never match pod addresses",
     )
     parser.add_argument("--dual-stack", action="store_true", help="give pods without addresses an IPv6 address too")
+    parser.add_argument("--max-pairs", type=int, default=MAX_PAIRS, metavar="N",
+                        help=f"refuse a whole matrix of more ordered pairs than this (default {MAX_PAIRS:,}): its "
+                             "output grows with the square of the endpoints")
     add_judge_invalid_option(parser)
     add_dataplane_option(parser)
     add_render_inputs(parser, chart=False)
@@ -126,6 +132,10 @@ def run(args: argparse.Namespace) -> int:
     if args.explain:
         return max(explain(ev, args, p.name if named else None) for p, ev in evaluators)
     endpoints = _endpoints(cluster)
+    if len(endpoints) ** 2 > args.max_pairs:
+        print(f"netpol reach: {len(endpoints)} endpoints make {len(endpoints) ** 2:,} pairs, more than --max-pairs "
+              f"{args.max_pairs:,}: ask about one pair (--explain FROM TO), or raise --max-pairs", file=sys.stderr)
+        return 2
     for profile, ev in evaluators:
         matrix = ev.matrix(args.port, args.protocol, endpoints)
         caveats = {e: ev.caveats(ev.resolve(e)) for e in endpoints if not e.startswith("ip:")}
