@@ -163,7 +163,7 @@ def test_host_network_pods_are_never_subjects_of_an_admin_policy():
 
 @pytest.mark.parametrize("other, note", [
     (anp("twin", 10, [from_namespace("other", "Allow")]), "at the same priority 10 in the Admin tier"),
-    (cnp("modern", "Admin", 3, [from_namespace("other", "Allow")]), "both select shop/web"),
+    (cnp("modern", "Admin", 3, [from_namespace("other", "Accept")]), "both select shop/web"),
 ], ids=["same-priority", "two-api-versions"])
 def test_what_the_api_leaves_to_the_implementation_is_said_on_the_verdict(other, note):
     net = build_network(WORLD + [anp("guard", 10, [from_namespace("other", "Deny")]), other])
@@ -296,5 +296,6 @@ def test_relies_on_baseline_is_silent_where_a_cilium_policy_isolates_the_workloa
 ], ids=["anp", "cnp"])
 def test_a_malformed_policy_is_one_policy_error_naming_it(bad):
     from netpol_harness.net import PolicyError
-    with pytest.raises(PolicyError, match=f"{bad['kind']} {bad['metadata']['name']}:"):
+    # Refused before it is read (check.admission), named with its namespace where it has one.
+    with pytest.raises(PolicyError, match=f"{bad['kind']} (shop/)?{bad['metadata']['name']}:"):
         build_network(WORLD + [bad])

@@ -146,7 +146,7 @@ def test_a_service_port_that_does_not_exist_says_what_the_service_offers():
 
 
 CILIUM = {"apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy", "metadata": {"name": "lock", "namespace": "shop"},
-          "spec": {"endpointSelector": {}}}
+          "spec": {"endpointSelector": {}, "ingress": [{"fromEntities": ["cluster"]}]}}
 CALICO = {"apiVersion": "projectcalico.org/v3", "kind": "NetworkPolicy", "metadata": {"name": "calico", "namespace": "shop"},
           "spec": {"selector": "all()"}}
 # Antrea's cluster-wide kind shares its name with policy.networking.k8s.io's ClusterNetworkPolicy,

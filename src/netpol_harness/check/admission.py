@@ -49,7 +49,7 @@ def object_api_errors(obj: Mapping[str, Any]) -> list[str]:
         return ["kind: Required value: must be a non-empty string"]
     if not isinstance(version, str):
         return [f"apiVersion: Invalid value: must be a string, not {type(version).__name__}"]
-    if kind == "NetworkPolicy":
+    if kind == "NetworkPolicy" and version.split("/")[0] in ("", "networking.k8s.io"):  # not Calico's, Antrea's
         return networkpolicy_errors(obj)
     if in_admin_group(obj):  # name and labels included
         return admin_policy_errors(obj)
