@@ -18,6 +18,7 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import shutil
 import signal
@@ -135,9 +136,24 @@ def held() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
+def _start_forkserver() -> None:
+    """Start the forkserver where its socket's path fits: a unix socket path holds at most
+    107 bytes, and a deep TMPDIR (pytest's, a CI runner's) would not leave room for it."""
+    if len(tempfile.gettempdir()) <= 60 or not os.access("/tmp", os.W_OK):
+        return
+    before = tempfile.tempdir
+    tempfile.tempdir = "/tmp"
+    try:
+        multiprocessing.forkserver.ensure_running()
+    finally:
+        tempfile.tempdir = before
+
+
 @contextlib.contextmanager
 def process_pool(workers: int, start_method: str) -> Iterator[concurrent.futures.ProcessPoolExecutor]:
     """A process pool as the module docstring tells; submit under `held()`."""
+    if start_method == "forkserver":
+        _start_forkserver()
     scratch = tempfile.mkdtemp(prefix="netpol-workers-")
     pool = concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(start_method),
                                                   initializer=_worker_start, initargs=(scratch,))
