@@ -1,7 +1,8 @@
 """`netpol validate CHART`: render, then every check the harness has: the values
 schema, strict Kubernetes schemas and the API server's rules (always errors), and the
 lints (netpol_harness.check.lints: errors, warnings, infos; waivable in the chart's
-netpol.yaml). Exit 0 without unwaived errors, 1 with them, 2 when helm itself fails.
+netpol.yaml, a waiver naming `values:` files only when `-f` gives one of them). Exit 0
+without unwaived errors, 1 with them, 2 when helm itself fails or netpol.yaml is malformed.
 
 The objects of `--with FILE` (the cluster's admin policies, namespaces, ...) are checked
 against the API server's rules too, each message naming its file; the lints judge the
@@ -61,11 +62,11 @@ def findings(args: argparse.Namespace) -> tuple[int, list[str]]:
     try:
         waivers = load_waivers(args.chart)
     except ValueError as err:
-        return 2, [str(p) for p in problems] + [f"netpol.yaml: {err}"]
+        return 2, [str(p) for p in problems] + [f"netpol validate: {err}"]
     # An object the API server refuses (reported above) never reaches the cluster: leave it out.
     extra = [obj for objects in files.values() for obj in objects if not api_server_errors([obj])]
     found = apply_waivers(lint(result.objects, namespace=args.namespace, expect_policies=args.expect_policies,
-                               extra_objects=extra, dataplanes=profiles), waivers)
+                               extra_objects=extra, dataplanes=profiles), waivers, args.values, args.chart)
     lines = [str(f) for f in problems + sorted(found, key=lambda f: (bool(f.waived), f.severity != "error", f.id))]
     return (1 if problems or failing(found) else 0), lines
 
