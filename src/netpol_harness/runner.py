@@ -72,8 +72,10 @@ def _apirules(ctx: _Context, case: Case, result: RenderResult) -> list[str]:
 
 
 def _lints(ctx: _Context, case: Case, result: RenderResult) -> list[str]:
+    # A case read from a values file is that file's render: its waivers (`values:`) apply.
+    files = [case.origin] if case.origin and Path(case.origin).is_file() else []
     findings = apply_waivers(lint(result.objects, namespace=ctx.namespace, extra_objects=list(ctx.extra_objects),
-                                  dataplanes=ctx.dataplanes), load_waivers(ctx.chart))
+                                  dataplanes=ctx.dataplanes), load_waivers(ctx.chart), files, ctx.chart)
     return [str(f) for f in failing(findings)]
 
 
