@@ -1,6 +1,7 @@
 """`netpol check CHART`: run the chart's expectations (netpol-expect.yaml, see
 netpol_harness.expect), print a table, write JUnit XML with --junit; exit 1 when an
-expectation fails, 2 when the file itself is wrong.
+expectation fails, 2 when the file itself is wrong or there is no helm (`--helm`: a path
+or a pinned version, as in every command that renders).
 
 `--with FILE` judges every case with the objects the cluster has beside the render (its
 admin policies, namespaces, other releases' policies), after those the case's own `with:`
@@ -16,9 +17,12 @@ import argparse
 import sys
 from pathlib import Path
 
+from .. import project
+
 from ..clusterfiles import ClusterFileError
 from ..expect import FILE_NAME, ExpectationFileError, junit_xml
 from ..expect import run as run_expectations
+from ..helm.binary import helm_binary
 from ..assertions.network import judging_invalid
 from ..textsafe import visible
 from .inputs import add_cluster_objects, add_dataplane_option, chosen_dataplanes, cluster_objects
@@ -32,6 +36,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_cluster_objects(parser)
     add_dataplane_option(parser)
     add_judge_invalid_option(parser)
+    parser.add_argument("--helm", help="helm binary: a path or a pinned version such as 3.19 (default: $NETPOL_HELM, "
+                                       ".tools/bin/helm, PATH)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -39,6 +45,9 @@ def run(args: argparse.Namespace) -> int:
     if not path.is_file():
         print(f"netpol check: no expectations at {path}", file=sys.stderr)
         return 2
+    before = project.configure().helm
+    # Found first: without a helm the command stops (exit 2), rather than fail every expectation.
+    project.configure(helm=helm_binary(args.helm))
     try:
         profiles = chosen_dataplanes(args) if args.dataplane else []
         with judging_invalid(args.judge_invalid):
@@ -46,6 +55,8 @@ def run(args: argparse.Namespace) -> int:
     except (ExpectationFileError, ClusterFileError, ValueError) as err:
         print(f"netpol check: {err}", file=sys.stderr)
         return 2
+    finally:
+        project.configure(helm=before)
     width = max(len(o.case) for o in outcomes)
     for o in outcomes:
         # Names come from the chart and the cluster: control characters are shown, never sent.

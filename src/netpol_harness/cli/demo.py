@@ -144,7 +144,8 @@ def run(args: argparse.Namespace) -> int:
     out = args.out.resolve()
     examples = chosen_examples(args)
     if not examples:
-        print("netpol demo: no values files found (looked in each chart's ci/ and values-examples/<chart>/)")
+        print("netpol demo: no values files found (looked in each chart's ci/ and values-examples/<chart>/)",
+              file=sys.stderr)
         return 2
     out.mkdir(parents=True, exist_ok=True)
     rows = [show(example, out, args, profiles) for example in examples]

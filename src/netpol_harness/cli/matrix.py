@@ -33,7 +33,8 @@ from .inputs import add_cluster_objects, add_dataplane_option, chosen_dataplanes
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("chart", help="chart directory")
-    parser.add_argument("--cases", type=Path, metavar="FILE", help="factors, exclusions and random fills (see above)")
+    parser.add_argument("--cases", type=Path, metavar="FILE", help="the cases file: base values, factors, exclude, require, random fills and seed "
+                             "(see netpol_harness.cases)")
     parser.add_argument("-f", "--values", action="append", default=[], metavar="FILE", help="a values file as one more case")
     parser.add_argument("--check", default=",".join(DEFAULT_CHECKS),
                         help=f"comma-separated checks: render, {', '.join(CHECKS)} (default: %(default)s)")

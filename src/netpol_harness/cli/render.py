@@ -1,5 +1,6 @@
 """`netpol render CHART`: the manifests helm renders (through the harness cache), and
-NOTES.txt on request."""
+NOTES.txt on request. Exit 2 when helm cannot render the chart (bad input, as in every
+command), with helm's own message on stderr."""
 from __future__ import annotations
 
 import argparse
@@ -19,4 +20,4 @@ def run(args: argparse.Namespace) -> int:
     sys.stderr.write(result.stderr)
     if args.notes and result.notes is not None:
         sys.stdout.write("\n# NOTES.txt\n" + "".join(f"# {line}\n" for line in result.notes.splitlines()))
-    return result.returncode
+    return 0 if result.ok else 2

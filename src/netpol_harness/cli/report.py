@@ -145,6 +145,8 @@ def run(args: argparse.Namespace) -> int:
     except PolicyError as exc:
         print(f"netpol report: the API server would refuse this policy, so it cannot be judged: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        raise  # the reader went away: `netpol` ends quietly, as every command does
     except OSError as exc:
         print(f"netpol report: {exc}", file=sys.stderr)
         return 2

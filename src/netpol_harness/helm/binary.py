@@ -21,7 +21,35 @@ from .. import project
 
 
 class HelmNotFound(RuntimeError):
-    """No usable helm binary; the message says how to get one."""
+    """No usable helm binary; the message says how to get one. Where a helm could be named,
+    `naming(option)` says so with the option of the context that caught it (the CLI's
+    --helm, pytest's --netpol-helm); str() names only $NETPOL_HELM."""
+
+    def __init__(self, message: str, *, nameable: bool = False) -> None:
+        super().__init__(message)
+        self.nameable = nameable
+
+    def __str__(self) -> str:
+        return self.naming(None)
+
+    def naming(self, option: str | None) -> str:
+        """The message, saying how to name a helm with `option` (and $NETPOL_HELM)."""
+        message = str(self.args[0]) if self.args else ""
+        if not self.nameable:
+            return message
+        names = f"{option} or {project.HELM_ENV}" if option else project.HELM_ENV
+        return f"{message}, or name one with {names}"
+
+
+def _make_setup(what: str, otherwise: str = "") -> str:
+    """"run `make setup`" and `what` when the project root is this checkout (its Makefile
+    has a setup target), else `otherwise`: a user's project has no such target."""
+    makefile = project.root() / "Makefile"
+    try:
+        ours = makefile.is_file() and re.search(r"^setup\s*:", makefile.read_text(errors="replace"), re.M)
+    except OSError:
+        ours = False
+    return f"run `make setup`{what}" if ours else otherwise
 
 
 class HelmUnsupported(HelmNotFound):
@@ -52,7 +80,8 @@ def _by_version(spec: str) -> str:
             if parse_version(version)[: 3 if wanted.group(3) else 2] == tuple(int(g) for g in wanted.groups() if g)]
     if not hits:
         known = ", ".join(pinned) or "none"
-        raise HelmNotFound(f"no pinned helm {spec} under {project.tools_dir() / 'helm'} (pinned: {known}); run `make setup`")
+        how = _make_setup(" for the pinned ones", "give a path to a helm binary instead")
+        raise HelmNotFound(f"no pinned helm {spec} under {project.tools_dir() / 'helm'} (pinned: {known}); {how}")
     return str(hits[-1])
 
 
@@ -82,10 +111,9 @@ def _find(spec: str | None) -> str:
     on_path = shutil.which("helm")
     if on_path:
         return on_path
-    raise HelmNotFound(
-        f"helm not found: run `make setup` (it installs {default}), "
-        f"or put helm >= 3.10 on PATH, or name one with --netpol-helm / {project.HELM_ENV}"
-    )
+    setup = _make_setup(f" (it installs {default}), or ")
+    where = "" if setup else f" (nor at {default})"
+    raise HelmNotFound(f"helm not found{where}: {setup}put helm >= 3.10 on PATH", nameable=True)
 
 
 _VERSION = re.compile(r"v?(\d+)\.(\d+)\.(\d+)")
@@ -138,7 +166,8 @@ def _ask_version(binary: str, file_identity: tuple[int, ...]) -> str:
         raise HelmUnsupported(f"{binary} printed no helm version ({text[:80]!r}); netpol supports {SUPPORTED}") from None
     if not supported(version):
         shown = _VERSION.search(text).group(0)  # type: ignore[union-attr]
-        raise HelmUnsupported(f"{binary} is helm {shown}; netpol supports {SUPPORTED} (run `make setup` for pinned ones)")
+        setup = _make_setup(" for pinned ones")
+        raise HelmUnsupported(f"{binary} is helm {shown}; netpol supports {SUPPORTED}" + (f" ({setup})" if setup else ""))
     return text
 
 
