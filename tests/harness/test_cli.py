@@ -103,7 +103,7 @@ def test_demo_values_dir_overrides_the_default_folder(chart_copy, default_helm, 
 def test_demo_without_values_files_says_where_it_looked(chart_copy, default_helm, tmp_path):
     out = netpol("--root", str(tmp_path), "demo", str(chart_copy), "--helm", default_helm, cwd=tmp_path)
     assert out.returncode == 2
-    assert "ci/ and values-examples/<chart>/" in out.stdout
+    assert "ci/ and values-examples/<chart>/" in out.stderr
 
 
 def test_root_given_to_one_command_does_not_stay_for_the_next(tmp_path, default_helm, capsys):
