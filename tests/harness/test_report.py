@@ -314,5 +314,5 @@ def test_cli_says_a_policy_the_api_server_would_refuse_cannot_be_judged(tmp_path
     (chart / "templates" / "p.yaml").write_text(
         "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p}\n"
         "spec: {podSelector: {matchExpressions: [{key: a, operator: Bogus}]}}\n")
-    assert _run_report(str(chart), "--helm", default_helm) == 1
+    assert _run_report(str(chart), "--helm", default_helm) == 2  # bad input (README: exit codes)
     assert "would refuse this policy" in capsys.readouterr().err

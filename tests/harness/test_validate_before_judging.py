@@ -113,7 +113,7 @@ def test_reach_judges_invalid_with_the_option_and_marks_each_line(tmp_path, caps
 
 def test_report_neither_probes_a_port_nor_invents_a_witness_for_a_refused_policy(tmp_path, capsys):
     for bad in (PORT_70000, EXCEPT_OUTSIDE):
-        assert _run(report_cli, _write(tmp_path, WEB, CLIENT, bad)) == 1
+        assert _run(report_cli, _write(tmp_path, WEB, CLIENT, bad)) == 2  # bad input
         captured = capsys.readouterr()
         assert captured.out == "" and "would refuse this policy" in captured.err
 

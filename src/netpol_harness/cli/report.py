@@ -104,7 +104,7 @@ def run_diff(args: argparse.Namespace, probes: list[Probe] | None, cluster: list
         return 2
     rendered = [_render(args, chart, extra, title, cluster) for chart, extra, title in sides]
     if any(objects is None for objects in rendered):
-        return 1
+        return 2  # bad input, as in every command (README: exit codes)
     rendered = [_admitted(args, objects, f"{title}: ") for objects, (_, _, title) in zip(rendered, sides)]
     several = len(profiles) > 1  # then each profile gets its own section and page
     opened = False
@@ -141,10 +141,10 @@ def run(args: argparse.Namespace) -> int:
         return run_diff(args, probes, cluster, profiles) if args.diff else run_report(args, probes, cluster, profiles)
     except RefusedObjects as exc:
         refused("netpol report", exc)
-        return 1
+        return 2
     except PolicyError as exc:
         print(f"netpol report: the API server would refuse this policy, so it cannot be judged: {exc}", file=sys.stderr)
-        return 1
+        return 2
     except BrokenPipeError:
         raise  # the reader went away: `netpol` ends quietly, as every command does
     except OSError as exc:
@@ -175,7 +175,7 @@ def _report_input(args: argparse.Namespace, cluster: list[dict]) -> tuple[list[d
         return objects + cluster, f"{Path(args.chart).name} (manifests in {args.namespace}{beside})"
     objects = _render(args, args.chart, [], args.chart, cluster)
     if objects is None:
-        return 1
+        return 2
     values = ", ".join(str(v) for v in args.values) or "chart defaults"
     return objects, f"{Path(args.chart).name} ({values}; release {args.release} in {args.namespace}{beside})"
 
