@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Mapping
 from ..manifests import RULE_PEERS, pod_templates, rules
 from ..net import KUBE_DNS, Cluster, Evaluator
 from ..net.dataplanes import Dataplane
+from ..net.workloads import hook_of
 from ..textsafe import visible
 from .kubernetes import object_label
 
@@ -277,6 +278,8 @@ def no_dns_egress(inp: LintInput) -> Iterator[Finding]:
 def unselected_workloads(inp: LintInput) -> Iterator[Finding]:
     ev = inp.evaluator
     for owner, _template in pod_templates(inp.objects):
+        if hook_of(owner):
+            continue
         pods = [p for p in inp.cluster.pods if p.workload == object_label(owner)]
         if pods and not any(ev.selecting[ev.pod_index[p.id]] for p in pods):
             yield finding("unselected-workload", object_label(owner), "",
@@ -284,4 +287,4 @@ def unselected_workloads(inp: LintInput) -> Iterator[Finding]:
 
 
 reported_elsewhere(id="stale-waiver", severity="warning",
-                   purpose="A waiver in `netpol.yaml` that no longer matches anything.")
+                   purpose="A waiver in `netpol.yaml` that matches nothing in the render it applies to.")

@@ -144,7 +144,16 @@ class Cluster:
         workload: str = "",
         host_network: bool = False,
         node: str = "",
+        hook: str = "",
+        replace: bool = False,
     ) -> Pod:
+        """Add a pod; ValueError when its id is taken, unless `replace` (then it stands in
+        for the pod that had the id, which a controller may have made)."""
+        existing = self._pods.get(f"{namespace}/{name}")
+        if existing is not None and not replace:
+            made_by = f"made by {existing.workload}" if existing.workload else "declared on its own"
+            raise ValueError(f"pod {existing.id} is already in the cluster ({made_by}); "
+                             "give another name, or replace=True to replace it")
         self.ensure_namespace(namespace)
         addresses = tuple(str(ipaddress.ip_address(ip)) for ip in ips) if ips else self._synthetic_ips()
         self._used_ips.update(addresses)
@@ -157,6 +166,7 @@ class Cluster:
             workload,
             host_network,
             node,
+            hook,
         )
         self._pods[pod.id] = pod
         self.version += 1

@@ -1,8 +1,28 @@
-"""Endpoints as callers name them: a Pod, an External, "ns/pod", "ip:ADDR", a bare
-address, a pod name unique in the cluster, or a workload standing for its first pod."""
+"""Endpoints as callers name them.
+
+A reference is tried as each of these in turn, the first that fits winning:
+
+  1. a Pod (the cluster's current copy of it) or an External;
+  2. "ip:ADDR", a pod id "ns/pod", or a bare address;
+  3. a pod name ("db-0", "web"), when exactly one pod in the cluster has it;
+  4. a workload's name, "ns/NAME" or a bare "NAME" when one namespace has that workload:
+     the workload's first pod by id. Pods keep the names their controllers give them
+     (`workloads.controller_pods`): a single replica of a Deployment, ReplicaSet,
+     ReplicationController or Job is the pod NAME, while a StatefulSet's pods are always
+     NAME-0, NAME-1 and two replicas or more of the others get generated suffixes. So
+     "airflow/af-worker" names a StatefulSet's pod airflow/af-worker-0, and the ids the
+     evaluator answers with (`reaching`, `reachable_from`, verdicts) are always pod ids
+     such as airflow/af-worker-0, never the workload's name.
+
+A name that fits none of these raises KeyError, listing the nearest names the cluster has
+(and, for kube-dns, how to add it); a pod name or workload name that fits more than one
+pod or namespace raises KeyError naming them all.
+"""
 from __future__ import annotations
 
-from .cluster import External, Pod
+import difflib
+
+from .cluster import KUBE_DNS, External, Pod
 from .selection import PodIndex
 
 EndpointRef = Pod | External | str
@@ -31,18 +51,48 @@ def resolve(pods: PodIndex, ref: EndpointRef) -> Pod | External:
             return hits[0]
         if hits:
             raise KeyError(f"pod name {text!r} is ambiguous: {', '.join(p.id for p in hits)}")
-    replica = _first_replica(pods, text)
-    if replica is not None:
-        return replica
-    known = ", ".join(sorted(pods.index)[:20])
-    raise KeyError(f"unknown endpoint {text!r} (pods: {known}{', ...' if len(pods.index) > 20 else ''})")
+    replica = workload_pods(pods, text)
+    if replica:
+        return replica[0]
+    raise KeyError(unknown_message(pods, text))
 
 
-def _first_replica(pods: PodIndex, text: str) -> Pod | None:
-    """A workload named as "ns/NAME" or "NAME" stands for its first pod (NAME-0 ...)."""
+def workload_pods(pods: PodIndex, text: str) -> list[Pod]:
+    """The pods of the workload named "ns/NAME" (or "NAME", when only one namespace has a
+    workload of that name), by id; [] for none; KeyError when "NAME" is in several namespaces."""
     namespace, _, name = text.rpartition("/")
-    hits = sorted((p for p in pods.pods if p.workload.split("/", 1)[-1] == name
+    if not name:
+        return []
+    hits = sorted((p for p in pods.pods if p.workload and p.workload.split("/", 1)[-1] == name
                    and (not namespace or p.namespace == namespace)), key=lambda p: p.id)
-    if hits and len({p.namespace for p in hits}) == 1:
-        return hits[0]
-    return None
+    spaces = sorted({p.namespace for p in hits})
+    if len(spaces) > 1:
+        raise KeyError(f"workload name {text!r} is ambiguous: it is in namespaces {', '.join(spaces)} "
+                       f"(write ns/{name})")
+    return hits
+
+
+def names_of(pods: PodIndex) -> list[str]:
+    """Every name `resolve` takes for a pod: its id, and each workload's "ns/NAME"."""
+    workloads = {f"{p.namespace}/{p.workload.split('/', 1)[-1]}" for p in pods.pods if p.workload}
+    return sorted(set(pods.index) | workloads)
+
+
+def unknown_message(pods: PodIndex, text: str) -> str:
+    """Why `text` names no endpoint: the nearest names the cluster has, and for kube-dns
+    how to add it."""
+    names = names_of(pods)
+    near = difflib.get_close_matches(text, names, n=5, cutoff=0.6)
+    if not near and "/" not in text:
+        by_name = {n.rpartition("/")[2]: n for n in names}
+        near = [by_name[n] for n in difflib.get_close_matches(text, list(by_name), n=5, cutoff=0.6)]
+    parts = [f"unknown endpoint {text!r}"]
+    parts.append(f"did you mean {', '.join(near)}?" if near else
+                 f"the cluster has {len(names)} pods and workloads" + (f": {', '.join(names[:10])}"
+                                                                       f"{', ...' if len(names) > 10 else ''}"
+                                                                       if names else ""))
+    if text in (KUBE_DNS.id, KUBE_DNS.name):
+        parts.append("kube-dns is not in the manifests: add it with setup=add_kube_dns "
+                     "(net_from/build_network; from netpol_harness import add_kube_dns), or "
+                     "add_kube_dns(cluster)")
+    return "; ".join(parts)

@@ -40,6 +40,7 @@ class Pod:
     workload: str = ""  # "Deployment/web" for a pod its controller made
     host_network: bool = False  # in most CNIs, NetworkPolicies do not apply to it
     node: str = ""  # spec.nodeName, where the manifest pins it; "" when not known
+    hook: str = ""  # its helm.sh/hook annotation ("test", "pre-install"): helm runs it, not the release
 
     @property
     def id(self) -> str:

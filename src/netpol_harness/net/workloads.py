@@ -29,6 +29,7 @@ from .objects import ContainerPort
 # The alphabet Kubernetes' name generator draws from (no vowels, no look-alikes).
 _ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 CRONJOB_MINUTE = "29000000"  # a CronJob's Job is named NAME-<scheduled minute>
+HOOK_ANNOTATION = "helm.sh/hook"
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job")
 
 
@@ -103,6 +104,18 @@ def pod_template(obj: Mapping[str, Any]) -> Mapping[str, Any] | None:
     if kind == "CronJob":
         return ((spec.get("jobTemplate") or {}).get("spec") or {}).get("template") or {}
     return None
+
+
+def hook_of(obj: Mapping[str, Any]) -> str:
+    """The helm.sh/hook annotation of an object or of its pod template ("test",
+    "pre-install,pre-upgrade"); "" for none. Helm runs such objects at install, upgrade or
+    `helm test`: they are not among the release's running workloads."""
+    template = obj if obj.get("kind") == "Pod" else pod_template(obj) or {}
+    for source in (obj, template):
+        annotations = (source.get("metadata") or {}).get("annotations")
+        if isinstance(annotations, Mapping) and annotations.get(HOOK_ANNOTATION):
+            return str(annotations[HOOK_ANNOTATION]).strip()
+    return ""
 
 
 def pod_spec_ports(spec: Mapping[str, Any] | None) -> list[ContainerPort]:

@@ -28,6 +28,7 @@ from ..net.cluster import add_kube_dns
 from ..net.kinds.admintier import selects
 from ..net.services import target_port
 from ..net.dataplanes import Dataplane
+from ..net.workloads import hook_of
 from .cells import DEPENDENT, Cell, Checker, Part, ProfileVerdict, Row, cell_of
 from .probe import Probe, cluster_probes
 from .profiles import chosen_profiles, mark_dependent
@@ -49,10 +50,13 @@ class Endpoint:
     kind: str  # workload | stand-in | added | external
     why: str = ""  # for what the report added: why
     workload: str = ""  # the controller, "Deployment/web"
+    hook: str = ""  # its helm.sh/hook ("test"): helm runs it, it is not one of the release's running pods
 
     @property
     def label(self) -> str:
-        return self.id.split("/", 1)[1] if "/" in self.id else self.id
+        """The name in the matrix: the pod's name, marked "[hook: test]" for a Helm hook."""
+        name = self.id.split("/", 1)[1] if "/" in self.id else self.id
+        return f"{name} [hook: {self.hook}]" if self.hook else name
 
 
 @dataclass
@@ -65,6 +69,7 @@ class WorkloadReport:
     kind: str = "workload"  # or "stand-in"
     controller: str = ""
     admin_policies: tuple[str, ...] = ()  # admin policies whose subject it is: they may decide first
+    hook: str = ""  # its helm.sh/hook ("test"), for a Helm hook's pod
 
     def isolation(self, direction: str) -> str:
         """Who isolates it in a direction, in words."""
@@ -77,8 +82,10 @@ class WorkloadReport:
 
     @property
     def title(self) -> str:
-        """"ns/pod (Deployment/web)", or "(stand-in)" for a pod standing in for a policy's."""
+        """"ns/pod (Deployment/web)", or "(stand-in)" for a pod standing in for a policy's;
+        a Helm hook's pod is marked "[hook: test]"."""
         what = f" ({self.controller})" if self.controller else " (stand-in)" if self.kind == "stand-in" else ""
+        what += f" [hook: {self.hook}]" if self.hook else ""
         return self.workload + what
 
 
@@ -152,7 +159,9 @@ def build_cluster(
     `extra_witnesses`: endpoints another cluster's report added, added here too where
     missing; `reserved`: pod ids no witness may take. Stand-ins count as workloads.
     """
+    objects = [o for o in objects if o]
     cluster = Cluster.from_manifests(objects, namespace)
+    mark_hooks(cluster, objects, namespace)
     cluster.ensure_namespace(namespace)
     workloads = [p.id for p in cluster.pods]
     added: list[Witness] = []
@@ -178,13 +187,30 @@ def build_cluster(
     return cluster, workloads, added
 
 
+def mark_hooks(cluster: Cluster, objects: Iterable[Mapping[str, Any]], namespace: str) -> None:
+    """Give the pods of Helm hook objects (helm.sh/hook on the object or its pod template)
+    their hook (`Pod.hook`), so the report marks them."""
+    hooks: dict[str, str] = {}
+    for obj in objects:
+        hook = hook_of(obj)
+        meta = obj.get("metadata") or {}
+        ns, name = str(meta.get("namespace") or namespace), str(meta.get("name"))
+        if hook:
+            made = f"{obj.get('kind')}/{name}"
+            hooks.update({p.id: hook for p in cluster.pods if p.namespace == ns and
+                          (p.workload == made if obj.get("kind") != "Pod" else p.name == name and not p.workload)})
+    for pod in [p for p in cluster.pods if p.id in hooks]:
+        cluster.add_pod(pod.namespace, pod.name, pod.labels, pod.ips, pod.ports, workload=pod.workload,
+                        host_network=pod.host_network, node=pod.node, hook=hooks[pod.id], replace=True)
+
+
 def _endpoints(cluster: Cluster, workloads: set[str], added: list[Witness]) -> list[Endpoint]:
     reasons = {w.id: w for w in added}
     out = []
     for pod in cluster.pods:
         witness = reasons.get(pod.id)
         kind = "stand-in" if witness and witness.stand_in else "workload" if pod.id in workloads else "added"
-        out.append(Endpoint(pod.id, pod.namespace, kind, witness.why if witness else "", pod.workload))
+        out.append(Endpoint(pod.id, pod.namespace, kind, witness.why if witness else "", pod.workload, pod.hook))
     for ext in cluster.externals:
         witness = reasons.get(ext.id)
         out.append(Endpoint(ext.id, OUTSIDE, "external", witness.why if witness else ""))
@@ -273,7 +299,7 @@ def _workload_report(ev: Evaluator, wid: str, kind: str, endpoints: list[Endpoin
     ns = ev.cluster.namespace(pod.namespace)
     admin = tuple(p.id for p in ev.cluster.admin_policies if selects(p, pod, ns.labels if ns else {}))
     wl = WorkloadReport(wid, ev.isolating(wid, "egress"), ev.isolating(wid, "ingress"),
-                        kind=kind, controller=pod.workload, admin_policies=admin)
+                        kind=kind, controller=pod.workload, admin_policies=admin, hook=pod.hook)
     for peer in endpoints:
         if peer.id == wid:
             continue

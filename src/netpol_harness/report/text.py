@@ -73,6 +73,10 @@ def header_lines(report: Report) -> list[str]:
     if report.added:
         lines.append("added by the report (not in the manifests):")
         lines += [f"  {w.id}: {w.why}" for w in report.added]
+    hooks = [f"{ep.id} ({ep.hook})" for ep in report.endpoints if ep.hook]
+    if hooks:
+        lines.append("helm hooks (helm runs them at install, upgrade or `helm test`; marked [hook: ...]): "
+                     + ", ".join(hooks))
     if report.services:
         lines.append("services (policies see the pod port): " + "; ".join(report.services))
     if report.not_modelled:
