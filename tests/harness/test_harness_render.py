@@ -62,12 +62,16 @@ def test_explicit_helm_that_does_not_exist_is_an_error_naming_the_variable(monke
         helm_binary()
 
 
-def test_missing_helm_tells_the_user_to_run_make_setup(monkeypatch, tmp_path):
+def test_missing_helm_tells_the_user_to_run_make_setup_where_the_project_has_it(monkeypatch, tmp_path):
     monkeypatch.setattr(tools.configure(), "helm", None)
     monkeypatch.setattr(tools.configure(), "helms", None)
     monkeypatch.delenv(tools.HELM_ENV, raising=False)
     monkeypatch.setattr(tools, "root", lambda: tmp_path)
     monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(HelmNotFound) as elsewhere:
+        helm_binary()
+    assert "make setup" not in str(elsewhere.value) and "NETPOL_HELM" in str(elsewhere.value)
+    (tmp_path / "Makefile").write_text("setup:\n\ttrue\n")
     with pytest.raises(HelmNotFound, match="make setup"):
         helm_binary()
 
