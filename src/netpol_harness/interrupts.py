@@ -111,10 +111,14 @@ def stop_processes(pids) -> None:
 # --------------------------------------------------------------------------- pools
 
 
-def _worker_start(scratch: str) -> None:
+def _worker_start(scratch: str, environment: dict[str, str]) -> None:
     """In each worker: a process group of its own (the terminal's signals reach only the
     main process), the signals as the main process left them blocked now at their
-    defaults, and temporary files under the pool's scratch directory."""
+    defaults, temporary files under the pool's scratch directory, and the main process's
+    environment as it is now (a forkserver's children inherit the forkserver's, taken when
+    it started: settings changed since, NETPOL_* among them, would not reach them)."""
+    os.environ.clear()
+    os.environ.update(environment)
     os.setpgid(0, 0)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -156,7 +160,7 @@ def process_pool(workers: int, start_method: str) -> Iterator[concurrent.futures
         _start_forkserver()
     scratch = tempfile.mkdtemp(prefix="netpol-workers-")
     pool = concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(start_method),
-                                                  initializer=_worker_start, initargs=(scratch,))
+                                                  initializer=_worker_start, initargs=(scratch, dict(os.environ)))
     try:
         yield pool
     except BaseException:

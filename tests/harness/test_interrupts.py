@@ -159,7 +159,7 @@ def test_a_case_whose_render_hangs_fails_alone_with_its_values_and_the_matrix_go
     cases[3] = Case("case-hangs", {"name": "d", "hang": True})
     # The timeout leaves a loaded CI machine time to start the fake helm; the hang is an hour.
     result = run_matrix(chart, cases, ("render",), helm=str(fake_helm), workers=workers, batch=3, case_timeout=6)
-    assert [o.case.name for o in result.failed] == ["case-hangs"]
+    assert [o.case.name for o in result.failed] == ["case-hangs"], result.summary()
     assert sum(o.rendered for o in result.outcomes) == 5
     (cause, hits), = result.groups().items()
     assert "did not finish within" in cause
@@ -190,3 +190,14 @@ def test_run_matrix_takes_plain_dicts_as_the_values_of_cases(tmp_path, fake_helm
 def test_run_matrix_refuses_cases_that_are_neither_cases_nor_dicts_and_says_what_to_pass(chart):
     with pytest.raises(TypeError, match=r"Case.*or a dict of values.*'a-string'"):
         run_matrix(chart, ["a-string"], ("render",))
+
+
+def test_workers_see_the_environment_as_it_is_when_the_matrix_runs_not_when_the_forkserver_started(
+        tmp_path, fake_helm, chart, monkeypatch):
+    monkeypatch.setenv("FAKE_HELM_HANG", "1")
+    hung = run_matrix(chart, [{"name": n} for n in "ab"], ("render",), helm=str(fake_helm), workers=2, batch=1,
+                      case_timeout=3)  # two chunks: a pool, and its forkserver started with this environment
+    assert len(hung.failed) == 2  # as the environment said
+    monkeypatch.delenv("FAKE_HELM_HANG")
+    result = run_matrix(chart, [{"name": n} for n in "abc"], ("render",), helm=str(fake_helm), workers=2, batch=1)
+    assert result.failed == []
