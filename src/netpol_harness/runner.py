@@ -28,7 +28,7 @@ import re
 import sys
 import time
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence, Union
 
@@ -38,7 +38,7 @@ from .check import api_server_errors
 from .check.kubernetes import validate_kubernetes
 from .check.lints import apply_waivers, failing, lint, load_waivers
 from .check.values import validate_values
-from . import interrupts
+from . import interrupts, project
 from .progress import Progress
 from .cases import Case
 from .helm.template import DEFAULT_NAMESPACE, DEFAULT_RELEASE, RenderResult
@@ -199,6 +199,7 @@ class _Job:
     extra_objects: tuple[dict, ...] = ()
     dataplanes: tuple[str, ...] = ()
     case_timeout: float | None = None
+    settings: tuple[tuple[str, Any], ...] = ()  # project's (root, helm, cache): a forkserver's workers lack them
 
 
 def _render_chunk(job: _Job, cases: Sequence[Case]) -> tuple[list[RenderResult], dict[str, int]]:
@@ -232,6 +233,7 @@ def _renderer(job: _Job):
 
 
 def _run_chunk(job: _Job, cases: Sequence[Case]) -> tuple[list[Outcome], dict[str, float], dict[str, int]]:
+    project.configure(**dict(job.settings))
     stages: dict[str, float] = {}
     start = time.perf_counter()
     results, stats = _render_chunk(job, cases)
@@ -285,7 +287,8 @@ def run_matrix(chart: str | Path, cases: Sequence[Case | Mapping[str, Any]], che
         raise ValueError(f"case_timeout must be a number of seconds above 0, not {case_timeout!r}")
     cases = _as_cases(cases)
     job = _Job(Path(chart).resolve(), tuple(checks), engine, helm, release, namespace, batch, keep_objects,
-               tuple(extra_objects), tuple(dataplane(d).name for d in dataplanes), case_timeout)  # a wrong name stops here
+               tuple(extra_objects), tuple(dataplane(d).name for d in dataplanes),  # a wrong name stops here
+               case_timeout, tuple(asdict(project.configure()).items()))
     size = batch or (50 if engine == "sdk" else None)
     if size is None:
         from .helm.batch import batch_size_for
