@@ -187,3 +187,18 @@ def test_workers_come_from_a_fork_server_once_helm_4s_engine_is_loaded_here(defa
     assert [o.case.name for o in result.outcomes] == [c.name for c in cases]
     assert {o.case.name for o in result.failed} == {o.case.name for o in result.outcomes if not any(
         o.case.values["networkPolicy"][d]["enabled"] for d in ("ingress", "egress"))}
+
+
+def test_fork_server_workers_use_this_processs_settings_and_environment(default_helm, monkeypatch, tmp_path):
+    from netpol_harness import project, runner
+
+    monkeypatch.setattr(runner, "_can_fork", lambda: False)
+    before = project.configure().cache_dir
+    project.configure(cache_dir=tmp_path / "configured-cache")  # set here, after any fork server started
+    try:
+        cases = pairwise_cases(FACTORS)[:4]
+        result = run_matrix(JES, cases, ("render",), helm=default_helm, batch=2, workers=2)
+    finally:
+        project.configure(cache_dir=before)
+    assert [o.rendered for o in result.outcomes] == [True] * 4
+    assert any((tmp_path / "configured-cache").rglob("*")), "the workers cached elsewhere"
