@@ -132,3 +132,12 @@ def test_the_report_marks_hook_pods_in_text_and_html():
     assert "helm hooks" in text and "## airflow/migrate (Job/migrate) [hook: pre-install]" in text
     assert "rd-test [hook: test]" in render_html(report)
     assert not any(ep.hook for ep in report.endpoints if ep.id == "airflow/web")
+
+
+def test_manifests_are_applied_so_a_later_pod_of_the_same_id_replaces_the_earlier_one():
+    from netpol_harness.net import Cluster
+
+    first = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a", "labels": {"v": "1"}}}
+    later = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a", "labels": {"v": "2"}}}
+    cluster = Cluster.from_manifests([first, later])  # a render and a --with cluster dump may both carry it
+    assert [(p.id, dict(p.labels)) for p in cluster.pods] == [("default/a", {"v": "2"})]

@@ -27,8 +27,8 @@ from typing import Any, Iterable, Mapping, Sequence
 from ..loader import load_yaml_file
 from ..manifests import networkpolicies
 from ..net import KUBE_DNS, Cluster, Evaluator
-from ..net.cluster import ContainerPort, add_kube_dns
-from ..net.dataplanes import KUBERNETES, Dataplane, dataplane
+from ..net.cluster import add_cluster_dns, add_kube_dns
+from ..net.dataplanes import KUBERNETES, OPENSHIFT, Dataplane, dataplane
 from ..net.policy import policy_id
 from . import tierlints  # noqa: F401 (registers the lints of a render beside the cluster's admin policies)
 from . import dataplanelints  # noqa: F401 (registers the lint of flows that depend on the CNI)
@@ -84,8 +84,7 @@ def _dns_cluster(objects: list[dict], namespace: str, extra_objects: list[dict] 
     cluster.add_objects(extra_objects, namespace)
     if cluster.pod(KUBE_DNS.id) is None:
         add_kube_dns(cluster)
-    cluster.add_pod("openshift-dns", "dns-default", {"dns.operator.openshift.io/daemonset-dns": "default"},
-                    ports=[ContainerPort("dns", 5353, "UDP"), ContainerPort("dns-tcp", 5353, "TCP")])
+    add_cluster_dns(cluster, OPENSHIFT)  # unless the cluster's objects have it already
     cluster.add_external("169.254.20.10")
     return cluster, rendered
 

@@ -274,8 +274,10 @@ class Cluster:
                 [status["podIP"]] if status.get("podIP") else None
             )
             spec = obj.get("spec") or {}
+            # Manifests are applied: a later object of the same id replaces the earlier one.
             self.add_pod(ns, _name(obj, default_namespace), meta.get("labels"), ips, pod_spec_ports(spec),
-                         host_network=spec.get("hostNetwork") is True, node=str(spec.get("nodeName") or ""))
+                         host_network=spec.get("hostNetwork") is True, node=str(spec.get("nodeName") or ""),
+                         replace=True)
         elif kind == "NetworkPolicy" and str(obj.get("apiVersion", "networking.k8s.io/v1")).startswith("networking.k8s.io/"):
             self.add_policy(obj, default_namespace)
         elif is_admin_policy(obj):
@@ -303,7 +305,7 @@ class Cluster:
         spec = template.get("spec") or {}
         for pod in controller_pods(obj, template):
             self.add_pod(ns, pod.name, pod.labels, None, pod_spec_ports(spec), workload=f"{obj.get('kind')}/{name}",
-                         host_network=spec.get("hostNetwork") is True)
+                         host_network=spec.get("hostNetwork") is True, replace=True)
 
     def add_service(self, obj: Mapping[str, Any], default_namespace: str = "default") -> Service:
         meta = obj.get("metadata") or {}
