@@ -40,40 +40,36 @@ def _flows(inp: LintInput) -> Iterator[tuple[Pod, str, Pod, int, str, SideVerdic
                     yield pod, direction, other, port, protocol, final, own
 
 
-@lint_rule(id="admin-deny-overrides", severity="warning",
-           purpose="A rendered NetworkPolicy rule allows a flow that an Admin-tier Deny of the cluster blocks.")
-def admin_deny_overrides(inp: LintInput) -> Iterator[Finding]:
-    if not inp.cluster.admin_policies:
-        return
-    reported = set()
-    for pod, direction, other, port, protocol, final, own in _flows(inp):
-        admin = final.decided_by
-        if admin is None or admin.tier != "Admin" or admin.effect != "deny" or not own.allowed_by:
-            continue
-        ref = own.allowed_by[0]
-        key = (ref, str(admin))
-        if key not in reported:
-            reported.add(key)
-            where = "to" if direction == "egress" else "from"
-            yield finding("admin-deny-overrides", f"NetworkPolicy/{ref.policy.split('/', 1)[1]}", f"spec.{direction}[{ref.index}]",
-                          f"allows {pod.id} {direction} {where} {other.id} on {port}/{protocol}, "
-                          f"but the cluster's {admin} denies it first")
-
-
 @lint_rule(id="relies-on-baseline", severity="info",
            purpose="A workload gets a flow only from a Baseline-tier Allow, which a NetworkPolicy isolating it would end.")
-def relies_on_baseline(inp: LintInput) -> Iterator[Finding]:
+@lint_rule(id="admin-deny-overrides", severity="warning",
+           purpose="A rendered NetworkPolicy rule allows a flow that an Admin-tier Deny of the cluster blocks.")
+def tier_lints(inp: LintInput) -> Iterator[Finding]:
+    """Both lints from one walk of the flows (each flow is a verdict and a per-kind reading):
+    the Admin-tier findings first, then the Baseline-tier ones."""
     if not inp.cluster.admin_policies:
         return
-    reported = set()
-    for pod, direction, other, port, protocol, final, _ in _flows(inp):
-        baseline = final.decided_by
-        if baseline is None or baseline.tier != "Baseline" or baseline.effect != "allow":
+    overrides: dict[tuple, Finding] = {}
+    relies: dict[tuple, Finding] = {}
+    for pod, direction, other, port, protocol, final, own in _flows(inp):
+        step, where = final.decided_by, "to" if direction == "egress" else "from"
+        if step is None:
             continue
-        owner = pod.workload or f"Pod/{pod.name}"
-        if (owner, direction, str(baseline)) not in reported:
-            reported.add((owner, direction, str(baseline)))
-            where = "to" if direction == "egress" else "from"
-            yield finding("relies-on-baseline", owner, "",
-                          f"its {direction} {where} {other.id} on {port}/{protocol} is allowed only by the cluster's "
-                          f"{baseline}; a NetworkPolicy isolating its {direction} must allow it itself")
+        if step.tier == "Admin" and step.effect == "deny" and own.allowed_by:
+            ref = own.allowed_by[0]
+            key = (ref, str(step))
+            if key not in overrides:
+                overrides[key] = finding(
+                    "admin-deny-overrides", f"NetworkPolicy/{ref.policy.split('/', 1)[1]}", f"spec.{direction}[{ref.index}]",
+                    f"allows {pod.id} {direction} {where} {other.id} on {port}/{protocol}, "
+                    f"but the cluster's {step} denies it first")
+        elif step.tier == "Baseline" and step.effect == "allow":
+            owner = pod.workload or f"Pod/{pod.name}"
+            key = (owner, direction, str(step))
+            if key not in relies:
+                relies[key] = finding(
+                    "relies-on-baseline", owner, "",
+                    f"its {direction} {where} {other.id} on {port}/{protocol} is allowed only by the cluster's "
+                    f"{step}; a NetworkPolicy isolating its {direction} must allow it itself")
+    yield from overrides.values()
+    yield from relies.values()
