@@ -6,8 +6,8 @@ them by the policies, as the evaluator always has, and says so on the verdicts t
 """
 from __future__ import annotations
 
-from .cluster import Cluster, External, Pod
-from .dataplanes import Dataplane
+from .cluster import External, Pod
+from .peers import PeerMatcher
 from .selection import PodIndex, bits
 from .verdict import SideVerdict, TierStep
 
@@ -15,10 +15,10 @@ from .verdict import SideVerdict, TierStep
 class HostRules:
     """What the profile decides about host traffic over one version of a cluster."""
 
-    def __init__(self, cluster: Cluster, pods: PodIndex, dataplane: Dataplane) -> None:
-        self.dataplane = dataplane
+    def __init__(self, pods: PodIndex, peers: PeerMatcher) -> None:
+        self.dataplane = peers.dataplane
         self.pods = pods
-        self.node_ips = {node.name: frozenset(node.ips) for node in cluster.nodes}
+        self.peers = peers  # the nodes' addresses, read once there
         host = [i for i, p in enumerate(pods.pods) if p.host_network]
         self.host_pods = sum(1 << i for i in host)
         self._on_node: dict[str, int] = {}
@@ -38,7 +38,7 @@ class HostRules:
             return False
         if isinstance(other, Pod):
             return other.host_network and other.node == end.node
-        return other.ip in self.node_ips.get(end.node, ())
+        return other.ip in self.peers.ips_of_node.get(end.node, ())
 
     def side(self, direction: str, end: Pod, other: Pod | External) -> SideVerdict | None:
         """The profile's own verdict on `end`'s side, or None to leave it to the policies."""
@@ -67,7 +67,7 @@ class HostRules:
     def _is_host(self, end: Pod | External) -> bool:
         if isinstance(end, Pod):
             return end.host_network
-        return any(end.ip in ips for ips in self.node_ips.values())
+        return end.ip in self.peers.node_ips
 
     def apply(self, egress: list[int], ingress: list[int]) -> None:
         """The profile's host rules over whole tables (`Query.table`), in place."""

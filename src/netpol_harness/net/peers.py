@@ -35,11 +35,6 @@ def admits_address(all_peers: bool, blocks: Sequence[IPBlock], ip: str) -> bool:
     return all_peers or any(b.contains(ip) for b in blocks)
 
 
-def host_addresses(cluster: Cluster) -> tuple[set[str], set[str]]:
-    """(the nodes' addresses, the API server's): where host traffic comes from."""
-    return {ip for node in cluster.nodes for ip in node.ips}, set(cluster.apiserver_ips)
-
-
 class PeerMatcher:
     """Peers as pod bitsets over one version of a cluster, as `dataplane` reads them."""
 
@@ -52,8 +47,10 @@ class PeerMatcher:
         # Host-network pods as the profile sees them: none for the API's reading.
         self.host_pods = sum(1 << i for i, p in enumerate(index.pods) if p.host_network) \
             if dataplane.host_pods_outside else 0
-        self.node_ips, self.apiserver_ips = host_addresses(cluster)
-        self._node_of = {node.name: node.ips for node in cluster.nodes}
+        # Where host traffic comes from, read once here for every matcher of this version.
+        self.ips_of_node: dict[str, frozenset[str]] = {node.name: frozenset(node.ips) for node in cluster.nodes}
+        self.node_ips = frozenset(ip for ips in self.ips_of_node.values() for ip in ips)
+        self.apiserver_ips = frozenset(cluster.apiserver_ips)
         self._host_namespace = _host_namespace_labels(cluster, dataplane)
         self._ips: dict[int, list[tuple[int, int]]] | None = None
         self._ranges: dict[tuple[int, int, int], int] = {}
@@ -158,7 +155,7 @@ class PeerMatcher:
         made up for it would be a pod's, and could let an ipBlock admit it wrongly."""
         if not (self.host_pods >> i) & 1:
             return family_ips(pod, self.family)
-        return tuple(ip for ip in self._node_of.get(pod.node, ()) if self.family is None
+        return tuple(ip for ip in self.ips_of_node.get(pod.node, ()) if self.family is None
                      or ipaddress.ip_address(ip).version == self.family)
 
 

@@ -42,7 +42,7 @@ class Query:
         self.matchers = Matchers(pods, PeerMatcher(pods, cluster, dataplane=dataplane, family=family), PortIndex(pods.pods))
         self.kinds = compile_kinds(cluster, self.matchers)
         self.layers = layers_of(self.kinds)
-        self.hosts = HostRules(cluster, pods, dataplane)
+        self.hosts = HostRules(pods, self.matchers.peers)
         self._tables: dict[tuple, Any] = {}
         self._notes: dict[tuple[int, ...], list[str]] = {}
 

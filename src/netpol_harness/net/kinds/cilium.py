@@ -38,9 +38,8 @@ class CiliumPeers:
                            for p in pods]
         self.host_pods = sum(1 << i for i, p in enumerate(pods) if p.host_network)
         self.all_pods = matchers.pods.all_pods
-        self.node_ips = {ip for node in cluster.nodes for ip in node.ips}
-        self.ips_of_node = {node.name: set(node.ips) for node in cluster.nodes}
-        self.apiserver_ips = set(cluster.apiserver_ips)
+        self.node_ips, self.ips_of_node = matchers.peers.node_ips, matchers.peers.ips_of_node
+        self.apiserver_ips = matchers.peers.apiserver_ips
         # policy-cidr-match-mode: nodes (a cilium profile option) lets CIDR rules select nodes and the API server.
         dataplane = matchers.dataplane
         self.cidr_selects_nodes = dataplane.cni == "cilium" and bool(dataplane.ipblock_hosts)
@@ -85,7 +84,7 @@ class CiliumPeers:
 
     def entity_admits(self, peer: CiliumPeer, ip: str, node: str) -> bool:
         is_node, apiserver = ip in self.node_ips, ip in self.apiserver_ips
-        local = ip in self.ips_of_node.get(node, set()) if node else is_node
+        local = ip in self.ips_of_node.get(node, frozenset()) if node else is_node
         remote = is_node and (not node or not local)
         return any(entity == "all" or (entity == "world" and not is_node and not apiserver)
                    or (entity == "cluster" and is_node) or (entity == "kube-apiserver" and apiserver)
