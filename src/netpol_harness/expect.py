@@ -231,14 +231,23 @@ def run(chart: Path, path: Path | None = None, extra_objects: Iterable[dict] = (
         except RuntimeError as err:
             outcomes += [Outcome(case.name, describe(e), False, str(err)) for e in case.expect]
             continue
-        for e in case.expect:
-            named = bool(e.get("dataplanes") or default)
-            for dp in dataplanes_of(e, default):
-                try:
-                    held, message = judge(network_for(objects, case, extra_objects, dp), case, e)
-                except (KeyError, ValueError) as err:
-                    held, message = False, f"{err.args[0] if err.args else err}"
-                outcomes.append(Outcome(case.name, describe_under(e, dp, named), held, message))
+        outcomes += judge_case(objects, case, extra_objects, default)
+    return outcomes
+
+
+def judge_case(objects: list[dict], case: Case, extra_objects: Iterable[dict] = (),
+               default: list[Dataplane] = ()) -> list[Outcome]:
+    """Every expectation of `case` on its render `objects`, under each of its profiles;
+    an endpoint it cannot name is that expectation's failure."""
+    outcomes = []
+    for e in case.expect:
+        named = bool(e.get("dataplanes") or default)
+        for dp in dataplanes_of(e, default):
+            try:
+                held, message = judge(network_for(objects, case, extra_objects, dp), case, e)
+            except (KeyError, ValueError) as err:
+                held, message = False, f"{err.args[0] if err.args else err}"
+            outcomes.append(Outcome(case.name, describe_under(e, dp, named), held, message))
     return outcomes
 
 

@@ -90,13 +90,9 @@ def _expect(ctx: _Context, case: Case, result: RenderResult) -> list[str]:
     for exp in expect.load(ctx.chart, path):
         if exp.namespace != ctx.namespace or exp.release != ctx.release or not _contains(case.values, exp.values):
             continue
-        for e in exp.expect:
-            named = bool(e.get("dataplanes") or ctx.dataplanes)
-            for dp in expect.dataplanes_of(e, [dataplane(d) for d in ctx.dataplanes]):
-                held, why = expect.judge(expect.network_for(result.objects, exp, ctx.extra_objects, dp), exp, e)
-                if not held:
-                    messages.append(f"{exp.name}: {expect.describe_under(e, dp, named)}: "
-                                    f"{why.splitlines()[0] if why else 'does not hold'}")
+        for o in expect.judge_case(result.objects, exp, ctx.extra_objects, [dataplane(d) for d in ctx.dataplanes]):
+            if not o.ok:
+                messages.append(f"{exp.name}: {o.expectation}: {o.message.splitlines()[0] if o.message else 'does not hold'}")
     return messages
 
 
