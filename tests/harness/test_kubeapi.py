@@ -20,6 +20,7 @@ from netpol_harness.kubeapi import (
 )
 
 PROBE_CHART = Path(__file__).parents[1] / "data" / "charts" / "lookup-probe"
+CILIUM_CHART = Path(__file__).parents[1] / "data" / "charts" / "cilium-capability"
 
 
 def call(kubeapi, method: str, path: str, body: Any = None,
@@ -58,6 +59,25 @@ def test_discovery_lists_every_group_version_helm_reads(api):
     assert kinds == {"EndpointSlice": True}
     core = {r["name"] for r in call(api, "GET", "/api/v1")[1]["resources"]}
     assert {"secrets", "endpoints", "namespaces", "serviceaccounts", "configmaps", "services"} <= core
+
+
+def test_discovery_serves_ciliums_policy_kinds(api):
+    """What a cluster running Cilium lists, so charts can ask for cilium.io/v2 by capability."""
+    groups = {g["name"]: g["preferredVersion"]["groupVersion"] for g in call(api, "GET", "/apis")[1]["groups"]}
+    assert groups["cilium.io"] == "cilium.io/v2"
+    assert call(api, "GET", "/apis/cilium.io")[1]["preferredVersion"]["groupVersion"] == "cilium.io/v2"
+    resources = {r["kind"]: (r["name"], r["namespaced"], r["shortNames"])
+                 for r in call(api, "GET", "/apis/cilium.io/v2")[1]["resources"]}
+    assert resources == {
+        "CiliumNetworkPolicy": ("ciliumnetworkpolicies", True, ["cnp", "ciliumnp"]),
+        "CiliumClusterwideNetworkPolicy": ("ciliumclusterwidenetworkpolicies", False, ["ccnp"]),
+    }
+    ccnp = {"apiVersion": "cilium.io/v2", "kind": "CiliumClusterwideNetworkPolicy", "metadata": {"name": "c"},
+            "spec": {"endpointSelector": {}}}
+    assert call(api, "POST", "/apis/cilium.io/v2/ciliumclusterwidenetworkpolicies", ccnp)[0] == 201
+    assert [o["metadata"]["name"] for o in api.objects("CiliumClusterwideNetworkPolicy")] == ["c"]
+    # Cluster-scoped: a namespaced path is not served.
+    assert call(api, "GET", "/apis/cilium.io/v2/namespaces/default/ciliumclusterwidenetworkpolicies")[0] == 404
 
 
 # ---------------------------------------------------------------- refusals
@@ -320,3 +340,26 @@ def test_helm_lists_endpointslices_in_default_for_lookup(api):
     assert ("GET", "/api/v1/namespaces/default/endpoints/kubernetes") in calls
     # Every answer the server gave helm was a success or an expected NotFound.
     assert {r.code for r in api.requests} <= {200, 201, 404}
+
+
+@pytest.mark.helm
+def test_helm_install_sees_the_cilium_capability_and_stores_the_policy(api):
+    """The chart fails unless `.Capabilities.APIVersions.Has "cilium.io/v2/CiliumNetworkPolicy"`;
+    helm install reads that from the server's discovery, with no --api-versions."""
+    run = api.helm().install("cnp", CILIUM_CHART)
+    assert run.ok, run.error
+    assert [p["metadata"]["name"] for p in run.kind("CiliumNetworkPolicy")] == ["cnp-egress"]
+    stored = api.objects("CiliumNetworkPolicy", "default")
+    assert [(p["metadata"]["name"], p["spec"]["egress"][0]["toCIDR"]) for p in stored] == \
+        [("cnp-egress", ["10.0.0.0/24"])]
+    # An upgrade patches the custom resource with a merge patch (helm's choice for
+    # kinds outside its scheme); strategic merge patch is refused, as for any CRD.
+    run = api.helm().upgrade("cnp", CILIUM_CHART, set_values=["apiServerCIDR=10.1.0.0/24"])
+    assert run.ok, run.error
+    assert api.objects("CiliumNetworkPolicy")[0]["spec"]["egress"][0]["toCIDR"] == ["10.1.0.0/24"]
+    assert {r.code for r in api.requests} <= {200, 201, 404}
+    path = "/apis/cilium.io/v2/namespaces/default/ciliumnetworkpolicies/cnp-egress"
+    status, body = call(api, "PATCH", path, {"spec": {}}, content_type="application/strategic-merge-patch+json")
+    assert (status, body["reason"]) == (415, "UnsupportedMediaType")
+    assert api.helm().uninstall("cnp").ok
+    assert api.objects("CiliumNetworkPolicy") == []

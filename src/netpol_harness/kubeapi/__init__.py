@@ -15,7 +15,11 @@ bodies for v1 Secrets, which Helm 3.19 and 4 write their releases with):
               endpoints, pods (v1); deployments (apps/v1); jobs (batch/v1);
               roles, rolebindings, clusterroles, clusterrolebindings
               (rbac.authorization.k8s.io/v1); networkpolicies
-              (networking.k8s.io/v1); endpointslices (discovery.k8s.io/v1)
+              (networking.k8s.io/v1); endpointslices (discovery.k8s.io/v1);
+              ciliumnetworkpolicies, ciliumclusterwidenetworkpolicies
+              (cilium.io/v2, custom resources: no strategic merge patch), so
+              `.Capabilities.APIVersions.Has "cilium.io/v2/CiliumNetworkPolicy"`
+              is true under helm install
   verbs       get; list (labelSelector =, ==, !=, in, notin, key, !key;
               fieldSelector metadata.name / metadata.namespace); create
               (generateName, dryRun=All); update (PUT, resourceVersion

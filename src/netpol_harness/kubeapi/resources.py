@@ -31,6 +31,10 @@ class Resource:
     plural: str
     namespaced: bool
     short_names: tuple[str, ...] = ()
+    # A custom resource (a CRD's kind): kube-apiserver serves it without strategic
+    # merge patch, which needs the Go type's patch tags (apiextensions-apiserver,
+    # pkg/apiserver/customresource_handler.go: JSON patch, merge patch, apply only).
+    custom: bool = False
 
     @property
     def api_version(self) -> str:
@@ -68,6 +72,14 @@ RESOURCES: tuple[Resource, ...] = (
     Resource("rbac.authorization.k8s.io", "v1", "ClusterRoleBinding", "clusterrolebindings", False),
     Resource("networking.k8s.io", "v1", "NetworkPolicy", "networkpolicies", True, ("netpol",)),
     Resource("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices", True),
+    # Cilium's policy CRDs, as `kubectl api-resources` lists them on a cluster running
+    # Cilium (pkg/k8s/apis/cilium.io/v2/register.go: plurals and short names), so that
+    # a chart's `.Capabilities.APIVersions.Has "cilium.io/v2/CiliumNetworkPolicy"`
+    # is true under `helm install` and its CiliumNetworkPolicies can be stored.
+    Resource("cilium.io", "v2", "CiliumNetworkPolicy", "ciliumnetworkpolicies", True, ("cnp", "ciliumnp"),
+             custom=True),
+    Resource("cilium.io", "v2", "CiliumClusterwideNetworkPolicy", "ciliumclusterwidenetworkpolicies", False,
+             ("ccnp",), custom=True),
 )
 
 BASE_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")

@@ -203,8 +203,12 @@ class Cluster:
                 new = json_patch(old, patch)
             elif content_type == "application/merge-patch+json":
                 new = json_merge_patch(old, patch)
-            elif content_type == "application/strategic-merge-patch+json":
+            elif content_type == "application/strategic-merge-patch+json" and not res.custom:
                 new = strategic_merge_patch(old, patch, res.kind)
+            elif res.custom:
+                raise ApiError(415, "UnsupportedMediaType",
+                               'the body of the request was in an unknown format - accepted media types include: '
+                               'application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml')
             else:
                 raise ApiError(415, "UnsupportedMediaType",
                                'the body of the request was in an unknown format - accepted media types include: '
