@@ -4,7 +4,13 @@ A values file's `# needs:` header says what its environment must supply: `nothin
 renders offline with `helm template`; `lookup` installs with the real `helm install`
 into the in-memory Kubernetes API server (seeded with one API server endpoint,
 10.0.0.10:6443); `dns` renders under a controlled resolver that knows the example host
-names (root only; otherwise the example is skipped with the reason).
+names (root only; otherwise the example is skipped with the reason); `cilium` says the
+cluster runs Cilium, whose CRDs serve `cilium.io/v2`: `helm template` gets
+`--api-versions cilium.io/v2/CiliumNetworkPolicy` (offline helm knows only the
+built-in API versions, and charts with `dataplane: cilium` stop the render unless
+`.Capabilities.APIVersions.Has "cilium.io/v2/CiliumNetworkPolicy"`), and with
+`lookup` the in-memory API server's discovery lists cilium.io/v2 itself. Needs
+combine: `# needs: lookup, cilium`, `# needs: dns, cilium`.
 
 Where values files are found for a chart: the chart's `ci/` folder (the chart-testing
 convention), then `<root>/values-examples/<chart name>/`.
@@ -26,6 +32,13 @@ EXAMPLE_HOSTS = {
     "sso.example.com": "203.0.113.30",
 }
 EXAMPLE_STATE = "single-master"
+# What offline `helm template` is told a Cilium cluster serves (need `cilium`).
+CILIUM_API_VERSIONS = ("cilium.io/v2/CiliumNetworkPolicy",)
+
+
+def template_args(needs: set[str]) -> list[str]:
+    """The `helm template` flags that stand in for what the environment's API server would list."""
+    return [arg for v in CILIUM_API_VERSIONS for arg in ("--api-versions", v)] if "cilium" in needs else []
 
 
 @dataclass
@@ -115,7 +128,9 @@ def run_example(example: Example, *, release: str, namespace: str, helm: str | N
             return Outcome(example, how, error=str(err))
         return Outcome(example, how, objects=objects, notes=notes)
     wrapper = None
-    how = "helm template (offline)"
+    extra_args = template_args(example.needs)
+    flags = "".join(f" {a}" for a in extra_args)
+    how = f"helm template{flags} (offline)"
     if "dns" in example.needs:
         from .helm.resolver import make_resolver, unavailable_reason
 
@@ -123,9 +138,9 @@ def run_example(example: Example, *, release: str, namespace: str, helm: str | N
         if reason:
             return Outcome(example, "controlled resolver", skipped=reason)
         wrapper = make_resolver(EXAMPLE_HOSTS)
-        how = "helm template under a controlled resolver (" + ", ".join(f"{n}={a}" for n, a in EXAMPLE_HOSTS.items()) + ")"
+        how = f"helm template{flags} under a controlled resolver (" + ", ".join(f"{n}={a}" for n, a in EXAMPLE_HOSTS.items()) + ")"
     result = render(example.chart, values=values, release=release, namespace=namespace,
-                    enable_dns=wrapper is not None, wrapper=wrapper, helm=helm, notes=True)
+                    enable_dns=wrapper is not None, wrapper=wrapper, helm=helm, notes=True, extra_args=extra_args)
     if not result.ok:
         return Outcome(example, how, error=result.stderr.strip())
     return Outcome(example, how, objects=result.objects, notes=result.notes)
