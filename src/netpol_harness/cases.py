@@ -9,10 +9,17 @@ values files, and the cases file that names them (`netpol matrix --cases FILE`):
     require: []                                        # combinations some case must hold
     random: 500                                        # then this many seeded random combinations
     seed: 1
+    apiVersions: [cilium.io/v2/CiliumNetworkPolicy]    # helm --api-versions for every render
+
+`apiVersions` are what offline `helm template` cannot know: the API groups (and kinds)
+the cluster serves beyond Kubernetes' own, which charts test with
+`.Capabilities.APIVersions.Has` (CRDs such as Cilium's). Every case of the run, values
+files (`-f`) included, renders with them; they are part of the render cache key.
 """
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -22,7 +29,10 @@ import yaml
 from .loader import load_yaml_file
 from .matrix import pairwise, to_values
 
-SPEC_KEYS = ("base", "factors", "exclude", "require", "random", "seed")
+SPEC_KEYS = ("base", "factors", "exclude", "require", "random", "seed", "apiVersions")
+# What helm's --api-versions takes: GROUP/VERSION or GROUP/VERSION/KIND (`v1`, `v1/Pod`
+# for the core group); helm compares them as strings (chartutil.VersionSet.Has).
+_API_VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9.-]*(/[A-Za-z0-9][A-Za-z0-9.-]*){0,2}")
 
 
 @dataclass(frozen=True)
@@ -73,6 +83,7 @@ class MatrixSpec:
     require: list[dict[str, Any]] = field(default_factory=list)
     random: int = 0
     seed: int = 0
+    api_versions: tuple[str, ...] = ()  # helm --api-versions, for every render of the run
 
     def cases(self) -> list[Case]:
         if not self.factors:
@@ -96,4 +107,14 @@ def load_spec(path: str | Path) -> MatrixSpec:
         raise ValueError(f"{path}: factors must map each dotted value path to a non-empty list of values")
     return MatrixSpec(factors=factors, base=spec.get("base") or {}, exclude=spec.get("exclude") or [],
                       require=spec.get("require") or [], random=int(spec.get("random") or 0),
-                      seed=int(spec.get("seed", 0)))
+                      seed=int(spec.get("seed", 0)), api_versions=api_versions_of(path, spec.get("apiVersions")))
+
+
+def api_versions_of(path: str | Path, given: Any) -> tuple[str, ...]:
+    """A cases file's `apiVersions`: a list of GROUP/VERSION[/KIND] strings; ValueError otherwise."""
+    if given is None:
+        return ()
+    if not isinstance(given, list) or not all(isinstance(v, str) and _API_VERSION.fullmatch(v) for v in given):
+        raise ValueError(f"{path}: apiVersions must be a list of GROUP/VERSION or GROUP/VERSION/KIND strings "
+                         f"(as helm --api-versions takes them, e.g. cilium.io/v2/CiliumNetworkPolicy), not {given!r}")
+    return tuple(given)

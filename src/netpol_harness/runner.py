@@ -6,7 +6,9 @@ core, with the failures grouped by cause and the smallest failing values shown.
     assert result.ok, result.summary()
 
 Cases render in batches in one helm process (`helm.batch`, the objects each case gives
-alone) or with Helm 4's engine in-process (`engine="sdk"`). A check is a name from CHECKS
+alone) or with Helm 4's engine in-process (`engine="sdk"`). `api_versions=` (a cases file's
+`apiVersions`, `netpol matrix --api-versions`) go to every render as helm --api-versions;
+Helm 4's engine (helm-python-sdk) takes none, so with them "sdk" falls back to "cli". A check is a name from CHECKS
 or a function `check(case, result) -> messages` (a string, a list of strings, or False
 for a failure; None, True or [] for a pass); with several workers it must be importable
 (a module-level function), since it runs in worker processes.
@@ -41,6 +43,7 @@ from .check.values import validate_values
 from . import interrupts, project
 from .progress import Progress
 from .cases import Case
+from .helm.sdk import engine_for
 from .helm.template import DEFAULT_NAMESPACE, DEFAULT_RELEASE, RenderResult
 from .net.dataplanes import dataplane
 
@@ -195,6 +198,7 @@ class _Job:
     extra_objects: tuple[dict, ...] = ()
     dataplanes: tuple[str, ...] = ()
     case_timeout: float | None = None
+    api_versions: tuple[str, ...] = ()  # helm --api-versions, for every render
     settings: tuple[tuple[str, Any], ...] = ()  # project's (root, helm, cache): a forkserver's workers lack them
 
 
@@ -219,11 +223,11 @@ def _renderer(job: _Job):
     from .helm.batch import DEFAULT_CASE_TIMEOUT, BatchRenderer
 
     key = (os.getpid(), str(job.chart), job.helm, job.release, job.namespace, job.batch,  # a forked worker builds its own
-           job.case_timeout)
+           job.case_timeout, job.api_versions)
     renderer = _RENDERERS.get(key)
     if renderer is None:
         renderer = BatchRenderer(job.chart, helm=job.helm, release=job.release, namespace=job.namespace, size=job.batch,
-                                 timeout=job.case_timeout or DEFAULT_CASE_TIMEOUT)
+                                 timeout=job.case_timeout or DEFAULT_CASE_TIMEOUT, api_versions=job.api_versions)
         _RENDERERS[key] = renderer
     return renderer
 
@@ -269,13 +273,13 @@ def run_matrix(chart: str | Path, cases: Sequence[Case | Mapping[str, Any]], che
                *, engine: str = "cli", helm: str | None = None, release: str = DEFAULT_RELEASE,
                namespace: str = DEFAULT_NAMESPACE, workers: int = 2, batch: int | None = None,
                progress: bool = False, keep_objects: bool = False, extra_objects: Iterable[dict] = (),
-               dataplanes: Iterable[str] = (), case_timeout: float | None = None) -> MatrixResult:
+               dataplanes: Iterable[str] = (), case_timeout: float | None = None,
+               api_versions: Iterable[str] = ()) -> MatrixResult:
     """Render and check every case (a Case, or a dict of values); see the module docstring.
     `dataplanes`: the profiles (names) the `lints` and `expect` checks judge under
     (netpol_harness.net.dataplanes). `case_timeout`: seconds per helm process (default
-    `helm.batch.DEFAULT_CASE_TIMEOUT`)."""
-    if engine not in ("cli", "sdk"):
-        raise ValueError(f"engine must be 'cli' or 'sdk', not {engine!r}")
+    `helm.batch.DEFAULT_CASE_TIMEOUT`). `api_versions`: helm --api-versions for every render."""
+    engine, api_versions = engine_for(engine, api_versions), tuple(api_versions)
     unknown = [c for c in checks if isinstance(c, str) and c != "render" and c not in CHECKS]
     if unknown:
         raise ValueError(f"unknown checks {unknown}; known: render, {', '.join(CHECKS)}")
@@ -284,7 +288,7 @@ def run_matrix(chart: str | Path, cases: Sequence[Case | Mapping[str, Any]], che
     cases = _as_cases(cases)
     job = _Job(Path(chart).resolve(), tuple(checks), engine, helm, release, namespace, batch, keep_objects,
                tuple(extra_objects), tuple(dataplane(d).name for d in dataplanes),  # a wrong name stops here
-               case_timeout, tuple(asdict(project.configure()).items()))
+               case_timeout, api_versions, tuple(asdict(project.configure()).items()))
     size = batch or (50 if engine == "sdk" else None)
     if size is None:
         from .helm.batch import batch_size_for

@@ -21,14 +21,21 @@ def add_render_inputs(parser: argparse.ArgumentParser, *, chart: bool = True, cl
     parser.add_argument("-n", "--namespace", default=DEFAULT_NAMESPACE,
                         help=f"release namespace (default: {DEFAULT_NAMESPACE})")
     parser.add_argument("--kube-version", help="Kubernetes version for .Capabilities (helm --kube-version)")
-    parser.add_argument("--api-versions", action="append", default=[], metavar="GROUP/VERSION",
-                        help="extra API versions for .Capabilities (helm --api-versions, repeatable)")
+    add_api_versions_option(parser)
     parser.add_argument("--helm", help="helm binary: a path or a pinned version such as 3.19 (default: $NETPOL_HELM, "
                                        ".tools/bin/helm, PATH)")
     parser.add_argument("--enable-dns", action="store_true", help="let getHostByName resolve (Helm >= 3.11.1)")
     parser.add_argument("--no-cache", action="store_true", help="always run helm")
     if cluster_objects:
         add_cluster_objects(parser)
+
+
+def add_api_versions_option(parser: argparse.ArgumentParser) -> None:
+    """`--api-versions GROUP/VERSION[/KIND]` (repeatable): what the cluster serves beyond
+    Kubernetes' own, which offline `helm template` cannot know (Cilium's CRDs, say)."""
+    parser.add_argument("--api-versions", action="append", default=[], metavar="GROUP/VERSION",
+                        help="extra API versions for .Capabilities (helm --api-versions, repeatable), "
+                             "e.g. cilium.io/v2/CiliumNetworkPolicy")
 
 
 def add_cluster_objects(parser: argparse.ArgumentParser) -> None:

@@ -4,8 +4,12 @@ every core, with a progress bar, failures grouped by cause and the smallest fail
     netpol matrix CHART --cases matrix.yaml [-f case.yaml]... [--check render,values,kubernetes,apirules]
                   [--engine cli|sdk] [--workers 2] [--batch N] [--helm H] [--release R] [-n NS]
                   [--with cluster.yaml]... [--dataplane NAME|all]... [--case-timeout SECONDS]
+                  [--api-versions GROUP/VERSION[/KIND]]...
 
-The cases file: see netpol_harness.cases (base, factors, exclude, require, random, seed).
+The cases file: see netpol_harness.cases (base, factors, exclude, require, random, seed,
+apiVersions). `--api-versions` adds to the file's apiVersions; every case renders with
+them all (helm --api-versions; with --engine sdk the helm CLI renders, as Helm 4's
+engine in-process takes none).
 `--with FILE`: objects the cluster has beside each render (its admin policies, namespaces,
 other releases' policies); the `expect` check judges every case with them. `--dataplane`:
 the `lints` and `expect` checks judge as those CNIs enforce the policies.
@@ -23,12 +27,13 @@ from pathlib import Path
 
 import yaml
 
-from ..cases import Case, file_cases, load_spec
+from ..cases import Case, MatrixSpec, file_cases, load_spec
 from ..helm.batch import DEFAULT_CASE_TIMEOUT
 from ..helm.template import DEFAULT_NAMESPACE, DEFAULT_RELEASE
 from ..runner import CHECKS, DEFAULT_CHECKS, run_matrix
 from ..textsafe import visible
-from .inputs import add_cluster_objects, add_dataplane_option, chosen_dataplanes, cluster_objects
+from .inputs import add_api_versions_option, add_cluster_objects, add_dataplane_option, chosen_dataplanes, \
+    cluster_objects
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -47,6 +52,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     parser.add_argument("--case-timeout", type=_seconds, default=DEFAULT_CASE_TIMEOUT, metavar="SECONDS",
                         help="seconds one helm process may take; a case that hangs fails alone (default: %(default)g)")
+    add_api_versions_option(parser)
     add_cluster_objects(parser)
     add_dataplane_option(parser)
 
@@ -61,8 +67,15 @@ def _seconds(text: str) -> float:
     return value
 
 
-def cases_from(spec_path: Path | None, values_files: list[str]) -> list[Case]:
-    return file_cases(values_files) + (load_spec(spec_path).cases() if spec_path else [])
+def spec_and_cases(spec_path: Path | None, values_files: list[str]) -> tuple[MatrixSpec, list[Case]]:
+    """The cases file (an empty spec without one) and every case: the values files', then the file's."""
+    spec = load_spec(spec_path) if spec_path else MatrixSpec()
+    return spec, file_cases(values_files) + spec.cases()
+
+
+def api_versions(spec: MatrixSpec, given: list[str]) -> list[str]:
+    """The file's apiVersions, then those --api-versions adds, each once."""
+    return list(dict.fromkeys([*spec.api_versions, *given]))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -71,14 +84,14 @@ def run(args: argparse.Namespace) -> int:
         extra = cluster_objects(args)
         if extra and "expect" not in checks:
             print("netpol matrix: note: --with matters only to the expect check, which --check leaves out", file=sys.stderr)
-        cases = cases_from(args.cases, args.values)
+        spec, cases = spec_and_cases(args.cases, args.values)
         if not cases:
             raise ValueError("no cases: give --cases FILE and/or -f FILE")
         profiles = [p.name for p in chosen_dataplanes(args)] if args.dataplane else []
         result = run_matrix(args.chart, cases, checks, engine=args.engine, helm=args.helm, release=args.release,
                             namespace=args.namespace, workers=args.workers, batch=args.batch,
                             progress=not args.no_progress, extra_objects=extra, dataplanes=profiles,
-                            case_timeout=args.case_timeout)
+                            case_timeout=args.case_timeout, api_versions=api_versions(spec, args.api_versions))
     except (OSError, ValueError, yaml.YAMLError) as err:
         print(f"netpol matrix: {err}", file=sys.stderr)
         return 2

@@ -18,6 +18,11 @@ where they differ. A batch that fails or warns is split in halves until each suc
 rendered alone, so its error is exactly the one helm gives it alone. Batch results are
 cached apart from single renders: `render()` never answers with one.
 
+`api_versions` (a cases file's `apiVersions`) go to every helm process, alone or for a
+batch, as `--api-versions`: `.Capabilities.APIVersions` is one set for the whole
+umbrella, so each copy sees what the chart alone would. They are part of every cache
+key, so a render cached without them never answers a case that has them.
+
 Every helm process, alone or for a batch, gets `timeout` seconds: a batch that runs out
 renders its cases one by one, and a case that runs out alone gets a failing result that
 says so (never cached), so one hanging case costs its own render and no more.
@@ -135,6 +140,7 @@ class BatchRenderer:
     namespace: str = DEFAULT_NAMESPACE
     size: int | None = None
     timeout: float = DEFAULT_CASE_TIMEOUT  # seconds per helm process, alone or for a batch
+    api_versions: tuple[str, ...] = ()  # helm --api-versions, for every render
     enabled: bool = True
     reason: str = ""  # why batching is off for this chart
     verified: bool | None = None  # whether a batch was seen to render as a render alone does
@@ -142,6 +148,8 @@ class BatchRenderer:
 
     def __post_init__(self) -> None:
         self.chart = Path(self.chart)
+        self.api_versions = tuple(self.api_versions)
+        self.flags = [arg for v in self.api_versions for arg in ("--api-versions", v)]
         self.binary = helm_binary(self.helm)
         self.size = self.size or batch_size_for(self.helm)
         self._load()
@@ -182,7 +190,8 @@ class BatchRenderer:
         return [r for r in results if r is not None]
 
     def _cached(self, values: Mapping[str, Any]) -> RenderResult | None:
-        where = dict(values=values, release=self.release, namespace=self.namespace, helm=self.helm, files=self.files)
+        where = dict(values=values, release=self.release, namespace=self.namespace, helm=self.helm, files=self.files,
+                     extra_args=self.flags)
         return cached_render(self.chart, **where) or cached_render(self.chart, **where, batch=True)
 
     def verify_on(self, cases: Sequence[Mapping[str, Any]], tries: int = 3) -> None:
@@ -197,7 +206,7 @@ class BatchRenderer:
         give the same objects. None when `values` does not render alone, or either render
         runs out of time: it proves nothing."""
         alone = render(self.chart, values=values, release=self.release, namespace=self.namespace, helm=self.helm,
-                       cache=False, timeout=self.timeout)
+                       cache=False, timeout=self.timeout, extra_args=self.flags)
         if not alone.ok:
             return None
         try:
@@ -215,7 +224,7 @@ class BatchRenderer:
         """A render alone; one that runs out of time is a failing result that says so."""
         self.stats["alone"] += 1
         return render(self.chart, values=values, release=self.release, namespace=self.namespace, helm=self.helm,
-                      timeout=self.timeout)
+                      timeout=self.timeout, extra_args=self.flags)
 
     def _batch(self, cases: list[Mapping[str, Any]]) -> list[RenderResult]:
         if len(cases) == 1:
@@ -231,7 +240,7 @@ class BatchRenderer:
             return self._batch(cases[:half]) + self._batch(cases[half:])
         for values, result in zip(cases, results):
             store_render(result, self.chart, values=values, release=self.release, namespace=self.namespace, helm=self.helm,
-                         files=self.files)
+                         files=self.files, extra_args=self.flags)
         return results
 
     def _umbrella(self, n: int) -> Path:
@@ -258,7 +267,7 @@ class BatchRenderer:
             handle.write(yaml.dump(values, Dumper=YAML_DUMPER, sort_keys=False))
         try:
             argv = [self.binary, "template", self.release, str(self._umbrella(len(cases))), "--namespace", self.namespace,
-                    "-f", values_path]
+                    "-f", values_path, *self.flags]
             proc = subprocess.run(argv, capture_output=True, text=True, timeout=self.timeout)
         finally:
             os.unlink(values_path)
@@ -278,7 +287,8 @@ class BatchRenderer:
             end = following.start() if following is not None else len(stdout)
             doc = stdout[m.start():end].replace(f"{UMBRELLA}/charts/c{m.group(1)}/", f"{self.name}/", 1)
             parts[int(m.group(1))].append(doc)
-        argv = (self.binary, "template", self.release, str(self.chart), "--namespace", self.namespace, "-f", "<tmp>/values-0.yaml")
+        argv = (self.binary, "template", self.release, str(self.chart), "--namespace", self.namespace, "-f", "<tmp>/values-0.yaml",
+                *self.flags)
         out = []
         for docs in parts:
             text = "".join(docs)

@@ -34,8 +34,9 @@ import concurrent.futures
 import functools
 import os
 import re
+import warnings
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from ..loader import parse_manifests
 from .template import DEFAULT_RELEASE, RenderResult
@@ -87,6 +88,21 @@ def _result(rendered: Mapping[str, str], argv: tuple[str, ...], namespace: str) 
             if not path.endswith(NOTES_SUFFIX) and text.strip()]
     stdout = "".join(docs)
     return RenderResult(True, 0, stdout, "", parse_manifests(stdout), notes, argv, namespace=namespace)
+
+
+def engine_for(engine: str, api_versions: Iterable[str] = ()) -> str:
+    """The matrix engine ("cli" or "sdk") that can render with these inputs; ValueError for
+    another name. helm-python-sdk's Chart.render takes values, name, namespace, revision,
+    is_install and is_upgrade, no API versions: its .Capabilities.APIVersions are the SDK's
+    defaults. So "sdk" with `api_versions` falls back, with a warning, to "cli" (the helm
+    CLI in batches, `helm template --api-versions`), which renders what they ask."""
+    if engine not in ("cli", "sdk"):
+        raise ValueError(f"engine must be 'cli' or 'sdk', not {engine!r}")
+    if engine == "sdk" and tuple(api_versions):
+        warnings.warn("Helm 4's engine in-process takes no --api-versions: rendering with the helm CLI (engine 'cli')",
+                      RuntimeWarning, stacklevel=3)
+        return "cli"
+    return engine
 
 
 def render_cases(chart: str | os.PathLike, cases: Sequence[Mapping[str, Any]], *, release: str = DEFAULT_RELEASE,

@@ -310,9 +310,9 @@ def render(
 
 
 def _key_for(chart: str | os.PathLike, values: Mapping | None, release: str, namespace: str, helm: str | None,
-             files: Mapping[str, bytes] | None, batch: bool) -> str | None:
+             files: Mapping[str, bytes] | None, batch: bool, extra_args: Sequence[str] = ()) -> str | None:
     binary = helm_binary(helm)
-    call = _prepare(chart, values, (), (), release, namespace, False, (), binary, False, files)
+    call = _prepare(chart, values, (), (), release, namespace, False, extra_args, binary, False, files)
     key = _cache_key(call, binary, False, None, None, True)
     # Batch results live apart: `render()` only ever answers with what helm said for one render.
     return key if key is None or not batch else hashlib.sha256(f"batch:{key}".encode()).hexdigest()
@@ -320,20 +320,22 @@ def _key_for(chart: str | os.PathLike, values: Mapping | None, release: str, nam
 
 def cached_render(chart: str | os.PathLike, *, values: Mapping | None = None, release: str = DEFAULT_RELEASE,
                   namespace: str = DEFAULT_NAMESPACE, helm: str | None = None,
-                  files: Mapping[str, bytes] | None = None, batch: bool = False) -> RenderResult | None:
-    """What `render(chart, values=...)` has cached (with `batch=True`: what a batch stored for
-    it), without running helm; None on a miss. `files`: the chart's files, if already read."""
-    key = _key_for(chart, values, release, namespace, helm, files, batch)
+                  files: Mapping[str, bytes] | None = None, batch: bool = False,
+                  extra_args: Sequence[str] = ()) -> RenderResult | None:
+    """What `render(chart, values=..., extra_args=...)` has cached (with `batch=True`: what a
+    batch stored for it), without running helm; None on a miss. `files`: the chart's files,
+    if already read. `extra_args` (`--api-versions ...`) are part of the key, as in `render`."""
+    key = _key_for(chart, values, release, namespace, helm, files, batch, extra_args)
     record = store.load(key) if key is not None else None
     return _result_from(record, tuple(record.get("argv", ())), True, namespace) if record is not None else None
 
 
 def store_render(result: RenderResult, chart: str | os.PathLike, *, values: Mapping | None = None,
                  release: str = DEFAULT_RELEASE, namespace: str = DEFAULT_NAMESPACE, helm: str | None = None,
-                 files: Mapping[str, bytes] | None = None) -> None:
+                 files: Mapping[str, bytes] | None = None, extra_args: Sequence[str] = ()) -> None:
     """Cache what a batch rendered for one case, under a key of its own (see `cached_render`);
-    `files`: the chart's files the batch was rendered from."""
-    key = _key_for(chart, values, release, namespace, helm, files, True)
+    `files`: the chart's files the batch was rendered from; `extra_args`: the batch's flags."""
+    key = _key_for(chart, values, release, namespace, helm, files, True, extra_args)
     if key is not None:
         store.store(key, {"returncode": result.returncode, "stdout": result.stdout, "stderr": result.stderr,
                           "notes": result.notes, "argv": list(result.argv), "objects": result.objects if result.ok else None})
