@@ -4,6 +4,9 @@ Two questions any chart's policies can be asked without knowing the chart:
 - every ipBlock lies inside a network the values name (a CIDR, an address, the host
   of a URL) or one the caller knows the chart adds on its own (a preset's address);
 - a rule that names no peer (every peer) appears only where the values asked for it.
+Cilium's own policies (CiliumNetworkPolicy, CiliumClusterwideNetworkPolicy) are asked the
+same, plus what their peers add: host names (toFQDNs), patterns, entities and empty
+endpoint selectors (`check.ciliumfailclosed`).
 """
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ import ipaddress
 from typing import Any, Iterable, Mapping
 
 from ..manifests import RULE_PEERS, empty_peer_rules, networkpolicies, rules
+from .ciliumfailclosed import Named, cilium_wider_than
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 _ANY = {"anyIPv4": ipaddress.ip_network("0.0.0.0/0"), "anyIPv6": ipaddress.ip_network("::/0")}
@@ -51,6 +55,21 @@ def networks_in(values: Any) -> list[Network]:
 
     walk(values)
     return found
+
+
+def strings_in(values: Any) -> list[str]:
+    """Every string value, wherever it sits (keys are names of settings, not values)."""
+    if isinstance(values, Mapping):
+        return [s for v in values.values() for s in strings_in(v)]
+    if isinstance(values, list):
+        return [s for v in values for s in strings_in(v)]
+    return [values] if isinstance(values, str) else []
+
+
+def hosts_in(values: Any) -> set[str]:
+    """Every host name the values name: a string value, or the host of a URL one (with
+    or without a port), lower case and without a trailing dot, as DNS compares names."""
+    return {text.rstrip(".").lower() for s in strings_in(values) for text in _candidates(s.strip()) if text}
 
 
 def ip_blocks_wider_than(objects: list[dict], allowed: Iterable[Network]) -> list[str]:
@@ -94,14 +113,18 @@ def policy_types_missing(objects: list[dict]) -> list[str]:
 
 def wider_than_values(objects: list[dict], values: Any, *, also_allowed: Iterable[str] = (),
                       everyone_allowed: bool | None = None) -> list[str]:
-    """Every way the rendered policies allow more than `values` asked for; [] when none.
+    """Every way the rendered policies (NetworkPolicies, Cilium's) allow more than `values`
+    asked for; [] when none.
 
     `also_allowed`: networks the chart adds by itself (a DNS preset's address, addresses
     a resolver gave); `everyone_allowed`: whether the values asked for an open rule (by
     default: `allowAll: true` anywhere in them)."""
     extra = [ipaddress.ip_network(n, strict=False) for n in also_allowed]
-    problems = ip_blocks_wider_than(objects, networks_in(values) + extra)
-    if not (asks_for_everyone(values) if everyone_allowed is None else everyone_allowed):
+    allowed = networks_in(values) + extra
+    everyone = asks_for_everyone(values) if everyone_allowed is None else everyone_allowed
+    problems = ip_blocks_wider_than(objects, allowed)
+    if not everyone:
         problems += open_rules(objects)
-    return problems + policy_types_missing(objects)
+    named = Named(tuple(allowed), frozenset(hosts_in(values)), frozenset(strings_in(values)), everyone)
+    return problems + policy_types_missing(objects) + cilium_wider_than(objects, named)
 
