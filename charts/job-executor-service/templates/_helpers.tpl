@@ -144,3 +144,31 @@ Output: the namespace
   {{- end }}
   {{- $ns }}
 {{- end }}
+
+{{/*
+job-executor-service.notes.dataplane: what the dataplane switch gives the egress policy, and
+which addresses are a snapshot of the install (for NOTES.txt).
+Params:
+  - ctx - Context - Required. The chart's root context.
+  - when - String - Required. "install" or "upgrade".
+Output: text
+*/}}
+{{- define "job-executor-service.notes.dataplane" -}}
+  {{- $dataplane := toString .ctx.Values.networkPolicy.dataplane | default "kubernetes" -}}
+  {{- if eq $dataplane "cilium" }}
+Dataplane cilium: a CiliumNetworkPolicy of the same name adds what an ipBlock cannot say on
+Cilium: the API server as the kube-apiserver entity, and the remote control plane and the
+OAuth provider by name (toFQDNs), with the DNS rule Cilium needs to see the lookups. Names
+stay right when their addresses change. Addresses in the NetworkPolicy (given as cidrs, or
+resolved at {{ .when }} time because addressFallback is on) are a snapshot: upgrade again if
+they change.
+  {{- else }}
+Addresses above that were resolved or looked up are a snapshot taken at {{ .when }} time.
+If the API server, the remote control plane or the OAuth provider change address, run
+helm upgrade again, or pin them with networkPolicy.egress.k8sMasterCIDR,
+networkPolicy.egress.remoteControlPlane.cidrs and networkPolicy.egress.oauth.cidrs.
+    {{- if eq $dataplane "openshift" }}
+Dataplane openshift: DNS goes to OpenShift's DNS pods on 5353 unless networkPolicy.egress.dns.preset says otherwise.
+    {{- end }}
+  {{- end }}
+{{- end }}

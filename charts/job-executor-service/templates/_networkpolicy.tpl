@@ -29,15 +29,18 @@ Output: the NetworkPolicy as YAML, or the policy in words
 {{- end }}
 
 {{/*
-job-executor-service.netpol.common: what both policies share: their labels and the pods they govern.
+job-executor-service.netpol.common: what both policies share: their labels, the pods they
+govern and the dataplane they are for (the library says each peer the way it understands).
 Params:
   - . - Context - Required. The chart's root context.
-Output: JSON {"labels", "podSelector"}
+Output: JSON {"labels", "podSelector", "dataplane", "dataplaneWhere"}
 */}}
 {{- define "job-executor-service.netpol.common" -}}
   {{- toJson (dict
       "labels" (include "job-executor-service.labels" . | fromYaml)
       "podSelector" (include "job-executor-service.selectorLabels" . | fromYaml)
+      "dataplane" .Values.networkPolicy.dataplane
+      "dataplaneWhere" "networkPolicy.dataplane"
   ) -}}
 {{- end }}
 
@@ -119,6 +122,7 @@ Output: JSON {"items": [rule...]}
     {{- $url := include "job-executor-service.remoteURL" $api -}}
     {{- $peer := dict "urls" (list $url) "cidrs" $v.remoteControlPlane.cidrs "where" "remoteControlPlane.api.hostname"
         "valuePaths" (dict "cidrs" "networkPolicy.egress.remoteControlPlane.cidrs") -}}
+    {{- with $v.remoteControlPlane.addressFallback -}}{{- $_ := set $peer "addressFallback" . -}}{{- end -}}
     {{- $rules = append $rules (dict "name" "keptn-remote-control-plane" "ports" $v.remoteControlPlane.ports
         "to" (list $peer) "where" "networkPolicy.egress.remoteControlPlane") -}}
   {{- end -}}
@@ -131,6 +135,7 @@ Output: JSON {"items": [rule...]}
     {{- $peer := dict "urls" (list $api.oauth.clientDiscovery) "cidrs" $v.oauth.cidrs
         "where" "remoteControlPlane.api.oauth.clientDiscovery"
         "valuePaths" (dict "cidrs" "networkPolicy.egress.oauth.cidrs") -}}
+    {{- with $v.oauth.addressFallback -}}{{- $_ := set $peer "addressFallback" . -}}{{- end -}}
     {{- $rules = append $rules (dict "name" "oauth-provider" "ports" $v.oauth.ports "to" (list $peer)
         "where" "networkPolicy.egress.oauth") -}}
   {{- end -}}

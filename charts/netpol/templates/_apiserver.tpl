@@ -6,13 +6,18 @@ Params:
   - cidrsValue - String - Required. The value path of spec.cidrs, named in messages.
   - portsValue - String - Required. The value path of spec.ports, named in messages.
   - onNotFoundValue - String - Required. The value path of spec.onNotFound, named in messages.
-Output: JSON {"items": [rule...], "source": "values"|"EndpointSlice"|"Endpoints"|"none"}
+  - direction - String - Optional. "ingress" or "egress" (default), for the Cilium rule.
+  - dataplane - String - Optional. kubernetes (default), cilium or openshift.
+Output: JSON {"items": [rule...], "source": "values"|"EndpointSlice"|"Endpoints"|"none", "cilium": [...]}
 
 Explicit CIDRs always win. Otherwise the addresses come from `lookup`, which is empty
 under helm template, lint, client-side --dry-run, Argo CD and kustomize; then we fail
 (or, when asked, omit the rule: narrower, never wider).
 Policies see traffic after Service translation, so the rule uses the endpoint
 addresses and the endpoint port (6443, 443, 6444 on k3s), never the ClusterIP or 443.
+On cilium an ipBlock does not select the API server, so the kube-apiserver entity is added
+on the same ports (netpol._apiServer.cilium); it needs only the port, so there an explicit
+port is enough when no address is found.
 */}}
 {{- define "netpol._apiServer" -}}
   {{- $spec := .spec | default dict -}}
@@ -21,28 +26,81 @@ addresses and the endpoint port (6443, 443, 6444 on k3s), never the ClusterIP or
     {{- fail (printf "%s: %q is not a choice; use fail or omit" .onNotFoundValue (toString $spec.onNotFound)) -}}
   {{- end -}}
   {{- $explicit := include "netpol._cidr.blocks" (dict "cidrs" $spec.cidrs "where" .cidrsValue) | fromJson -}}
+  {{- $given := dict "ports" $spec.ports "where" .portsValue -}}
+  {{- $out := dict -}}
   {{- if $explicit.items -}}
-    {{- $given := dict "ports" $spec.ports "where" .portsValue -}}
     {{- $ports := (include "netpol._apiServer.ports" $given | fromJson).items -}}
     {{- $note := printf "Kubernetes API server at %s, %s (from %s)" (join ", " $explicit.cidrs)
         (ternary "any port" (include "netpol._text.ports" $ports) (not $ports)) .cidrsValue -}}
     {{- $rule := dict "peers" $explicit.items "ports" $ports "notes" (list $note) -}}
-    {{- toJson (dict "items" (list $rule) "source" "values") -}}
+    {{- $out = dict "items" (list $rule) "source" "values" -}}
   {{- else -}}
-    {{- $detected := include "netpol._apiServer.detected" . | fromJson -}}
-    {{- if and (not $detected.items) (eq $mode "fail") -}}
-      {{- $msg := print
-          "%s: the Kubernetes API server's addresses could not be found: lookup of the kubernetes "
-          "EndpointSlices/Endpoints in namespace default returned nothing, as it always does under "
-          "helm template, helm lint, client-side --dry-run, Argo CD and kustomize. "
-          "Set %s to the API server endpoint addresses "
-          "(kubectl get endpointslices -n default -l kubernetes.io/service-name=kubernetes) "
-          "and %s to their port, or render against the cluster with helm install/upgrade "
-          "(--dry-run=server on Helm >= 3.13). To render without an API-server rule, set %s=omit" -}}
-      {{- fail (printf $msg .where .cidrsValue .portsValue .onNotFoundValue) -}}
+    {{- $out = include "netpol._apiServer.detected" . | fromJson -}}
+    {{- $byPort := list -}}
+    {{- if eq (toString .dataplane) "cilium" -}}
+      {{- $byPort = (include "netpol._apiServer.ports" $given | fromJson).items -}}
     {{- end -}}
-    {{- toJson $detected -}}
+    {{- if and (not $out.items) (not $byPort) (eq $mode "fail") -}}
+      {{- include "netpol._apiServer.notFound" . -}}
+    {{- end -}}
   {{- end -}}
+  {{- $_ := set $out "cilium" list -}}
+  {{- if eq (toString .dataplane) "cilium" -}}
+    {{- $input := dict "found" $out "given" $given "direction" .direction -}}
+    {{- $_ := set $out "cilium" (include "netpol._apiServer.cilium" $input | fromJson).items -}}
+  {{- end -}}
+  {{- toJson $out -}}
+{{- end -}}
+
+{{/*
+netpol._apiServer.notFound: stop the render: the API server's addresses are not known.
+Params: as netpol._apiServer.
+Output: nothing; fails
+*/}}
+{{- define "netpol._apiServer.notFound" -}}
+  {{- $msg := print
+      "%s: the Kubernetes API server's addresses could not be found: lookup of the kubernetes "
+      "EndpointSlices/Endpoints in namespace default returned nothing, as it always does under "
+      "helm template, helm lint, client-side --dry-run, Argo CD and kustomize. "
+      "Set %s to the API server endpoint addresses "
+      "(kubectl get endpointslices -n default -l kubernetes.io/service-name=kubernetes) "
+      "and %s to their port, or render against the cluster with helm install/upgrade "
+      "(--dry-run=server on Helm >= 3.13). To render without an API-server rule, set %s=omit" -}}
+  {{- $text := printf $msg .where .cidrsValue .portsValue .onNotFoundValue -}}
+  {{- if eq (toString .dataplane) "cilium" -}}
+    {{- $more := "On the cilium dataplane %s alone is enough: the API server is named as the kube-apiserver entity" -}}
+    {{- $text = printf "%s. %s" $text (printf $more .portsValue) -}}
+  {{- end -}}
+  {{- fail $text -}}
+{{- end -}}
+
+{{/*
+netpol._apiServer.cilium: the API server as Cilium names it (the kube-apiserver entity), on
+the ports of the portable rules, or on the ports given when no address was found.
+Params:
+  - found - Map - Required. What netpol._apiServer built: {items: [rule...], source}.
+  - given - Map - Required. {ports, where}: the ports as written.
+  - direction - String - Optional. "ingress" or "egress" (default).
+Output: JSON {"items": [] or [the Cilium rule]}
+*/}}
+{{- define "netpol._apiServer.cilium" -}}
+  {{- $ports := list -}}
+  {{- $anyPort := false -}}
+  {{- range $r := .found.items -}}
+    {{- if not $r.ports -}}{{- $anyPort = true -}}{{- end -}}
+    {{- $ports = concat $ports ($r.ports | default list) -}}
+  {{- end -}}
+  {{- if not .found.items -}}{{- $ports = (include "netpol._apiServer.ports" .given | fromJson).items -}}{{- end -}}
+  {{- $items := list -}}
+  {{- if or $ports $anyPort -}}
+    {{- if $anyPort -}}{{- $ports = list -}}{{- else -}}{{- $ports = uniq $ports -}}{{- end -}}
+    {{- $on := ternary "any port" (include "netpol._text.ports" $ports) (not $ports) -}}
+    {{- $note := printf "Kubernetes API server as the kube-apiserver entity, %s" $on -}}
+    {{- $direction := .direction | default "egress" -}}
+    {{- $input := dict "direction" $direction "ports" $ports "note" $note -}}
+    {{- $items = list (include "netpol._cilium.entity" $input | fromJson) -}}
+  {{- end -}}
+  {{- toJson (dict "items" $items) -}}
 {{- end -}}
 
 {{/*

@@ -4,6 +4,7 @@ Params:
   - dns - String|Map - Required. A preset name, or {preset, nodeLocalAddress, peers, ports}.
   - where - String - Required. The value path of the dns value, named in messages.
   - ctx - Context - Required. The chart's root context (custom peers may use tpl).
+  - dataplane - String - Optional. Without a preset, the dataplane's DNS: openshift on openshift, else kubernetes.
 Output: JSON {"items": [rule...]} where rule = {"peers", "ports", "notes"}
 DNS needs UDP *and* TCP: answers over 512 bytes (and every DNSSEC or large SRV
 answer) fall back to TCP, and a UDP-only rule breaks them silently.
@@ -14,7 +15,8 @@ answer) fall back to TCP, and a UDP-only rule breaks them silently.
   {{- if not (kindIs "map" $spec) -}}
     {{- fail (printf "%s: %v is not a DNS preset; use kubernetes, openshift, nodelocal or custom" .where $spec) -}}
   {{- end -}}
-  {{- $preset := toString ($spec.preset | default "kubernetes") -}}
+  {{- $ownDns := ternary "openshift" "kubernetes" (eq (toString .dataplane) "openshift") -}}
+  {{- $preset := toString ($spec.preset | default $ownDns) -}}
   {{- if not (has $preset (list "kubernetes" "openshift" "nodelocal" "custom")) -}}
     {{- $at := ternary .where (printf "%s.preset" .where) (kindIs "string" .dns) -}}
     {{- fail (printf "%s: unknown DNS preset %q; use kubernetes, openshift, nodelocal or custom" $at $preset) -}}
@@ -89,7 +91,9 @@ Output: JSON {"items": [rule...]}
     {{- fail (printf $msg .where) -}}
   {{- end -}}
   {{- $rule := dict "to" .spec.peers "ports" .spec.ports -}}
-  {{- $input := dict "rule" $rule "direction" "egress" "where" .where "ctx" .ctx "components" dict -}}
+  {{- /* DNS servers are always addresses: a name for one could not be looked up without it */ -}}
+  {{- $input := dict "rule" $rule "direction" "egress" "where" .where "ctx" .ctx "components" dict
+      "dataplane" "kubernetes" -}}
   {{- $rules := list -}}
   {{- range $r := (include "netpol._rule" $input | fromJson).items -}}
     {{- $rules = append $rules (merge (dict "notes" (list "cluster DNS: custom peers")) $r) -}}

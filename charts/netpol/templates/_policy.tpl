@@ -18,7 +18,10 @@ Params:
   - egress - List - Optional. The same for egress.
   - where - String - Required. The value path used in messages (e.g. "networkPolicy.egress").
   - components - Map - Optional. {NAME: podSelector} for `component` peers.
-Output: the NetworkPolicy as YAML
+  - dataplane - String - Optional. kubernetes (the default: the NetworkPolicy only), cilium or
+      openshift (see _dataplane.tpl): how peers outside the pod network are said.
+  - dataplaneWhere - String - Optional. The value path of the dataplane switch, named in messages.
+Output: the NetworkPolicy as YAML; on cilium, when it needs one, a CiliumNetworkPolicy after it
 */}}
 {{- define "netpol.policy" -}}
   {{- include "netpol._policy.document" (dict "ctx" .ctx "built" (include "netpol.policy.build" . | fromJson)) -}}
@@ -66,7 +69,7 @@ netpol._policy.document: the NetworkPolicy of a build.
 Params:
   - ctx - Context - Required. The chart's root context.
   - built - Map - Required. A build (see netpol.policy.build).
-Output: the NetworkPolicy as YAML
+Output: the NetworkPolicy as YAML, and the build's CiliumNetworkPolicy after it when it has one
 */}}
 {{- define "netpol._policy.document" -}}
   {{- $p := .built -}}
@@ -84,6 +87,10 @@ metadata:
   {{- end }}
 spec:
   {{- toYaml $spec | nindent 2 }}
+  {{- if $p.cilium }}
+---
+{{ include "netpol._cilium.document" . }}
+  {{- end }}
 {{- end -}}
 
 {{/*
@@ -110,6 +117,17 @@ NetworkPolicy {{ $p.name }} ({{ join ", " $p.policyTypes }}):
       {{- end }}
     {{- end }}
   {{- end }}
+  {{- with $p.cilium }}
+CiliumNetworkPolicy {{ $p.name }} (adds to the NetworkPolicy on Cilium; isolates nothing by itself):
+    {{- range $direction := list "ingress" "egress" }}
+      {{- with (get $p.cilium $direction) }}
+  {{ $direction }}:
+        {{- range $c := . }}
+    - {{ with $c.name }}{{ . }}: {{ end }}{{ $c.note }}
+        {{- end }}
+      {{- end }}
+    {{- end }}
+  {{- end }}
 {{- end -}}
 
 {{/*
@@ -117,19 +135,25 @@ netpol.policy.build: the policy's parts as data, for netpol.policy.fromBuild.
   Usage: {{ $built := include "netpol.policy.build" $spec | fromJson }}
 Params: the policy spec, as for netpol.policy.
 Output: JSON {"name", "labels", "podSelector", "policyTypes", "ingress"?, "egress"?,
-              "notes": [{"direction", "text"}]}
+              "notes": [{"direction", "text"}], "dataplane", "cilium"? ({DIRECTION: [Cilium rule...]},
+              only on cilium and only when there are Cilium rules)}
 policyTypes is always written: left out, the API server infers Egress only when egress
 rules exist, so an egress deny-all would silently become "no egress policy".
 */}}
 {{- define "netpol.policy.build" -}}
-  {{- $out := dict "name" .name "labels" (.labels | default dict) "notes" list -}}
+  {{- $dpInput := dict "dataplane" .dataplane "where" (.dataplaneWhere | default "dataplane") "ctx" .ctx -}}
+  {{- $dataplane := include "netpol._dataplane.name" $dpInput -}}
+  {{- $out := dict "name" .name "labels" (.labels | default dict) "notes" list "dataplane" $dataplane -}}
+  {{- $cilium := dict -}}
   {{- $selector := dict "value" .podSelector "where" (printf "%s.podSelector" .where) "kind" "pods" "ctx" .ctx -}}
   {{- $_ := set $out "podSelector" (include "netpol._selector" $selector | fromJson) -}}
   {{- $types := list -}}
   {{- range $direction := list "ingress" "egress" -}}
     {{- if hasKey $ $direction -}}
-      {{- $built := include "netpol._policy.direction" (dict "spec" $ "direction" $direction) | fromJson -}}
+      {{- $input := dict "spec" $ "direction" $direction "dataplane" $dataplane -}}
+      {{- $built := include "netpol._policy.direction" $input | fromJson -}}
       {{- $_ := set $out $direction $built.rules -}}
+      {{- if $built.cilium -}}{{- $_ := set $cilium $direction $built.cilium -}}{{- end -}}
       {{- $_ := set $out "notes" (concat $out.notes $built.notes) -}}
       {{- $types = append $types (ternary "Ingress" "Egress" (eq $direction "ingress")) -}}
     {{- end -}}
@@ -140,6 +164,7 @@ rules exist, so an egress deny-all would silently become "no egress policy".
     {{- fail (printf $msg .where) -}}
   {{- end -}}
   {{- $_ := set $out "policyTypes" $types -}}
+  {{- if $cilium -}}{{- $_ := set $out "cilium" $cilium -}}{{- end -}}
   {{- toJson $out -}}
 {{- end -}}
 
@@ -149,7 +174,10 @@ The key written without rules (null) governs the direction like []: deny all.
 Params:
   - spec - Map - Required. The policy spec (its rules of the direction, where, ctx, components).
   - direction - String - Required. "ingress" or "egress".
-Output: JSON {"rules": [NetworkPolicy rules], "notes": [{"direction", "text"}]}
+  - dataplane - String - Required. kubernetes, cilium or openshift, checked.
+Output: JSON {"rules": [NetworkPolicy rules], "notes": [{"direction", "text"}], "cilium": [Cilium rule...]}
+On cilium, a direction that allows names (toFQDNs) starts its Cilium rules with its DNS
+rules said for Cilium's DNS proxy (netpol._cilium.dnsRules).
 */}}
 {{- define "netpol._policy.direction" -}}
   {{- $spec := .spec -}}
@@ -160,27 +188,49 @@ Output: JSON {"rules": [NetworkPolicy rules], "notes": [{"direction", "text"}]}
   {{- end -}}
   {{- $rendered := list -}}
   {{- $notes := list -}}
+  {{- $cilium := list -}}
+  {{- $dns := list -}}
   {{- range $i, $rule := $rulesIn -}}
     {{- $rw := printf "%s.%s[%d]" $spec.where $direction $i -}}
     {{- if and (kindIs "map" $rule) (hasKey $rule "where") -}}{{- $rw = toString $rule.where -}}{{- end -}}
     {{- if and (kindIs "map" $rule) $rule.name -}}{{- $rw = printf "%s (%v)" $rw $rule.name -}}{{- end -}}
-    {{- $input := dict "rule" $rule "direction" $direction "where" $rw "ctx" $spec.ctx "components" $spec.components -}}
-    {{- range $r := (include "netpol._rule" $input | fromJson).items -}}
-      {{- $npRule := dict -}}
-      {{- if not $r.allowAll -}}
-        {{- if not $r.peers -}}
-          {{- $msg := "%s: internal guard: a rule lost its peers; refusing to render an allow-all rule" -}}
-          {{- fail (printf $msg $rw) -}}
-        {{- end -}}
-        {{- $_ := set $npRule (ternary "from" "to" (eq $direction "ingress")) $r.peers -}}
-      {{- end -}}
-      {{- if $r.ports -}}{{- $_ := set $npRule "ports" $r.ports -}}{{- end -}}
-      {{- $rendered = append $rendered $npRule -}}
-      {{- $text := include "netpol._text.rule" (dict "rule" $npRule "direction" $direction) -}}
-      {{- with $r.name -}}{{- $text = printf "%s: %s" . $text -}}{{- end -}}
-      {{- with $r.notes -}}{{- $text = printf "%s [%s]" $text (join "; " .) -}}{{- end -}}
-      {{- $notes = append $notes (dict "direction" $direction "text" $text) -}}
+    {{- $input := dict "rule" $rule "direction" $direction "where" $rw "ctx" $spec.ctx "components" $spec.components
+        "dataplane" $.dataplane -}}
+    {{- $out := include "netpol._rule" $input | fromJson -}}
+    {{- $cilium = concat $cilium ($out.cilium | default list) -}}
+    {{- range $r := $out.items -}}
+      {{- if $r.dns -}}{{- $dns = append $dns $r -}}{{- end -}}
+      {{- $built := include "netpol._policy.rule" (dict "rule" $r "direction" $direction "where" $rw) | fromJson -}}
+      {{- $rendered = append $rendered $built.rule -}}
+      {{- $notes = append $notes (dict "direction" $direction "text" $built.text) -}}
     {{- end -}}
   {{- end -}}
-  {{- toJson (dict "rules" $rendered "notes" $notes) -}}
+  {{- $input := dict "rules" $cilium "dns" $dns "where" $spec.where -}}
+  {{- $cilium = (include "netpol._cilium.rules" $input | fromJson).items -}}
+  {{- toJson (dict "rules" $rendered "notes" $notes "cilium" $cilium) -}}
+{{- end -}}
+
+{{/*
+netpol._policy.rule: one built rule as a NetworkPolicy rule, and in words.
+Params:
+  - rule - Map - Required. A rule as netpol._rule builds it ({peers, ports, allowAll, name, notes}).
+  - direction - String - Required. "ingress" or "egress".
+  - where - String - Required. The value path of the rule, named in messages.
+Output: JSON {"rule": NetworkPolicy rule, "text": the rule in words}
+*/}}
+{{- define "netpol._policy.rule" -}}
+  {{- $r := .rule -}}
+  {{- $npRule := dict -}}
+  {{- if not $r.allowAll -}}
+    {{- if not $r.peers -}}
+      {{- $msg := "%s: internal guard: a rule lost its peers; refusing to render an allow-all rule" -}}
+      {{- fail (printf $msg .where) -}}
+    {{- end -}}
+    {{- $_ := set $npRule (ternary "from" "to" (eq .direction "ingress")) $r.peers -}}
+  {{- end -}}
+  {{- if $r.ports -}}{{- $_ := set $npRule "ports" $r.ports -}}{{- end -}}
+  {{- $text := include "netpol._text.rule" (dict "rule" $npRule "direction" .direction) -}}
+  {{- with $r.name -}}{{- $text = printf "%s: %s" . $text -}}{{- end -}}
+  {{- with $r.notes -}}{{- $text = printf "%s [%s]" $text (join "; " .) -}}{{- end -}}
+  {{- toJson (dict "rule" $npRule "text" $text) -}}
 {{- end -}}

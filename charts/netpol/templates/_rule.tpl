@@ -6,7 +6,9 @@ Params:
   - where - String - Required. The value path of the rule, named in messages.
   - ctx - Context - Required. The chart's root context.
   - components - Map - Optional. {NAME: podSelector} for `component` peers.
-Output: JSON {"items": [{"peers": [...], "ports": [...], "allowAll": bool, "notes": [...]}]}
+  - dataplane - String - Optional. kubernetes (default), cilium or openshift.
+Output: JSON {"items": [{"peers": [...], "ports": [...], "allowAll": bool, "notes": [...]}],
+              "cilium": [Cilium rules, see netpol._peer]}
 
 Charts may add where: VALUE.PATH to a rule so messages name their own value. Peers that
 carry their own ports (dns, apiServer, urls) become rules of their own. A rule only ever
@@ -27,6 +29,7 @@ NetworkPolicy means "everyone", so producing one by accident opens the pod.
   {{- $allowAll := include "netpol._rule.allowAll" . -}}
   {{- $label := ternary (printf "%s " (toString $rule.name)) "" (hasKey $rule "name") -}}
   {{- $items := list -}}
+  {{- $cilium := list -}}
   {{- if $allowAll -}}
     {{- if $peersIn -}}
       {{- $msg := "%s: allowAll: true allows every peer; remove %s, or remove allowAll to allow only those peers" -}}
@@ -42,13 +45,15 @@ NetworkPolicy means "everyone", so producing one by accident opens the pod.
       {{- fail (printf $msg $where $peerKey) -}}
     {{- end -}}
     {{- $input := dict "peers" $peersIn "where" (printf "%s.%s" $where $peerKey) "direction" .direction
-        "ports" $ports "ctx" .ctx "components" .components -}}
-    {{- $items = (include "netpol._rule.peers" $input | fromJson).items -}}
+        "ports" $ports "ctx" .ctx "components" .components "dataplane" .dataplane -}}
+    {{- $out := include "netpol._rule.peers" $input | fromJson -}}
+    {{- $items = $out.items | default list -}}
+    {{- $cilium = $out.cilium | default list -}}
   {{- end -}}
   {{- if hasKey $rule "name" -}}
-    {{- range $item := $items -}}{{- $_ := set $item "name" (toString $rule.name) -}}{{- end -}}
+    {{- range $item := concat $items $cilium -}}{{- $_ := set $item "name" (toString $rule.name) -}}{{- end -}}
   {{- end -}}
-  {{- toJson (dict "items" $items) -}}
+  {{- toJson (dict "items" $items "cilium" $cilium) -}}
 {{- end -}}
 
 {{/*
@@ -104,16 +109,19 @@ Params:
   - ports - List - Optional. The rule's ports, already checked.
   - ctx - Context - Required. The chart's root context.
   - components - Map - Optional. {NAME: podSelector} for `component` peers.
-Output: JSON {"items": [{"peers", "ports", "allowAll", "notes"}...]}
+  - dataplane - String - Optional. kubernetes (default), cilium or openshift.
+Output: JSON {"items": [{"peers", "ports", "allowAll", "notes"}...], "cilium": [...]}
 */}}
 {{- define "netpol._rule.peers" -}}
   {{- $plain := list -}}
   {{- $notes := list -}}
   {{- $own := list -}}
+  {{- $cilium := list -}}
   {{- range $i, $peer := .peers -}}
     {{- $input := dict "peer" $peer "where" (printf "%s[%d]" $.where $i) "direction" $.direction
-        "ports" $.ports "ctx" $.ctx "components" $.components -}}
+        "ports" $.ports "ctx" $.ctx "components" $.components "dataplane" $.dataplane -}}
     {{- $out := include "netpol._peer" $input | fromJson -}}
+    {{- $cilium = concat $cilium ($out.cilium | default list) -}}
     {{- $plain = concat $plain $out.peers -}}
     {{- $notes = concat $notes $out.notes -}}
     {{- $own = concat $own $out.rules -}}
@@ -121,5 +129,5 @@ Output: JSON {"items": [{"peers", "ports", "allowAll", "notes"}...]}
   {{- if $plain -}}
     {{- $own = prepend $own (dict "peers" $plain "ports" .ports "allowAll" false "notes" $notes) -}}
   {{- end -}}
-  {{- toJson (dict "items" $own) -}}
+  {{- toJson (dict "items" $own "cilium" $cilium) -}}
 {{- end -}}

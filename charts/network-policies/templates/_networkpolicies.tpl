@@ -47,12 +47,13 @@ Output: "---" and the NetworkPolicy, or nothing
   {{- end -}}
   {{- if include "network-policies.deployed" $c -}}
     {{- $where := printf "components.%s" .name -}}
+    {{- $dataplane := include "network-policies.dataplane" .ctx -}}
     {{- $spec := dict "name" (printf "%s-%s" .prefix .name) "labels" .labels "podSelector" $c.podSelector
-        "where" $where "components" .selectors "ctx" .ctx -}}
+        "where" $where "components" .selectors "ctx" .ctx "dataplane" $dataplane "dataplaneWhere" "dataplane" -}}
     {{- $mirrored := include "network-policies.mirrored" (dict "name" .name "components" .components) | fromJson -}}
     {{- range $direction := list "ingress" "egress" -}}
       {{- $input := dict "component" $c "direction" $direction "where" $where "mirrored" $mirrored
-          "openshift" $.ctx.Values.openshift -}}
+          "dataplane" $dataplane -}}
       {{- $rules := include "network-policies.rules" $input | fromJson -}}
       {{- if $rules.governed -}}{{- $_ := set $spec $direction $rules.items -}}{{- end -}}
     {{- end }}
@@ -125,7 +126,8 @@ calls webhooks from the host network, which selectors cannot name; "anywhere" is
 products' default.
 Params:
   - webhook - Map - Required. {port, mode, cidrs}.
-  - openshift - Bool - Optional. The openshift value: the default mode is openshift when true.
+  - dataplane - String - Required. The effective dataplane (network-policies.dataplane): the default
+      mode is openshift on openshift, else anywhere.
   - where - String - Required. The value path of the component.
 Output: JSON rule
 */}}
@@ -133,20 +135,23 @@ Output: JSON rule
   {{- $w := .webhook -}}
   {{- $at := printf "%s.webhook" .where -}}
   {{- if not (kindIs "map" $w) -}}
-    {{- fail (printf "%s: %v is not a webhook; write {port: 8443, mode: anywhere|openshift|cidrs, cidrs: [...]}"
-        $at $w) -}}
+    {{- $msg := print "%s: %v is not a webhook; "
+        "write {port: 8443, mode: anywhere|openshift|apiServer|cidrs, cidrs: [...]}" -}}
+    {{- fail (printf $msg $at $w) -}}
   {{- end -}}
-  {{- $mode := default (ternary "openshift" "anywhere" (eq (toString .openshift) "true")) $w.mode -}}
+  {{- $mode := default (ternary "openshift" "anywhere" (eq .dataplane "openshift")) $w.mode -}}
   {{- $r := dict "name" "webhook" "ports" (list (default 8443 $w.port)) "where" $at -}}
   {{- if eq $mode "anywhere" -}}
     {{- $_ := set $r "allowAll" true -}}
   {{- else if eq $mode "openshift" -}}
     {{- $_ := set $r "from" (list (dict "hostNetwork" (dict "openshift" true) "where" $at)) -}}
+  {{- else if eq $mode "apiServer" -}}
+    {{- $_ := set $r "from" (list (dict "hostNetwork" (dict "apiServer" true) "where" $at)) -}}
   {{- else if eq $mode "cidrs" -}}
     {{- if not $w.cidrs -}}{{- fail (printf "%s.cidrs: mode cidrs needs at least one CIDR" $at) -}}{{- end -}}
     {{- $_ := set $r "from" (list (dict "hostNetwork" (dict "cidrs" $w.cidrs) "where" $at)) -}}
   {{- else -}}
-    {{- fail (printf "%s.mode: %q is not anywhere, openshift or cidrs" $at $mode) -}}
+    {{- fail (printf "%s.mode: %q is not anywhere, openshift, apiServer or cidrs" $at $mode) -}}
   {{- end -}}
   {{- toJson $r -}}
 {{- end }}
@@ -155,13 +160,14 @@ Output: JSON rule
 network-policies.webhookNote: a component's webhook in words, for NOTES.txt.
 Params:
   - component - Map - Required. The component's values.
-  - ctx - Context - Required. The chart's root context (its openshift value sets the default mode).
+  - ctx - Context - Required. The chart's root context (its dataplane sets the default mode).
 Output: " (webhook port PORT, mode MODE)", or nothing when the component has no webhook map
 */}}
 {{- define "network-policies.webhookNote" -}}
   {{- $w := .component.webhook -}}
   {{- if and (kindIs "map" $w) $w -}}
-    {{- $mode := default (ternary "openshift" "anywhere" (eq (toString .ctx.Values.openshift) "true")) $w.mode -}}
+    {{- $dataplane := include "network-policies.dataplane" .ctx -}}
+    {{- $mode := default (ternary "openshift" "anywhere" (eq $dataplane "openshift")) $w.mode -}}
     {{- printf " (webhook port %v, mode %v)" (default 8443 $w.port) $mode -}}
   {{- end -}}
 {{- end }}
@@ -200,17 +206,17 @@ Params:
   - direction - String - Required. "ingress" or "egress".
   - where - String - Required. The value path of the component.
   - mirrored - Map - Required. What network-policies.mirrored gives for the component.
-  - openshift - Bool - Optional. The openshift value.
+  - dataplane - String - Required. The effective dataplane.
 Output: JSON {"items": [rule...], "governed": bool}
 */}}
 {{- define "network-policies.rules" -}}
   {{- $rules := list -}}
   {{- range $i, $r := (get .component .direction) | default list -}}
-    {{- $input := dict "rule" $r "where" (printf "%s.%s[%d]" $.where $.direction $i) "openshift" $.openshift -}}
+    {{- $input := dict "rule" $r "where" (printf "%s.%s[%d]" $.where $.direction $i) "dataplane" $.dataplane -}}
     {{- $rules = append $rules (include "network-policies.rule" $input | fromJson) -}}
   {{- end -}}
   {{- if and (eq .direction "ingress") .component.webhook -}}
-    {{- $input := dict "webhook" .component.webhook "openshift" .openshift "where" .where -}}
+    {{- $input := dict "webhook" .component.webhook "dataplane" .dataplane "where" .where -}}
     {{- $rules = prepend $rules (include "network-policies.webhookRule" $input | fromJson) -}}
   {{- end -}}
   {{- $rules = concat $rules (get .mirrored .direction) -}}
@@ -276,12 +282,12 @@ Output: JSON {"items": [rule...]}
 
 {{/*
 network-policies.rule: a user rule ready for the library: its value path, and `dns` peers
-that name no preset get the platform's (`openshift: true` -> openshift DNS on 5353, else
+that name no preset get the dataplane's (openshift -> OpenShift's DNS on 5353, else
 kube-dns on 53).
 Params:
   - rule - Any - Required. The rule as written (what is not a map is handed on for the library to refuse).
   - where - String - Required. The value path of the rule.
-  - openshift - Bool - Optional. The openshift value.
+  - dataplane - String - Required. The effective dataplane.
 Output: JSON rule
 */}}
 {{- define "network-policies.rule" -}}
@@ -289,7 +295,7 @@ Output: JSON rule
   {{- if kindIs "map" $r -}}
     {{- $r = deepCopy $r -}}
     {{- $_ := set $r "where" .where -}}
-    {{- $preset := ternary "openshift" "kubernetes" (eq (toString .openshift) "true") -}}
+    {{- $preset := ternary "openshift" "kubernetes" (eq .dataplane "openshift") -}}
     {{- range $key := list "to" "from" -}}
       {{- if kindIs "slice" (get $r $key) -}}
         {{- $peers := list -}}
