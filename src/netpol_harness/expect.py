@@ -11,6 +11,7 @@ plugin collects the same file as one test item per expectation.
         release: jes                      # default: test
         namespace: keptn                  # default: default
         externals: [192.0.2.10]           # outside addresses to judge
+        resolve: {keptn.example.com: [203.0.113.20]}   # what names resolve to, for toFQDNs peers
         with: [cluster/keptn.yaml]        # optional: more cluster objects, for this case
         expect:
           - {from: jes-job-executor-service, to: kube-system/kube-dns, port: 53, protocol: UDP, allowed: true}
@@ -73,6 +74,8 @@ SCHEMA: dict[str, Any] = {
             "name": {"type": "string"}, "values": {"type": "string"}, "set": {"type": "object"},
             "release": {"type": "string"}, "namespace": {"type": "string"},
             "externals": {"type": "array", "items": {"type": "string"}}, "with": _WITH,
+            "resolve": {"type": "object", "additionalProperties": {
+                "type": "array", "minItems": 1, "items": {"type": "string", "minLength": 1}}},
             "expect": {"type": "array", "minItems": 1, "items": {
                 "type": "object", "additionalProperties": False, "required": ["to"],
                 "properties": {"from": _ENDPOINT, "to": _ENDPOINT,
@@ -102,6 +105,7 @@ class Case:
     externals: tuple[str, ...]
     expect: tuple[dict, ...]
     cluster: tuple[dict, ...] = ()  # the objects of the `with:` files, the file's then the case's
+    resolve: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (name, addresses): what toFQDNs peers mean
 
 
 @dataclass
@@ -139,7 +143,8 @@ def load(chart: Path, path: Path | None = None) -> list[Case]:
         cases.append(Case(raw.get("name") or (values_file.name if values_file else "defaults"), values_file,
                           deep_merge(base, raw.get("set") or {}), raw.get("release", DEFAULT_RELEASE),
                           raw.get("namespace", DEFAULT_NAMESPACE), tuple(raw.get("externals") or ()),
-                          tuple(raw["expect"]), shared + _cluster_objects(path, raw.get("with") or [], f"cases.{n}.with")))
+                          tuple(raw["expect"]), shared + _cluster_objects(path, raw.get("with") or [], f"cases.{n}.with"),
+                          tuple((name, tuple(ips)) for name, ips in (raw.get("resolve") or {}).items())))
     return cases
 
 
@@ -170,7 +175,7 @@ def network_for(objects: list[dict], case: Case, extra_objects: Iterable[dict] =
         add_kube_dns(cluster)
         add_cluster_dns(cluster, dataplane)
     return build_network(objects, default_namespace=case.namespace, externals=case.externals, setup=dns,
-                         extra_objects=[*case.cluster, *extra_objects], dataplane=dataplane)
+                         extra_objects=[*case.cluster, *extra_objects], dataplane=dataplane, resolve=dict(case.resolve))
 
 
 def dataplanes_of(e: Mapping[str, Any], default: Iterable[Dataplane] = ()) -> list[Dataplane]:

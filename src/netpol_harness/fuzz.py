@@ -214,8 +214,11 @@ class Tally:
     helm_limits: int = 0  # HELM_LIMITS: helm stopped before the chart could speak
     violations: int = 0
     examples: list[str] = field(default_factory=list)
+    groups: dict[str, "Tally"] = field(default_factory=dict)  # the same counts per group (a dataplane, say)
 
-    def add(self, judgement: Judgement, mutations: list) -> None:
+    def add(self, judgement: Judgement, mutations: list, group: str | None = None) -> None:
+        if group is not None:
+            self.groups.setdefault(group, Tally()).add(judgement, mutations)
         self.cases += 1
         if not judgement.ok:
             self.violations += 1
@@ -227,10 +230,13 @@ class Tally:
         else:
             self.valid_renders += 1
 
+    def counts(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k not in ("examples", "groups")}
+
     def write(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps({k: v for k, v in self.__dict__.items() if k != "examples"}
-                                   | {"examples": self.examples[:20]}, indent=2) + "\n")
+        groups = {name: tally.counts() for name, tally in sorted(self.groups.items())}
+        path.write_text(json.dumps(self.counts() | {"groups": groups, "examples": self.examples[:20]}, indent=2) + "\n")
 
 
 EXAMPLES_ENV = "NETPOL_FUZZ_EXAMPLES"  # how many values files per run (make fuzz: more)
@@ -243,10 +249,12 @@ def examples_from_env(default: int) -> int:
 
 def fuzz_chart(chart: Path, bases: Iterable[Mapping[str, Any]], render: Callable[[dict], RenderResult], *,
                examples: int, record: Path | None = None, opaque: Iterable[str] = (), also_allowed: Iterable[str] = (),
-               everyone_allowed: Callable[[dict], bool | None] = lambda merged: None) -> Tally:
+               everyone_allowed: Callable[[dict], bool | None] = lambda merged: None,
+               group: Callable[[dict], str] | None = None) -> Tally:
     """Render `examples` generated values files and fail on the first that breaks the
     promise (hypothesis then shrinks it to the smallest such values). The tally of what
-    was seen is written to `record`, failing or not, and returned."""
+    was seen is written to `record`, failing or not, and returned; `group(merged values)`
+    names the group each case is also counted under (its dataplane, say)."""
     tally = Tally()
     seed = int(os.environ[SEED_ENV]) if os.environ.get(SEED_ENV) else None
     seen: set[str] = set()
@@ -262,7 +270,7 @@ def fuzz_chart(chart: Path, bases: Iterable[Mapping[str, Any]], render: Callable
         key = json.dumps(values, sort_keys=True, default=str)
         if key not in seen:  # shrinking replays cases; count each values file once
             seen.add(key)
-            tally.add(judgement, mutations)
+            tally.add(judgement, mutations, group(merged) if group else None)
         assert judgement.ok, (f"values {json.dumps(values, default=str)}\nmutations {mutations}\n"
                               + "\n".join(judgement.problems))
 

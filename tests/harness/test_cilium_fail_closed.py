@@ -54,11 +54,11 @@ PORTS = [{"ports": [{"port": "443", "protocol": "TCP"}]}]
     ({}, {}, None),
     ({"toPorts": PORTS}, {}, "spec.egress[0]: names no peer"),
     ({"icmps": [{"fields": [{"type": 8}]}]}, {}, "spec.egress[0]: names no peer"),
-    # Empty endpoint selectors: every endpoint of the namespace, unless everyone is asked for.
+    # An empty endpoint selector in a namespaced policy: the namespace's pods, as a
+    # NetworkPolicy's `podSelector: {}` peer (what `pods: "*"` asks for).
     ({"toEndpoints": [{"matchLabels": {"k8s-app": "kube-dns"}}], "toPorts": PORTS}, {}, None),
     ({"toEndpoints": [{}]}, {"allowAll": True}, None),
-    ({"toEndpoints": [{"matchLabels": {}}]}, {},
-     "spec.egress[0].toEndpoints[0]: an empty selector selects every endpoint of the namespace"),
+    ({"toEndpoints": [{"matchLabels": {}}]}, {}, None),
 ])
 def test_each_cilium_egress_peer_reaches_no_further_than_the_values(rule, values, problem):
     found = wider_than_values([cnp(rule)], values)
@@ -79,8 +79,7 @@ def test_each_cilium_egress_peer_reaches_no_further_than_the_values(rule, values
     ({"fromEntities": ["host"]}, {},
      "spec.ingress[0].fromEntities[0]: host is an entity the values do not name"),
     ({"fromEndpoints": [{"matchExpressions": [{"key": "app", "operator": "Exists"}]}]}, {}, None),
-    ({"fromEndpoints": [{}], "toPorts": PORTS}, {},
-     "spec.ingress[0].fromEndpoints[0]: an empty selector selects every endpoint of the namespace"),
+    ({"fromEndpoints": [{}], "toPorts": PORTS}, {}, None),
     ({"toPorts": PORTS}, {}, "spec.ingress[0]: names no peer"),
 ])
 def test_each_cilium_ingress_peer_reaches_no_further_than_the_values(rule, values, problem):

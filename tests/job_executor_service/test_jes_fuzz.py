@@ -1,7 +1,10 @@
-"""Fuzzed values for job-executor-service, under every helm: each render is a clear
-error (a message naming a value path that exists) or objects the API server takes that
-allow no more than the values asked for. `make fuzz` runs 5,000 and more; the cases it
-found are kept as regular tests in test_jes_fuzz_findings.py."""
+"""Fuzzed values for job-executor-service, under every helm and every dataplane switch
+(the schema's kubernetes, cilium and openshift, drawn like any value, and the examples of
+each): each render is a clear error (a message naming a value path that exists) or
+objects the API server takes that allow no more than the values asked for, the
+CiliumNetworkPolicies included (the cluster serves Cilium's API: --api-versions).
+`make fuzz` runs 5,000 and more; the cases it found are kept as regular tests in
+test_jes_fuzz_findings.py."""
 from __future__ import annotations
 
 import pytest
@@ -28,6 +31,15 @@ OPAQUE = ("podSecurityContext", "securityContext", "resources", "nodeSelector", 
 # What the chart adds by itself: the NodeLocal DNSCache default, the example names' addresses.
 ADDED = ["169.254.20.10/32", *(f"{a}/32" for a in EXAMPLE_HOSTS.values())]
 EXAMPLES_PER_HELM = examples_from_env(120)
+DATAPLANES = ("kubernetes", "cilium", "openshift")
+CILIUM_API = ["--api-versions", "cilium.io/v2/CiliumNetworkPolicy"]
+
+
+def dataplane_of(merged: dict) -> str:
+    """The switch the case rendered with (what the fuzzer wrote there, when it is none)."""
+    value = (merged.get("networkPolicy") or {}).get("dataplane") if isinstance(merged.get("networkPolicy"), dict) else None
+    value = value or "kubernetes"  # null or "" is the default
+    return value if value in DATAPLANES else "not a dataplane"
 
 
 def test_fuzzed_values_render_fail_closed_or_stop_with_a_clear_message(helm, tmp_path):
@@ -35,9 +47,11 @@ def test_fuzzed_values_render_fail_closed_or_stop_with_a_clear_message(helm, tmp
     wrapper = None if unavailable_reason() else make_resolver(EXAMPLE_HOSTS, tmp_path / "resolver")
     version = ".".join(map(str, helm_version(helm)))
     tally = fuzz_chart(CHART, BASES, lambda values: render(CHART, values=values, release="jes", namespace="keptn",
-                                                           wrapper=wrapper),
-                       examples=EXAMPLES_PER_HELM, opaque=OPAQUE, also_allowed=ADDED,
+                                                           wrapper=wrapper, extra_args=CILIUM_API),
+                       examples=EXAMPLES_PER_HELM, opaque=OPAQUE, also_allowed=ADDED, group=dataplane_of,
                        record=cache_dir().parent / "fuzz" / f"job-executor-service-{version}.json")
     assert tally.cases >= EXAMPLES_PER_HELM // 2  # distinct values files; hypothesis draws some twice
     assert tally.violations == 0
     assert tally.clear_errors and tally.valid_renders, "the generator must reach both outcomes"
+    for dataplane in DATAPLANES:
+        assert tally.groups[dataplane].valid_renders, f"no valid render with networkPolicy.dataplane={dataplane}"

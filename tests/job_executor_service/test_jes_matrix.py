@@ -1,7 +1,8 @@
-"""Across the whole job-executor-service value matrix: every manifest passes strict
-Kubernetes schemas and the API server's NetworkPolicy rules, no rule is an accidental
-allow-all, every policy selects exactly the Deployment's pods, and no ipBlock is
-wider than a CIDR the values gave."""
+"""Across the whole job-executor-service value matrix, every dataplane switch included:
+every manifest passes strict Kubernetes schemas and the API server's NetworkPolicy rules,
+no rule is an accidental allow-all, every policy selects exactly the Deployment's pods,
+no ipBlock is wider than a CIDR the values gave, and the CiliumNetworkPolicy (on cilium
+only) names nothing the values did not: the API server's entity, their hosts, DNS."""
 from __future__ import annotations
 
 import ipaddress
@@ -14,7 +15,9 @@ from netpol_harness.manifests import empty_peer_rules, ip_blocks, networkpolicie
 from netpol_harness.matrix import missing_pairs
 from netpol_harness.helm.template import render
 from netpol_harness.check import validate_kubernetes, validate_values
-from jes_cases import CHART, FACTORS, all_examples, example_needs, matrix_cases, offline_examples
+from netpol_harness.check.failclosed import wider_than_values
+from netpol_harness.check.values import merged_values
+from jes_cases import CHART, FACTORS, SPEC, all_examples, example_needs, matrix_cases, offline_examples
 
 CASES = matrix_cases() + [(f"example-{p.stem}", yaml.safe_load(p.read_text())) for p in offline_examples()]
 
@@ -33,14 +36,19 @@ def test_matrix_covers_every_pair_of_feature_values():
 def test_every_values_example_declares_what_its_environment_must_supply():
     for path in all_examples():
         assert "# needs:" in path.read_text(), f"{path.name} has no '# needs:' header"
-        assert example_needs(path) <= {"lookup", "dns"}, path.name
+        assert example_needs(path) <= {"lookup", "dns", "cilium"}, path.name
 
 
 @pytest.mark.parametrize("values", [v for _, v in CASES], ids=[n for n, _ in CASES])
 def test_case_renders_valid_fail_closed_policies(values):
     assert validate_values(CHART, values) == []
-    result = render(CHART, values=values, release="jes", namespace="keptn-exec")
+    api_versions = [flag for api in SPEC.api_versions for flag in ("--api-versions", api)]
+    result = render(CHART, values=values, release="jes", namespace="keptn-exec", extra_args=api_versions)
     assert result.ok, result.stderr
+    cilium = [o for o in result.objects if o["kind"] == "CiliumNetworkPolicy"]
+    if value_at(values, "networkPolicy.dataplane") != "cilium":
+        assert cilium == []
+    assert wider_than_values(cilium, merged_values(CHART, values), also_allowed=["169.254.20.10/32"]) == []
 
     assert validate_kubernetes(result.objects) == []
     for obj in result.objects:

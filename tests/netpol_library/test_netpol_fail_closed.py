@@ -16,6 +16,11 @@ and ports:
 The release namespace is `team`. Generated peers: pods, namespaces, pods+namespaces,
 cidr (+except), cidrs, anyIPv4, component, hostNetwork cidrs; ports: numbers, numeric
 strings, the name "http", ranges, protocols (TCP default, UDP, SCTP, lowercase).
+
+Under the cilium and openshift switches the same policies (on cilium also hosts known by
+name, which resolve to 203.0.113.9, with the DNS rule Cilium needs) are judged by the
+matching profile, which reads peers on the host network and ipBlocks its own way: there a
+rendered policy may allow less than the vocabulary says, never more.
 """
 from __future__ import annotations
 
@@ -73,6 +78,8 @@ COMPONENTS = {
     "back": {"matchExpressions": [{"key": "tier", "operator": "In", "values": ["back"]}]},
 }
 Endpoint = ProbePod | str  # a pod, or an outside address
+NAMED_HOST, NAMED_HOST_ADDRESS = "probe.example.com", "203.0.113.9"  # a host known by name (cilium switch)
+CILIUM_API = "cilium.io/v2/CiliumNetworkPolicy"
 
 
 def populate(cluster: Cluster) -> None:
@@ -153,6 +160,10 @@ def ref_peer(peer: Mapping[str, Any], e: Endpoint) -> bool:
         return any(ref_in_cidr(e, c) for c in peer["hostNetwork"]["cidrs"])
     if "component" in peer:
         return isinstance(e, ProbePod) and e.namespace == NS and ref_selector(COMPONENTS[peer["component"]], e.labels)
+    if "hosts" in peer:
+        return not isinstance(e, ProbePod) and e == NAMED_HOST_ADDRESS  # the one address the name has
+    if "dns" in peer:
+        return False  # the cluster's DNS pods, which the probe world has none of
     raise AssertionError(f"the reference does not know peer {peer!r}")
 
 
@@ -224,6 +235,16 @@ def disagreements(policy: Mapping[str, Any], net: NetworkAssertions, limit: int 
                 )
                 (wider if verdict.allowed else narrower).append(line)
     return (wider + narrower)[:limit]
+
+
+def disagreements_under(policy: Mapping[str, Any], dataplane: str, limit: int = 5) -> list[str]:
+    """The connections where the policy rendered with the `dataplane` switch, judged by
+    that dataplane's profile, allows more than the vocabulary says."""
+    result = render_valid(CHART, values={"policies": [{**policy, "dataplane": dataplane}], "components": COMPONENTS},
+                          release=RELEASE, namespace=NS, extra_args=["--api-versions", CILIUM_API])
+    net = build_network(result.objects, default_namespace=NS, setup=populate, dataplane=dataplane,
+                        resolve={NAMED_HOST: [NAMED_HOST_ADDRESS]})
+    return [d for d in disagreements(policy, net, limit=10_000) if d.startswith("WIDER")][:limit]
 
 
 def render_policy(policy: Mapping[str, Any]) -> dict:
@@ -342,6 +363,19 @@ def vocabulary_policies(draw) -> dict:
     return policy
 
 
+@st.composite
+def cilium_policies(draw) -> dict:
+    """Vocabulary policies for the cilium switch: egress rules may name a host, and then the
+    policy allows DNS, as a policy that enforces names on Cilium must."""
+    policy = draw(vocabulary_policies())
+    if "egress" in policy and draw(st.booleans()):
+        ports = draw(st.sampled_from([[443], [{"port": 8080, "endPort": 8090}], None]))
+        named = {"to": [{"hosts": NAMED_HOST}, *draw(st.lists(peers, max_size=1))]}
+        policy["egress"] = [*policy["egress"], {**named, **({"ports": ports} if ports else {})},
+                            {"to": [{"dns": "kubernetes"}]}]
+    return policy
+
+
 def allow_all_count(policy: Mapping[str, Any]) -> int:
     return sum(1 for d in ("ingress", "egress") for r in policy.get(d) or [] if r.get("allowAll"))
 
@@ -370,6 +404,37 @@ def test_rendered_policy_allows_exactly_what_the_vocabulary_says(policy):
 def test_rendered_rules_have_empty_peer_lists_only_where_allow_all_was_written(policy):
     obj = render_policy(policy)
     assert len(empty_peer_rules(obj)) == allow_all_count(policy), (policy, obj["spec"])
+
+
+@settings(max_examples=20, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(cilium_policies())
+def test_rendered_policies_on_the_cilium_switch_never_allow_more_than_the_vocabulary_on_cilium(policy):
+    found = disagreements_under(policy, "cilium")
+    assert not found, f"policy {policy}:\n\n" + "\n\n".join(found)
+
+
+@settings(max_examples=12, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(vocabulary_policies())
+def test_rendered_policies_on_the_openshift_switch_never_allow_more_than_the_vocabulary_on_openshift(policy):
+    found = disagreements_under(policy, "openshift")
+    assert not found, f"policy {policy}:\n\n" + "\n\n".join(found)
+
+
+def test_a_host_by_name_on_the_cilium_switch_is_allowed_at_its_address_and_nowhere_else():
+    policy = {"podSelector": {"app": "web"},
+              "egress": [{"ports": [443], "to": [{"hosts": NAMED_HOST}]}, {"to": [{"dns": "kubernetes"}]}]}
+    web = PODS[0]
+    assert ref_allows(policy, web, NAMED_HOST_ADDRESS, 443, "TCP")
+    assert not ref_allows(policy, web, "198.51.100.7", 443, "TCP")
+    assert disagreements_under(policy, "cilium") == []
+    result = render_valid(CHART, values={"policies": [{**policy, "dataplane": "cilium"}]}, release=RELEASE,
+                          namespace=NS, extra_args=["--api-versions", CILIUM_API])
+    net = build_network(result.objects, default_namespace=NS, setup=populate, dataplane="cilium",
+                        resolve={NAMED_HOST: [NAMED_HOST_ADDRESS]})
+    assert net.judged(f"{NS}/web", f"ip:{NAMED_HOST_ADDRESS}", 443).allowed
+    assert net.judged(f"{NS}/web", f"ip:{NAMED_HOST_ADDRESS}", 80).denied
 
 
 # --------------------------------------------------------------------------- the oracle itself

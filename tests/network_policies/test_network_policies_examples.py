@@ -34,8 +34,10 @@ EEM_GATEWAY = {"eem.ei.ibm.com/component": "my-eem-gateway"}
 
 
 def render_example(name: str, *set_values: str) -> RenderResult:
-    # --set, because helm gives files precedence over the harness's `values` document.
-    result = render(CHART, values_files=[EXAMPLES / name], set_values=set_values, release="np", namespace=NS)
+    # --set, because helm gives files precedence over the harness's `values` document; the
+    # cluster serves Cilium's API, for the example of the cilium dataplane.
+    result = render(CHART, values_files=[EXAMPLES / name], set_values=set_values, release="np", namespace=NS,
+                    extra_args=["--api-versions", "cilium.io/v2/CiliumNetworkPolicy"])
     assert result.ok, result.stderr
     return result
 

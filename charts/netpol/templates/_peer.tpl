@@ -371,9 +371,7 @@ Output: JSON {"items": [ipBlock peers], "note": "from PATH", "value": PATH of th
 {{/*
 netpol._peer.hostNetwork: callers on the host network (the API server calling a webhook),
 which pod and namespace selectors cannot name: OpenShift's host-network namespace label,
-the callers' addresses, or the API server said the way the dataplane understands it
-(apiServer: true: OpenShift's label on openshift, the kube-apiserver entity on cilium;
-plain NetworkPolicy has no way on other CNIs).
+the callers' addresses, or (apiServer: true, on cilium) the API server's own calls.
 Params:
   - peer - Map - Required. {hostNetwork: {openshift: true}, {apiServer: true} or {cidrs: [...]}}.
   - where - String - Required. The value path of the peer, named in messages.
@@ -433,26 +431,29 @@ Output: JSON {"peers": [peer], "rules": [], "notes": [...]}
 {{- end -}}
 
 {{/*
-netpol._peer.hostNetwork.apiServer: the API server's calls, as the dataplane names them.
+netpol._peer.hostNetwork.apiServer: the API server's calls, where the dataplane can name
+them apart from other host-network traffic: on cilium, the kube-apiserver entity (which
+Cilium does not give to ingress on AKS, EKS and GKE, whose control planes are not nodes of
+the cluster: Cilium's "Entities Based" docs). OpenShift's host-network namespace holds
+every host-network caller, so it is refused there rather than allow more than was asked.
 Params: as netpol._peer.hostNetwork.
-Output: JSON {"peers": [...], "rules": [], "notes": [...], "cilium": [...]}
+Output: JSON {"peers": [], "rules": [], "notes": [], "cilium": [rule]}
 */}}
 {{- define "netpol._peer.hostNetwork.apiServer" -}}
-  {{- if eq .dataplane "openshift" -}}
-    {{- include "netpol._peer.hostNetwork.openshift" . -}}
-  {{- else if eq .dataplane "cilium" -}}
-    {{- $on := ternary "every port" (include "netpol._text.ports" .ports) (not .ports) -}}
-    {{- $way := ternary "from" "to" (eq .direction "ingress") -}}
-    {{- $note := printf "%s the API server (the kube-apiserver entity), %s" $way $on -}}
-    {{- $input := dict "direction" .direction "ports" .ports "note" $note -}}
-    {{- $rule := include "netpol._cilium.entity" $input | fromJson -}}
-    {{- toJson (dict "peers" list "rules" list "notes" list "cilium" (list $rule)) -}}
-  {{- else -}}
-    {{- $msg := print "%s.hostNetwork.apiServer: a NetworkPolicy cannot name the API server's calls on the "
-        "kubernetes dataplane; set the dataplane to cilium or openshift, or give the callers' addresses "
-        "as hostNetwork: {cidrs: [...]}" -}}
-    {{- fail (printf $msg .where) -}}
+  {{- if ne .dataplane "cilium" -}}
+    {{- $why := dict
+        "openshift" (print "OpenShift's host-network namespace also holds every other host-network caller; "
+          "write hostNetwork: {openshift: true} if all of them are meant")
+        "kubernetes" (print "a NetworkPolicy cannot name them on the kubernetes dataplane; "
+          "set the dataplane to cilium, or give the callers' addresses as hostNetwork: {cidrs: [...]}") -}}
+    {{- fail (printf "%s.hostNetwork.apiServer: %s" .where (get $why .dataplane)) -}}
   {{- end -}}
+  {{- $on := ternary "every port" (include "netpol._text.ports" .ports) (not .ports) -}}
+  {{- $way := ternary "from" "to" (eq .direction "ingress") -}}
+  {{- $note := printf "%s the API server (the kube-apiserver entity), %s" $way $on -}}
+  {{- $input := dict "direction" .direction "ports" .ports "note" $note -}}
+  {{- $rule := include "netpol._cilium.entity" $input | fromJson -}}
+  {{- toJson (dict "peers" list "rules" list "notes" list "cilium" (list $rule)) -}}
 {{- end -}}
 
 {{/*

@@ -15,8 +15,11 @@ entity,fqdn,selector}.go; Documentation/security/policy/language.rst):
   wherever it runs) is what the charts add by themselves; `world`, `all`, `cluster`,
   `host`, `remote-node` and the others must appear as strings in the values;
 - an allow rule with an L4 part (toPorts, icmps) and no L3 peer admits every peer, and
-  an empty toEndpoints/fromEndpoints selector every endpoint of the policy's namespace
-  (of the cluster, in a clusterwide policy): both only where the values ask for everyone.
+  an empty toEndpoints/fromEndpoints selector in a clusterwide policy every endpoint of
+  the cluster: both only where the values ask for everyone. In a namespaced policy an
+  empty selector means the pods of its namespace, as a NetworkPolicy's `podSelector: {}`
+  peer does (which the NetworkPolicy check does not flag either): the values say
+  `pods: "*"` for it;
   A rule with neither part (`{}`) admits nothing (it only turns default deny on);
 - deny sections (ingressDeny, egressDeny) only take away, and enableDefaultDeny, on or
   off, never allows anything: neither is judged here.
@@ -88,7 +91,7 @@ def rule_problems(rule: Mapping[str, Any], direction: str, path: str, named: Nam
         problems.append(f"{path}: names no peer (no endpoints, entities, CIDRs, FQDNs, services, groups or "
                         "nodes): allows every peer")
     for j, selector in enumerate(rule.get(f"{side}Endpoints") or ()):
-        if _empty_selector(selector):
+        if scope == "of the cluster" and _empty_selector(selector):
             problems.append(f"{path}.{side}Endpoints[{j}]: an empty selector selects every endpoint {scope}")
     return problems
 
