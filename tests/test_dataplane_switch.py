@@ -112,6 +112,13 @@ def test_cilium_switch_under_gitops_needs_only_the_api_servers_port(render):
     assert "On the cilium dataplane networkPolicy.egress.k8sMasterPort alone is enough" in stderr
 
 
+def test_cilium_switch_refuses_the_api_server_on_every_port_which_would_open_its_hosts_every_port(render):
+    values = switch(deep_merge(JES_EXPLICIT, {"networkPolicy": {"egress": {"k8sMasterPort": 0}}}), "cilium")
+    stderr = failed(render, JES_CHART, values)
+    assert "networkPolicy.egress.k8sMasterPort: on the cilium dataplane the API server is also named as the " \
+           "kube-apiserver entity, which on every port would open every port of the API server's hosts" in stderr
+
+
 # ---------------------------------------------------------------- hosts by name
 
 
@@ -134,7 +141,8 @@ def test_cilium_switch_adds_the_dns_rule_cilium_needs_to_see_the_lookups_and_onl
     cnp = next(o for o in rendered(render, JES_CHART, switch(JES_REMOTE, "cilium")).objects
                if o["kind"] == "CiliumNetworkPolicy")
     dns = cnp["spec"]["egress"][0]
-    assert dns["toEndpoints"] == [{"matchLabels": {"k8s-app": "kube-dns", "k8s:io.kubernetes.pod.namespace": "kube-system"}}]
+    assert dns["toEndpoints"] == [{"matchLabels": {"k8s:k8s-app": "kube-dns", "k8s:io.kubernetes.pod.namespace": "kube-system"},
+                                   "matchExpressions": [{"key": "k8s:io.kubernetes.pod.namespace", "operator": "Exists"}]}]
     assert dns["toPorts"][0]["rules"] == {"dns": [{"matchPattern": "*"}]}
     assert {f["matchName"] for r in cnp["spec"]["egress"] for f in r.get("toFQDNs", [])} == \
         {"keptn.example.com", "sso.example.com"}

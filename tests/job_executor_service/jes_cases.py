@@ -20,7 +20,7 @@ BASE = SPEC.base  # values each case needs that are not factors
 
 def matrix_cases() -> list[tuple[str, dict]]:
     cases = []
-    for i, flat in enumerate(pairwise(FACTORS)):
+    for i, flat in enumerate(pairwise(FACTORS, exclude=SPEC.exclude, require=SPEC.require)):
         cases.append((f"pairwise-{i:02d}", to_values({**BASE, **flat})))
     return cases
 

@@ -54,9 +54,32 @@ def test_the_cilium_policy_shares_the_network_policys_name_labels_and_pods_and_i
     assert "ingress" not in cnp["spec"]
 
 
-def test_an_api_server_on_any_port_is_the_entity_on_any_port():
-    spec = cilium({"podSelector": {"app": "web"}, "egress": [{"to": [{"apiServer": {"cidrs": ["192.0.2.10/32"]}}]}]})
-    assert spec["egress"] == [{"toEntities": ["kube-apiserver"]}]
+def test_an_api_server_on_any_port_is_refused_on_cilium_whose_entity_would_open_its_hosts_every_port():
+    refused({"podSelector": {"app": "web"}, "dataplane": "cilium",
+             "egress": [{"to": [{"apiServer": {"cidrs": ["192.0.2.10/32"]}}]}]},
+            f"{P}.egress[0].to[0].apiServer.ports: on the cilium dataplane the API server is also named as the "
+            "kube-apiserver entity, which on every port would open every port of the API server's hosts")
+
+
+def test_ports_past_fortys_take_another_to_ports_entry():
+    spec = cilium({"podSelector": {"app": "web"},
+                   "egress": [{"ports": list(range(1000, 1041)), "to": [{"hosts": "api.example.com"}]}, DNS]})
+    assert [len(entry["ports"]) for entry in spec["egress"][1]["toPorts"]] == [40, 1]
+
+
+@pytest.mark.parametrize("port, says", [({"port": 53, "endPort": 54, "protocol": "UDP"}, "53-54/UDP"),
+                                        ({"port": 53, "protocol": "SCTP"}, "53/SCTP")])
+def test_dns_ports_ciliums_dns_rule_cannot_take_stop_the_render_when_names_need_it(port, says):
+    custom = {"preset": "custom", "ports": [port], "peers": [{"cidr": "192.0.2.53/32"}]}
+    refused({"podSelector": {"app": "web"}, "dataplane": "cilium",
+             "egress": [{"to": [{"dns": custom}]}, {"ports": [443], "to": [{"hosts": "api.example.com"}]}]},
+            f"{P}: Cilium's DNS rule, which names on the cilium dataplane need, takes single UDP or TCP ports, "
+            f"and the DNS port {says} is not one")
+
+
+def test_a_host_name_longer_than_dns_allows_stops_the_render():
+    refused({"podSelector": {"app": "web"}, "egress": [{"to": [{"hosts": "a" * 64 + ".example.com"}]}]},
+            "is not a valid host name: at most 253 characters, 63 per label")
 
 
 def test_hosts_are_said_by_name_on_the_rules_ports_after_the_dns_rule_and_ip_literals_stay_addresses():
@@ -77,13 +100,34 @@ def test_dns_peers_are_said_again_for_cilium_with_namespaces_as_cilium_sees_them
                         {"namespaces": {"names": ["dns"]}}]}
     spec = cilium({"podSelector": {"app": "web"},
                    "egress": [{"to": [{"dns": custom}]}, {"ports": [443], "to": [{"hosts": "api.example.com"}]}]})
+    in_namespace = {"key": "k8s:io.kubernetes.pod.namespace", "operator": "Exists"}
     by_labels, by_address, by_name = spec["egress"][:3]
-    assert by_labels["toEndpoints"] == [{"matchLabels": {"app": "dns", "k8s:io.cilium.k8s.namespace.labels.team": "dns"},
-                                         "matchExpressions": [{"key": "k8s:io.kubernetes.pod.namespace",
-                                                               "operator": "Exists"}]}]
+    assert by_labels["toEndpoints"] == [{"matchLabels": {"k8s:app": "dns", "k8s:io.cilium.k8s.namespace.labels.team": "dns"},
+                                         "matchExpressions": [in_namespace]}]
     assert by_address["toCIDRSet"] == [{"cidr": "192.0.2.53/32"}]
     assert by_name["toEndpoints"] == [{"matchExpressions": [
-        {"key": "k8s:io.kubernetes.pod.namespace", "operator": "In", "values": ["dns"]}]}]
+        {"key": "k8s:io.kubernetes.pod.namespace", "operator": "In", "values": ["dns"]}, in_namespace]}]
+
+
+def test_namespace_terms_that_also_match_non_pods_are_held_to_pods():
+    # NotIn and DoesNotExist match identities without the label too: the world, the nodes.
+    custom = {"preset": "custom", "ports": [{"port": 53, "protocol": "UDP"}], "peers": [
+        {"namespaces": {"matchExpressions": [{"key": "kubernetes.io/metadata.name", "operator": "NotIn",
+                                              "values": ["prod"]}]}}]}
+    spec = cilium({"podSelector": {"app": "web"},
+                   "egress": [{"to": [{"dns": custom}]}, {"ports": [443], "to": [{"hosts": "api.example.com"}]}]})
+    assert spec["egress"][0]["toEndpoints"] == [{"matchExpressions": [
+        {"key": "k8s:io.kubernetes.pod.namespace", "operator": "NotIn", "values": ["prod"]},
+        {"key": "k8s:io.kubernetes.pod.namespace", "operator": "Exists"}]}]
+
+
+@pytest.mark.parametrize("key", ["io.kubernetes.pod.namespace", "io.cilium.k8s.namespace.labels.team"])
+def test_pod_label_keys_cilium_keeps_for_itself_stop_the_render(key):
+    custom = {"preset": "custom", "ports": [{"port": 53, "protocol": "UDP"}],
+              "peers": [{"pods": {"matchExpressions": [{"key": key, "operator": "DoesNotExist"}]}}]}
+    refused({"podSelector": {"app": "web"}, "dataplane": "cilium",
+             "egress": [{"to": [{"dns": custom}]}, {"ports": [443], "to": [{"hosts": "api.example.com"}]}]},
+            f'{P}: the pod label key "{key}" is one Cilium keeps for itself')
 
 
 def test_ingress_from_hosts_stays_by_address_for_cilium_has_no_names_in_ingress():

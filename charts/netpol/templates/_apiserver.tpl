@@ -46,7 +46,7 @@ port is enough when no address is found.
   {{- end -}}
   {{- $_ := set $out "cilium" list -}}
   {{- if eq (toString .dataplane) "cilium" -}}
-    {{- $input := dict "found" $out "given" $given "direction" .direction -}}
+    {{- $input := dict "found" $out "given" $given "direction" .direction "portsValue" .portsValue -}}
     {{- $_ := set $out "cilium" (include "netpol._apiServer.cilium" $input | fromJson).items -}}
   {{- end -}}
   {{- toJson $out -}}
@@ -81,7 +81,10 @@ Params:
   - found - Map - Required. What netpol._apiServer built: {items: [rule...], source}.
   - given - Map - Required. {ports, where}: the ports as written.
   - direction - String - Optional. "ingress" or "egress" (default).
+  - portsValue - String - Required. The value path of the ports, named in messages.
 Output: JSON {"items": [] or [the Cilium rule]}
+On every port the entity would open the API server's hosts (control-plane nodes, whose
+identity it shares) on every port, more than an address on every port: refused.
 */}}
 {{- define "netpol._apiServer.cilium" -}}
   {{- $ports := list -}}
@@ -91,10 +94,16 @@ Output: JSON {"items": [] or [the Cilium rule]}
     {{- $ports = concat $ports ($r.ports | default list) -}}
   {{- end -}}
   {{- if not .found.items -}}{{- $ports = (include "netpol._apiServer.ports" .given | fromJson).items -}}{{- end -}}
+  {{- if $anyPort -}}
+    {{- $msg := print "%s: on the cilium dataplane the API server is also named as the kube-apiserver entity, "
+        "which on every port would open every port of the API server's hosts; give its port "
+        "(6443 on most clusters, 443 on some managed ones)" -}}
+    {{- fail (printf $msg .portsValue) -}}
+  {{- end -}}
   {{- $items := list -}}
-  {{- if or $ports $anyPort -}}
-    {{- if $anyPort -}}{{- $ports = list -}}{{- else -}}{{- $ports = uniq $ports -}}{{- end -}}
-    {{- $on := ternary "any port" (include "netpol._text.ports" $ports) (not $ports) -}}
+  {{- if $ports -}}
+    {{- $ports = uniq $ports -}}
+    {{- $on := include "netpol._text.ports" $ports -}}
     {{- $note := printf "Kubernetes API server as the kube-apiserver entity, %s" $on -}}
     {{- $direction := .direction | default "egress" -}}
     {{- $input := dict "direction" $direction "ports" $ports "note" $note -}}

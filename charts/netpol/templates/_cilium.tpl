@@ -53,21 +53,27 @@ Params:
   - dns - Bool - Optional. Add the DNS rule that lets Cilium's DNS proxy see every lookup.
 Output: JSON {"rule": ..., "note": ..., "byName": bool}
 Cilium writes ports as strings; a NetworkPolicy port without a number (every port of a
-protocol) is port "0", which Cilium reads the same way.
+protocol) is port "0", which Cilium reads the same way. One toPorts entry holds at most 40
+ports (the CRD's and the agent's limit), so longer lists take several entries.
 */}}
 {{- define "netpol._cilium.withPorts" -}}
   {{- $rule := deepCopy .rule -}}
-  {{- if .ports -}}
-    {{- $ports := list -}}
-    {{- range $p := .ports -}}
-      {{- $c := dict "port" (toString ($p.port | default 0)) "protocol" $p.protocol -}}
-      {{- if hasKey $p "endPort" -}}{{- $_ := set $c "endPort" (int $p.endPort) -}}{{- end -}}
-      {{- $ports = append $ports $c -}}
-    {{- end -}}
-    {{- $entry := dict "ports" $ports -}}
-    {{- if .dns -}}{{- $_ := set $entry "rules" (dict "dns" (list (dict "matchPattern" "*"))) -}}{{- end -}}
-    {{- $_ := set $rule "toPorts" (list $entry) -}}
+  {{- $chunks := list -}}
+  {{- $chunk := list -}}
+  {{- range $p := .ports -}}
+    {{- $c := dict "port" (toString ($p.port | default 0)) "protocol" $p.protocol -}}
+    {{- if hasKey $p "endPort" -}}{{- $_ := set $c "endPort" (int $p.endPort) -}}{{- end -}}
+    {{- $chunk = append $chunk $c -}}
+    {{- if eq (len $chunk) 40 -}}{{- $chunks = append $chunks $chunk -}}{{- $chunk = list -}}{{- end -}}
   {{- end -}}
+  {{- if $chunk -}}{{- $chunks = append $chunks $chunk -}}{{- end -}}
+  {{- $toPorts := list -}}
+  {{- range $ports := $chunks -}}
+    {{- $entry := dict "ports" $ports -}}
+    {{- if $.dns -}}{{- $_ := set $entry "rules" (dict "dns" (list (dict "matchPattern" "*"))) -}}{{- end -}}
+    {{- $toPorts = append $toPorts $entry -}}
+  {{- end -}}
+  {{- if $toPorts -}}{{- $_ := set $rule "toPorts" $toPorts -}}{{- end -}}
   {{- toJson (dict "rule" $rule "note" .note "byName" .byName) -}}
 {{- end -}}
 
@@ -78,6 +84,7 @@ Params:
   - rules - List - Optional. The direction's Cilium rules ({rule, note, byName}).
   - dns - List - Optional. The direction's DNS rules as built ({peers, ports}).
   - where - String - Required. The value path of the policy, named in messages.
+  - namespace - String - Required. The policy's namespace.
 Output: JSON {"items": [{"rule", "note", "byName"}...]}
 */}}
 {{- define "netpol._cilium.rules" -}}
@@ -85,7 +92,8 @@ Output: JSON {"items": [{"rule", "note", "byName"}...]}
   {{- $byName := false -}}
   {{- range $c := $rules -}}{{- $byName = or $byName $c.byName -}}{{- end -}}
   {{- if $byName -}}
-    {{- $dns := include "netpol._cilium.dnsRules" (dict "rules" .dns "where" .where) | fromJson -}}
+    {{- $input := dict "rules" .dns "where" .where "namespace" .namespace -}}
+    {{- $dns := include "netpol._cilium.dnsRules" $input | fromJson -}}
     {{- $rules = concat $dns.items $rules -}}
   {{- end -}}
   {{- toJson (dict "items" $rules) -}}
@@ -99,6 +107,7 @@ pattern "*" lets through every name the pod looks up, as the NetworkPolicy does.
 Params:
   - rules - List - Required. The policy's DNS rules as built ({peers, ports}: NetworkPolicy peers).
   - where - String - Required. The value path of the policy, named in messages.
+  - namespace - String - Required. The policy's namespace.
 Output: JSON {"items": [{"rule", "note", "byName": false}...]}
 Cilium does not combine endpoint and CIDR peers in one rule, so each peer is a rule.
 */}}
@@ -111,8 +120,16 @@ Cilium does not combine endpoint and CIDR peers in one rule, so each peer is a r
   {{- end -}}
   {{- $items := list -}}
   {{- range $r := .rules -}}
+    {{- range $p := $r.ports -}}
+      {{- if or (hasKey $p "endPort") (not (has (toString $p.protocol) (list "TCP" "UDP"))) -}}
+        {{- $msg := print "%s: Cilium's DNS rule, which names on the cilium dataplane need, takes single "
+            "UDP or TCP ports, and the DNS port %s is not one; list the DNS ports one by one" -}}
+        {{- fail (printf $msg $.where (include "netpol._text.ports" (list $p))) -}}
+      {{- end -}}
+    {{- end -}}
     {{- range $peer := $r.peers -}}
-      {{- $rule := include "netpol._cilium.peer" $peer | fromJson -}}
+      {{- $input := dict "peer" $peer "namespace" $.namespace "where" $.where -}}
+      {{- $rule := include "netpol._cilium.peer" $input | fromJson -}}
       {{- $who := include "netpol._text.peer" $peer -}}
       {{- $note := printf "DNS %s, seen by Cilium's DNS proxy (for the names allowed by name)" $who -}}
       {{- $input := dict "rule" $rule "ports" $r.ports "note" $note "byName" false "dns" true -}}
@@ -126,12 +143,14 @@ Cilium does not combine endpoint and CIDR peers in one rule, so each peer is a r
 netpol._cilium.peer: a NetworkPolicy egress peer as a Cilium rule's peer part: an ipBlock
 as toCIDRSet; pods and namespaces as toEndpoints.
 Params:
-  - . - Map - Required. A rendered NetworkPolicy peer.
+  - peer - Map - Required. A rendered NetworkPolicy peer.
+  - namespace - String - Required. The policy's namespace.
+  - where - String - Required. The value path of the policy, named in messages.
 Output: JSON {"toCIDRSet": [...]} or {"toEndpoints": [selector]}
 */}}
 {{- define "netpol._cilium.peer" -}}
-  {{- if hasKey . "ipBlock" -}}
-    {{- toJson (dict "toCIDRSet" (list .ipBlock)) -}}
+  {{- if hasKey .peer "ipBlock" -}}
+    {{- toJson (dict "toCIDRSet" (list .peer.ipBlock)) -}}
   {{- else -}}
     {{- toJson (dict "toEndpoints" (list (include "netpol._cilium.selector" . | fromJson))) -}}
   {{- end -}}
@@ -139,38 +158,62 @@ Output: JSON {"toCIDRSet": [...]} or {"toEndpoints": [selector]}
 
 {{/*
 netpol._cilium.selector: a NetworkPolicy peer's podSelector and namespaceSelector as one
-Cilium endpoint selector. Cilium sees a pod's namespace as the label
-io.kubernetes.pod.namespace and its namespace's labels as io.cilium.k8s.namespace.labels.KEY;
-a selector in a CiliumNetworkPolicy that does not name io.kubernetes.pod.namespace means the
-policy's namespace (getEndpointSelector in pkg/k8s/apis/cilium.io/utils/utils.go), so a
-namespaceSelector that names no namespace adds "io.kubernetes.pod.namespace Exists".
+Cilium endpoint selector. Cilium sees a pod's labels as k8s:KEY, its namespace as
+k8s:io.kubernetes.pod.namespace and its namespace's labels as
+k8s:io.cilium.k8s.namespace.labels.KEY; keys are written with their k8s: source, so a pod
+label can never pass for one of those (an unprefixed key means any source). The namespace
+is always pinned: to the policy's own when the peer has no namespaceSelector, else with
+"io.kubernetes.pod.namespace Exists" beside the namespace terms, since NotIn and
+DoesNotExist also match identities without the label (the world, nodes), which no
+namespaceSelector ever selects (pkg/k8s/apis/cilium.io/utils/utils.go getEndpointSelector;
+pkg/labels).
 Params:
-  - . - Map - Required. A rendered NetworkPolicy peer with podSelector and/or namespaceSelector.
-Output: JSON {matchLabels?, matchExpressions?}
+  - peer - Map - Required. A rendered NetworkPolicy peer with podSelector and/or namespaceSelector.
+  - namespace - String - Required. The policy's namespace.
+  - where - String - Required. The value path of the policy, named in messages.
+Output: JSON {matchLabels?, matchExpressions}
 */}}
 {{- define "netpol._cilium.selector" -}}
-  {{- $labels := deepCopy (dig "podSelector" "matchLabels" dict .) -}}
-  {{- $expressions := deepCopy (dig "podSelector" "matchExpressions" list .) -}}
-  {{- if hasKey . "namespaceSelector" -}}
-    {{- $named := false -}}
-    {{- range $k, $v := (dig "namespaceSelector" "matchLabels" dict .) -}}
-      {{- $key := include "netpol._cilium.namespaceKey" $k -}}
-      {{- $named = or $named (eq $k "kubernetes.io/metadata.name") -}}
-      {{- $_ := set $labels $key $v -}}
+  {{- $labels := dict -}}
+  {{- $expressions := list -}}
+  {{- range $k, $v := (dig "podSelector" "matchLabels" dict .peer) -}}
+    {{- $_ := set $labels (include "netpol._cilium.podKey" (dict "key" $k "where" $.where)) $v -}}
+  {{- end -}}
+  {{- range $e := (dig "podSelector" "matchExpressions" list .peer) -}}
+    {{- $key := include "netpol._cilium.podKey" (dict "key" $e.key "where" $.where) -}}
+    {{- $expressions = append $expressions (merge (dict "key" $key) $e) -}}
+  {{- end -}}
+  {{- if hasKey .peer "namespaceSelector" -}}
+    {{- range $k, $v := (dig "namespaceSelector" "matchLabels" dict .peer) -}}
+      {{- $_ := set $labels (include "netpol._cilium.namespaceKey" $k) $v -}}
     {{- end -}}
-    {{- range $e := (dig "namespaceSelector" "matchExpressions" list .) -}}
-      {{- $named = or $named (eq $e.key "kubernetes.io/metadata.name") -}}
+    {{- range $e := (dig "namespaceSelector" "matchExpressions" list .peer) -}}
       {{- $expressions = append $expressions (merge (dict "key" (include "netpol._cilium.namespaceKey" $e.key)) $e) -}}
     {{- end -}}
-    {{- if not $named -}}
-      {{- $any := dict "key" "k8s:io.kubernetes.pod.namespace" "operator" "Exists" -}}
-      {{- $expressions = append $expressions $any -}}
-    {{- end -}}
+    {{- $expressions = append $expressions (dict "key" "k8s:io.kubernetes.pod.namespace" "operator" "Exists") -}}
+  {{- else -}}
+    {{- $_ := set $labels "k8s:io.kubernetes.pod.namespace" .namespace -}}
   {{- end -}}
-  {{- $out := dict -}}
+  {{- $out := dict "matchExpressions" $expressions -}}
   {{- if $labels -}}{{- $_ := set $out "matchLabels" $labels -}}{{- end -}}
-  {{- if $expressions -}}{{- $_ := set $out "matchExpressions" $expressions -}}{{- end -}}
+  {{- if not $expressions -}}{{- $_ := unset $out "matchExpressions" -}}{{- end -}}
   {{- toJson $out -}}
+{{- end -}}
+
+{{/*
+netpol._cilium.podKey: a pod label's key as Cilium sees it (k8s:KEY); refused when Cilium
+keeps the key for itself (its namespace labels, io.cilium.*), where it would select something else.
+Params:
+  - key - String - Required. The pod label's key.
+  - where - String - Required. The value path of the policy, named in messages.
+Output: the key
+*/}}
+{{- define "netpol._cilium.podKey" -}}
+  {{- if or (eq .key "io.kubernetes.pod.namespace") (hasPrefix "io.cilium." .key) -}}
+    {{- $msg := "%s: the pod label key %q is one Cilium keeps for itself, so Cilium cannot select pods by it" -}}
+    {{- fail (printf $msg .where .key) -}}
+  {{- end -}}
+  {{- printf "k8s:%s" .key -}}
 {{- end -}}
 
 {{/*

@@ -36,6 +36,9 @@ Output: JSON {"host": ..., "literal": bool}
   {{- if and (not $literal) (not (regexMatch $hostName $host)) -}}
     {{- fail (printf "%s: %q is not a valid host name" .where $host) -}}
   {{- end -}}
+  {{- if and (not $literal) (or (gt (len (trimSuffix "." $host)) 253) (regexMatch "[^.]{64}" $host)) -}}
+    {{- fail (printf "%s: %q is not a valid host name: at most 253 characters, 63 per label" .where $host) -}}
+  {{- end -}}
   {{- toJson (dict "host" $host "literal" $literal) -}}
 {{- end -}}
 

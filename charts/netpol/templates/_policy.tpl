@@ -205,7 +205,7 @@ rules said for Cilium's DNS proxy (netpol._cilium.dnsRules).
       {{- $notes = append $notes (dict "direction" $direction "text" $built.text) -}}
     {{- end -}}
   {{- end -}}
-  {{- $input := dict "rules" $cilium "dns" $dns "where" $spec.where -}}
+  {{- $input := dict "rules" $cilium "dns" $dns "where" $spec.where "namespace" $spec.ctx.Release.Namespace -}}
   {{- $cilium = (include "netpol._cilium.rules" $input | fromJson).items -}}
   {{- toJson (dict "rules" $rendered "notes" $notes "cilium" $cilium) -}}
 {{- end -}}

@@ -150,10 +150,14 @@ def install(chart: str | os.PathLike, release: str, *, kubeconfig: str | os.Path
 _CHART_FAIL = re.compile(r"execution error at \([^)]*\): (.*)", re.S)
 
 
+_CLI_TRAILER = "Use --debug flag to render out invalid YAML"  # the helm CLI's line after an error
+
+
 def chart_message(stderr: str) -> str:
     """The chart's own `fail` message out of either engine's error text."""
     match = _CHART_FAIL.search(stderr)
-    return (match.group(1) if match else stderr).strip()
+    message = (match.group(1) if match else stderr).strip()
+    return message.removesuffix(_CLI_TRAILER).strip()
 
 
 def canonical(objects: list[dict]) -> list[dict]:
