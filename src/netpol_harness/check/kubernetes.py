@@ -1,9 +1,14 @@
 """Manifests against Kubernetes' JSON schemas in strict mode (an unknown field is an
 error): kubeconform when it is on PATH, else the strict schemas shipped inside the
-`kubernetes-validate` package, with one validator per (version, kind, apiVersion)."""
+`kubernetes-validate` package, with one validator per (version, kind, apiVersion).
+
+A Kubernetes version is checked once, by `check_kubernetes_version`: one the package has
+no schemas for is an error listing those it has (`supported_versions()`), never the
+nearest older one instead."""
 from __future__ import annotations
 
 import functools
+import importlib.metadata
 import importlib.resources
 import json
 import os
@@ -28,23 +33,65 @@ def _schema_root() -> Path:
     return Path(str(importlib.resources.files("kubernetes_validate") / "kubernetes-json-schema"))
 
 
+_VERSION = re.compile(r"v?(\d+)\.(\d+)(?:\.\d+)?(?:[-+][0-9A-Za-z.+-]*)?")
+
+
+class UnsupportedKubernetesVersion(ValueError):
+    """A Kubernetes version the bundled schemas do not have (or not a version at all):
+    one line that lists the versions they have."""
+
+
 def _minor(text: str) -> tuple[int, int]:
-    major, minor = re.match(r"v?(\d+)\.(\d+)", text).groups()
-    return int(major), int(minor)
+    match = _VERSION.fullmatch(str(text).strip())
+    if match is None:
+        raise UnsupportedKubernetesVersion(
+            f"--kubernetes-version {text!r} is not a Kubernetes version (write MAJOR.MINOR, e.g. {latest_version()})")
+    return int(match.group(1)), int(match.group(2))
+
+
+@functools.lru_cache(maxsize=1)
+def _shipped() -> dict[tuple[int, int], Path]:
+    """The strict schema folder of each minor version kubernetes-validate ships
+    (`kubernetes_validate.utils.all_versions()` names the same ones)."""
+    return dict(sorted((_minor(p.name.removesuffix("-local-strict")), p)
+                       for p in _schema_root().iterdir() if p.name.endswith("-local-strict")))
+
+
+def supported_versions() -> list[str]:
+    """The Kubernetes versions there are schemas for, oldest first: ["1.25", ..., "1.37"]."""
+    return [f"{major}.{minor}" for major, minor in _shipped()]
+
+
+def latest_version() -> str:
+    return supported_versions()[-1]
+
+
+def check_kubernetes_version(kubernetes_version: str) -> str:
+    """"MAJOR.MINOR" of a version the bundled schemas have; UnsupportedKubernetesVersion
+    (one line listing the versions they have) for any other: never the nearest instead.
+    Every `kubernetes_version` (the CLI's --kubernetes-version, `validate_all`,
+    `render_valid`) comes through here."""
+    wanted = _minor(kubernetes_version)
+    if wanted not in _shipped():
+        have = supported_versions()
+        raise UnsupportedKubernetesVersion(
+            f"no Kubernetes schemas for {kubernetes_version} in kubernetes-validate {_package_version()}: "
+            f"it has {', '.join(have)}; pick one of them with --kubernetes-version (kubernetes_version=)")
+    return f"{wanted[0]}.{wanted[1]}"
+
+
+def _package_version() -> str:
+    try:
+        return importlib.metadata.version("kubernetes-validate")
+    except importlib.metadata.PackageNotFoundError:
+        return "(version unknown)"
 
 
 @functools.lru_cache(maxsize=None)
 def schema_dir(kubernetes_version: str) -> Path:
-    """The strict schema folder for a Kubernetes version: the newest shipped one not
-    newer than asked (the package has one per minor)."""
-    wanted = _minor(kubernetes_version)
-    shipped = sorted(
-        (_minor(p.name), p) for p in _schema_root().iterdir() if p.name.endswith("-local-strict")
-    )
-    usable = [p for v, p in shipped if v <= wanted]
-    if not usable:
-        raise ValueError(f"no Kubernetes schemas for {kubernetes_version}; oldest shipped is {shipped[0][1].name}")
-    return usable[-1]
+    """The strict schema folder for a Kubernetes version (any patch release of a minor the
+    package ships); UnsupportedKubernetesVersion for a minor it does not ship."""
+    return _shipped()[_minor(check_kubernetes_version(kubernetes_version))]
 
 
 @functools.lru_cache(maxsize=None)
@@ -149,7 +196,10 @@ def kubernetes_engine() -> str:
 
 def validate_kubernetes(objects: list[dict], kubernetes_version: str = "1.33", engine: str | None = None) -> list[str]:
     """Strict schema check of every object: unknown fields and wrong types are errors,
-    and so is a kind the schemas do not know."""
+    and so is a kind the schemas do not know. A `kubernetes_version` the bundled schemas do
+    not have raises UnsupportedKubernetesVersion (whichever engine runs: the answer must
+    not depend on what is on PATH), naming the versions they have."""
+    kubernetes_version = check_kubernetes_version(kubernetes_version)
     # AdminNetworkPolicy, BaselineAdminNetworkPolicy and ClusterNetworkPolicy are CRDs
     # (policy.networking.k8s.io): neither the bundled schemas nor kubeconform's have them,
     # so both would report "no schema". check.adminrules.admin_policy_errors is their
