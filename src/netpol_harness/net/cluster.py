@@ -18,7 +18,7 @@ from .policy import NetworkPolicy
 from .reading import (CLUSTER_WIDE_POLICY_KINDS, REFUSED_KEY, RefusedObject, flat_objects, manifest_label,
                       object_metadata as _metadata, object_name as _name)
 from .selector import LabelSelector, PolicyError, label_value
-from .workloads import container_port, controller_pods, pod_spec_ports, pod_template  # noqa: F401 (pod_template re-exported)
+from .workloads import container_port, controller_pods, hook_of, pod_spec_ports, pod_template  # noqa: F401 (pod_template re-exported)
 
 # Synthetic pod addresses come from the ranges kind and flannel use by default, so tests
 # that reason about "the pod network" read naturally.
@@ -277,7 +277,7 @@ class Cluster:
             # Manifests are applied: a later object of the same id replaces the earlier one.
             self.add_pod(ns, _name(obj, default_namespace), meta.get("labels"), ips, pod_spec_ports(spec),
                          host_network=spec.get("hostNetwork") is True, node=str(spec.get("nodeName") or ""),
-                         replace=True)
+                         hook=hook_of(obj), replace=True)
         elif kind == "NetworkPolicy" and str(obj.get("apiVersion", "networking.k8s.io/v1")).startswith("networking.k8s.io/"):
             self.add_policy(obj, default_namespace)
         elif is_admin_policy(obj):
@@ -305,7 +305,7 @@ class Cluster:
         spec = template.get("spec") or {}
         for pod in controller_pods(obj, template):
             self.add_pod(ns, pod.name, pod.labels, None, pod_spec_ports(spec), workload=f"{obj.get('kind')}/{name}",
-                         host_network=spec.get("hostNetwork") is True, replace=True)
+                         host_network=spec.get("hostNetwork") is True, hook=hook_of(obj), replace=True)
 
     def add_service(self, obj: Mapping[str, Any], default_namespace: str = "default") -> Service:
         meta = obj.get("metadata") or {}
@@ -350,8 +350,9 @@ def _v4_text(n: int) -> str:
 
 
 def add_kube_dns(cluster: Cluster) -> Pod:
-    """Add the standard kube-dns pod (KUBE_DNS) to the cluster."""
-    return cluster.add_pod(KUBE_DNS.namespace, KUBE_DNS.name, KUBE_DNS.labels, ports=KUBE_DNS.ports)
+    """The standard kube-dns pod (KUBE_DNS), added unless the cluster has it already."""
+    return cluster.pod(KUBE_DNS.id) or cluster.add_pod(KUBE_DNS.namespace, KUBE_DNS.name, KUBE_DNS.labels,
+                                                       ports=KUBE_DNS.ports)
 
 
 def add_cluster_dns(cluster: Cluster, dataplane: Dataplane = KUBERNETES) -> Pod:

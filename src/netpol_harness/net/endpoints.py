@@ -5,14 +5,15 @@ A reference is tried as each of these in turn, the first that fits winning:
   1. a Pod (the cluster's current copy of it) or an External;
   2. "ip:ADDR", a pod id "ns/pod", or a bare address;
   3. a pod name ("db-0", "web"), when exactly one pod in the cluster has it;
-  4. a workload's name, "ns/NAME" or a bare "NAME" when one namespace has that workload:
-     the workload's first pod by id. Pods keep the names their controllers give them
-     (`workloads.controller_pods`): a single replica of a Deployment, ReplicaSet,
-     ReplicationController or Job is the pod NAME, while a StatefulSet's pods are always
-     NAME-0, NAME-1 and two replicas or more of the others get generated suffixes. So
-     "airflow/af-worker" names a StatefulSet's pod airflow/af-worker-0, and the ids the
-     evaluator answers with (`reaching`, `reachable_from`, verdicts) are always pod ids
-     such as airflow/af-worker-0, never the workload's name.
+  4. a workload's name, "ns/NAME" or a bare "NAME" when one namespace has that workload.
+     Pods keep the names their controllers give them (`workloads.controller_pods`): a
+     single replica of a Deployment, ReplicaSet, ReplicationController or Job is the pod
+     NAME, while a StatefulSet's pods are always NAME-0, NAME-1 and two replicas or more of
+     the others get generated suffixes. A workload's name denotes the workload, all its
+     pods (`replicas_named`, `Evaluator.denoted`): the assertions and expectations judge each of them; where one end is
+     needed (`resolve`), it is the workload's first pod by id. The ids the evaluator answers
+     with are pod ids (airflow/af-worker-0); `NetworkAssertions.reaching(..., by="workload")`
+     answers with workload names.
 
 A name that fits none of these raises KeyError, listing the nearest names the cluster has
 (and, for kube-dns, how to add it); a pod name or workload name that fits more than one
@@ -55,6 +56,17 @@ def resolve(pods: PodIndex, ref: EndpointRef) -> Pod | External:
     if replica:
         return replica[0]
     raise KeyError(unknown_message(pods, text))
+
+
+def replicas_named(pods: PodIndex, ref: EndpointRef) -> list[Pod]:
+    """The pods of the workload `ref` names when it has more than one (by id); [] when `ref`
+    is anything else (a pod, an address, a workload of one pod), which `resolve` answers."""
+    if isinstance(ref, str) and not ref.startswith(("ip:", "svc:")) and ref not in pods.index:
+        if "/" in ref or not any(p.name == ref for p in pods.pods):
+            replicas = workload_pods(pods, ref)
+            if len(replicas) > 1:
+                return replicas
+    return []
 
 
 def workload_pods(pods: PodIndex, text: str) -> list[Pod]:

@@ -21,7 +21,7 @@ from typing import Iterable
 
 from .cluster import Cluster, External, Pod
 from .dataplanes import KUBERNETES, Dataplane, dataplane as profile
-from .endpoints import EndpointRef
+from .endpoints import EndpointRef, replicas_named
 from .kinds.networkpolicy import CompiledPolicy, NetworkPolicies
 from .peers import family_ips
 from .ports import protocol_name
@@ -87,6 +87,11 @@ class Evaluator:
     def resolve(self, ref: EndpointRef) -> Pod | External:
         """A Pod, an External, "ns/pod", "ip:ADDR", a bare address, or a pod name unique in the cluster."""
         return self._fresh().resolve(ref)
+
+    def denoted(self, ref: EndpointRef) -> list[Pod | External]:
+        """Every endpoint `ref` stands for: a workload's name, all its pods; else what `resolve` gives."""
+        query = self._fresh()
+        return list(replicas_named(query.pods, ref)) or [query.resolve(ref)]
 
     def check(self, src: EndpointRef, dst: EndpointRef, port: int, protocol: str = "TCP") -> Verdict:
         protocol = protocol_name(protocol)

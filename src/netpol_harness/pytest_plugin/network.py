@@ -51,6 +51,7 @@ def dataplane(request: pytest.FixtureRequest) -> Dataplane:
 
 @pytest.fixture
 def net_from(dataplane: Dataplane) -> Callable[..., NetworkAssertions]:
-    """Function-scoped factory, `build_network` as a fixture, under the test's profile:
-    `net = net_from(result, externals=["1.1.1.1"], setup=add_kube_dns)` -> NetworkAssertions."""
-    return functools.partial(build_network, dataplane=dataplane)
+    """Function-scoped factory, `build_network` as a fixture, under the test's profile and
+    with kube-dns in kube-system, as `netpol check` has it (`kube_dns=False` leaves it out):
+    `net = net_from(result, externals=["1.1.1.1"])` -> NetworkAssertions."""
+    return functools.partial(build_network, dataplane=dataplane, kube_dns=True)
