@@ -14,6 +14,13 @@ out: no NetworkPolicy can speak about them). `--dataplane` judges as each named 
 enforces the policies (`net.dataplanes`): every answer is given per profile, and jsonl
 lines name theirs.
 
+With fewer than two pods (a chart with one workload) there would be no pair to show: reach
+then adds the endpoints `netpol report` adds (`report.data.build_cluster`: kube-dns, a
+label-less pod in the release namespace and in another namespace, the outside address
+1.1.1.1, the witnesses of the policies' rules) and says so (table: below it; jsonl: on stderr).
+`--explain FROM svc:NS/NAME:PORT` takes the port from the Service endpoint; `--port` is
+needed everywhere else (exit 2 without it, or when it names another port than the Service).
+
 An object the API server would refuse is not judged: one line each (object, field, reason)
 and exit 2, as `netpol validate` words them; `--judge-invalid` judges it as written, every
 verdict saying so.
@@ -29,8 +36,10 @@ import yaml
 
 from ..check.admission import RefusedObjects, admit
 from ..loader import load_files
-from ..net import PROTOCOLS, Cluster, Evaluator, PolicyError
+from ..net import KUBE_DNS, PROTOCOLS, Cluster, Evaluator, PolicyError
+from ..net.cluster import add_kube_dns
 from ..net.dataplanes import Dataplane
+from ..net.services import parse_service_ref
 from ..textsafe import visible
 from .inputs import add_dataplane_option, add_render_inputs, chosen_dataplanes, cluster_objects, is_chart, render_from
 
@@ -45,7 +54,7 @@ class RenderFailed(RuntimeError):
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="+", metavar="CHART|FILE",
                         help="a chart directory, or multi-document YAML files ('-' reads stdin)")
-    parser.add_argument("--port", type=int, required=True, help="destination port")
+    parser.add_argument("--port", type=int, help="destination port (not needed with --explain FROM svc:NS/NAME:PORT)")
     parser.add_argument("--protocol", default="TCP", type=str.upper, choices=PROTOCOLS, help="default TCP")
     parser.add_argument("--external", action="append", default=[], metavar="IP", help="add an outside address (repeatable)")
     parser.add_argument("--resolve", action="append", default=[], metavar="NAME=ADDRESS[,ADDRESS]",
@@ -105,21 +114,57 @@ def load_objects(args: argparse.Namespace) -> list[dict[str, Any]]:
     return result.objects + extra
 
 
-def run(args: argparse.Namespace) -> int:
-    if not 1 <= args.port <= 65535:
-        print(f"netpol reach: --port must be 1..65535, not {args.port}", file=sys.stderr)
-        return 2
+def usage_problem(args: argparse.Namespace) -> str | None:
+    """What is wrong with the port and --expect, in one line; None when nothing is.
+    `--explain FROM svc:NS/NAME:PORT` names the port; anywhere else --port must."""
+    if args.port is not None and not 1 <= args.port <= 65535:
+        return f"--port must be 1..65535, not {args.port}"
     if args.expect and not args.explain:
-        print("netpol reach: --expect needs --explain FROM TO", file=sys.stderr)
+        return "--expect needs --explain FROM TO"
+    target = args.explain[1] if args.explain else ""
+    service_port = parse_service_ref(target)[1] if target.startswith("svc:") else None
+    if service_port is not None and args.port is not None and service_port != args.port:
+        return f"--port {args.port} and --explain ... {target} name different ports: give the port once"
+    if service_port is None and args.port is None:
+        if target.startswith("svc:"):
+            return f"--explain ... {target} needs a port: write {target}:PORT, or give --port"
+        return "--port is required (only --explain FROM svc:NS/NAME:PORT takes the port from the Service)"
+    return None
+
+
+def build(args: argparse.Namespace) -> tuple[Cluster, list]:
+    """The cluster to judge, and the endpoints added because it had fewer than two pods."""
+    objects = admit(load_objects(args), judge_invalid=args.judge_invalid, default_namespace=args.namespace)
+    cluster = Cluster.from_manifests(objects, args.namespace, dual_stack=args.dual_stack)
+    added = add_probe_endpoints(cluster, objects, args.namespace) if len(cluster.pods) < 2 else []
+    for ip in args.external:
+        cluster.add_external(ip)
+    for name, addresses in resolutions(args.resolve).items():
+        cluster.add_resolved(name, addresses)
+    return cluster, added
+
+
+def add_probe_endpoints(cluster: Cluster, objects: list[dict], namespace: str) -> list:
+    """Add to `cluster` the endpoints `netpol report` adds to the same objects (kube-dns,
+    a pod in the release namespace and in another one, 1.1.1.1, the rules' witnesses),
+    so one workload has pairs to show; the `report.witness.Witness`es added, with why."""
+    from ..report.data import build_cluster  # the report's own choice, not a copy of it
+    from ..report.witness import copy_witnesses
+    _, _, added = build_cluster(objects, namespace=namespace)
+    dns = [w for w in added if w.id == KUBE_DNS.id and cluster.pod(KUBE_DNS.id) is None]
+    if dns:
+        add_kube_dns(cluster)  # with its labels and ports, which a copy of the witness lacks
+    return dns + copy_witnesses([w for w in added if w.id != KUBE_DNS.id], cluster)
+
+
+def run(args: argparse.Namespace) -> int:
+    problem = usage_problem(args)
+    if problem:
+        print(f"netpol reach: {problem}", file=sys.stderr)
         return 2
     try:
         profiles = chosen_dataplanes(args)
-        objects = admit(load_objects(args), judge_invalid=args.judge_invalid, default_namespace=args.namespace)
-        cluster = Cluster.from_manifests(objects, args.namespace, dual_stack=args.dual_stack)
-        for ip in args.external:
-            cluster.add_external(ip)
-        for name, addresses in resolutions(args.resolve).items():
-            cluster.add_resolved(name, addresses)
+        cluster, added = build(args)
     except RefusedObjects as exc:
         refused("netpol reach", exc)
         return 2
@@ -137,17 +182,33 @@ def run(args: argparse.Namespace) -> int:
               f"{args.max_pairs:,}: ask about one pair (--explain FROM TO), or raise --max-pairs", file=sys.stderr)
         return 2
     for profile, ev in evaluators:
-        matrix = ev.matrix(args.port, args.protocol, endpoints)
-        caveats = {e: ev.caveats(ev.resolve(e)) for e in endpoints if not e.startswith("ip:")}
-        if args.format == "jsonl":
-            write_jsonl(matrix, endpoints, args.port, args.protocol, sys.stdout, caveats, profile if named else None)
-        else:
-            if named:
-                sys.stdout.write(f"== dataplane {profile.name}\n")
-            write_table(matrix, endpoints, args.port, args.protocol, sys.stdout)
-            for note in dict.fromkeys(c for notes in caveats.values() for c in notes):
-                sys.stdout.write(f"{visible(note)}\n")
+        write_matrix(ev, args, endpoints, profile if named else None)
+    say_added(added, args.format)
     return 0
+
+
+def write_matrix(ev: Evaluator, args: argparse.Namespace, endpoints: list[str], profile: Dataplane | None) -> None:
+    matrix = ev.matrix(args.port, args.protocol, endpoints)
+    caveats = {e: ev.caveats(ev.resolve(e)) for e in endpoints if not e.startswith("ip:")}
+    if args.format == "jsonl":
+        write_jsonl(matrix, endpoints, args.port, args.protocol, sys.stdout, caveats, profile)
+        return
+    if profile is not None:
+        sys.stdout.write(f"== dataplane {profile.name}\n")
+    write_table(matrix, endpoints, args.port, args.protocol, sys.stdout)
+    for note in dict.fromkeys(c for notes in caveats.values() for c in notes):
+        sys.stdout.write(f"{visible(note)}\n")
+
+
+def say_added(added: list, output_format: str) -> None:
+    """Which endpoints were added to a model of fewer than two pods, and why: below the
+    table, or on stderr beside jsonl (stdout stays one JSON object a line)."""
+    if not added:
+        return
+    lines = [f"  {visible(w.id)}: {visible(w.why)}" for w in added]
+    head = "fewer than two pods in the input: added the endpoints netpol report adds:"
+    out = sys.stdout if output_format == "table" else sys.stderr
+    out.write("\n".join([head if out is sys.stdout else f"netpol reach: {head}", *lines]) + "\n")
 
 
 def explain(ev: Evaluator, args: argparse.Namespace, profile: str | None = None) -> int:
