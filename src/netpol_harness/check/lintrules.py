@@ -23,9 +23,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Mapping
 
 from ..manifests import RULE_PEERS, pod_templates, rules
-from ..net import KUBE_DNS, Cluster, Evaluator
+from ..net import KUBE_DNS, Cluster, Evaluator, PolicyError, PolicyPort
 from ..net.dataplanes import Dataplane
 from ..net.workloads import hook_of
+from ..report.words import policy_ports_text
 from ..textsafe import visible
 from .kubernetes import object_label
 
@@ -156,8 +157,20 @@ def peerless_rules(inp: LintInput) -> Iterator[Finding]:
                                   "DNS without `to` allows port 53 to every address, outside the cluster too; "
                                   "name the DNS pods (or the NodeLocal address)")
                 else:
-                    on = "every port" if not ports else "ports " + ", ".join(str(n) for n in numbers)
+                    on = "every port" if not ports else "ports " + _ports_said(ports)
                     yield finding("open-rule", p.label, at, f"no `{key}` peers: it allows every peer on {on}")
+
+
+def _ports_said(ports: list) -> str:
+    """A rule's ports as the report says them: sorted by number, each with its protocol, ranges
+    kept ("53/TCP, 53/UDP, 80/TCP, 9402-9403/TCP"); an entry the API server would refuse as written."""
+    parsed, refused = [], []
+    for entry in ports:
+        try:
+            parsed.append(PolicyPort.parse(entry))
+        except (PolicyError, TypeError, ValueError):
+            refused.append(visible(repr(entry)))
+    return ", ".join(filter(None, [policy_ports_text(parsed), *refused]))
 
 
 def _open_cidrs(peers: Iterable) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:

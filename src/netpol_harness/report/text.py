@@ -1,19 +1,68 @@
-"""A report as text (one line per pair, ports collapsed) and as a Mermaid flowchart.
+"""A report as text (one item per pair, ports collapsed) and as a Mermaid flowchart.
+
+A pair says what its ports named first and the rest last: "allowed on 53/TCP, 53/UDP: ...;
+denied on every other probed port: ..." (`words.ports_in_order`). No line is longer than
+WIDTH: a longer one goes on in lines indented under its item, cut only between words, never
+inside a name.
 
 Names come from the manifests and may hold control characters: each line of text is passed
-through `visible` (a newline in a name cannot forge a line, an ESC cannot reach the terminal),
-each Mermaid label through `mermaid_label` (a name cannot end its label or add a statement)."""
+through `visible` (a newline in a name cannot forge a line, an ESC cannot reach the terminal)
+before it is wrapped, each Mermaid label through `mermaid_label` (a name cannot end its label
+or add a statement)."""
 from __future__ import annotations
 
+import textwrap
 from dataclasses import replace
+from typing import Callable, Sequence
 
 from ..net.dataplanes import KUBERNETES
 from ..textsafe import mermaid_label, visible
 from .data import DEPENDENT, Cell, Part, Report
-from .words import ports_text
+from .probe import Probe
+from .words import ports_in_order, ports_text
 
 # Peers of a workload that share a whole verdict are written on one line from this many on.
 SHARED_LINE_FROM = 3
+WIDTH = 100  # no line of the text report is longer (but for a single word that is)
+HANGING = 4  # continuation lines of an item start this much deeper than the item
+NAME_COLUMN = 38  # peers' names are padded to a column this wide at most; a longer one has a line of its own
+KEEP = "\x00"  # stands for a space inside a name while lines are wrapped (`visible` leaves none)
+
+Wrap = Callable[[str, int], list[str]]  # a line and its continuations' indent -> printed lines
+
+
+def _wrapper(report: Report) -> Wrap:
+    """Wraps a line after `visible`, at spaces only: never inside a word, a hyphenated name, or
+    a name that holds a space of its own (only a hostile one can)."""
+    names = {visible(n) for n in [*(e.id for e in report.endpoints), *report.policies,
+                                  *(w.title for w in report.workloads)]}
+    spaced = sorted((n for n in names if " " in n), key=len, reverse=True)
+
+    def wrap(line: str, indent: int) -> list[str]:
+        line = visible(line)
+        if len(line) <= WIDTH:
+            return [line]
+        for name in spaced:
+            line = line.replace(name, name.replace(" ", KEEP))
+        return [out.replace(KEEP, " ") for out in textwrap.wrap(
+            line, WIDTH, subsequent_indent=" " * indent, break_long_words=False, break_on_hyphens=False)]
+    return wrap
+
+
+def _lead(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _sentences(parts: Sequence[Part], universe: Sequence[Probe]) -> list[str]:
+    """One sentence per part, the ports it names first: "allowed on 53/TCP, 53/UDP: ...", then
+    "denied on every other probed port: ..."."""
+    out = []
+    for k, ports in ports_in_order([part.probes for part in parts], universe):
+        part = parts[k]
+        text = f"{'allowed' if part.allowed else 'denied'} on {ports}: {part.by}"
+        text += f" ({part.detail})" if part.detail else ""
+        out.append(text + (f" [* {part.caveat}]" if part.caveat else ""))
+    return out
 
 
 def _verdict_key(cell: Cell) -> tuple:
@@ -33,20 +82,27 @@ def _without_details(cell: Cell) -> Cell:
     return replace(cell, parts=bare(cell.parts), dataplanes=tuple(replace(v, parts=bare(v.parts)) for v in cell.dataplanes))
 
 
-def _cell_lines(report: Report, cell: Cell, head: str, indent: int) -> list[str]:
-    """`head` and the cell's sentences on one line; where the verdict depends on the dataplane,
-    the line says so and each profile's verdicts follow, one line each."""
+def _cell_lines(report: Report, cell: Cell, head: str, indent: int, wrap: Wrap) -> list[str]:
+    """`head` and the cell's sentences, going on under the sentences (under `indent` when
+    the head is wide); where the verdict depends on the dataplane, the item says so and each
+    profile's verdicts follow, one item each."""
     mark = f" [{DEPENDENT}]" if cell.dataplanes else ""
-    return ([f"{head}{'; '.join(cell.sentences(report.probes))}{mark}"]
-            + [" " * indent + line for line in cell.dataplane_sentences(report.probes)])
+    shown = len(visible(head))
+    hanging = shown if indent + 2 <= shown else indent + 2  # deeper than the profiles' items at `indent`
+    lines = wrap(f"{head}{'; '.join(_sentences(cell.parts, report.probes))}{mark}", hanging)
+    sub = " " * indent
+    for verdict in cell.dataplanes:
+        lines += [line for s in _sentences(verdict.parts, report.probes)
+                  for line in wrap(f"{sub}{verdict.dataplane}: {s}", indent + HANGING)]
+    return lines
 
 
-def _pair_lines(report: Report, cells: list[Cell], arrow: str, peer_of: str) -> list[str]:
-    """One line per peer; peers with the same verdict on every probe share one line."""
+def _pair_lines(report: Report, cells: list[Cell], arrow: str, peer_of: str, wrap: Wrap) -> list[str]:
+    """One item per peer; peers with the same verdict on every probe share one."""
     groups: dict[tuple, list[Cell]] = {}
     for cell in cells:
         groups.setdefault(_verdict_key(cell), []).append(cell)
-    width = max([len(getattr(c, peer_of)) for c in cells] + [0])
+    width = max([n for n in (len(getattr(c, peer_of)) for c in cells) if n <= NAME_COLUMN] + [0])
     lines = []
     for group in groups.values():
         first = group[0]
@@ -54,11 +110,18 @@ def _pair_lines(report: Report, cells: list[Cell], arrow: str, peer_of: str) -> 
             peers = ", ".join(getattr(c, peer_of) for c in group)
             same_detail = len({_details(c) for c in group}) == 1
             shown = first if same_detail else _without_details(first)
-            lines.append(f"  {arrow} {len(group)} peers ({peers}):")
-            lines += _cell_lines(report, shown, f"  {' ' * len(arrow)} ", len(arrow) + 5)
+            opening = f"  {arrow} {len(group)} peers ("
+            lines += wrap(f"{opening}{peers}):", len(opening))
+            lines += _cell_lines(report, shown, f"  {' ' * len(arrow)} ", len(arrow) + 5, wrap)
             continue
         for cell in group:
-            lines += _cell_lines(report, cell, f"  {arrow} {getattr(cell, peer_of).ljust(width)}  ", len(arrow) + 5)
+            name = getattr(cell, peer_of)
+            if len(name) <= width:
+                lines += _cell_lines(report, cell, f"  {arrow} {name.ljust(width)}  ", len(arrow) + 5, wrap)
+                continue
+            # Too long for the column: the name on a line of its own, what is said of it under it.
+            lines += wrap(f"  {arrow} {name}", len(arrow) + 7)
+            lines += _cell_lines(report, cell, " " * (len(arrow) + 7), len(arrow) + 5, wrap)
     return lines
 
 
@@ -95,16 +158,17 @@ def dataplane_lines(report: Report) -> list[str]:
 
 
 def render_text(report: Report) -> str:
-    lines = header_lines(report)
+    wrap = _wrapper(report)
+    lines = [out for line in header_lines(report) for out in wrap(line, _lead(line) + HANGING)]
     if not report.workloads:
         lines.append("no workloads in the manifests, and no policy to stand in for them")
     for wl in report.workloads:
         outgoing, incoming = report.cells_of(wl.workload)
-        lines += ["", f"## {wl.title}",
-                  f"  egress isolated by: {wl.isolation('egress')}",
-                  f"  ingress isolated by: {wl.isolation('ingress')}"]
-        lines += _pair_lines(report, outgoing, "to  ", "dst")
-        lines += _pair_lines(report, incoming, "from", "src")
+        lines += [""] + [out for line in (f"## {wl.title}", f"  egress isolated by: {wl.isolation('egress')}",
+                                          f"  ingress isolated by: {wl.isolation('ingress')}")
+                         for out in wrap(line, _lead(line) + HANGING)]
+        lines += _pair_lines(report, outgoing, "to  ", "dst", wrap)
+        lines += _pair_lines(report, incoming, "from", "src", wrap)
     return "\n".join(visible(line) for line in lines)
 
 

@@ -3,13 +3,15 @@
 `describe_policy` says what one NetworkPolicy does the way a reviewer reads it: which pods
 it selects, whether it isolates each direction, and each rule's peers and ports.
 `collapse` writes a set of probes against all that were probed: "every probed port",
-"every probed port but 53/UDP", or "8080-8082/TCP, 53/UDP".
+"every probed port but 53/UDP", or "53/UDP, 8080-8082/TCP". `ports_in_order` says the ports of
+each part of a pair in the order the text report reads them: the ports named first, then
+"every other probed port". Port lists are sorted by number, each port with its protocol.
 """
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from typing import Collection, Iterable, Sequence
 
-from ..net import NetworkPolicy, Rule
+from ..net import NetworkPolicy, PolicyPort, Rule
 from .probe import Probe
 
 
@@ -19,8 +21,21 @@ def _selected(policy: NetworkPolicy) -> str:
     return f"pods {policy.pod_selector} in namespace {policy.namespace}"
 
 
+def _port_key(port: PolicyPort) -> tuple:
+    """Numbers first, by number (ranges at their start), then named ports, then whole protocols."""
+    if isinstance(port.port, int):
+        return (0, port.port, port.end_port or port.port, "", port.protocol)
+    return (1, 0, 0, port.port, port.protocol) if isinstance(port.port, str) else (2, 0, 0, "", port.protocol)
+
+
+def policy_ports_text(ports: Iterable[PolicyPort]) -> str:
+    """A rule's ports sorted by number, each with its protocol, ranges kept:
+    "53/TCP, 53/UDP, 80/TCP, 9402-9403/TCP, 'http'/TCP"."""
+    return ", ".join(str(p) for p in sorted(set(ports), key=_port_key))
+
+
 def _ports(rule: Rule) -> str:
-    return "every port" if not rule.ports else ", ".join(str(p) for p in rule.ports)
+    return "every port" if not rule.ports else policy_ports_text(rule.ports)
 
 
 def _rule(rule: Rule, direction: str, namespace: str) -> str:
@@ -91,3 +106,25 @@ def collapse(probes: Iterable[Probe], universe: Iterable[Probe]) -> str:
     if len(rest) < len(chosen):
         return "every probed port but " + _and(ports_text(rest).split(", "))
     return listed
+
+
+EVERY_OTHER = "every other probed port"
+
+
+def ports_in_order(groups: Sequence[Collection[Probe]], universe: Iterable[Probe]) -> list[tuple[int, str]]:
+    """The ports of each group (the probes of a pair that share a verdict) in the order to say
+    them, as (index of the group, its ports): where the groups hold every probe asked, the
+    largest of two probes or more is said last, as "every other probed port", the others
+    first in their order, by their ports ("53/TCP, 53/UDP"); one group that holds every
+    probe is "every probed port". Nothing is said as "every probed port but ...": a reader
+    learns what is named before what is left."""
+    sets, every = [set(g) for g in groups], set(universe)
+    if len(sets) == 1 and sets[0] >= every:
+        return [(0, "every probed port" if len(every) > 1 else ports_text(sets[0]))]
+    rest = None
+    if sets and set().union(*sets) >= every:
+        # The largest; of equal ones the later, so a denial follows what is allowed.
+        largest = max(reversed(range(len(sets))), key=lambda k: len(sets[k]))
+        rest = largest if len(sets[largest]) > 1 else None
+    said = [(k, ports_text(probes)) for k, probes in enumerate(sets) if k != rest]
+    return said + ([(rest, EVERY_OTHER)] if rest is not None else [])
