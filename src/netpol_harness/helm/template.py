@@ -13,6 +13,7 @@ removed from `stdout` and `objects`.
 from __future__ import annotations
 
 import concurrent.futures
+import dataclasses
 import hashlib
 import json
 import os
@@ -29,6 +30,7 @@ import yaml
 from .. import project
 from ..loader import parse_manifests
 from . import cache as store
+from . import dependencies
 from .binary import helm_binary, helm_identity, helm_supports_enable_dns
 
 DEFAULT_RELEASE = "test"
@@ -275,6 +277,7 @@ def render(
     cache: bool = True,
     timeout: float = 180,
     notes: bool = False,
+    stub_disabled_dependencies: bool = False,
 ) -> RenderResult:
     """`helm template RELEASE CHART --namespace NS -f <values> -f FILES --set ...`.
 
@@ -294,16 +297,30 @@ def render(
     3.11.1 resolves names even without `enable_dns`: such renders are cached, so tests
     on that Helm give hosts as IP literals, names that never resolve (`.invalid`), or a
     wrapper.
+
+    A dependency missing from charts/ is said with which the values disable, and what to do;
+    `stub_disabled_dependencies=True` stands in empty charts for those (`helm.dependencies`).
     """
     binary = helm_binary(helm)
     call = _prepare(chart, values, values_files, set_values, release, namespace, enable_dns, extra_args, binary, notes)
-    key = _cache_key(call, binary, enable_dns, env, wrapper, cache)
+    if stub_disabled_dependencies and call.files:  # in the snapshot, so in the cache key
+        call.files = dependencies.with_stand_ins(call.files, [call.user_values, *call.file_contents], call.sets)
+    result = _render_call(call, binary, _cache_key(call, binary, enable_dns, env, wrapper, cache), env, wrapper, timeout)
+    if result.ok or not call.files:
+        return result
+    return dataclasses.replace(result, stderr=dependencies.explain(
+        result.stderr, str(call.chart), call.files, [call.user_values, *call.file_contents], call.sets,
+        stub_disabled_dependencies))
+
+
+def _render_call(call: _Call, binary: str, key: str | None, env, wrapper, timeout: float) -> RenderResult:
+    """The cached answer for `key`, else helm's (cached when helm gave it)."""
     if key is not None:
         record = store.load(key)
         if record is not None:
-            return _result_from(record, tuple(record.get("argv", ())), True, namespace)
+            return _result_from(record, tuple(record.get("argv", ())), True, call.namespace)
     record = _run_helm(call, binary, env, wrapper, timeout)
-    result = _result_from(record, tuple(record["argv"]), False, namespace)
+    result = _result_from(record, tuple(record["argv"]), False, call.namespace)
     if key is not None and store.cacheable(record):  # only answers helm gave
         store.store(key, {**record, "objects": result.objects if result.ok else None})
     return result
