@@ -1,6 +1,8 @@
 """A report as one self-contained HTML page: a connectivity matrix (sources by
-destinations, grouped by namespace), an explanation for the cell clicked, a filter, a focus
-view per workload, the policies in words and the endpoints the report added.
+destinations, grouped by namespace; see `matrix`) with sticky headers, the explanation of
+the cell clicked in a panel beside it, the endpoints the report added folded into one row
+and column, a filter, a focus view per workload, the policies in words and the endpoints
+the report added.
 
 Everything is inline (CSS, the script, the cell data as JSON); nothing is fetched. The
 page reads without the script and on paper: cells carry a symbol as well as a colour, and
@@ -10,111 +12,23 @@ and in the workload's section.
 """
 from __future__ import annotations
 
-import html
 import json
 from pathlib import Path
 
 from ..net.dataplanes import KUBERNETES
-from .data import DEPENDENT, OUTSIDE, Cell, Endpoint, Report
+from .data import DEPENDENT, Cell, Report
+from .matrix import FOLD_ABOVE, SYMBOL, WORDS, Texts, escape, folded, table
 from .words import collapse, ports_text
 
-SYMBOL = {"allowed": "\u2713", "partial": "\u25d0", "denied": "\u00d7", DEPENDENT: "\u2260"}
-WORDS = {"allowed": "allowed on every probed port", "partial": "partly allowed", "denied": "denied on every probed port",
-         DEPENDENT: "depends on the dataplane (click for each profile's verdict)"}
 _ASSETS = Path(__file__).with_name("assets")
+__all__ = ["SYMBOL", "WORDS", "escape", "page", "render_html"]
 
 
 def _asset(name: str) -> str:
     return (_ASSETS / name).read_text()
 
 
-def escape(text: object) -> str:
-    """Text for HTML: element content and attribute values alike."""
-    return html.escape(str(text), quote=True)
-
-
 _e = escape  # short, for the many f-strings below
-
-
-def _grouped(endpoints: list[Endpoint]) -> list[tuple[str, list[Endpoint]]]:
-    """Endpoints by namespace in order of first appearance, workloads first in each,
-    outside addresses last."""
-    groups: dict[str, list[Endpoint]] = {}
-    for ep in endpoints:
-        groups.setdefault(ep.namespace, []).append(ep)
-    order = [ns for ns in groups if ns != OUTSIDE] + ([OUTSIDE] if OUTSIDE in groups else [])
-    rank = {"workload": 0, "stand-in": 1, "added": 2, "external": 3}
-    return [(ns, sorted(groups[ns], key=lambda e: rank[e.kind])) for ns in order]
-
-
-def _ns_title(ns: str) -> str:
-    return "outside the cluster" if ns == OUTSIDE else ns
-
-
-def _summary(cell: Cell, report: Report) -> str:
-    allowed = cell.allowed_probes
-    text = "allowed on " + collapse(allowed, report.probes) if allowed else "denied on every probed port"
-    return f"{text} on {report.dataplane}; other dataplanes differ" if cell.dataplanes else text
-
-
-class _Texts:
-    """Sentences stored once in the page's JSON and referred to by number."""
-
-    def __init__(self) -> None:
-        self.items: list[str] = []
-        self._index: dict[str, int] = {}
-
-    def __call__(self, text: str) -> int:
-        if text not in self._index:
-            self._index[text] = len(self.items)
-            self.items.append(text)
-        return self._index[text]
-
-
-def _cell(report: Report, cell: Cell, key: str, first: bool, texts: _Texts, data: dict[str, dict]) -> str:
-    """One matrix cell; what a click on it explains goes into `data` (its "profiles" only where
-    the verdict depends on the dataplane: each compared profile's verdicts)."""
-    data["cells"][key] = [texts(f"{cell.src} \u2192 {cell.dst}")] + [texts(s) for s in cell.sentences(report.probes)]
-    if cell.dataplanes:
-        data["profiles"][key] = [texts(s) for s in cell.dataplane_sentences(report.probes)]
-    label = f"{cell.src} to {cell.dst}: {_summary(cell, report)}"
-    return (f'<td class="c {cell.state}" data-cell="{key}" tabindex="{0 if first else -1}" '
-            f'title="{_e(label)}">{SYMBOL[cell.state]}</td>')
-
-
-def _matrix(report: Report, order: list[Endpoint], groups: list[tuple[str, list[Endpoint]]], texts: _Texts) -> tuple[str, dict]:
-    index = {ep.id: k for k, ep in enumerate(order)}
-    workloads = {w.workload: k for k, w in enumerate(report.workloads)}
-    data: dict[str, dict] = {"cells": {}, "profiles": {}}
-    head1 = ['<tr><th class="corner" rowspan="2" scope="col">source \u2193 destination \u2192</th>']
-    head1 += [f'<th class="nsgroup" colspan="{len(eps)}" scope="colgroup" title="{_e(_ns_title(ns))}">{_e(_ns_title(ns))}</th>' for ns, eps in groups]
-    head2 = ["<tr>"] + [f'<th class="col {ep.kind}" scope="col" title="{_e(ep.id)}"><span>{_e(ep.label)}</span></th>'
-                        for ep in order]
-    body = []
-    first = True
-    for ns, eps in groups:
-        body.append(f'<tbody data-ns="{_e(ns)}"><tr class="nsrow"><th colspan="{len(order) + 1}" scope="rowgroup">'
-                    f"{_e(_ns_title(ns))}</th></tr>")
-        for src in eps:
-            name = _e(src.label)
-            if src.id in workloads:
-                name = f'<a href="#focus-{workloads[src.id]}" data-focus="{workloads[src.id]}">{name}</a>'
-            row = [f'<tr class="{src.kind}" data-name="{_e(src.id)}"><th scope="row" class="rowhead" title="{_e(src.id)}'
-                   f'{": " + _e(src.why) if src.why else ""}">{name}</th>']
-            for dst in order:
-                cell = report.cells.get((src.id, dst.id))
-                if src.id == dst.id:
-                    row.append('<td class="self" title="the same endpoint">\u2014</td>')
-                elif cell is None:
-                    row.append('<td class="na" title="neither end is a reported workload"></td>')
-                else:
-                    row.append(_cell(report, cell, f"{index[src.id]}-{index[dst.id]}", first, texts, data))
-                    first = False
-            body.append("".join(row) + "</tr>")
-        body.append("</tbody>")
-    table = ('<table class="matrix" id="matrix"><thead>' + "".join(head1) + "</tr>" + "".join(head2) + "</tr></thead>"
-             + "\n".join(body) + "</table>")
-    return table, data
 
 
 def _focus_section(report: Report, k: int) -> str:
@@ -178,7 +92,17 @@ def _controls(report: Report) -> str:
     options = "".join(f'<option value="{k}">{_e(w.workload)}</option>' for k, w in enumerate(report.workloads))
     return ('<div class="controls"><label>Filter rows <input id="filter" type="search" placeholder="name or namespace" '
             'autocomplete="off"></label> <label>Focus on <select id="focus"><option value="">every workload</option>'
-            f"{options}</select></label></div>")
+            f"{options}</select></label>{_added_toggle(report)}</div>")
+
+
+def _added_toggle(report: Report) -> str:
+    """The switch that unfolds the endpoints the report added (folded into one row and one
+    column by the script; without it they are all shown and the switch is hidden)."""
+    n = sum(folded(ep) for ep in report.endpoints)
+    if not n or len(report.endpoints) <= FOLD_ABOVE:
+        return ""
+    return (f' <label class="added-toggle" hidden><input id="show-added" type="checkbox"> show the {n} endpoints '
+            'the report added</label>')
 
 
 def _legend(report: Report) -> str:
@@ -217,21 +141,20 @@ def page(title: str, body: list[str], data: dict | None = None) -> str:
 
 def render_html(report: Report) -> str:
     """One self-contained page: the matrix, the focus views, the policies in words."""
-    groups = _grouped(report.endpoints)
-    order = [ep for _, eps in groups for ep in eps]
-    texts = _Texts()
-    table, data = _matrix(report, order, groups, texts)
+    texts = Texts()
+    matrix, data = table(report, texts)
     body = _header(report)
+    # The explanation is a panel beside the matrix, held in view while the page scrolls.
     body += ['<main><section id="matrix-section"><h2 id="matrix-title">Who may reach whom</h2>', _legend(report), _controls(report),
-             f'<div class="matrix-wrap">{table}</div>',
              '<p id="hover" class="hover" aria-live="polite"></p>',
-             '<div id="explanation" class="explanation" role="region" aria-live="polite" aria-label="explanation" tabindex="-1">'
-             "<p>Click a cell to see why.</p></div></section>",
+             f'<div class="matrix-layout"><div class="matrix-wrap">{matrix}</div>',
+             '<aside id="explanation" class="explanation" role="region" aria-live="polite" aria-label="explanation" '
+             'tabindex="-1"><p>Click a cell to see why.</p></aside></div></section>',
              '<section id="workloads"><h2>Each workload</h2>']
     body += [_focus_section(report, k) for k in range(len(report.workloads))] or ["<p>No workloads.</p>"]
     body += ["</section>", '<section id="policies"><h2>Policies in words</h2>', _policies(report), "</section>",
              '<section id="added"><h2>Endpoints the report added</h2>', _added(report), "</section></main>"]
     # "profiles" only when profiles were compared: a report of one reads as it always has.
-    return page(report.title, body, {"texts": texts.items, "cells": data["cells"],
+    return page(report.title, body, {"texts": texts.items, "cells": data["cells"], "sums": data["sums"],
                                      **({"profiles": data["profiles"]} if report.dataplanes else {})})
 

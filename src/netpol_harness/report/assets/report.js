@@ -1,4 +1,5 @@
-// The report's behaviour: explain a cell, filter rows, focus on one workload, move with
+// The report's behaviour: explain a cell in the panel beside the matrix, fold the endpoints
+// the report added into one row and column, filter rows, focus on one workload, move with
 // the keyboard. The page reads without it; nothing here fetches anything.
 (function () {
   "use strict";
@@ -8,16 +9,42 @@
   var hover = document.getElementById("hover");
   var filter = document.getElementById("filter");
   var focus = document.getElementById("focus");
+  var showAdded = document.getElementById("show-added");
   if (!matrix) return;
+  var CELL = "td.c, td.sum";  // a pair's cell, or a folded row's or column's
 
   function text(k) { return data.texts[k]; }
+  function visible(el) { return el.getClientRects().length > 0; }
+
+  // The panel is beside the matrix and sticks to the top of the window; where it cannot be
+  // seen (a narrow window makes it a sheet at the bottom), bring it into view.
+  function reveal() {
+    explanation.classList.add("open");
+    var box = explanation.getBoundingClientRect();
+    if (box.top < 0 || box.top > window.innerHeight - 40) explanation.scrollIntoView({ block: "nearest" });
+  }
+
+  function closeButton() {
+    var close = document.createElement("button");
+    close.type = "button";
+    close.className = "close";
+    close.setAttribute("aria-label", "close the explanation");
+    close.addEventListener("click", function () {
+      explanation.classList.remove("open");
+      var selected = matrix.querySelector("td.selected");
+      if (selected) selected.focus();
+    });
+    return close;
+  }
 
   function explain(td) {
-    var lines = data.cells[td.dataset.cell] || [];
+    var lines = (td.dataset.cell ? data.cells[td.dataset.cell] : (data.sums || {})[td.dataset.sum]) || [];
     var previous = matrix.querySelector("td.selected");
     if (previous) previous.classList.remove("selected");
     td.classList.add("selected");
     explanation.innerHTML = "";
+    explanation.appendChild(closeButton());
+    reveal();
     var h = document.createElement("h3");
     h.textContent = lines.length ? text(lines[0]) : "";
     explanation.appendChild(h);
@@ -47,24 +74,33 @@
   function show(td) { hover.textContent = td.title; }
 
   matrix.addEventListener("click", function (ev) {
-    var td = ev.target.closest("td.c");
+    var td = ev.target.closest(CELL);
     if (td) { moveTo(td); explain(td); }
   });
   matrix.addEventListener("mouseover", function (ev) {
-    var td = ev.target.closest("td.c");
+    var td = ev.target.closest(CELL);
     if (td) show(td);
   });
   matrix.addEventListener("focusin", function (ev) {
-    var td = ev.target.closest("td.c");
+    var td = ev.target.closest(CELL);
     if (td) show(td);
   });
 
   function visibleRows() {
-    return Array.prototype.filter.call(matrix.querySelectorAll("tbody tr[data-name]"), function (tr) { return !tr.hidden; });
+    return Array.prototype.filter.call(matrix.querySelectorAll("tbody tr[data-name], tbody tr.fold"), visible);
+  }
+
+  // Keep one visible cell in the tab order: folding or the filter may hide the one that had it.
+  function keepTabStop() {
+    var current = matrix.querySelector('td[tabindex="0"]');
+    if (current && visible(current)) return;
+    var cells = Array.prototype.filter.call(matrix.querySelectorAll(CELL), visible);
+    if (current) current.setAttribute("tabindex", "-1");
+    if (cells.length) cells[0].setAttribute("tabindex", "0");
   }
 
   function moveTo(td) {
-    var current = matrix.querySelector('td.c[tabindex="0"]');
+    var current = matrix.querySelector('td[tabindex="0"]');
     if (current && current !== td) current.setAttribute("tabindex", "-1");
     td.setAttribute("tabindex", "0");
     td.focus();
@@ -75,20 +111,20 @@
     var column = td.cellIndex;
     if (dx) {
       for (var c = column + dx; c > 0 && c < tr.cells.length; c += dx) {
-        if (tr.cells[c].classList.contains("c")) return tr.cells[c];
+        if (tr.cells[c].matches(CELL) && visible(tr.cells[c])) return tr.cells[c];
       }
       return null;
     }
     var rows = visibleRows();
     for (var r = rows.indexOf(tr) + dy; r >= 0 && r < rows.length; r += dy) {
       var cell = rows[r].cells[column];
-      if (cell && cell.classList.contains("c")) return cell;
+      if (cell && cell.matches(CELL) && visible(cell)) return cell;
     }
     return null;
   }
 
   matrix.addEventListener("keydown", function (ev) {
-    var td = ev.target.closest("td.c");
+    var td = ev.target.closest(CELL);
     if (!td) return;
     var moves = { ArrowRight: [1, 0], ArrowLeft: [-1, 0], ArrowDown: [0, 1], ArrowUp: [0, -1] };
     if (moves[ev.key]) {
@@ -103,22 +139,45 @@
 
   filter.addEventListener("input", function () {
     var q = filter.value.trim().toLowerCase();
+    // While filtering, the rows of added endpoints that match are shown even when folded.
+    matrix.classList.toggle("filtering", q !== "");
     Array.prototype.forEach.call(matrix.tBodies, function (tbody) {
+      var rows = tbody.querySelectorAll("tr[data-name]");
+      if (!rows.length) return;
       var shown = 0;
-      Array.prototype.forEach.call(tbody.querySelectorAll("tr[data-name]"), function (tr) {
+      Array.prototype.forEach.call(rows, function (tr) {
         tr.hidden = q !== "" && tr.dataset.name.toLowerCase().indexOf(q) < 0;
         if (!tr.hidden) shown += 1;
       });
       tbody.querySelector("tr.nsrow").hidden = shown === 0;
     });
-    // Keep one cell in the tab order: the filter may have hidden the row that had it.
-    var current = matrix.querySelector('td.c[tabindex="0"]');
-    if (current && current.parentElement.hidden) {
-      var visible = visibleRows().map(function (tr) { return tr.querySelector("td.c"); }).filter(Boolean)[0];
-      current.setAttribute("tabindex", "-1");
-      if (visible) visible.setAttribute("tabindex", "0");
-    }
+    keepTabStop();
   });
+
+  // The endpoints the report added: folded into one row and one column, or each shown.
+  function fold(folded) {
+    matrix.classList.toggle("folded", folded);
+    if (showAdded) showAdded.checked = !folded;
+    matrix.querySelectorAll("[data-span]").forEach(function (th) {
+      th.colSpan = Math.max(1, Number(folded ? th.dataset.main : th.dataset.span));
+    });
+    keepTabStop();
+  }
+
+  if (showAdded && Number(matrix.dataset.added) > 0) {
+    showAdded.parentElement.hidden = false;
+    showAdded.addEventListener("change", function () { fold(!showAdded.checked); });
+    matrix.addEventListener("click", function (ev) {
+      if (ev.target.closest("button.unfold")) fold(false);
+    });
+    fold(true);
+  }
+  // The second header row sticks just below the first, however tall that came out.
+  var second = matrix.tHead.rows[1];
+  if (second) {
+    var top = matrix.tHead.rows[0].cells[1] ? matrix.tHead.rows[0].cells[1].offsetHeight : 20;
+    Array.prototype.forEach.call(second.cells, function (th) { th.style.top = top + "px"; });
+  }
 
   function focusOn(value) {
     focus.value = value;
@@ -132,7 +191,7 @@
     if (!chosen) return;
     var name = chosen.dataset.workload;
     var column = -1;
-    matrix.querySelectorAll("th.col").forEach(function (th, k) { if (th.title === name) { th.classList.add("hl-col"); column = k + 1; } });
+    matrix.querySelectorAll("th.col").forEach(function (th, k) { if (th.dataset.id === name) { th.classList.add("hl-col"); column = k + 1; } });
     matrix.querySelectorAll("tbody tr[data-name]").forEach(function (tr) {
       if (tr.dataset.name === name) {
         tr.classList.add("hl-row");
