@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from netpol_harness.check import merged_values, validate_all, validate_kubernetes, validate_values
-from netpol_harness.check.kubernetes import schema_dir
+from netpol_harness.check.kubernetes import UnsupportedKubernetesVersion, schema_dir
 
 TINY = Path(__file__).parents[1] / "data" / "harness" / "charts" / "tiny"
 
@@ -136,10 +136,11 @@ def test_unknown_kind_or_api_version_is_an_error_not_a_pass():
     assert validate_kubernetes([{"metadata": {"name": "x"}}]) == ["?/x: apiVersion and kind are required"]
 
 
-def test_schema_folder_is_the_newest_strict_one_not_newer_than_asked():
+def test_schema_folder_is_the_strict_one_of_the_version_asked_and_one_without_schemas_is_an_error():
     assert schema_dir("1.33").name == "v1.33.0-local-strict"
-    assert schema_dir("1.99").name == "v1.33.0-local-strict"
     assert schema_dir("v1.28.4").name == "v1.28.0-local-strict"
+    with pytest.raises(UnsupportedKubernetesVersion, match="1.99"):
+        schema_dir("1.99")
     with pytest.raises(ValueError):
         schema_dir("1.10")
 

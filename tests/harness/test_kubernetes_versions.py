@@ -79,8 +79,6 @@ def test_validate_all_goes_through_the_same_check():
 
 
 @pytest.mark.helm
-@pytest.mark.xfail(strict=True, reason="needs cli/validate.py to call check_kubernetes_version inside its "
-                                       "input checks (see the item-12 report); remove this mark then")
 def test_validate_cli_with_a_version_without_schemas_exits_2_with_one_line(default_helm):
     out = subprocess.run([sys.executable, "-m", "netpol_harness.cli", "validate", str(TWOTIER), "--helm", default_helm,
                           "--kubernetes-version", "1.99"], capture_output=True, text=True, timeout=120)

@@ -98,8 +98,6 @@ def test_the_render_cli_prints_the_explanation_and_exits_2(default_helm):
     assert "crds (disabled: condition crds.enabled is false)" in out.stderr and "Traceback" not in out.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="needs cli/inputs.py to add --stub-disabled-dependencies and pass it to "
-                                       "render (see the item-10 report); remove this mark then")
 @pytest.mark.parametrize("command", ["render", "validate", "reach", "report"])
 def test_the_stub_option_is_on_every_command_that_renders(default_helm, command):
     extra = ["--port", "80"] if command == "reach" else []

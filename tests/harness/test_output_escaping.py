@@ -88,7 +88,11 @@ def test_the_text_report_shows_terminal_escapes_instead_of_sending_them():
     assert "deny\\x1b[2J\\n  click n0" in text
 
 
-def test_a_newline_in_a_name_cannot_forge_a_line_of_the_text_report():
+def test_a_newline_in_a_name_cannot_forge_a_line_of_the_text_report(monkeypatch):
+    import netpol_harness.report.text
+    # Escaped names are longer: no wrapping, no line of their own, so only a forged line could add one.
+    monkeypatch.setattr(netpol_harness.report.text, "WIDTH", 10**6)
+    monkeypatch.setattr(netpol_harness.report.text, "NAME_COLUMN", 10**6)
     clean = render_text(connectivity_report(shop(), [5432])).splitlines()
     poisoned = render_text(connectivity_report(shop(**POISONED), [5432])).splitlines()
     assert len(poisoned) == len(clean)

@@ -26,6 +26,9 @@ def add_render_inputs(parser: argparse.ArgumentParser, *, chart: bool = True, cl
                                        ".tools/bin/helm, PATH)")
     parser.add_argument("--enable-dns", action="store_true", help="let getHostByName resolve (Helm >= 3.11.1)")
     parser.add_argument("--no-cache", action="store_true", help="always run helm")
+    parser.add_argument("--stub-disabled-dependencies", action="store_true",
+                        help="stand in empty charts for dependencies missing from charts/ that the values disable "
+                             "(never for an enabled one)")
     if cluster_objects:
         add_cluster_objects(parser)
 
@@ -88,6 +91,7 @@ def render_from(args: argparse.Namespace, chart: str | Path | None = None, extra
         helm=args.helm,
         cache=not args.no_cache,
         notes=notes,
+        stub_disabled_dependencies=getattr(args, "stub_disabled_dependencies", False),
     )
 
 

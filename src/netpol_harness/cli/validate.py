@@ -18,6 +18,7 @@ import sys
 import yaml
 
 from ..check import api_server_errors, validate_all, validate_values
+from ..check.kubernetes import check_kubernetes_version
 from ..check.lints import Finding, apply_waivers, failing, lint, load_waivers
 from ..clusterfiles import ClusterFileError, read_cluster_file
 from ..loader import load_yaml_file
@@ -46,6 +47,7 @@ def findings(args: argparse.Namespace) -> tuple[int, list[str]]:
     try:
         files = {path: read_cluster_file(path) for path in args.with_files}
         profiles = chosen_dataplanes(args)
+        schemas = check_kubernetes_version(args.kubernetes_version or args.kube_version or DEFAULT_SCHEMAS)
         for path in args.values:
             values = deep_merge(values, load_yaml_file(path) or {})
     except (ClusterFileError, ValueError, OSError, yaml.YAMLError) as err:
@@ -56,7 +58,6 @@ def findings(args: argparse.Namespace) -> tuple[int, list[str]]:
     result = render_from(args)
     if not result.ok:
         return 2, [str(p) for p in problems] + [f"helm: {line}" for line in result.stderr.strip().splitlines()]
-    schemas = args.kubernetes_version or args.kube_version or DEFAULT_SCHEMAS
     problems += [Finding("api-server", "error", "", "", m) for m in validate_all(result.objects, schemas)]
     problems += cluster_file_problems(files)
     try:
