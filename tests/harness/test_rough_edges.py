@@ -90,3 +90,27 @@ def test_kube_dns_is_in_the_plugins_network_by_default_and_can_be_left_out(net_f
     assert net_from(rendered()).allows("web", "kube-system/kube-dns", 53, "UDP")
     with pytest.raises(KeyError, match="kube-dns is not in the manifests"):
         net_from(rendered(), kube_dns=False).allows("web", "kube-system/kube-dns", 53, "UDP")
+
+
+def reach(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "netpol_harness.cli", "--root", str(repo_root()), "reach", str(CHART),
+                           "--release", "re", "-n", NS, "--port", "8080", *args], capture_output=True, text=True,
+                          timeout=300)
+
+
+def test_reach_marks_the_helm_test_pod_in_its_table_and_jsonl_and_can_leave_it_out():
+    table = reach("--format", "table")
+    assert table.returncode == 0, table.stderr
+    assert "apps/re-test-connection [hook: test]" in table.stdout
+    jsonl = reach()
+    assert '"from": "apps/re-test-connection"' in jsonl.stdout and '"from_hook": "test"' in jsonl.stdout
+    skipped = reach("--skip-hooks")
+    assert skipped.returncode == 0 and "re-test-connection" not in skipped.stdout
+
+
+@pytest.mark.parametrize("name", ["db", "apps/db"])
+def test_the_report_takes_a_statefulsets_workload_name_for_all_its_pods(name):
+    from netpol_harness.report import connectivity_report
+
+    report = connectivity_report(rendered().objects, [5432], namespace=NS, workloads=[name])
+    assert [w.workload for w in report.workloads] == ["apps/db-0", "apps/db-1"]

@@ -22,6 +22,7 @@ from ..helm.template import DEFAULT_NAMESPACE, DEFAULT_RELEASE, render
 from ..net.dataplanes import Dataplane
 from ..report import (browser, connectivity_report, demo_probes, diff_file, diff_objects, render_diff_html,
                       render_diff_text, render_html, render_text)
+from ..report.labels import chart_title
 from .inputs import add_dataplane_option, chosen_dataplanes
 
 SHOWCASE = Path("tests/data/harness/charts/storefront")
@@ -85,7 +86,7 @@ def showcase(out: Path, args: argparse.Namespace, profiles: list[Dataplane]) -> 
     if not chart.is_dir():
         return None
     result = render(chart, release=args.release, namespace=args.namespace, helm=args.helm)
-    title = f"{chart.name} (test chart, defaults)"
+    title = chart_title(chart, beside="; a test chart")
     print(f"\n=== {title}")
     if not result.ok:
         print(f"    FAILED:\n{result.stderr.strip()}")

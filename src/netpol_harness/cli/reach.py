@@ -70,6 +70,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="for CNIs whose ipBlocks never match pod addresses",
     )
     parser.add_argument("--dual-stack", action="store_true", help="give pods without addresses an IPv6 address too")
+    parser.add_argument("--skip-hooks", action="store_true",
+                        help="leave out the pods of Helm hooks (helm.sh/hook: test, pre-install ...), which helm runs "
+                             "at install or `helm test`; without it they are in, marked")
     parser.add_argument("--max-pairs", type=int, default=MAX_PAIRS, metavar="N",
                         help=f"refuse a whole matrix of more ordered pairs than this (default {MAX_PAIRS:,}): its "
                              "output grows with the square of the endpoints")
@@ -176,7 +179,7 @@ def run(args: argparse.Namespace) -> int:
                   for p in profiles]
     if args.explain:
         return max(explain(ev, args, p.name if named else None) for p, ev in evaluators)
-    endpoints = _endpoints(cluster)
+    endpoints = _endpoints(cluster, skip_hooks=args.skip_hooks)
     if len(endpoints) ** 2 > args.max_pairs:
         print(f"netpol reach: {len(endpoints)} endpoints make {len(endpoints) ** 2:,} pairs, more than --max-pairs "
               f"{args.max_pairs:,}: ask about one pair (--explain FROM TO), or raise --max-pairs", file=sys.stderr)
@@ -190,12 +193,13 @@ def run(args: argparse.Namespace) -> int:
 def write_matrix(ev: Evaluator, args: argparse.Namespace, endpoints: list[str], profile: Dataplane | None) -> None:
     matrix = ev.matrix(args.port, args.protocol, endpoints)
     caveats = {e: ev.caveats(ev.resolve(e)) for e in endpoints if not e.startswith("ip:")}
+    hooks = {p.id: p.hook for p in ev.cluster.pods if p.hook}
     if args.format == "jsonl":
-        write_jsonl(matrix, endpoints, args.port, args.protocol, sys.stdout, caveats, profile)
+        write_jsonl(matrix, endpoints, args.port, args.protocol, sys.stdout, caveats, profile, hooks)
         return
     if profile is not None:
         sys.stdout.write(f"== dataplane {profile.name}\n")
-    write_table(matrix, endpoints, args.port, args.protocol, sys.stdout)
+    write_table(matrix, endpoints, args.port, args.protocol, sys.stdout, hooks)
     for note in dict.fromkeys(c for notes in caveats.values() for c in notes):
         sys.stdout.write(f"{visible(note)}\n")
 
@@ -230,16 +234,18 @@ def explain(ev: Evaluator, args: argparse.Namespace, profile: str | None = None)
     return 0
 
 
-def _endpoints(cluster: Cluster) -> list[str]:
-    return sorted(p.id for p in cluster.pods) + [e.id for e in cluster.externals]
+def _endpoints(cluster: Cluster, skip_hooks: bool = False) -> list[str]:
+    return sorted(p.id for p in cluster.pods if not (skip_hooks and p.hook)) + [e.id for e in cluster.externals]
 
 
 def write_jsonl(matrix: dict[tuple[str, str], bool], endpoints: list[str], port: int, protocol: str, out: TextIO,
-                caveats: dict[str, tuple[str, ...]] | None = None, profile: Dataplane | None = None) -> None:
+                caveats: dict[str, tuple[str, ...]] | None = None, profile: Dataplane | None = None,
+                hooks: dict[str, str] | None = None) -> None:
     """One line per ordered pair; a pair the model cannot vouch for (a policy of another
     kind, the host network) also carries "not_modelled"; "dataplane" names the profile
-    judged under, when one was asked for."""
-    caveats = caveats or {}
+    judged under, when one was asked for; "from_hook"/"to_hook" the helm.sh/hook of an end
+    that is a Helm hook's pod."""
+    caveats, hooks = caveats or {}, hooks or {}
     for src in endpoints:
         for dst in endpoints:
             if (src, dst) in matrix:
@@ -247,15 +253,20 @@ def write_jsonl(matrix: dict[tuple[str, str], bool], endpoints: list[str], port:
                                         "allowed": matrix[(src, dst)]}
                 if profile is not None:
                     line["dataplane"] = profile.name
+                line.update({f"{side}_hook": hooks[end] for side, end in (("from", src), ("to", dst)) if end in hooks})
                 notes = list(dict.fromkeys(caveats.get(src, ()) + caveats.get(dst, ())))
                 if notes:
                     line["not_modelled"] = notes
                 out.write(json.dumps(line) + "\n")
 
 
-def write_table(matrix: dict[tuple[str, str], bool], endpoints: list[str], port: int, protocol: str, out: TextIO) -> None:
-    # Columns are numbered so long names do not stretch the grid; rows carry the names.
-    width = max((len(e) for e in endpoints), default=4)
+def write_table(matrix: dict[tuple[str, str], bool], endpoints: list[str], port: int, protocol: str, out: TextIO,
+                hooks: dict[str, str] | None = None) -> None:
+    # Columns are numbered so long names do not stretch the grid; rows carry the names,
+    # a Helm hook's pod marked as the report marks it.
+    hooks = hooks or {}
+    names = {e: f"{e} [hook: {hooks[e]}]" if e in hooks else e for e in endpoints}
+    width = max((len(n) for n in names.values()), default=4)
     num = len(str(len(endpoints)))
     cell = max(num, 1) + 1
     out.write(f"{port}/{protocol}: may the row connect to the column (numbered like the rows)?  Y yes, . no, - not applicable\n")
@@ -265,6 +276,6 @@ def write_table(matrix: dict[tuple[str, str], bool], endpoints: list[str], port:
         for dst in endpoints:
             value = matrix.get((src, dst))
             marks.append("-" if value is None else ("Y" if value else "."))
-        out.write(f"{r + 1:>{num}}  {src:<{width}}" + "".join(f"{m:>{cell}}" for m in marks) + "\n")
+        out.write(f"{r + 1:>{num}}  {names[src]:<{width}}" + "".join(f"{m:>{cell}}" for m in marks) + "\n")
     allowed = sum(matrix.values())
     out.write(f"{allowed} of {len(matrix)} ordered pairs allowed\n")

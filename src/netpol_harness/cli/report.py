@@ -40,6 +40,7 @@ from ..check.admission import RefusedObjects, admit
 from ..loader import InputLimitError, load_files
 from ..net import PROTOCOLS, PolicyError
 from ..net.dataplanes import Dataplane
+from ..report.labels import chart_title
 from ..report import (Probe, connectivity_report, diff_file, diff_objects, render_diff_html, render_diff_text,
                       render_html, render_mermaid, render_text)
 from .reach import add_judge_invalid_option, refused
@@ -94,7 +95,7 @@ def _sides(args: argparse.Namespace) -> list[tuple[str, str, list[str]]] | str:
     for path in (before, after):
         if not Path(path).is_file():
             return f"{path} is neither a chart directory nor a values file"
-    return [(args.chart, [before], f"{Path(args.chart).name} -f {before}"), (args.chart, [after], f"{Path(args.chart).name} -f {after}")]
+    return [(args.chart, [before], chart_title(args.chart, [before])), (args.chart, [after], chart_title(args.chart, [after]))]
 
 
 def run_diff(args: argparse.Namespace, probes: list[Probe] | None, cluster: list[dict], profiles: list[Dataplane]) -> int:
@@ -176,8 +177,7 @@ def _report_input(args: argparse.Namespace, cluster: list[dict]) -> tuple[list[d
     objects = _render(args, args.chart, [], args.chart, cluster)
     if objects is None:
         return 2
-    values = ", ".join(str(v) for v in args.values) or "chart defaults"
-    return objects, f"{Path(args.chart).name} ({values}; release {args.release} in {args.namespace}{beside})"
+    return objects, chart_title(args.chart, args.values, release=args.release, namespace=args.namespace, beside=beside)
 
 
 def run_report(args: argparse.Namespace, probes: list[Probe] | None, cluster: list[dict],

@@ -11,7 +11,7 @@ from typing import Iterable, Sequence
 from ..net import Evaluator
 from .probe import Probe
 from .reasons import caveat_text, closest_miss, reason_of
-from .words import collapse
+from .words import ports_in_order
 
 DEPENDENT = "dataplane-dependent"
 
@@ -41,11 +41,14 @@ class Part:
 
 
 def part_sentences(parts: Iterable[Part], universe: Sequence[Probe]) -> list[str]:
-    """One sentence per part: "allowed on 53/UDP: ...", "denied on every probed port but 53/UDP: ..."."""
+    """One sentence per part, in the text report's order (`words.ports_in_order`): the ports
+    named first, the rest last: "allowed on 8080/TCP: ...", "denied on every other probed port: ..."."""
+    parts = list(parts)
     out = []
-    for part in parts:
+    for k, ports in ports_in_order([p.probes for p in parts], universe):
+        part = parts[k]
         word = "allowed" if part.allowed else "denied"
-        text = f"{word} on {collapse(part.probes, universe)}: {part.by}"
+        text = f"{word} on {ports}: {part.by}"
         if part.detail:
             text += f" ({part.detail})"
         if part.caveat:
@@ -89,7 +92,7 @@ class Cell:
         return "allowed" if all(allowed) else "denied" if not any(allowed) else "partial"
 
     def sentences(self, universe: Sequence[Probe]) -> list[str]:
-        """One sentence per part of the drawn profile: "allowed on 53/UDP: ...", "denied on every probed port but 53/UDP: ..."."""
+        """One sentence per part of the drawn profile, as `part_sentences` says them."""
         return part_sentences(self.parts, universe)
 
     def dataplane_sentences(self, universe: Sequence[Probe]) -> list[str]:

@@ -261,7 +261,7 @@ def connectivity_report(
     check = Checker(ev, chosen_probes)
     stand_ins = {w.id for w in added if w.stand_in}
     report.workloads = [_workload_report(ev, wid, "stand-in" if wid in stand_ins else "workload", endpoints, check,
-                                         report.cells) for wid in _chosen(all_workloads, workloads)]
+                                         report.cells) for wid in _chosen(all_workloads, workloads, cluster)]
     mark_dependent(report.cells, evaluators, chosen_probes, [e.id for e in endpoints])
     return report
 
@@ -284,11 +284,18 @@ def _empty_report(title: str, cluster: Cluster, probes: tuple[Probe, ...], endpo
     )
 
 
-def _chosen(all_workloads: list[str], workloads: Sequence[str] | None) -> list[str]:
-    """The workloads named by "ns/name" or a part of the name; all of them for none."""
+def _chosen(all_workloads: list[str], workloads: Sequence[str] | None, cluster: Cluster) -> list[str]:
+    """The pods named by their id, their workload's name ("ns/NAME" or NAME: every pod of
+    it, a StatefulSet's NAME-0 too) or a part of their name; all of them for none."""
     if not workloads:
         return all_workloads
-    return [w for w in all_workloads if any(sel == w or sel in w.split("/", 1)[1] for sel in workloads)]
+
+    def names(pid: str) -> set[str]:
+        pod = cluster.pod(pid)
+        owner = pod.workload.split("/", 1)[-1] if pod is not None and pod.workload else ""
+        return {pid, *((owner, f"{pod.namespace}/{owner}") if owner else ())}
+
+    return [w for w in all_workloads if any(sel in names(w) or sel in w.split("/", 1)[1] for sel in workloads)]
 
 
 def _workload_report(ev: Evaluator, wid: str, kind: str, endpoints: list[Endpoint], check: Checker,

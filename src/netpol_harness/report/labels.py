@@ -102,7 +102,7 @@ def namespace_labels(widths: Mapping[str, int], px_per_char: float = 6.5) -> dic
 
 
 def chart_title(chart: Path | str, values: Iterable[Path | str] = (), *, release: str | None = None,
-                namespace: str | None = None) -> str:
+                namespace: str | None = None, beside: str = "") -> str:
     """"NAME VERSION (a.yaml, b.yaml; release R in NS)": the name and version of Chart.yaml,
     the values files by their file names; never the chart's folder or a path."""
     meta: dict = {}
@@ -115,4 +115,4 @@ def chart_title(chart: Path | str, values: Iterable[Path | str] = (), *, release
     where = [", ".join(Path(v).name for v in values) or "chart defaults"]
     if release or namespace:
         where.append(" ".join(w for w in (f"release {release}" if release else "", f"in {namespace}" if namespace else "") if w))
-    return f"{name}{version} ({'; '.join(where)})"
+    return f"{name}{version} ({'; '.join(where)}{beside})"
