@@ -136,7 +136,9 @@ def test_reach_with_shows_the_denial_in_jsonl_and_the_explanation_names_the_base
 def test_report_with_judges_the_chart_beside_the_cluster_objects_and_says_so_in_the_title(default_helm):
     out = netpol("report", CHART, "--with", BASELINE_DENY, "--port", "53/UDP", "--helm", default_helm)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.splitlines()[0].endswith(f"; with {BASELINE_DENY})")
+    heading = out.stdout.splitlines()[0]
+    assert heading.startswith("# baseline-aware ")
+    assert f"; with {BASELINE_DENY})" in " ".join(out.stdout.split())  # the heading wraps at 100 characters
     # web's line to kube-dns, alone or in a group of peers with the same verdict (then on the next line)
     lines = out.stdout.splitlines()
     k = next(i for i, line in enumerate(lines) if line.strip().startswith("to ") and "kube-system/kube-dns" in line)

@@ -5,6 +5,7 @@ every verdict saying so."""
 from __future__ import annotations
 
 import argparse
+import re
 from pathlib import Path
 
 import pytest
@@ -121,5 +122,7 @@ def test_report_neither_probes_a_port_nor_invents_a_witness_for_a_refused_policy
 def test_report_with_judge_invalid_says_so_on_every_verdict(tmp_path, capsys):
     assert _run(report_cli, _write(tmp_path, WEB, CLIENT, PORT_70000), "--judge-invalid") == 0
     out = capsys.readouterr().out
-    verdicts = [line for line in out.splitlines() if line.strip().startswith(("to ", "from "))]
-    assert verdicts and all("judged although the API server would refuse it" in line for line in verdicts)
+    # Each verdict is an item of the text report, wrapped at 100 characters under its first line.
+    verdicts = [" ".join(item.split()) for item in re.findall(r"^  (?:to|from) .*?(?=^  (?:to|from) |^\S|\Z)", out,
+                                                              re.M | re.S)]
+    assert verdicts and all("judged although the API server would refuse it" in item for item in verdicts)
