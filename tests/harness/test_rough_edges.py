@@ -114,3 +114,25 @@ def test_the_report_takes_a_statefulsets_workload_name_for_all_its_pods(name):
 
     report = connectivity_report(rendered().objects, [5432], namespace=NS, workloads=[name])
     assert [w.workload for w in report.workloads] == ["apps/db-0", "apps/db-1"]
+
+
+def test_a_helm_test_pod_the_policies_stop_is_a_lint_finding_and_one_they_let_through_is_not():
+    objects = rendered().objects
+    assert [f for f in lint(objects, namespace=NS) if f.id == "helm-test-denied"] == []
+    closed = [o for o in objects if o["metadata"]["name"] != "web-ingress"] + [{
+        "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "web-ingress", "namespace": NS},
+        "spec": {"podSelector": {"matchLabels": {"app": "web"}}, "policyTypes": ["Ingress"], "ingress": []}}]
+    (found,) = [f for f in lint(closed, namespace=NS) if f.id == "helm-test-denied"]
+    assert found.object == "Pod/re-test-connection"
+    assert "calls Service apps/web on 80/TCP (its command names it), which the policies deny" in found.why
+
+
+def test_report_leaves_the_helm_test_pod_out_when_asked_and_marks_it_otherwise():
+    def report(*args: str) -> str:
+        out = subprocess.run([sys.executable, "-m", "netpol_harness.cli", "--root", str(repo_root()), "report", str(CHART),
+                              "--release", "re", "-n", NS, *args], capture_output=True, text=True, timeout=300)
+        assert out.returncode == 0, out.stderr
+        return out.stdout
+
+    assert "re-test-connection [hook: test]" in report()
+    assert "re-test-connection" not in report("--skip-hooks")

@@ -32,6 +32,7 @@ from ..net.dataplanes import KUBERNETES, OPENSHIFT, Dataplane, dataplane
 from ..net.policy import policy_id
 from . import tierlints  # noqa: F401 (registers the lints of a render beside the cluster's admin policies)
 from . import dataplanelints  # noqa: F401 (registers the lint of flows that depend on the CNI)
+from . import hooklints  # noqa: F401 (registers the lint of helm test pods the policies stop)
 from .lintrules import (RULES, SEVERITIES, Finding, LintInput, LintRule, RenderedPolicy, checks, finding,
                         lint_rule)
 

@@ -40,6 +40,7 @@ from ..check.admission import RefusedObjects, admit
 from ..loader import InputLimitError, load_files
 from ..net import PROTOCOLS, PolicyError
 from ..net.dataplanes import Dataplane
+from ..net.workloads import hook_of
 from ..report.labels import chart_title
 from ..report import (Probe, connectivity_report, diff_file, diff_objects, render_diff_html, render_diff_text,
                       render_html, render_mermaid, render_text)
@@ -51,6 +52,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("chart", nargs="?", metavar="CHART|FILE",
                         help="chart directory, or a YAML file of manifests (with --diff of two charts: leave out)")
     add_render_inputs(parser, chart=False)
+    parser.add_argument("--skip-hooks", action="store_true",
+                        help="leave out the objects of Helm hooks (helm.sh/hook: test, pre-install ...); without it "
+                             "their pods are in, marked [hook: test]")
     parser.add_argument("--port", action="append", default=[], metavar="PORT[/PROTO]",
                         help="probe (repeatable), e.g. 53/UDP; default: the ports policies and containers mention, DNS and 443")
     parser.add_argument("--protocol", default="TCP", type=str.upper, choices=PROTOCOLS, help="protocol for --port without one")
@@ -77,7 +81,8 @@ def _render(args: argparse.Namespace, chart: str, extra_values: list[str], label
     if not result.ok:
         print(f"netpol report: helm could not render {label}:\n{result.stderr.strip()}", file=sys.stderr)
         return None
-    return result.objects + extra
+    # Helm's hooks (helm test pods, install Jobs) are not the release's running workloads.
+    return [o for o in result.objects if not (args.skip_hooks and hook_of(o))] + extra
 
 
 def _sides(args: argparse.Namespace) -> list[tuple[str, str, list[str]]] | str:
