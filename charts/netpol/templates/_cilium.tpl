@@ -17,8 +17,8 @@ Params:
   - ports - List - Optional. NetworkPolicy ports, already checked; none means every port.
   - note - String - Required. The rule in words.
 Output: JSON {"rule": CiliumNetworkPolicy rule, "note": ..., "byName": false}
-The kube-apiserver entity is the API server wherever it runs: on control-plane nodes
-(whose other traffic stays host/remote-node) or outside the cluster.
+The kube-apiserver entity is the API server wherever it runs: outside the cluster, or on
+control-plane nodes, whose identity it then shares (so on every port it would be the nodes).
 */}}
 {{- define "netpol._cilium.entity" -}}
   {{- $rule := dict (ternary "fromEntities" "toEntities" (eq .direction "ingress")) (list "kube-apiserver") -}}
