@@ -17,7 +17,7 @@ import pytest
 
 from netpol_harness.helm.template import render
 from netpol_harness.project import root as repo_root
-from netpol_harness.report import Report, browser, connectivity_report, render_html
+from netpol_harness.report import Report, connectivity_report, render_html
 from netpol_harness.report.labels import abbreviate, chart_title, namespace_labels
 from netpol_harness.report.matrix import LABEL_LIMIT, folded
 
@@ -82,15 +82,6 @@ def page_file(report: Report, tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("matrix") / "report.html"
     path.write_text(render_html(report))
     return path
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    reason = browser.unavailable_reason()
-    if reason:
-        pytest.skip(reason)
-    with browser.browser_context() as context:
-        yield context
 
 
 @pytest.fixture

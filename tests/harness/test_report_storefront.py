@@ -13,7 +13,6 @@ from netpol_harness.helm.template import render
 from netpol_harness.net import Peer
 from netpol_harness.project import root as repo_root
 from netpol_harness.report import Report, build_cluster, connectivity_report, render_html, render_text
-from netpol_harness.report import browser
 from netpol_harness.report.witness import admits
 
 STOREFRONT = repo_root() / "tests" / "data" / "harness" / "charts" / "storefront"
@@ -76,15 +75,6 @@ def page_file(report: Report, tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("storefront") / "report.html"
     path.write_text(render_html(report))
     return path
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    reason = browser.unavailable_reason()
-    if reason:
-        pytest.skip(reason)
-    with browser.browser_context() as context:
-        yield context
 
 
 @pytest.fixture
