@@ -116,8 +116,10 @@ def install_in_memory(chart: Path, values: dict, *, release: str, namespace: str
 
 
 def run_example(example: Example, *, release: str, namespace: str, helm: str | None = None,
-                values: dict | None = None) -> Outcome:
-    """Render one values file as its environment would (`values`: instead of the file's)."""
+                values: dict | None = None, stub_disabled_dependencies: bool = False) -> Outcome:
+    """Render one values file as its environment would (`values`: instead of the file's);
+    `stub_disabled_dependencies`: as `render` takes it, offline renders only (`helm install`
+    of a `lookup` example needs the dependencies built)."""
     if values is None:
         values = load_yaml_file(example.path) or {}
     if "lookup" in example.needs:
@@ -140,7 +142,8 @@ def run_example(example: Example, *, release: str, namespace: str, helm: str | N
         wrapper = make_resolver(EXAMPLE_HOSTS)
         how = f"helm template{flags} under a controlled resolver (" + ", ".join(f"{n}={a}" for n, a in EXAMPLE_HOSTS.items()) + ")"
     result = render(example.chart, values=values, release=release, namespace=namespace,
-                    enable_dns=wrapper is not None, wrapper=wrapper, helm=helm, notes=True, extra_args=extra_args)
+                    enable_dns=wrapper is not None, wrapper=wrapper, helm=helm, notes=True, extra_args=extra_args,
+                    stub_disabled_dependencies=stub_disabled_dependencies)
     if not result.ok:
         return Outcome(example, how, error=result.stderr.strip())
     return Outcome(example, how, objects=result.objects, notes=result.notes)

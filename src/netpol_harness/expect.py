@@ -156,11 +156,13 @@ def _cluster_objects(path: Path, files: list[str], where: str) -> tuple[dict, ..
         raise ExpectationFileError(f"{path}: {where}: {err}") from None
 
 
-def objects_for(chart: Path, case: Case) -> list[dict]:
-    """The case rendered as its values file's environment would render it."""
+def objects_for(chart: Path, case: Case, stub_disabled_dependencies: bool = False) -> list[dict]:
+    """The case rendered as its values file's environment would render it (with empty
+    stand-ins for disabled dependencies missing from charts/, when asked)."""
     needs = needs_of(case.values_file) if case.values_file else set()
     example = Example(chart, case.values_file or chart / "values.yaml", needs)
-    outcome = run_example(example, release=case.release, namespace=case.namespace, values=case.values)
+    outcome = run_example(example, release=case.release, namespace=case.namespace, values=case.values,
+                          stub_disabled_dependencies=stub_disabled_dependencies)
     if outcome.error or outcome.skipped:
         raise RuntimeError(f"case {case.name}: {outcome.how}: {outcome.error or outcome.skipped}")
     return outcome.objects
@@ -224,7 +226,7 @@ def judge(net: NetworkAssertions, case: Case, e: Mapping[str, Any]) -> tuple[boo
 
 
 def run(chart: Path, path: Path | None = None, extra_objects: Iterable[dict] = (),
-        dataplanes: Iterable[Dataplane | str] = ()) -> list[Outcome]:
+        dataplanes: Iterable[Dataplane | str] = (), stub_disabled_dependencies: bool = False) -> list[Outcome]:
     """Every expectation of every case, under each of its profiles (`dataplanes_of`; the
     run's `dataplanes` for those that name none); `extra_objects` beside each render."""
     extra_objects = list(extra_objects)
@@ -232,7 +234,7 @@ def run(chart: Path, path: Path | None = None, extra_objects: Iterable[dict] = (
     outcomes = []
     for case in load(chart, path):
         try:
-            objects = objects_for(chart, case)
+            objects = objects_for(chart, case, stub_disabled_dependencies)
         except RuntimeError as err:
             outcomes += [Outcome(case.name, describe(e), False, str(err)) for e in case.expect]
             continue

@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import pytest
+import yaml
 
 from netpol_harness.helm import dependencies
 from netpol_harness.helm.template import render
@@ -104,3 +105,15 @@ def test_the_stub_option_is_on_every_command_that_renders(default_helm, command)
     out = netpol(command, str(CHART), "--set", "tags.monitoring=false", "--stub-disabled-dependencies",
                  "--helm", default_helm, *extra)
     assert out.returncode in (0, 1), out.stderr
+
+
+def test_check_stands_in_for_disabled_dependencies_when_asked_and_explains_them_otherwise(default_helm, tmp_path):
+    expectations = tmp_path / "netpol-expect.yaml"
+    expectations.write_text(yaml.safe_dump({"cases": [{
+        "name": "monitoring off", "set": {"tags": {"monitoring": False}},
+        "expect": [{"from": "ip:192.0.2.1", "to": "ip:192.0.2.2", "port": 80, "allowed": True}]}]}))
+    asked = netpol("check", str(CHART), "--expectations", str(expectations), "--stub-disabled-dependencies",
+                   "--helm", default_helm)
+    assert asked.returncode == 0, asked.stdout + asked.stderr
+    plain = netpol("check", str(CHART), "--expectations", str(expectations), "--helm", default_helm)
+    assert plain.returncode == 1 and "crds (disabled: condition crds.enabled is false)" in plain.stdout

@@ -38,6 +38,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_judge_invalid_option(parser)
     parser.add_argument("--helm", help="helm binary: a path or a pinned version such as 3.19 (default: $NETPOL_HELM, "
                                        ".tools/bin/helm, PATH)")
+    parser.add_argument("--stub-disabled-dependencies", action="store_true",
+                        help="stand in empty charts for dependencies missing from charts/ that the values disable "
+                             "(never for an enabled one)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -51,7 +54,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         profiles = chosen_dataplanes(args) if args.dataplane else []
         with judging_invalid(args.judge_invalid):
-            outcomes = run_expectations(args.chart.resolve(), path, extra_objects=cluster_objects(args), dataplanes=profiles)
+            outcomes = run_expectations(args.chart.resolve(), path, extra_objects=cluster_objects(args), dataplanes=profiles,
+                                        stub_disabled_dependencies=args.stub_disabled_dependencies)
     except (ExpectationFileError, ClusterFileError, ValueError) as err:
         print(f"netpol check: {err}", file=sys.stderr)
         return 2
