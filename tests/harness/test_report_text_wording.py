@@ -154,3 +154,15 @@ def test_where_most_ports_are_allowed_the_few_denied_are_named_and_the_rest_said
     assert ports_in_order([universe], universe) == [(0, "every probed port")]
     # Parts that do not hold every probe (a profile's verdicts where profiles differ) name their ports.
     assert ports_in_order([universe[2:]], universe) == [(0, "80/TCP, 443/TCP")]
+
+
+def test_a_verdicts_closest_miss_lists_the_rules_ports_sorted_with_their_protocols():
+    from netpol_harness.assertions import build_network
+
+    policy = {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "out", "namespace": "ops"},
+              "spec": {"podSelector": {}, "policyTypes": ["Egress"], "egress": [{"ports": [
+                  {"port": 443}, {"port": 53, "protocol": "UDP"}, {"port": 9402, "endPort": 9403}, {"port": 53}]}]}}
+    net = build_network([policy], default_namespace="ops", externals=["192.0.2.1"])
+    net.add_pod("ops", "agent", {"app": "agent"})
+    explanation = net.verdict("ops/agent", "ip:192.0.2.1", 8080).explain()
+    assert "53/TCP, 53/UDP, 443/TCP, 9402-9403/TCP" in explanation, explanation

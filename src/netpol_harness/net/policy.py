@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from .selector import LabelSelector, PolicyError
 
@@ -267,3 +267,16 @@ def ports_match(ports: Sequence[PolicyPort], port: int, protocol: str, named: Ma
         if isinstance(p.port, str) and named and port in named.get((p.port, protocol), ()):
             return True
     return False
+
+
+def _port_key(port: PolicyPort) -> tuple:
+    """Numbers first, by number (ranges at their start), then named ports, then whole protocols."""
+    if isinstance(port.port, int):
+        return (0, port.port, port.end_port or port.port, "", port.protocol)
+    return (1, 0, 0, port.port, port.protocol) if isinstance(port.port, str) else (2, 0, 0, "", port.protocol)
+
+
+def policy_ports_text(ports: Iterable[PolicyPort]) -> str:
+    """A rule's ports sorted by number, each with its protocol, ranges kept:
+    "53/TCP, 53/UDP, 80/TCP, 9402-9403/TCP, 'http'/TCP"."""
+    return ", ".join(str(p) for p in sorted(set(ports), key=_port_key))

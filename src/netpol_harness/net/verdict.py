@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Mapping
 
 from .cluster import External, Pod
-from .policy import NetworkPolicy, Peer, PolicyPort, Rule, ports_match
+from .policy import NetworkPolicy, Peer, PolicyPort, Rule, policy_ports_text, ports_match
 
 
 @dataclass(frozen=True)
@@ -190,7 +190,7 @@ class Miss:
 def describe_rule(rule: Rule, direction: str, namespace: str) -> str:
     key = "from" if direction == "ingress" else "to"
     peers = "any peer" if not rule.peers else " OR ".join(p.describe(namespace) for p in rule.peers)
-    ports = "any port" if not rule.ports else ", ".join(str(p) for p in rule.ports)
+    ports = "any port" if not rule.ports else policy_ports_text(rule.ports)
     return f"{key} {peers}; ports {ports}"
 
 
@@ -214,8 +214,7 @@ def _port_miss(ports: tuple[PolicyPort, ...], port: int, protocol: str, dst: Pod
                 extra = f" (it exists for {', '.join(other)})" if other else ""
                 return 1, f"right peer, but {dst.id} declares no container port named '{p.port}' with protocol {protocol}{extra}"
             return 1, f"right peer, but named port '{p.port}' is {', '.join(map(str, sorted(numbers)))}/{protocol} on {dst.id}, not {port}"
-    allowed = ", ".join(str(p) for p in ports)
-    return 2, f"right peer, wrong port: the rule allows {allowed}, not {port}/{protocol}"
+    return 2, f"right peer, wrong port: the rule allows {policy_ports_text(ports)}, not {port}/{protocol}"
 
 
 def _ip_block_miss(peer: Peer, other: Pod | External, ctx: Context) -> tuple[int, str] | None:
@@ -292,7 +291,7 @@ def _rule_miss(name: str, rule: Rule, policy: NetworkPolicy, verdict: Verdict, o
         return Miss(1 + score, name, why)
     if port_ok:
         return Miss(5 + peer_fail[0], name, f"port {port}/{protocol} is allowed, but the peer does not match: {peer_fail[1]}")
-    wanted = ", ".join(str(p) for p in rule.ports)
+    wanted = policy_ports_text(rule.ports)
     return Miss(20 + peer_fail[0], name, f"neither peer nor port match ({peer_fail[1]}; ports {wanted})")
 
 

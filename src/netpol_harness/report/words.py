@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Collection, Iterable, Sequence
 
-from ..net import NetworkPolicy, PolicyPort, Rule
+from ..net import NetworkPolicy, Rule
+from ..net.policy import policy_ports_text  # noqa: F401 (the report says ports as the evaluator does)
 from .probe import Probe
 
 
@@ -19,19 +20,6 @@ def _selected(policy: NetworkPolicy) -> str:
     if policy.pod_selector.is_empty:
         return f"every pod in namespace {policy.namespace}"
     return f"pods {policy.pod_selector} in namespace {policy.namespace}"
-
-
-def _port_key(port: PolicyPort) -> tuple:
-    """Numbers first, by number (ranges at their start), then named ports, then whole protocols."""
-    if isinstance(port.port, int):
-        return (0, port.port, port.end_port or port.port, "", port.protocol)
-    return (1, 0, 0, port.port, port.protocol) if isinstance(port.port, str) else (2, 0, 0, "", port.protocol)
-
-
-def policy_ports_text(ports: Iterable[PolicyPort]) -> str:
-    """A rule's ports sorted by number, each with its protocol, ranges kept:
-    "53/TCP, 53/UDP, 80/TCP, 9402-9403/TCP, 'http'/TCP"."""
-    return ", ".join(str(p) for p in sorted(set(ports), key=_port_key))
 
 
 def _ports(rule: Rule) -> str:
