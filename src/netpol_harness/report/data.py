@@ -28,7 +28,6 @@ from ..net.cluster import add_kube_dns
 from ..net.kinds.admintier import selects
 from ..net.services import target_port
 from ..net.dataplanes import Dataplane
-from ..net.workloads import hook_of
 from .cells import DEPENDENT, Cell, Checker, Part, ProfileVerdict, Row, cell_of
 from .probe import Probe, cluster_probes
 from .profiles import chosen_profiles, mark_dependent
@@ -161,7 +160,6 @@ def build_cluster(
     """
     objects = [o for o in objects if o]
     cluster = Cluster.from_manifests(objects, namespace)
-    mark_hooks(cluster, objects, namespace)
     cluster.ensure_namespace(namespace)
     workloads = [p.id for p in cluster.pods]
     added: list[Witness] = []
@@ -185,23 +183,6 @@ def build_cluster(
         if cluster.external(ip) is None:
             added.append(Witness(cluster.add_external(ip).id, "asked for (--external)"))
     return cluster, workloads, added
-
-
-def mark_hooks(cluster: Cluster, objects: Iterable[Mapping[str, Any]], namespace: str) -> None:
-    """Give the pods of Helm hook objects (helm.sh/hook on the object or its pod template)
-    their hook (`Pod.hook`), so the report marks them."""
-    hooks: dict[str, str] = {}
-    for obj in objects:
-        hook = hook_of(obj)
-        meta = obj.get("metadata") or {}
-        ns, name = str(meta.get("namespace") or namespace), str(meta.get("name"))
-        if hook:
-            made = f"{obj.get('kind')}/{name}"
-            hooks.update({p.id: hook for p in cluster.pods if p.namespace == ns and
-                          (p.workload == made if obj.get("kind") != "Pod" else p.name == name and not p.workload)})
-    for pod in [p for p in cluster.pods if p.id in hooks]:
-        cluster.add_pod(pod.namespace, pod.name, pod.labels, pod.ips, pod.ports, workload=pod.workload,
-                        host_network=pod.host_network, node=pod.node, hook=hooks[pod.id], replace=True)
 
 
 def _endpoints(cluster: Cluster, workloads: set[str], added: list[Witness]) -> list[Endpoint]:
