@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from netpol_harness.cases import load_spec
+from netpol_harness.cases import load_spec, pairwise_cases
 from netpol_harness.environments import needs_of as example_needs
-from netpol_harness.matrix import pairwise, to_values
 from netpol_harness.project import root as repo_root
 
 CHART = repo_root() / "charts" / "job-executor-service"
@@ -19,10 +18,7 @@ BASE = SPEC.base  # values each case needs that are not factors
 
 
 def matrix_cases() -> list[tuple[str, dict]]:
-    cases = []
-    for i, flat in enumerate(pairwise(FACTORS, exclude=SPEC.exclude, require=SPEC.require)):
-        cases.append((f"pairwise-{i:02d}", to_values({**BASE, **flat})))
-    return cases
+    return [(c.name, c.values) for c in pairwise_cases(FACTORS, base=BASE, exclude=SPEC.exclude, require=SPEC.require)]
 
 
 def offline_examples() -> list[Path]:
