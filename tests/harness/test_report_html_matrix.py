@@ -84,18 +84,6 @@ def page_file(report: Report, tmp_path_factory) -> Path:
     return path
 
 
-@pytest.fixture
-def page(chromium, page_file: Path):
-    tab = chromium.new_page()
-    tab.errors = []
-    tab.on("pageerror", lambda e: tab.errors.append(str(e)))
-    tab.on("console", lambda m: tab.errors.append(m.text) if m.type == "error" else None)
-    tab.goto(page_file.as_uri())
-    yield tab
-    assert tab.errors == []
-    tab.close()
-
-
 def _box(page, selector: str) -> dict:
     return page.locator(selector).first.bounding_box()
 

@@ -77,19 +77,6 @@ def page_file(report: Report, tmp_path_factory) -> Path:
     return path
 
 
-@pytest.fixture
-def page(chromium, page_file: Path):
-    """A fresh tab on the report, recording console errors and every request it makes."""
-    tab = chromium.new_page()
-    tab.errors, tab.requests = [], []
-    tab.on("console", lambda m: tab.errors.append(m.text) if m.type == "error" else None)
-    tab.on("pageerror", lambda e: tab.errors.append(str(e)))
-    tab.on("request", lambda r: tab.requests.append(r.url))
-    tab.goto(page_file.as_uri())
-    yield tab
-    tab.close()
-
-
 def test_the_page_loads_without_console_errors_and_fetches_nothing(page, page_file: Path):
     assert page.locator("#matrix td.c").count() > 1000
     assert page.errors == []
