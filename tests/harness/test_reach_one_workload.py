@@ -36,6 +36,11 @@ def reach(capsys, *args: str) -> tuple[int, str, str]:
     return code, out.out, out.err
 
 
+def verdicts(jsonl: str) -> dict[tuple[str, str], bool]:
+    """reach's jsonl as {(from, to): allowed}."""
+    return {(d["from"], d["to"]): d["allowed"] for d in map(json.loads, jsonl.splitlines())}
+
+
 @pytest.fixture
 def manifests(tmp_path: Path):
     def write(*objects: dict) -> str:
@@ -59,7 +64,7 @@ def test_reach_on_the_readmes_one_workload_chart_shows_it_against_the_reports_pr
 def test_reach_jsonl_on_one_workload_gives_its_pairs_and_says_on_stderr_what_was_added(capsys, manifests):
     code, out, err = reach(capsys, manifests(WEB, INGRESS), "--port", "8080")
     assert code == 0, err
-    flows = {(d["from"], d["to"]): d["allowed"] for d in map(json.loads, out.splitlines())}
+    flows = verdicts(out)
     assert flows[("shop/web", "kube-system/kube-dns")] is True
     assert flows[("elsewhere/pod", "shop/web")] is False
     assert "netpol reach: fewer than two pods in the input: added" in err and "kube-system/kube-dns" in err
@@ -68,7 +73,7 @@ def test_reach_jsonl_on_one_workload_gives_its_pairs_and_says_on_stderr_what_was
 def test_one_workload_gets_the_witnesses_the_report_makes_of_its_policies_rules(capsys, manifests):
     code, out, err = reach(capsys, manifests(WEB, INGRESS), "--port", "8080")
     assert code == 0, err
-    flows = {(d["from"], d["to"]): d["allowed"] for d in map(json.loads, out.splitlines())}
+    flows = verdicts(out)
     # The ingress rule admits app=client pods of shop: the report adds one, and one without the label.
     assert flows[("shop/client", "shop/web")] is True
     assert flows[("shop/not-client", "shop/web")] is False
