@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 import yaml
+
+from ..loader import load_yaml_file
 
 ELLIPSIS = "\u2026"
 _HASH = re.compile(r"^(?=.*\d)[a-z0-9]{8,10}$")  # a pod-template-hash, "49g9sf6hl4"
@@ -105,11 +107,12 @@ def chart_title(chart: Path | str, values: Iterable[Path | str] = (), *, release
                 namespace: str | None = None, beside: str = "") -> str:
     """"NAME VERSION (a.yaml, b.yaml; release R in NS)": the name and version of Chart.yaml,
     the values files by their file names; never the chart's folder or a path."""
-    meta: dict = {}
+    meta: Any = {}
     try:
-        meta = yaml.safe_load((Path(chart) / "Chart.yaml").read_text()) or {}
-    except (OSError, yaml.YAMLError):
+        meta = load_yaml_file(Path(chart) / "Chart.yaml")  # bounded, as every input the harness reads
+    except (OSError, yaml.YAMLError):  # the limits' InputLimitError is a YAMLError
         pass
+    meta = meta if isinstance(meta, Mapping) else {}
     name = str(meta.get("name") or Path(chart).resolve().name)
     version = f" {meta['version']}" if meta.get("version") else ""
     where = [", ".join(Path(v).name for v in values) or "chart defaults"]
