@@ -48,10 +48,12 @@ Params:
   - host - String - Required. A host name or an IP address.
   - where - String - Required. The value path of the host, named in messages.
   - cidrsValue - String - Required. The value path of the explicit alternative (the hosts' CIDRs).
+  - name - Map - Optional. What netpol._host.name gave for the host, when the caller has it already.
 Output: JSON {"ipBlock": {...}, "note": "..."}
 */}}
 {{- define "netpol._host.block" -}}
-  {{- $name := include "netpol._host.name" . | fromJson -}}
+  {{- $name := .name -}}
+  {{- if not $name -}}{{- $name = include "netpol._host.name" . | fromJson -}}{{- end -}}
   {{- $ip := $name.host -}}
   {{- $note := printf "%s (IP address as given)" $name.host -}}
   {{- if not $name.literal -}}

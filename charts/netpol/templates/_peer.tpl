@@ -262,7 +262,8 @@ Output: JSON {"peers": [peer...], "rules": [], "notes": [...], "cilium": [...]}
     {{- $name := include "netpol._host.name" (dict "host" $h "where" $w) | fromJson -}}
     {{- if and $byName (not $name.literal) -}}{{- $names = append $names $name.host -}}{{- end -}}
     {{- if and (not $explicit.items) (or (not $byName) $name.literal $.peer.addressFallback) -}}
-      {{- $b := include "netpol._host.block" (dict "host" $h "where" $w "cidrsValue" $explicit.value) | fromJson -}}
+      {{- $input := dict "host" $h "where" $w "cidrsValue" $explicit.value "name" $name -}}
+      {{- $b := include "netpol._host.block" $input | fromJson -}}
       {{- $peers = append $peers (dict "ipBlock" $b.ipBlock) -}}
       {{- $notes = append $notes $b.note -}}
     {{- end -}}
@@ -325,7 +326,7 @@ Output: JSON {"peers": [], "rules": [rule...], "notes": [], "cilium": [...]}
     {{- $peers := $explicit.items -}}
     {{- $note := $explicit.note -}}
     {{- if and (not $peers) (or (not $byName) $name.literal $.peer.addressFallback) -}}
-      {{- $input := dict "host" $t.host "where" $t.where "cidrsValue" $explicit.value -}}
+      {{- $input := dict "host" $t.host "where" $t.where "cidrsValue" $explicit.value "name" $name -}}
       {{- $b := include "netpol._host.block" $input | fromJson -}}
       {{- $peers = list (dict "ipBlock" $b.ipBlock) -}}
       {{- $note = printf "%s: %s" $t.url $b.note -}}
