@@ -28,6 +28,7 @@ port is enough when no address is found.
   {{- $explicit := include "netpol._cidr.blocks" (dict "cidrs" $spec.cidrs "where" .cidrsValue) | fromJson -}}
   {{- $given := dict "ports" $spec.ports "where" .portsValue -}}
   {{- $out := dict -}}
+  {{- $byPort := list -}}
   {{- if $explicit.items -}}
     {{- $ports := (include "netpol._apiServer.ports" $given | fromJson).items -}}
     {{- $note := printf "Kubernetes API server at %s, %s (from %s)" (join ", " $explicit.cidrs)
@@ -36,7 +37,6 @@ port is enough when no address is found.
     {{- $out = dict "items" (list $rule) "source" "values" -}}
   {{- else -}}
     {{- $out = include "netpol._apiServer.detected" . | fromJson -}}
-    {{- $byPort := list -}}
     {{- if eq (toString .dataplane) "cilium" -}}
       {{- $byPort = (include "netpol._apiServer.ports" $given | fromJson).items -}}
     {{- end -}}
@@ -46,7 +46,7 @@ port is enough when no address is found.
   {{- end -}}
   {{- $_ := set $out "cilium" list -}}
   {{- if eq (toString .dataplane) "cilium" -}}
-    {{- $input := dict "found" $out "given" $given "direction" .direction "portsValue" .portsValue -}}
+    {{- $input := dict "found" $out "given" $byPort "direction" .direction "portsValue" .portsValue -}}
     {{- $_ := set $out "cilium" (include "netpol._apiServer.cilium" $input | fromJson).items -}}
   {{- end -}}
   {{- toJson $out -}}
@@ -79,7 +79,7 @@ netpol._apiServer.cilium: the API server as Cilium names it (the kube-apiserver 
 the ports of the portable rules, or on the ports given when no address was found.
 Params:
   - found - Map - Required. What netpol._apiServer built: {items: [rule...], source}.
-  - given - Map - Required. {ports, where}: the ports as written.
+  - given - List - Required. The ports given, checked (used when no address was found).
   - direction - String - Optional. "ingress" or "egress" (default).
   - portsValue - String - Required. The value path of the ports, named in messages.
 Output: JSON {"items": [] or [the Cilium rule]}
@@ -93,7 +93,7 @@ identity it shares) on every port, more than an address on every port: refused.
     {{- if not $r.ports -}}{{- $anyPort = true -}}{{- end -}}
     {{- $ports = concat $ports ($r.ports | default list) -}}
   {{- end -}}
-  {{- if not .found.items -}}{{- $ports = (include "netpol._apiServer.ports" .given | fromJson).items -}}{{- end -}}
+  {{- if not .found.items -}}{{- $ports = .given -}}{{- end -}}
   {{- if $anyPort -}}
     {{- $msg := print "%s: on the cilium dataplane the API server is also named as the kube-apiserver entity, "
         "which on every port would open every port of the API server's hosts; give its port "
