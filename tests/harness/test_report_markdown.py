@@ -78,7 +78,8 @@ def test_the_dataplane_is_named_when_it_is_not_the_apis_own_reading():
 
 
 DENY_INGRESS = {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
-                "metadata": {"name": "deny", "namespace": "app"}, "spec": {"podSelector": {}, "policyTypes": ["Ingress"]}}
+                "metadata": {"name": "deny", "namespace": "app"},
+                "spec": {"podSelector": {}, "policyTypes": ["Ingress"]}}
 
 
 def many_workloads(n: int) -> list[dict]:

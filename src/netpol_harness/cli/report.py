@@ -3,7 +3,9 @@
     netpol report CHART|FILE [-f FILE]... [--set k=v]... [--release R] [--namespace NS]
                   [--port 53/UDP]... [--protocol TCP] [--workload NAME]... [--external IP]...
                   [--with cluster.yaml]... [--dataplane NAME|all]... [--out DIR]
-    netpol report [CHART] --diff BEFORE AFTER [--fail-on-open] [...the same inputs]
+    netpol report [CHART] --diff BEFORE AFTER [--case FILE|DIR]... [--format text|markdown|json]
+                  [--fail-on-open] [...the same inputs]
+    netpol report CHART --base REV [--case FILE|DIR]... [--format ...] [--fail-on-open] [...]
 
 Output: text on stdout (one line per pair, ports collapsed); with --out, a self-contained
 HTML page with the matrix (report.html) and the Mermaid graph (graph.mmd). A YAML file of
@@ -18,6 +20,10 @@ With --diff: BEFORE and AFTER are two chart directories (say a checkout of main 
 a branch), rendered with the same inputs, or two values files of CHART, each given after
 the common -f files. It lists the flows the change opens and closes, with the rule
 responsible on each side (diff.html with --out); --fail-on-open exits 1 when it opens any.
+With --base REV, BEFORE is CHART at git revision REV and AFTER is CHART in the working
+tree. `--case` diffs once per values file; `--format markdown` (or json) writes what a
+pull-request comment (or a CI job) takes, and diff.md (diff.json) under --out
+(`cli.reportdiff`).
 
 `--with FILE` adds the objects the cluster has beside the render (its admin policies,
 namespaces, other releases' policies, pods: pods are reported like the render's); with
@@ -36,16 +42,15 @@ from pathlib import Path
 
 import yaml
 
-from ..check.admission import RefusedObjects, admit
+from ..check.admission import RefusedObjects
 from ..loader import InputLimitError, load_files
 from ..net import PROTOCOLS, PolicyError
 from ..net.dataplanes import Dataplane
-from ..net.workloads import hook_of
 from ..report.labels import chart_title
-from ..report import (Probe, connectivity_report, diff_file, diff_objects, render_diff_html, render_diff_text,
-                      render_html, render_mermaid, render_text)
+from ..report import Probe, connectivity_report, render_html, render_mermaid, render_text
 from .reach import add_judge_invalid_option, refused
-from .inputs import add_dataplane_option, add_render_inputs, chosen_dataplanes, cluster_objects, is_chart, render_from
+from .inputs import add_dataplane_option, add_render_inputs, chosen_dataplanes, cluster_objects
+from .reportdiff import add_diff_arguments, admitted, render_side, run_diff
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -61,10 +66,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workload", action="append", default=[], metavar="NAME", help="report only these workloads (repeatable)")
     parser.add_argument("--external", action="append", default=[], metavar="IP", help="add an outside address (repeatable)")
     parser.add_argument("--ipblock-ignores-pods", action="store_true", help="for CNIs whose ipBlocks never match pod addresses")
-    parser.add_argument("--diff", nargs=2, metavar=("BEFORE", "AFTER"),
-                        help="compare two chart directories, or two values files of CHART")
-    parser.add_argument("--fail-on-open", action="store_true", help="with --diff: exit 1 when the change opens a flow")
-    parser.add_argument("--out", type=Path, help="write report.html and graph.mmd (or diff.html) into this directory")
+    add_diff_arguments(parser)
+    parser.add_argument("--out", type=Path, help="write report.html and graph.mmd (or diff.html, and diff.md or "
+                                                 "diff.json with --format) into this directory")
     add_dataplane_option(parser)
     add_judge_invalid_option(parser)
 
@@ -75,62 +79,6 @@ def _probes(args: argparse.Namespace) -> list[Probe] | None:
     return [Probe.parse(p, args.protocol) for p in args.port] or None
 
 
-def _render(args: argparse.Namespace, chart: str, extra_values: list[str], label: str, extra: list[dict]):
-    """The render's objects and then `extra` (the --with objects), or None when helm fails."""
-    result = render_from(args, chart, extra_values)
-    if not result.ok:
-        print(f"netpol report: helm could not render {label}:\n{result.stderr.strip()}", file=sys.stderr)
-        return None
-    # Helm's hooks (helm test pods, install Jobs) are not the release's running workloads.
-    return [o for o in result.objects if not (args.skip_hooks and hook_of(o))] + extra
-
-
-def _sides(args: argparse.Namespace) -> list[tuple[str, str, list[str]]] | str:
-    """(chart, extra values files, title) for each side of --diff, or what is wrong."""
-    before, after = args.diff
-    charts = [is_chart(before), is_chart(after)]
-    if all(charts):
-        if args.chart:
-            return "--diff of two charts takes no CHART"
-        return [(before, [], f"chart {before}"), (after, [], f"chart {after}")]
-    if any(charts):
-        return "--diff BEFORE AFTER takes two chart directories or two values files, not one of each"
-    if not args.chart:
-        return "--diff of two values files needs CHART"
-    for path in (before, after):
-        if not Path(path).is_file():
-            return f"{path} is neither a chart directory nor a values file"
-    return [(args.chart, [before], chart_title(args.chart, [before])), (args.chart, [after], chart_title(args.chart, [after]))]
-
-
-def run_diff(args: argparse.Namespace, probes: list[Probe] | None, cluster: list[dict], profiles: list[Dataplane]) -> int:
-    sides = _sides(args)
-    if isinstance(sides, str):
-        print(f"netpol report: {sides}", file=sys.stderr)
-        return 2
-    rendered = [_render(args, chart, extra, title, cluster) for chart, extra, title in sides]
-    if any(objects is None for objects in rendered):
-        return 2  # bad input, as in every command (README: exit codes)
-    rendered = [_admitted(args, objects, f"{title}: ") for objects, (_, _, title) in zip(rendered, sides)]
-    several = len(profiles) > 1  # then each profile gets its own section and page
-    opened = False
-    for k, dataplane in enumerate(profiles):
-        diff = diff_objects(rendered[0], rendered[1], title=f"what {sides[1][2]} changes against {sides[0][2]}",
-                            before_title=sides[0][2], after_title=sides[1][2], namespace=args.namespace, probes=probes,
-                            externals=args.external, workloads=args.workload or None,
-                            ipblock_matches_pods=not args.ipblock_ignores_pods, dataplane=dataplane)
-        opened = opened or bool(diff.opened)
-        if several:
-            print(("\n" if k else "") + f"== dataplane {dataplane.name}")
-        print(render_diff_text(diff))
-        if args.out:
-            page = args.out / diff_file(dataplane.name if several else None)
-            args.out.mkdir(parents=True, exist_ok=True)
-            page.write_text(render_diff_html(diff))
-            print(f"\nwrote {page}")
-    return 1 if args.fail_on_open and opened else 0
-
-
 def run(args: argparse.Namespace) -> int:
     try:
         probes = _probes(args)
@@ -139,12 +87,19 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:  # a bad --port, --external or --dataplane, or a --with file (ClusterFileError)
         print(f"netpol report: {exc}", file=sys.stderr)
         return 2
+    alone = [flag for flag, given in (("--case", args.cases), (f"--format {args.format}", args.format != "text"))
+             if given]
+    if alone and not (args.diff or args.base is not None):
+        print(f"netpol report: {alone[0]} takes --diff BEFORE AFTER or --base REV", file=sys.stderr)
+        return 2
     missing = [f for f in args.values if not Path(f).is_file()]
     if missing:
         print(f"netpol report: no such values file: {', '.join(missing)}", file=sys.stderr)
         return 2
     try:
-        return run_diff(args, probes, cluster, profiles) if args.diff else run_report(args, probes, cluster, profiles)
+        if args.diff or args.base is not None:
+            return run_diff(args, probes, cluster, profiles)
+        return run_report(args, probes, cluster, profiles)
     except RefusedObjects as exc:
         refused("netpol report", exc)
         return 2
@@ -156,14 +111,6 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"netpol report: {exc}", file=sys.stderr)
         return 2
-
-
-def _admitted(args: argparse.Namespace, objects: list[dict], side: str = "") -> list[dict]:
-    """`admit` (RefusedObjects unless --judge-invalid); with --diff, each line names its side."""
-    try:
-        return admit(objects, judge_invalid=args.judge_invalid, default_namespace=args.namespace)
-    except RefusedObjects as exc:
-        raise RefusedObjects([side + line for line in exc.lines], exc.summary) from None
 
 
 def _report_input(args: argparse.Namespace, cluster: list[dict]) -> tuple[list[dict], str] | int:
@@ -179,7 +126,7 @@ def _report_input(args: argparse.Namespace, cluster: list[dict]) -> tuple[list[d
             print(f"netpol report: {args.chart}: not YAML: {str(exc).splitlines()[0]}", file=sys.stderr)
             return 2
         return objects + cluster, f"{Path(args.chart).name} (manifests in {args.namespace}{beside})"
-    objects = _render(args, args.chart, [], args.chart, cluster)
+    objects = render_side(args, args.chart, [], args.chart, cluster)
     if objects is None:
         return 2
     return objects, chart_title(args.chart, args.values, release=args.release, namespace=args.namespace, beside=beside)
@@ -194,7 +141,7 @@ def run_report(args: argparse.Namespace, probes: list[Probe] | None, cluster: li
     if isinstance(found, int):
         return found
     objects, title = found
-    objects = _admitted(args, objects)
+    objects = admitted(args, objects)
     report = connectivity_report(
         objects,
         probes,

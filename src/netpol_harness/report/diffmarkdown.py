@@ -170,8 +170,8 @@ def _caveats(diff: Diff) -> list[str]:
 def _dataplane_dependent(diff: Diff, others: list[Diff]) -> list[str]:
     """The changes this profile sees and another profile of the same case does not."""
     out = []
-    for word, changes, pick in (("opens", diff.opened, lambda d: d.opened), ("closes", diff.closed, lambda d: d.closed)):
-        seen = {o.dataplane: _probe_keys(pick(o)) for o in others}
+    for word, changes, side in (("opens", diff.opened, "opened"), ("closes", diff.closed, "closed")):
+        seen = {o.dataplane: _probe_keys(getattr(o, side)) for o in others}
         for change in changes:
             missing = [name for name, keys in seen.items() if not _probe_keys([change]) <= keys]
             if missing:
