@@ -31,6 +31,7 @@ SUBCOMMANDS = {
     "check": ("netpol_harness.cli.check", "run a chart's expectations (netpol-expect.yaml), JUnit XML on request"),
     "matrix": ("netpol_harness.cli.matrix", "render and check every case of a value matrix, on every core"),
     "demo": ("netpol_harness.cli.demo", "render every values file of charts and show what they allow"),
+    "snapshot": ("netpol_harness.cli.snapshot", "keep or check the flows each values example of a chart allows"),
 }
 
 
