@@ -123,3 +123,10 @@ def test_the_json_document_has_the_stable_shape_a_ci_job_reads():
                                 "after": "egress open; ingress: app/web ingress[1]", "absent": ""}]
     assert first["policies"] == {"added": [], "removed": [], "changed": ["app/web"]}
     assert render_diff_json(sections) == render_diff_json(sections)  # sorted keys: byte for byte
+
+
+def test_a_change_one_profile_sees_and_another_does_not_is_noted_as_dataplane_dependent():
+    under_cilium = diff_objects(BASE, copy.deepcopy(BASE), namespace="app", dataplane="cilium")
+    text = render_diff_markdown([("values/x.yaml", opening()), ("values/x.yaml", under_cilium)])
+    assert text.splitlines()[2].startswith("**1 flow opened, 0 closed** in 1 case under 2 dataplanes: ")
+    assert "- dataplane-dependent: kubernetes opens ns-team-ops/pod -> app/web on 8080/TCP, cilium does not" in text

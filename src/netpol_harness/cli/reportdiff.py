@@ -161,6 +161,13 @@ def _case_diffs(args: argparse.Namespace, sides: list[tuple[str, list[str], str]
             for dataplane in profiles]
 
 
+def _case_title(args: argparse.Namespace, sides: list[tuple[str, list[str], str]]) -> str:
+    """A section's title without --case: the values files of each side, else the common ones."""
+    if sides[0][1]:
+        return " -> ".join(Path(values[0]).name for _, values, _ in sides)
+    return ", ".join(Path(v).name for v in args.values) or "chart defaults"
+
+
 def _diff_cases(args: argparse.Namespace, sides: list[tuple[str, list[str], str]], cases: list[str],
                 probes: list[Probe] | None, cluster: list[dict], profiles: list[Dataplane]) -> int:
     sections, pages = [], iter(page_names(cases, profiles))
@@ -172,7 +179,7 @@ def _diff_cases(args: argparse.Namespace, sides: list[tuple[str, list[str], str]
         if args.format == "text" and case:
             print(("\n" if n else "") + f"== case {case}")
         for k, (dataplane, diff) in enumerate(zip(profiles, diffs)):
-            sections.append((case or diff.title, diff))
+            sections.append((case or _case_title(args, sides), diff))
             names.append(next(pages))
             if args.format == "text":
                 if len(profiles) > 1:  # then each profile gets its own section and page

@@ -61,7 +61,10 @@ def summary_line(sections: Sequence[Section]) -> str:
     closed = sum(len(d.closed) for _, d in sections)
     line = f"**{_flows(opened)} opened, {closed} closed**"
     if len(sections) > 1:
-        line += f" in {len(sections)} cases: " + "; ".join(
+        cases = len({t for t, _ in sections})
+        planes = len({d.dataplane for _, d in sections})
+        line += f" in {cases} case{'' if cases == 1 else 's'}" + (f" under {planes} dataplanes" if planes > 1 else "")
+        line += ": " + "; ".join(
             f"{md_text(section_label(t, d))}: {_counts(d)}" for t, d in sections)
     return line
 
