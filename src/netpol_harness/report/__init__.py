@@ -18,4 +18,5 @@ from .words import collapse, describe_policy, ports_text
 __all__ = ["Cell", "Change", "Diff", "Endpoint", "Part", "Probe", "ProfileVerdict", "Report", "Row", "Witness",
            "WorkloadReport", "add_witnesses", "build_cluster", "collapse", "connectivity_report", "demo_probes",
            "describe_policy", "diff_document", "diff_file", "diff_objects", "ports_text", "render_diff_html",
-           "render_diff_json", "render_diff_markdown", "render_diff_text", "render_html", "render_mermaid", "render_text"]
+           "render_diff_json", "render_diff_markdown", "render_diff_text", "render_html", "render_mermaid",
+           "render_text"]
