@@ -2,10 +2,12 @@
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
+# The `scan` extra of pyproject.toml, installed into its own virtualenv.
+SCAN_PINS = $(shell $(PYTHON) -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]["scan"])')
 
-.PHONY: setup helm browser demo test fuzz bench schemas clean
+.PHONY: setup helm deps scanners browser demo test fuzz bench schemas clean
 
-setup: $(VENV)/.installed helm browser
+setup: $(VENV)/.installed helm deps scanners browser
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +19,21 @@ $(VENV)/.installed: pyproject.toml
 # is missing, so a changed file under .tools/ never reaches the tests.
 helm: $(VENV)/.installed
 	scripts/bootstrap-helm
+
+# The library packaged into each application chart (charts/*/charts/netpol-*.tgz),
+# rebuilt only when charts/netpol changed: helm reads it without the warning a symlink
+# gives, and scanners can read the charts.
+deps: helm
+	$(PY) scripts/chart_deps.py
+
+# Checkov in its own virtualenv (pyproject's `scan` extra): it pins networkx<2.7, which
+# network-config-analyzer (the crosscheck extra) cannot share.
+scanners: .tools/checkov/.installed
+
+.tools/checkov/.installed: pyproject.toml
+	$(PYTHON) -m venv .tools/checkov
+	.tools/checkov/bin/python -m pip install --quiet --no-compile $(SCAN_PINS)
+	touch $@
 
 # Debian's chromium for the report's browser tests and screenshots (skipped, with a note,
 # where apt cannot install it).

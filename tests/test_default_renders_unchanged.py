@@ -1,7 +1,9 @@
 """The default dataplane renders what the charts rendered before the dataplane switch.
 
 tests/data/golden/ holds each chart's renders (its defaults and every values example) as
-scripts/golden_renders.py froze them before the switch was added; these tests render the
+scripts/golden_renders.py froze them before the switch was added (refrozen once since, for
+job-executor-service's Deployment annotations that waive Checkov's checks: nothing else
+changed); these tests render the
 current charts the same way (the script's own render_case: netpol_harness.environments'
 run_example, the same release, namespace and helm) and compare: the objects always, and
 for `helm template` renders the manifest text helm printed, byte for byte.

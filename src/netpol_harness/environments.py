@@ -12,8 +12,11 @@ built-in API versions, and charts with `dataplane: cilium` stop the render unles
 `lookup` the in-memory API server's discovery lists cilium.io/v2 itself. Needs
 combine: `# needs: lookup, cilium`, `# needs: dns, cilium`.
 
-Where values files are found for a chart: the chart's `ci/` folder (the chart-testing
-convention), then `<root>/values-examples/<chart name>/`.
+Where values files are found for a chart: `<root>/values-examples/<chart name>/`, then
+the chart's `ci/` folder (the chart-testing convention). The project's folder comes first
+because it can hold what `ci/` cannot: examples that need `lookup`, DNS or a CNI's APIs,
+which `ct lint` would render offline and fail; a chart's `ci/` then holds the offline
+ones for chart-testing.
 """
 from __future__ import annotations
 
@@ -71,8 +74,8 @@ def needs_of(path: Path) -> set[str]:
 
 
 def values_dir_for(chart: Path) -> Path | None:
-    """The chart's ci/ folder when it has values files, else <root>/values-examples/<chart>/."""
-    for candidate in (chart / "ci", project.root() / "values-examples" / chart.name):
+    """<root>/values-examples/<chart>/ when it has values files, else the chart's ci/ folder."""
+    for candidate in (project.root() / "values-examples" / chart.name, chart / "ci"):
         if candidate.is_dir() and any(candidate.glob("*.yaml")):
             return candidate
     return None

@@ -57,7 +57,7 @@ def test_a_broken_expectation_fails_the_check_with_the_reasoning_and_in_junit(tm
 def test_pytest_collects_each_expectation_as_an_item_whose_failure_explains(tmp_path, default_helm):
     chart = tmp_path / "chart"
     shutil.copytree(JES, chart, symlinks=False)
-    (chart / "ci").mkdir()
+    (chart / "ci").mkdir(exist_ok=True)  # the chart has ci/ files of its own
     shutil.copy(repo_root() / "values-examples" / "job-executor-service" / "gitops-explicit-cidrs.yaml", chart / "ci")
     shutil.copy(broken_copy(tmp_path, "ci/gitops-explicit-cidrs.yaml"), chart / "netpol-expect.yaml")
     (tmp_path / "pytest.ini").write_text("[pytest]\n")
@@ -136,7 +136,7 @@ def test_an_unknown_dataplane_in_the_expectation_file_is_an_error(tmp_path):
 def test_two_cases_of_one_values_file_are_rendered_and_named_apart_by_the_plugin(tmp_path, default_helm):
     chart = tmp_path / "chart"
     shutil.copytree(JES, chart, symlinks=False)
-    (chart / "ci").mkdir()
+    (chart / "ci").mkdir(exist_ok=True)  # the chart has ci/ files of its own
     shutil.copy(repo_root() / "values-examples" / "job-executor-service" / "gitops-explicit-cidrs.yaml", chart / "ci")
     flow = {"from": "jes-job-executor-service", "to": "ip:192.0.2.11", "port": 6443}
     (chart / "netpol-expect.yaml").write_text(yaml.safe_dump({"cases": [
