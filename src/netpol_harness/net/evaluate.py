@@ -11,7 +11,7 @@ address outside the pod network) is never isolated: only the pod side is judged.
 Speed comes from compiling once: every selector and peer becomes an int bitset over pod
 indices (bit i = the i-th pod; `selection`, `peers`, `ports`), each policy kind is compiled
 by its own module (`kinds`), and the query layer (`query`) caches the per-(port, protocol)
-tables of the full matrix. `Evaluator` checks its arguments, compiles again when the cluster
+tables of the full matrix, worked out over classes of pods no policy tells apart (`classes`). `Evaluator` checks its arguments, compiles again when the cluster
 has changed since, and hands each question to the query layer.
 """
 from __future__ import annotations
@@ -35,13 +35,15 @@ __all__ = ["CompiledPolicy", "EndpointRef", "Evaluator"]
 
 class Evaluator:
     def __init__(self, cluster: Cluster, *, ipblock_matches_pods: bool = True, family: int | None = None,
-                 dataplane: "Dataplane | str" = KUBERNETES) -> None:
+                 dataplane: "Dataplane | str" = KUBERNETES, classes: bool = True) -> None:
         """`dataplane`: the profile (`dataplanes`) of the CNI to judge as, by name or value:
         "kubernetes" (the API's own reading, the default), "cilium", "calico", "ovn-kubernetes",
         "openshift", "kube-router", with options ("cilium:policy-cidr-match-mode=nodes").
         `ipblock_matches_pods=False`: ipBlocks do not apply to pod addresses (as on Cilium).
         `family` 4 or 6: judge pod-to-pod traffic over that IP family only, so ipBlocks see only
         that family's pod addresses; None (default) lets an ipBlock match any of a pod's addresses.
+        `classes=False`: work matrices out pod by pod, not over classes of pods no policy tells
+        apart (the same verdicts, slower: the reference the class tables are tested against).
         """
         if family not in (None, 4, 6):
             raise ValueError("family must be 4, 6 or None")
@@ -52,12 +54,13 @@ class Evaluator:
         self.dataplane = chosen
         self.ipblock_matches_pods = chosen.ipblock_pods
         self.family = family
+        self.classes = classes
         self._compiled_version = -1
         self._compile()
 
     def _compile(self) -> None:
         self._compiled_version = self.cluster.version
-        self._query = Query(self.cluster, dataplane=self.dataplane, family=self.family)
+        self._query = Query(self.cluster, dataplane=self.dataplane, family=self.family, classes=self.classes)
         # What callers read off the evaluator (the report, the lints): the pods as compiled,
         # and the compiled NetworkPolicies with the pods each selects and isolates.
         pods = self._query.pods
@@ -96,6 +99,11 @@ class Evaluator:
     def check(self, src: EndpointRef, dst: EndpointRef, port: int, protocol: str = "TCP") -> Verdict:
         protocol = protocol_name(protocol)
         return self._fresh().check(src, dst, port, protocol)
+
+    def allowed(self, src: EndpointRef, dst: EndpointRef, port: int, protocol: str = "TCP") -> bool:
+        """Whether `check` would allow the connection, without building its explanation."""
+        protocol = protocol_name(protocol)
+        return self._fresh().allowed(src, dst, port, protocol)
 
     def sides_by_kind(self, src: EndpointRef, dst: EndpointRef, port: int, protocol: str = "TCP") -> dict[str, dict[str, SideVerdict]]:
         """{"egress": {kind: side}, "ingress": {kind: side}}: what each kind of `kinds.COMPILERS`

@@ -6,6 +6,13 @@ A and B are the same pod. Each side is judged by the layers of policy kinds in
 `kinds.LAYERS` order; an External (an address outside the pod network) is never isolated, so only the
 pod side of its connections is judged. Ports and protocols arrive checked
 (`ports.protocol_name`): the evaluator in front of this layer checks them.
+
+Matrices are worked out over classes of pods no policy tells apart (`classes`): a second
+Query over one representative per class, whose rows `Reachability` reads per pod. A
+question about a few endpoints compiles a Query over their classes alone; one pod's row or
+column against everyone judges one representative per class. `check` answers allowed or
+denied from the class rows once a port has been asked about often enough to pay for them,
+and leaves the explanation to be made when read (`LazyVerdict`).
 """
 from __future__ import annotations
 
@@ -14,6 +21,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
+from .classes import ClassView, PodClasses
 from .cluster import Cluster, External, Pod
 from .dataplanes import KUBERNETES, Dataplane
 from .endpoints import EndpointRef, resolve
@@ -25,15 +33,25 @@ from .reachability import Reachability, reach_rows
 from .selection import PodIndex, bits
 from .kinds.admintier import POD, AdminTier, admin_caveats, admin_notes, selects
 from .kinds.cilium import cilium_caveats
+from .lazyverdict import LazyVerdict
 from .verdict import Context, SideVerdict, TierStep, Verdict, reason
 
 DIRECTIONS = ("egress", "ingress")
+# check() pays for a port's class rows after this many questions on it, and only up to this
+# many classes (their rows are classes^2 bits: 20,000 is 50 MB).
+CHECKS_BEFORE_ROWS = 32
+MAX_CLASSES_FOR_CHECK = 20_000
+# A row or column against everyone reads the class rows up to this many classes; beyond,
+# it judges one representative per class.
+MAX_CLASSES_FOR_LINE = 4_096
 APISERVER_NAMES = ("apiserver", "kube-apiserver")
 
 
 class Query:
-    def __init__(self, cluster: Cluster, *, dataplane: Dataplane = KUBERNETES, family: int | None = None) -> None:
+    def __init__(self, cluster: Cluster, *, dataplane: Dataplane = KUBERNETES, family: int | None = None,
+                 classes: bool = True) -> None:
         self.cluster = cluster
+        self.use_classes = classes
         self.dataplane = dataplane
         self.ipblock_matches_pods = dataplane.ipblock_pods
         self.family = family
@@ -45,6 +63,12 @@ class Query:
         self.hosts = HostRules(pods, self.matchers.peers)
         self._tables: dict[tuple, Any] = {}
         self._notes: dict[tuple[int, ...], list[str]] = {}
+        self._classes: PodClasses | None = None
+        self._class_of: np.ndarray | None = None
+        self._class_query: Query | None = None
+        self._sub_queries: dict[tuple[int, ...], Query] = {}
+        self._asked: dict[tuple[int, str], int] = {}
+        self._flat: dict[tuple[int, str], tuple[bytes, int]] = {}
 
     def resolve(self, ref: EndpointRef) -> Pod | External:
         if isinstance(ref, str) and ref in APISERVER_NAMES:
@@ -56,7 +80,43 @@ class Query:
 
     # ------------------------------------------------------------------ one connection
     def check(self, src: EndpointRef, dst: EndpointRef, port: int, protocol: str) -> Verdict:
+        index = self.pods.index
+        i = index.get(src) if isinstance(src, str) else None  # a pod id: the usual question, answered first
+        j = index.get(dst) if isinstance(dst, str) else None
+        if i is None or j is None:
+            s, d = self.resolve(src), self.resolve(dst)
+            if not isinstance(s, Pod) or not isinstance(d, Pod) or s.id == d.id:
+                return self.verdict(s, d, port, protocol)
+            i, j = index[s.id], index[d.id]
+        if i != j:
+            allowed = self._class_allowed(i, j, port, protocol)
+            if allowed is not None:
+                pods = self.pods.pods
+                s, d = pods[i], pods[j]
+                return LazyVerdict.deferred(allowed, s, d, port, protocol, lambda: self.verdict(s, d, port, protocol))
+        return self.verdict(self.pods.pods[i], self.pods.pods[j], port, protocol)
+
+    def allowed(self, src: EndpointRef, dst: EndpointRef, port: int, protocol: str) -> bool:
+        """`check(...).allowed` without the explanation: from the class rows when there are
+        some, else from the sides' answers alone."""
+        index = self.pods.index
+        i = index.get(src) if isinstance(src, str) else None
+        j = index.get(dst) if isinstance(dst, str) else None
+        if i is not None and j is not None and i != j:
+            allowed = self._class_allowed(i, j, port, protocol)
+            if allowed is not None:
+                return allowed
         s, d = self.resolve(src), self.resolve(dst)
+        if isinstance(s, Pod) and isinstance(d, Pod) and s.id == d.id:
+            return True
+        if isinstance(s, Pod) and isinstance(d, Pod):
+            allowed = self._class_allowed(index[s.id], index[d.id], port, protocol)
+            if allowed is not None:
+                return allowed
+        return self.side("egress", s, d, port, protocol).allowed and self.side("ingress", d, s, port, protocol).allowed
+
+    def verdict(self, s: Pod | External, d: Pod | External, port: int, protocol: str) -> Verdict:
+        """The verdict with its explanation, judged side by side on these two ends."""
         if isinstance(s, Pod) and isinstance(d, Pod) and s.id == d.id:
             egress, ingress = SideVerdict("egress", s.id, True), SideVerdict("ingress", d.id, True)
             why = "a pod always reaches itself; NetworkPolicies do not apply"
@@ -151,13 +211,104 @@ class Query:
                 outside[(p.id, ext.id)] = self.side("egress", p, ext, port, protocol).allowed
                 outside[(ext.id, p.id)] = self.side("ingress", p, ext, port, protocol).allowed
         chosen_idx = list(dict.fromkeys(self.pods.index[p.id] for p in pods))
-        return Reachability([p.id for p in self.pods.pods], self.rows(port, protocol), chosen_idx, outside)
+        ids = [p.id for p in self.pods.pods]
+        if not self.use_classes:
+            return Reachability(ids, self.rows(port, protocol), chosen_idx, outside)
+        rows, class_of = self._rows_over_classes(port, protocol, chosen_idx)
+        return Reachability(ids, rows, chosen_idx, outside, class_of=class_of)
+
+    # ------------------------------------------------------------------ classes
+    @property
+    def classes(self) -> PodClasses:
+        if self._classes is None:
+            self._classes = PodClasses(self.cluster, self.dataplane, self.family)
+            self._class_of = np.asarray(self._classes.of, dtype=np.int64)
+        return self._classes
+
+    def class_query(self) -> "Query":
+        """The same question over one representative pod per class."""
+        if self._class_query is None:
+            self._class_query = self._over(self.classes.reps)
+        return self._class_query
+
+    def _over(self, pods: list[Pod]) -> "Query":
+        return Query(ClassView(self.cluster, pods), dataplane=self.dataplane, family=self.family,  # type: ignore[arg-type]
+                     classes=False)
+
+    def _cached_class_rows(self, port: int, protocol: str) -> np.ndarray | None:
+        query = self._class_query
+        return None if query is None else query._tables.get((port, protocol, "rows"))
+
+    def _rows_over_classes(self, port: int, protocol: str, chosen: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """Rows over the classes of the chosen pods, and pod -> row: all classes' rows when
+        they are at hand or most classes are asked for, else rows over those classes alone."""
+        classes = self.classes
+        assert self._class_of is not None
+        wanted = tuple(dict.fromkeys(self._class_of[chosen].tolist())) if chosen else ()
+        rows = self._cached_class_rows(port, protocol)
+        if rows is not None or 4 * len(wanted) >= classes.count:
+            return (rows if rows is not None else self.class_query().rows(port, protocol)), self._class_of
+        sub = self._sub_queries.get(wanted)
+        if sub is None:
+            if len(self._sub_queries) >= 8:
+                self._sub_queries.pop(next(iter(self._sub_queries)))
+            sub = self._sub_queries[wanted] = self._over([classes.reps[c] for c in wanted])
+        local = np.full(classes.count, -1, dtype=np.int64)
+        local[list(wanted)] = np.arange(len(wanted))
+        return sub.rows(port, protocol), local[self._class_of]
+
+    def _class_allowed(self, i: int, j: int, port: int, protocol: str) -> bool | None:
+        """Pod i to another pod j from the class rows; None while this port has not earned them."""
+        key = (port, protocol)
+        flat = self._flat.get(key)
+        if flat is None:
+            if not self.use_classes:
+                return None
+            rows = self._cached_class_rows(port, protocol)
+            if rows is None:
+                asked = self._asked[key] = self._asked.get(key, 0) + 1
+                if asked < CHECKS_BEFORE_ROWS or self.classes.count > MAX_CLASSES_FOR_CHECK:
+                    return None
+                rows = self.class_query().rows(port, protocol)
+            # The rows as bytes: a byte of bytes is a Python int, much faster to read than numpy's.
+            flat = self._flat[key] = (rows.tobytes(), rows.shape[1])
+        of = self._classes.of  # type: ignore[union-attr]
+        cs, cd = of[i], of[j]
+        return bool((flat[0][cs * flat[1] + (cd >> 3)] >> (cd & 7)) & 1)
+
+    def _line(self, pod: Pod, port: int, protocol: str, outgoing: bool) -> set[str]:
+        """The pods `pod` may reach (outgoing) or that may reach it, itself excluded."""
+        classes = self.classes
+        assert self._class_of is not None
+        i = self.pods.index[pod.id]
+        c = classes.of[i]
+        rows = self._cached_class_rows(port, protocol)
+        if rows is None and classes.count <= MAX_CLASSES_FOR_LINE:
+            rows = self.class_query().rows(port, protocol)
+        if rows is not None:
+            if outgoing:
+                ok = np.unpackbits(rows[c], count=classes.count, bitorder="little").astype(bool)
+            else:
+                ok = ((rows[:, c >> 3] >> (c & 7)) & 1).astype(bool)
+        else:
+            ok = np.zeros(classes.count, dtype=bool)
+            members = classes.members()
+            for k, rep in enumerate(classes.reps):
+                other = rep if k != c else next((self.pods.pods[j] for j in members[k] if j != i), None)
+                if other is not None:
+                    src, dst = (pod, other) if outgoing else (other, pod)
+                    ok[k] = self.side("egress", src, dst, port, protocol).allowed and \
+                        self.side("ingress", dst, src, port, protocol).allowed
+        hit = ok[self._class_of]
+        hit[i] = False
+        return {self.pods.pods[j].id for j in np.flatnonzero(hit).tolist()}
 
     def reachable_from(self, src: EndpointRef, port: int, protocol: str) -> set[str]:
         s = self.resolve(src)
         out = {ext.id for ext in self.cluster.externals if isinstance(s, Pod) and self.check(s, ext, port, protocol).allowed}
         if isinstance(s, Pod):
-            out |= self.matrix(port, protocol, [p.id for p in self.pods.pods]).row(s.id)
+            out |= self._line(s, port, protocol, True) if self.use_classes else \
+                self.matrix(port, protocol, [p.id for p in self.pods.pods]).row(s.id)
         else:
             out |= {p.id for p in self.pods.pods if self.check(s, p, port, protocol).allowed}
         return out
@@ -165,7 +316,9 @@ class Query:
     def reaching(self, dst: EndpointRef, port: int, protocol: str) -> set[str]:
         d = self.resolve(dst)
         out = {ext.id for ext in self.cluster.externals if isinstance(d, Pod) and self.check(ext, d, port, protocol).allowed}
-        if isinstance(d, Pod):
+        if isinstance(d, Pod) and self.use_classes:
+            out |= self._line(d, port, protocol, False)
+        elif isinstance(d, Pod):
             egress, ingress = self.table(port, protocol)
             j = self.pods.index[d.id]
             out |= {self.pods.pods[i].id for i in bits(ingress[j]) if i != j and (egress[i] >> j) & 1}

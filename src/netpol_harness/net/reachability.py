@@ -4,6 +4,9 @@ Row s, bit d says whether pod s may connect to pod d (both ends agree). A 10,000
 cluster is 12.5 MB of bits; the same matrix as a dict of pairs was gigabytes. `Reachability`
 is also a read-only mapping from (source id, destination id) to bool, so callers that
 iterate pairs keep working on small clusters; large ones ask for rows and counts.
+
+The rows may be those of classes of pods no policy tells apart (`classes`): then
+`class_of[i]` is pod i's row and column, and the pods are read through it, never expanded.
 """
 from __future__ import annotations
 
@@ -44,15 +47,19 @@ class Reachability(Mapping[tuple[str, str], bool]):
     """Pairs of distinct chosen pods from the packed rows, plus pod/outside-address pairs."""
 
     def __init__(self, pod_ids: Sequence[str], rows: np.ndarray, chosen: Sequence[int],
-                 externals: Mapping[tuple[str, str], bool]) -> None:
+                 externals: Mapping[tuple[str, str], bool], class_of: np.ndarray | None = None) -> None:
         self.pod_ids = list(pod_ids)
         self.rows = rows
         self.chosen = list(chosen)
         self._chosen_set = set(self.chosen)
         self._index = {pid: i for i, pid in enumerate(self.pod_ids)}
         self.externals = dict(externals)
+        # Pod -> row of `rows`; the identity when the rows are the pods'.
+        self.class_of = class_of
 
     def allowed(self, src: int, dst: int) -> bool:
+        if self.class_of is not None:
+            src, dst = int(self.class_of[src]), int(self.class_of[dst])
         return bool((self.rows[src, dst >> 3] >> (dst & 7)) & 1)
 
     def __getitem__(self, pair: tuple[str, str]) -> bool:
@@ -81,12 +88,19 @@ class Reachability(Mapping[tuple[str, str], bool]):
     def row(self, src: str) -> set[str]:
         """Ids of the chosen pods `src` may reach (itself excluded)."""
         s = self._index[src]
-        bits = np.unpackbits(self.rows[s], count=len(self.pod_ids), bitorder="little")
-        return {self.pod_ids[d] for d in self.chosen if bits[d] and d != s}
+        if self.class_of is None:
+            bits = np.unpackbits(self.rows[s], count=len(self.pod_ids), bitorder="little")
+            return {self.pod_ids[d] for d in self.chosen if bits[d] and d != s}
+        line = np.unpackbits(self.rows[self.class_of[s]], bitorder="little")
+        chosen = np.asarray(self.chosen, dtype=np.int64)
+        hit = chosen[line[self.class_of[chosen]].astype(bool)] if len(chosen) else chosen
+        return {self.pod_ids[d] for d in hit.tolist() if d != s}
 
     def count_allowed(self) -> int:
         """Allowed ordered pairs of distinct chosen pods, plus allowed pod/address pairs."""
         n = len(self.pod_ids)
+        if self.class_of is not None:
+            return count_by_class(self.rows, self.class_of, self.chosen) + sum(self.externals.values())
         if len(self.chosen) == n:
             pods = int(_POPCOUNT[self.rows].sum(dtype=np.int64)) if n else 0
             diagonal = np.arange(n)
@@ -94,3 +108,19 @@ class Reachability(Mapping[tuple[str, str], bool]):
         else:
             pods = sum(self.allowed(s, d) for s in self.chosen for d in self.chosen if s != d)
         return pods + sum(self.externals.values())
+
+
+def count_by_class(rows: np.ndarray, class_of: np.ndarray, chosen: Sequence[int]) -> int:
+    """Allowed ordered pairs of distinct chosen pods, from rows over their classes: a pair of
+    classes counts (pods in one) x (pods in the other), less each pod with itself."""
+    if not len(chosen):
+        return 0
+    size = np.bincount(class_of[np.asarray(chosen, dtype=np.int64)], minlength=rows.shape[0]).astype(np.int64)
+    present = np.flatnonzero(size)
+    total = 0
+    for start in range(0, len(present), TRANSPOSE_BLOCK):
+        block = present[start:start + TRANSPOSE_BLOCK]
+        bits = np.unpackbits(rows[block], axis=1, count=rows.shape[0], bitorder="little")
+        total += int((bits[:, present].astype(np.int64) @ size[present] * size[block]).sum())
+        total -= int((bits[np.arange(len(block)), block].astype(np.int64) * size[block]).sum())
+    return total

@@ -1,0 +1,162 @@
+"""Pods no policy can tell apart, as equivalence classes: the matrix is worked out over one
+representative per class and read back per pod.
+
+Two pods are in one class when every selector, peer and port of every policy kind answers
+the same for both, which holds when they share
+  * the namespace (namespaceSelectors, a policy's own namespace, Cilium's namespace labels);
+  * the labels some selector of some policy reads: a key no selector mentions
+    (pod-template-hash, controller-revision-hash) changes no selector's result, and of a
+    key one does, only the values some selector names count, the others alike (present, not
+    named): a policy on one StatefulSet pod by statefulset.kubernetes.io/pod-name splits
+    that pod off and leaves its siblings together;
+  * the named container ports (a named port resolves per destination pod);
+  * the elementary address intervals their addresses (of the family judged) fall in, cut
+    by every ipBlock, except, `networks` and CIDR of every policy: a block holds both or
+    neither;
+  * the node, where a profile reads it (the node's host-network pods) and that node has any.
+Host-network pods are each a class of their own: profiles read them by their node's
+addresses, by node and by flag, and they are few.
+
+Keys and blocks are found by walking every policy object for label selectors and ipBlocks,
+whatever its kind, so a kind added later is read too. Building the map costs one pass over
+the policies and one over the pods (labels, ports, a bisection per address).
+"""
+from __future__ import annotations
+
+import bisect
+import dataclasses
+import ipaddress
+import random
+from typing import Any, Iterable
+
+from .cluster import Cluster, Pod
+from .dataplanes import Dataplane
+from .peers import family_ips
+from .policy import IPBlock
+from .selector import LabelSelector
+
+
+OTHER = "\0"  # stands for every label value no selector names (no label value holds a NUL)
+
+
+class PodClasses:
+    """Which class each pod of one version of a cluster is in, and a representative of each."""
+
+    def __init__(self, cluster: Cluster, dataplane: Dataplane, family: int | None) -> None:
+        policies = [*cluster.policies, *cluster.admin_policies, *cluster.cilium_policies]
+        keys: dict[str, set[str]] = {}
+        blocks: list[IPBlock] = []
+        for policy in policies:
+            _walk(policy, keys, blocks)
+        bounds = _bounds(blocks)
+        pods = cluster.pods
+        node_read = dataplane.local_host_allowed or ("Cilium" in dataplane.kinds and bool(cluster.cilium_policies))
+        host_nodes = {p.node for p in pods if p.host_network and p.node} if node_read else set()
+        by_key: dict[tuple, int] = {}
+        self.of: list[int] = []
+        self.reps: list[Pod] = []
+        for pod in pods:
+            key = (pod.namespace, _read_labels(pod, keys), _named_ports(pod), _intervals(pod, bounds, family),
+                   _node_key(pod, host_nodes, node_read), pod.id if pod.host_network else "")
+            c = by_key.get(key)
+            if c is None:
+                c = by_key[key] = len(self.reps)
+                self.reps.append(pod)
+            self.of.append(c)
+
+    @property
+    def count(self) -> int:
+        return len(self.reps)
+
+    def members(self) -> list[list[int]]:
+        """Per class, the indices of its pods, in cluster order."""
+        out: list[list[int]] = [[] for _ in self.reps]
+        for i, c in enumerate(self.of):
+            out[c].append(i)
+        return out
+
+
+class ClassView:
+    """A cluster whose pods are some class representatives: everything else is the cluster's,
+    so the policy kinds compile over it as over the cluster itself."""
+
+    def __init__(self, cluster: Cluster, pods: list[Pod]) -> None:
+        self._cluster = cluster
+        self.pods = pods
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._cluster, name)
+
+
+def _walk(obj: Any, keys: dict[str, set[str]], blocks: list[IPBlock]) -> None:
+    """The label keys (with the values named) of every selector, and every ipBlock, inside a policy object."""
+    if isinstance(obj, LabelSelector):
+        for k, v in obj.match_labels:
+            keys.setdefault(k, set()).add(v)
+        for r in obj.match_expressions:
+            keys.setdefault(r.key, set()).update(r.values)
+    elif isinstance(obj, IPBlock):
+        blocks.append(obj)
+    elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        for f in dataclasses.fields(obj):
+            _walk(getattr(obj, f.name, None), keys, blocks)
+    elif isinstance(obj, (tuple, list, set, frozenset)):
+        for item in obj:
+            _walk(item, keys, blocks)
+    elif isinstance(obj, dict):
+        for item in obj.values():
+            _walk(item, keys, blocks)
+
+
+def _bounds(blocks: Iterable[IPBlock]) -> dict[int, tuple[list[int], list[int]]]:
+    """Per IP version, the addresses where the blocks' ranges start or end, sorted, and for
+    the interval before each cut, which ranges hold it: a XOR of a random 128-bit tag per
+    range, so intervals held by the same ranges (either side of an except) are alike."""
+    tags = random.Random(0)
+    ranges = {(net.version, int(net.network_address), int(net.broadcast_address) + 1)
+              for block in blocks for net in (block.network, *block.except_networks)}
+    events: dict[int, dict[int, int]] = {4: {}, 6: {}}
+    for version, low, high in sorted(ranges):
+        tag = tags.getrandbits(128)
+        for at in (low, high):
+            events[version][at] = events[version].get(at, 0) ^ tag
+    out = {}
+    for version, at in events.items():
+        if at:
+            cuts = sorted(at)
+            held, inside = [0], 0
+            for cut in cuts:
+                inside ^= at[cut]
+                held.append(inside)
+            out[version] = (cuts, held)
+    return out
+
+
+def _intervals(pod: Pod, bounds: dict[int, tuple[list[int], list[int]]], family: int | None) -> frozenset[tuple[int, int]]:
+    if not bounds:
+        return frozenset()  # no block anywhere: addresses tell no pods apart
+    out = set()
+    for ip in family_ips(pod, family):
+        addr = ipaddress.ip_address(ip)
+        cuts, held = bounds.get(addr.version, ((), (0,)))
+        out.add((addr.version, held[bisect.bisect_right(cuts, int(addr))]))  # type: ignore[arg-type]
+    return frozenset(out)
+
+
+def _read_labels(pod: Pod, keys: dict[str, set[str]]) -> tuple[tuple[str, str], ...]:
+    # A value no selector names answers every selector as any other such value: only "present".
+    return tuple(sorted((k, v if v in keys[k] else OTHER) for k, v in pod.labels.items() if k in keys))
+
+
+def _named_ports(pod: Pod) -> tuple[tuple[str, str, int], ...]:
+    return tuple(sorted((cp.name, cp.protocol, cp.port) for cp in pod.ports if cp.name))
+
+
+def _node_key(pod: Pod, host_nodes: set[str], node_read: bool) -> str:
+    """The node as far as a profile tells pods apart by it: a node with host-network pods by
+    name; any other known node alike; an unknown node apart (it means every node to Cilium)."""
+    if not node_read:
+        return ""
+    if pod.node in host_nodes:
+        return pod.node
+    return "*" if pod.node else ""
