@@ -83,7 +83,8 @@ def _admin(draw, k: int, ips: list[str]) -> dict:
     actions = ("Allow", "Deny") if baseline else ("Allow", "Deny", "Pass")
     peer = draw(st.sampled_from((
         {"namespaces": {"matchLabels": {"team": "red"}}},
-        {"pods": {"namespaceSelector": {}, "podSelector": {"matchLabels": {"statefulset.kubernetes.io/pod-name": "p2"}}}},
+        {"pods": {"namespaceSelector": {},
+                  "podSelector": {"matchLabels": {"statefulset.kubernetes.io/pod-name": "p2"}}}},
         {"networks": [f"{draw(st.sampled_from(ips))}/32"]})))
     direction = "egress" if "networks" in peer else draw(st.sampled_from(("ingress", "egress")))
     rule = {"action": draw(st.sampled_from(actions)), ("from" if direction == "ingress" else "to"): [peer]}
@@ -150,7 +151,8 @@ def test_an_ipblock_except_splits_the_pod_it_names():
         cluster.add_pod("shop", f"web-{i}", {"app": "web"}, ips=[f"10.1.0.{i + 1}"])
     cluster.add_policy({"kind": "NetworkPolicy", "metadata": {"name": "out", "namespace": "shop"},
                         "spec": {"podSelector": {}, "policyTypes": ["Egress"],
-                                 "egress": [{"to": [{"ipBlock": {"cidr": "10.1.0.0/24", "except": ["10.1.0.3/32"]}}]}]}})
+                                 "egress": [{"to": [{"ipBlock": {"cidr": "10.1.0.0/24",
+                                                                 "except": ["10.1.0.3/32"]}}]}]}})
     classes = PodClasses(cluster, dataplane("kubernetes"), None)
     assert classes.count == 2
     assert [c for p, c in zip(cluster.pods, classes.of) if p.name == "web-2"] != [classes.of[0]]

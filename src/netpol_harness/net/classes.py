@@ -132,7 +132,8 @@ def _bounds(blocks: Iterable[IPBlock]) -> dict[int, tuple[list[int], list[int]]]
     return out
 
 
-def _intervals(pod: Pod, bounds: dict[int, tuple[list[int], list[int]]], family: int | None) -> frozenset[tuple[int, int]]:
+def _intervals(pod: Pod, bounds: dict[int, tuple[list[int], list[int]]],
+               family: int | None) -> frozenset[tuple[int, int]]:
     if not bounds:
         return frozenset()  # no block anywhere: addresses tell no pods apart
     out = set()

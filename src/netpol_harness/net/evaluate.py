@@ -11,8 +11,9 @@ address outside the pod network) is never isolated: only the pod side is judged.
 Speed comes from compiling once: every selector and peer becomes an int bitset over pod
 indices (bit i = the i-th pod; `selection`, `peers`, `ports`), each policy kind is compiled
 by its own module (`kinds`), and the query layer (`query`) caches the per-(port, protocol)
-tables of the full matrix, worked out over classes of pods no policy tells apart (`classes`). `Evaluator` checks its arguments, compiles again when the cluster
-has changed since, and hands each question to the query layer.
+tables of the full matrix, worked out over classes of pods no policy tells apart (`classes`).
+`Evaluator` checks its arguments, compiles again when the cluster has changed since, and
+hands each question to the query layer.
 """
 from __future__ import annotations
 

@@ -232,8 +232,8 @@ class Query:
         return self._class_query
 
     def _over(self, pods: list[Pod]) -> "Query":
-        return Query(ClassView(self.cluster, pods), dataplane=self.dataplane, family=self.family,  # type: ignore[arg-type]
-                     classes=False)
+        view: Any = ClassView(self.cluster, pods)  # a Cluster to every reader of it
+        return Query(view, dataplane=self.dataplane, family=self.family, classes=False)
 
     def _cached_class_rows(self, port: int, protocol: str) -> np.ndarray | None:
         query = self._class_query
