@@ -54,19 +54,45 @@ def random_cases(factors: Mapping[str, list], count: int, *, seed: int, base: Ma
     """`count` distinct random combinations of the factors (fewer if the space is smaller), seeded."""
     rnd = random.Random(seed)
     names = list(factors)
-    banned = list(exclude)
-    seen: set[str] = set()
+    # Draw indices, not values: choice(range(n)) takes the same random numbers as choice(values),
+    # so a seed gives the cases it always gave, and a case is told from its duplicates by a tuple.
+    ranges = [range(len(factors[n])) for n in names]
+    same_as = [_first_equal(factors[n]) for n in names]
+    banned = [b for b in (_banned_indices(factors, names, combo) for combo in exclude) if b is not None]
+    seen: set[tuple[int, ...]] = set()
     out: list[Case] = []
     for _ in range(count * 20):
         if len(out) == count:
             break
-        flat = {n: rnd.choice(factors[n]) for n in names}
-        if any(all(flat.get(k) == v for k, v in combo.items()) for combo in banned):
+        picks = [rnd.choice(r) for r in ranges]
+        if any(all(picks[f] in allowed for f, allowed in combo) for combo in banned):
             continue
-        key = yaml.safe_dump(flat, sort_keys=True)
+        key = tuple(same[p] for same, p in zip(same_as, picks))
         if key not in seen:
             seen.add(key)
+            flat = {n: factors[n][p] for n, p in zip(names, picks)}
             out.append(Case(f"{prefix}-{len(out):04d}", to_values({**(base or {}), **flat}), f"random (seed {seed})"))
+    return out
+
+
+def _first_equal(values: list) -> list[int]:
+    """For each value, the index of the first value that dumps to the same YAML: values that
+    read alike are one value, as they were when each case was dumped to find duplicates."""
+    first: dict[str, int] = {}
+    return [first.setdefault(yaml.safe_dump(v, sort_keys=True), i) for i, v in enumerate(values)]
+
+
+def _banned_indices(factors: Mapping[str, list], names: list[str],
+                    combo: Mapping[str, object]) -> list[tuple[int, frozenset[int]]] | None:
+    """An `exclude` combination as (factor position, indices of the values equal to it), or None
+    when no case can hold it (it names a factor that is not there with a value other than None)."""
+    out = []
+    for key, wanted in combo.items():
+        if key not in factors:
+            if not None == wanted:  # noqa: E711 - a missing factor reads as None, as flat.get() gave it
+                return None
+            continue
+        out.append((names.index(key), frozenset(i for i, v in enumerate(factors[key]) if v == wanted)))
     return out
 
 

@@ -7,6 +7,7 @@ covering every pair costs tens of renders where the full product costs thousands
 from __future__ import annotations
 
 import copy
+import functools
 import itertools
 from typing import Iterable, Mapping
 
@@ -134,8 +135,14 @@ def product(factors: Mapping[str, list]) -> list[dict[str, object]]:
     return [dict(zip(names, copy.deepcopy(combo))) for combo in itertools.product(*(factors[n] for n in names))]
 
 
-def _split_key(key: str) -> list[str]:
+@functools.lru_cache(maxsize=4096)  # a matrix splits the same few keys for every case
+def _split_key(key: str) -> tuple[str, ...]:
     # `\.` keeps a literal dot, for label keys such as kubernetes.io/metadata.name.
+    if "\\" not in key:
+        parts = key.split(".")
+        if "" in parts:
+            raise ValueError(f"empty path segment in {key!r}")
+        return tuple(parts)
     parts, current, chars = [], "", iter(key)
     for ch in chars:
         if ch == "\\":
@@ -148,7 +155,7 @@ def _split_key(key: str) -> list[str]:
     parts.append(current)
     if any(p == "" for p in parts):
         raise ValueError(f"empty path segment in {key!r}")
-    return parts
+    return tuple(parts)
 
 
 def to_values(flat: Mapping[str, object]) -> dict:

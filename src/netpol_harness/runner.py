@@ -26,15 +26,12 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import os
-import re
 import sys
 import time
 import warnings
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence, Union
-
-import yaml
 
 from .check import api_server_errors
 from .check.kubernetes import validate_kubernetes
@@ -43,6 +40,8 @@ from .check.values import validate_values
 from . import interrupts, project
 from .progress import Progress
 from .cases import Case
+from .outcomes import Failure, MatrixResult, Outcome
+from .helm.batch import DEFAULT_CASE_TIMEOUT, BatchRenderer, batch_size_for
 from .helm.sdk import engine_for
 from .helm.template import DEFAULT_NAMESPACE, DEFAULT_RELEASE, RenderResult
 from .net.dataplanes import dataplane
@@ -121,67 +120,6 @@ def _messages(answer: Any) -> list[str]:
     return [str(m) for m in answer]
 
 
-# --------------------------------------------------------------------------- outcomes
-
-
-@dataclass
-class Failure:
-    check: str
-    message: str
-
-    @property
-    def cause(self) -> str:
-        """The message without what differs from case to case: double-quoted text (values)
-        and numbers; value paths stay, so one mistake is one group."""
-        text = re.sub(r'"[^"]*"', "…", self.message)
-        text = re.sub(r"'(?!/)[^']*'", "…", text)  # values in single quotes; '/a/b' paths stay
-        return f"{self.check}: " + re.sub(r"\b[0-9]+\b", "N", text)
-
-
-@dataclass
-class Outcome:
-    case: Case
-    rendered: bool
-    failures: list[Failure] = field(default_factory=list)
-    objects: list[dict] | None = None  # with keep_objects=True
-    stderr: str = ""
-
-
-@dataclass
-class MatrixResult:
-    outcomes: list[Outcome]
-    seconds: float
-    stages: dict[str, float]  # seconds spent per stage, summed over the workers
-    engine: str
-    render_stats: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def ok(self) -> bool:
-        return not any(o.failures for o in self.outcomes)
-
-    @property
-    def failed(self) -> list[Outcome]:
-        return [o for o in self.outcomes if o.failures]
-
-    def groups(self) -> dict[str, list[tuple[Outcome, Failure]]]:
-        """Failures by cause, the largest group first."""
-        out: dict[str, list[tuple[Outcome, Failure]]] = {}
-        for o in self.outcomes:
-            for f in o.failures:
-                out.setdefault(f.cause, []).append((o, f))
-        return dict(sorted(out.items(), key=lambda kv: -len(kv[1])))
-
-    def summary(self, limit: int = 10) -> str:
-        lines = [f"{len(self.outcomes)} cases, {len(self.failed)} failing, {self.seconds:.1f} s ({self.engine}); "
-                 + ", ".join(f"{k} {v:.1f} s" for k, v in self.stages.items())]
-        for cause, hits in list(self.groups().items())[:limit]:
-            smallest, failure = min(hits, key=lambda h: len(yaml.safe_dump(h[0].case.values)))
-            lines += [f"\n{len(hits)} x {cause}", f"  e.g. {smallest.case.name}: {failure.message}",
-                      "  smallest failing values:"]
-            lines += ["    " + line for line in yaml.safe_dump(smallest.case.values, sort_keys=False).splitlines()]
-        return "\n".join(lines)
-
-
 # --------------------------------------------------------------------------- running
 
 
@@ -218,15 +156,19 @@ def _render_chunk(job: _Job, cases: Sequence[Case]) -> tuple[list[RenderResult],
 _RENDERERS: dict[tuple, Any] = {}
 
 
+class _Renderer(BatchRenderer):
+    def _cached(self, values: Mapping[str, Any]) -> RenderResult | None:
+        # With the cache off there is nothing to find: no key to hash (each one a YAML dump of the values).
+        return super()._cached(values) if project.cache_enabled() else None
+
+
 def _renderer(job: _Job):
     """One BatchRenderer per worker and chart: its umbrella charts are reused across chunks."""
-    from .helm.batch import DEFAULT_CASE_TIMEOUT, BatchRenderer
-
     key = (os.getpid(), str(job.chart), job.helm, job.release, job.namespace, job.batch,  # a forked worker builds its own
            job.case_timeout, job.api_versions)
     renderer = _RENDERERS.get(key)
     if renderer is None:
-        renderer = BatchRenderer(job.chart, helm=job.helm, release=job.release, namespace=job.namespace, size=job.batch,
+        renderer = _Renderer(job.chart, helm=job.helm, release=job.release, namespace=job.namespace, size=job.batch,
                                  timeout=job.case_timeout or DEFAULT_CASE_TIMEOUT, api_versions=job.api_versions)
         _RENDERERS[key] = renderer
     return renderer
@@ -291,8 +233,6 @@ def run_matrix(chart: str | Path, cases: Sequence[Case | Mapping[str, Any]], che
                case_timeout, api_versions, tuple(asdict(project.configure()).items()))
     size = batch or (50 if engine == "sdk" else None)
     if size is None:
-        from .helm.batch import batch_size_for
-
         size = batch_for_workers(len(cases), batch_size_for(helm), workers)
     chunks = [list(cases[i:i + size]) for i in range(0, len(cases), size)]
     meter = Progress(len(cases), progress)
