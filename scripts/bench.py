@@ -1,21 +1,29 @@
 #!/usr/bin/env python3
 """Where the harness stands on speed, measured in one invocation (`make bench`).
 
-    scripts/bench.py [--runs 3] [--cases 2000] [--render-cases 20] [--skip-nca] [--skip-50k]
+    scripts/bench.py [--runs 3] [--cases 2000] [--render-cases 20] [--quick] [--skip-nca] [--with-50k]
+                     [--only render|matrix|evaluator|cluster]
 
 Every figure is the median of --runs runs and is printed with its ratio to the baseline
-measured in the same run (the machine may be shared; ratios survive that, absolute times
-do not):
+measured in the same run, runs interleaved (A B A B) where two are compared (the machine may
+be shared; ratios survive that, absolute times do not); figures with a target say whether they
+meet it, and what bounds them when they do not:
   render     bare `helm template` per case (the baseline) against the harness render, cold
              (no cache) and warm, and a batch of cases in one helm process; per Helm version;
   matrix     the job-executor-service matrix (pairwise over its factors, then seeded random
              fills) rendered and checked (values, Kubernetes schemas, API-server rules, 11
-             verdicts) with `run_matrix` on two workers: each case alone (the baseline, as a
-             hand-built parametrized test did), batched CLI renders, Helm 4's engine, and a
-             warm cache; plus the floor (helm alone, the same batches, no checks);
-  evaluator  the full pod-to-pod matrix from manifests at 1,000 and 10,000 pods (and 50,000)
-             in a fresh process each, with its peak memory, against building the dict of
-             pairs the evaluator used to return (the baseline) and network-config-analyzer.
+             verdicts) with `run_matrix` on two workers, through the CLI engine and through Helm 4's
+             engine, each against its floors (target: within 1.15x): bare `helm template` on the
+             same cases two at a time, and the engine's rendering alone; the cases' generation;
+             a warm cache;
+  evaluator  the full pod-to-pod matrix from manifests at 1,000 and 10,000 pods (and 50,000 with
+             --with-50k) in a fresh process each, with its memory above the imports, against
+             building the dict of pairs the evaluator used to return, and network-config-analyzer;
+  cluster    scripts/bench_cluster.py: 100,000 pods / 40,000 policies (full matrix, a kubectl
+             dump read into the model, a chart's rows inside it) and point queries at 10,000,
+             against the code issue 26 measured (--quick, or NETPOL_BENCH_QUICK=1, leaves out
+             the 100,000-pod runs).
+Prints a table and writes it as JSON to out/bench/bench.json.
 Benchmarks are not tests: nothing here fails on a duration.
 """
 from __future__ import annotations
@@ -47,6 +55,9 @@ from netpol_harness.cases import load_spec, pairwise_cases, random_cases  # noqa
 from netpol_harness.runner import run_matrix  # noqa: E402
 from netpol_harness.synthetic import PROBE, synthetic_cluster  # noqa: E402
 
+import bench_cluster  # noqa: E402
+from bench_cluster import Figure, interleaved, load_note, report, timed, write_json  # noqa: E402
+
 # The job-executor-service matrix, as the chart's cases file gives it to the suite.
 CHART = ROOT / "charts" / "job-executor-service"
 SPEC = load_spec(CHART / "netpol-matrix.yaml")
@@ -56,7 +67,6 @@ FACTORS = {path: values for path, values in SPEC.factors.items() if path != "net
 
 HELMS = ("3.10", "3.19", "4.3")
 CHECKS = ("render", "values", "kubernetes", "apirules")
-rows: list[tuple[str, str, str, str]] = []
 
 
 def median_of(runs: int, fn: Callable[[], Any]) -> tuple[float, Any]:
@@ -69,10 +79,9 @@ def median_of(runs: int, fn: Callable[[], Any]) -> tuple[float, Any]:
 
 
 def row(section: str, what: str, seconds: float, per: str, baseline: float | None, base_name: str) -> None:
-    ratio = f"{seconds / baseline:6.2f}x {base_name}" if baseline else "baseline"
-    shown = f"{seconds * 1000:8.1f} ms" if seconds < 10 else f"{seconds:8.2f} s "
-    rows.append((section, what, shown + (f" {per}" if per else ""), ratio))
-    print(f"{section:9} {what:58} {rows[-1][2]:22} {ratio}", flush=True)
+    """A figure measured as one median (the render and evaluator sections), into the shared table."""
+    report(Figure(section, what + (f" ({per})" if per else ""), [seconds],
+                  baseline=[baseline] if baseline else None, baseline_name=base_name))
 
 
 def matrix_cases(count: int):
@@ -154,26 +163,57 @@ def bench_render(args: argparse.Namespace) -> None:
 
 
 def bench_matrix(args: argparse.Namespace) -> None:
+    generation = [timed(lambda: matrix_cases(args.cases))() for _ in range(args.runs)]
     cases = matrix_cases(args.cases)
+    report(Figure("matrix", f"case generation: {len(cases)} cases (pairwise, then seeded random)", generation))
     checks = (*CHECKS, eleven_verdicts)
+    results: dict[str, Any] = {}
     os.environ["NETPOL_NO_CACHE"] = "1"
-    t_alone, alone = median_of(args.runs, lambda: run_matrix(CHART, cases, checks, batch=1))
-    row("matrix", f"{len(cases)} cases, each alone (CLI {HELMS[1]}, 2 workers)", t_alone, "", None, "")
-    _stages(alone, t_alone)
-    for label, kwargs in (("batched CLI renders", {}), ("Helm 4's engine in-process", {"engine": "sdk"})):
-        t, result = median_of(args.runs, lambda: run_matrix(CHART, cases, checks, **kwargs))
-        row("matrix", f"{len(cases)} cases, {label}", t, "", t_alone, "alone")
-        _stages(result, t)
-    t_floor, _ = median_of(args.runs, lambda: run_matrix(CHART, cases, ("render",)))
-    row("matrix", "  floor: the same batched renders, no checks", t_floor, "", t_alone, "alone")
-    t_sdk_floor, _ = median_of(args.runs, lambda: _sdk_floor(cases))
-    row("matrix", "  floor: Helm 4's engine alone, 2 threads, no parsing", t_sdk_floor, "", t_alone, "alone")
+    with tempfile.TemporaryDirectory() as tmp:
+        files = []
+        for k, case in enumerate(cases):
+            files.append(Path(tmp) / f"case-{k:04d}.yaml")
+            files[-1].write_text(yaml.safe_dump(case.values))
+        binary = helm_binary(None)  # the helm run_matrix takes when given none
+        times = interleaved(args.runs, {
+            "cli": timed(lambda: results.__setitem__("cli", run_matrix(CHART, cases, checks))),
+            "cli floor": timed(lambda: run_matrix(CHART, cases, ("render",))),
+            "bare": timed(lambda: _bare_parallel(binary, files)),
+            "sdk": timed(lambda: results.__setitem__("sdk", run_matrix(CHART, cases, checks, engine="sdk"))),
+            "sdk floor": timed(lambda: _sdk_floor(cases)),
+        })
     del os.environ["NETPOL_NO_CACHE"]
+    n = len(cases)
+    report(Figure("matrix", f"  floor: bare `helm template`, {n} cases two at a time", times["bare"]))
+    report(Figure("matrix", "  floor: the CLI engine's batched renders alone, no checks", times["cli floor"],
+                  baseline=times["bare"], baseline_name="bare"))
+    report(Figure("matrix", "  floor: Helm 4's engine alone, 2 threads, no parsing", times["sdk floor"],
+                  baseline=times["bare"], baseline_name="bare"))
+    for engine, floor, label in (("cli", "cli floor", "CLI engine (batched)"), ("sdk", "sdk floor", "Helm 4's engine")):
+        for base, name in ((times["bare"], "bare"), (times[floor], "engine alone")):
+            fig = report(Figure("matrix", f"{n} cases checked, {label}", times[engine], baseline=base,
+                                baseline_name=name, bound="the checks (values, schemas, API-server rules, "
+                                "11 verdicts) on top of the render"))
+            if fig.ratio is not None and fig.ratio >= 1.15:
+                print(f"{'':12}   within 1.15x of {name}: MISSED; bounded by: {fig.bound}", flush=True)
+            fig.extra["within_1.15x"] = fig.ratio is not None and fig.ratio < 1.15
+        _stages(results[engine], 0.0)
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["NETPOL_CACHE_DIR"] = tmp
         run_matrix(CHART, cases, checks)
-        t_warm, _ = median_of(args.runs, lambda: run_matrix(CHART, cases, checks))
-        row("matrix", f"{len(cases)} cases, warm cache", t_warm, "", t_alone, "alone")
+        warm = [timed(lambda: run_matrix(CHART, cases, checks))() for _ in range(args.runs)]
+        report(Figure("matrix", f"{n} cases, warm cache", warm, baseline=times["cli"], baseline_name="cli"))
+
+
+def _bare_parallel(binary: str, files: list[Path]) -> None:
+    """`helm template` once per values file, two processes at a time (the machine's two cores)."""
+    import concurrent.futures
+
+    def one(path: Path) -> None:
+        subprocess.run([binary, "template", "test", str(CHART), "-f", str(path)], capture_output=True, check=True)
+
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        list(pool.map(one, files))
 
 
 def _stages(result, wall: float) -> None:
@@ -197,6 +237,7 @@ _EVAL = """
 import json, resource, sys, time
 from netpol_harness.synthetic import synthetic_admin_policies, synthetic_cluster, PROBE
 from netpol_harness.net import Cluster, Evaluator
+imported = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 docs = synthetic_cluster({pods}, 50, {policies}, 7) + synthetic_admin_policies({admin}, 50, 7)
 start = time.perf_counter()
 matrix = Evaluator(Cluster.from_manifests(docs), ipblock_matches_pods=False).matrix(*PROBE)
@@ -207,14 +248,18 @@ if {as_dict}:
     # What the evaluator used to return: a dict of every pair, built the fastest way it knew.
     from itertools import repeat
     start = time.perf_counter()
+    import numpy as np
     ids, n, pairs = matrix.pod_ids, len(matrix.pod_ids), {{}}
+    classes = getattr(matrix, "class_of", None)  # rows per class of like pods: spread back to every pod
     for s, sid in enumerate(ids):
-        line = format(int.from_bytes(matrix.rows[s].tobytes(), "little"), f"0{{n}}b")[::-1]
+        row = matrix.rows[s] if classes is None else np.packbits(
+            np.unpackbits(matrix.rows[classes[s]], bitorder="little")[classes], bitorder="little")
+        line = format(int.from_bytes(row.tobytes(), "little"), f"0{{n}}b")[::-1]
         pairs.update(zip(zip(repeat(sid), ids), map("1".__eq__, line)))
         del pairs[(sid, sid)]
     as_dict = time.perf_counter() - start
 print(json.dumps({{"seconds": seconds, "allowed": allowed, "dict": as_dict,
-                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - imported}}))
 """
 
 
@@ -229,18 +274,18 @@ def bench_evaluator(args: argparse.Namespace) -> None:
     base = statistics.median(s["seconds"] + s["dict"] for s in small)
     row("evaluator", "1,000 pods / 400 policies: matrix, then a dict of pairs (as before)", base, "", None, "")
     t = statistics.median(s["seconds"] for s in small)
-    row("evaluator", f"1,000 pods / 400 policies: packed rows ({max(s['rss_mb'] for s in small):.0f} MB peak)", t, "", base, "dict")
-    sizes = [(10_000, 4_000)] + ([] if args.skip_50k else [(50_000, 20_000)])
+    row("evaluator", f"1,000 pods / 400 policies: packed rows ({max(s['rss_mb'] for s in small):.0f} MB above the imports)", t, "", base, "dict")
+    sizes = [(10_000, 4_000)] + ([(50_000, 20_000)] if args.with_50k else [])
     for pods, policies in sizes:
         runs = [_evaluate(pods, policies) for _ in range(args.runs if pods <= 10_000 else 1)]
         t = statistics.median(r["seconds"] for r in runs)
         peak = max(r["rss_mb"] for r in runs)
-        row("evaluator", f"{pods:,} pods / {policies:,} policies: packed rows ({peak:.0f} MB peak)", t, "", base, "dict@1k")
+        row("evaluator", f"{pods:,} pods / {policies:,} policies: packed rows ({peak:.0f} MB above the imports)", t, "", base, "dict@1k")
         if pods == 10_000:
             # The same cluster with 400 admin policies (Admin and Baseline tiers) beside the NetworkPolicies.
             tiers = [_evaluate(pods, policies, admin=400) for _ in range(args.runs)]
             row("evaluator", f"{pods:,} pods / {policies:,} policies + 400 admin policies "
-                f"({max(r['rss_mb'] for r in tiers):.0f} MB peak)", statistics.median(r["seconds"] for r in tiers), "", t, "v1 only")
+                f"({max(r['rss_mb'] for r in tiers):.0f} MB above the imports)", statistics.median(r["seconds"] for r in tiers), "", t, "v1 only")
     if not args.skip_nca:
         _nca(args)
 
@@ -257,6 +302,10 @@ def _nca(args: argparse.Namespace) -> None:
         theirs, "", ours, "ours")
 
 
+def bench_cluster_scale(args: argparse.Namespace) -> None:
+    bench_cluster.run_sections(args)
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3)
@@ -265,14 +314,20 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--nca-pods", type=int, default=250, help="a size network-config-analyzer finishes in about a minute")
     parser.add_argument("--nca-runs", type=int, default=1)
     parser.add_argument("--skip-nca", action="store_true")
-    parser.add_argument("--skip-50k", action="store_true")
-    parser.add_argument("--only", choices=("render", "matrix", "evaluator"))
+    parser.add_argument("--with-50k", action="store_true", help="also the evaluator at 50,000 pods / 20,000 policies")
+    parser.add_argument("--only", choices=("render", "matrix", "evaluator", "cluster"))
+    bench_cluster.add_options(parser)
     args = parser.parse_args(argv)
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; medians of {args.runs} runs; "
-          "ratios against the baseline measured in this run", flush=True)
-    for name, fn in (("render", bench_render), ("matrix", bench_matrix), ("evaluator", bench_evaluator)):
+          f"ratios against the baseline measured in this run; {load_note()}", flush=True)
+    start = time.perf_counter()
+    sections = (("render", bench_render), ("matrix", bench_matrix), ("evaluator", bench_evaluator),
+                ("cluster", bench_cluster_scale))
+    for name, fn in sections:
         if args.only in (None, name):
             fn(args)
+    write_json("bench.json", {"runs": args.runs, "quick": args.quick, "load_after": load_note(),
+                              "seconds": time.perf_counter() - start})
     return 0
 
 
