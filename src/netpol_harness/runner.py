@@ -156,19 +156,13 @@ def _render_chunk(job: _Job, cases: Sequence[Case]) -> tuple[list[RenderResult],
 _RENDERERS: dict[tuple, Any] = {}
 
 
-class _Renderer(BatchRenderer):
-    def _cached(self, values: Mapping[str, Any]) -> RenderResult | None:
-        # With the cache off there is nothing to find: no key to hash (each one a YAML dump of the values).
-        return super()._cached(values) if project.cache_enabled() else None
-
-
 def _renderer(job: _Job):
     """One BatchRenderer per worker and chart: its umbrella charts are reused across chunks."""
     key = (os.getpid(), str(job.chart), job.helm, job.release, job.namespace, job.batch,  # a forked worker builds its own
            job.case_timeout, job.api_versions)
     renderer = _RENDERERS.get(key)
     if renderer is None:
-        renderer = _Renderer(job.chart, helm=job.helm, release=job.release, namespace=job.namespace, size=job.batch,
+        renderer = BatchRenderer(job.chart, helm=job.helm, release=job.release, namespace=job.namespace, size=job.batch,
                                  timeout=job.case_timeout or DEFAULT_CASE_TIMEOUT, api_versions=job.api_versions)
         _RENDERERS[key] = renderer
     return renderer

@@ -84,15 +84,17 @@ def no_cache():
 
 @pytest.mark.helm
 def test_with_the_cache_off_the_runner_computes_no_cache_key(no_cache, default_helm, monkeypatch):
-    from netpol_harness.helm import batch
-    from netpol_harness.runner import _Renderer
+    from netpol_harness.helm import template
+    from netpol_harness.helm.batch import BatchRenderer
 
     def no_key(*args, **kwargs):
         raise AssertionError("a cache key was computed with the cache off")
 
-    monkeypatch.setattr(batch, "cached_render", no_key)
-    renderer = _Renderer(JES, helm=default_helm)
-    assert renderer._cached({"networkPolicy": {"egress": {"enabled": True}}}) is None
+    monkeypatch.setattr(template, "_prepare", no_key)  # the values dumped to YAML, the key's first step
+    renderer = BatchRenderer(JES, helm=default_helm)
+    values = {"networkPolicy": {"egress": {"enabled": True}}}
+    assert renderer._cached(values) is None
+    template.store_render(template.RenderResult(True, 0, "", "", [], None), JES, values=values, helm=default_helm)
     project.configure(no_cache=False)
     with pytest.raises(AssertionError, match="a cache key was computed"):
-        renderer._cached({"networkPolicy": {"egress": {"enabled": True}}})
+        renderer._cached(values)

@@ -328,6 +328,8 @@ def _render_call(call: _Call, binary: str, key: str | None, env, wrapper, timeou
 
 def _key_for(chart: str | os.PathLike, values: Mapping | None, release: str, namespace: str, helm: str | None,
              files: Mapping[str, bytes] | None, batch: bool, extra_args: Sequence[str] = ()) -> str | None:
+    if not project.cache_enabled():  # no key to look up or store under: skip dumping the values to find one
+        return None
     binary = helm_binary(helm)
     call = _prepare(chart, values, (), (), release, namespace, False, extra_args, binary, False, files)
     key = _cache_key(call, binary, False, None, None, True)
