@@ -3,10 +3,12 @@ expectation case's `with:` name. A chart's render rarely holds the cluster's adm
 policies, its namespaces with their labels, other releases' policies, pods or nodes;
 these files do, and the model takes them beside the rendered objects.
 
-Each file is multi-document YAML or a `kind: List`, read with the one YAML loader
-(netpol_harness.loader). A file that cannot be read, is not YAML, holds something that is
-not a Kubernetes object, holds nothing, or is over an input limit (loader.limits) raises ClusterFileError, whose message is one
-line that names the file.
+Each file is multi-document YAML or a `kind: List`, JSON or YAML: what `kubectl get
+namespaces,nodes,pods,... -A -o yaml` (or `-o json`) writes, read fast by `dumps.parse_dump`
+within the one YAML loader's limits (netpol_harness.loader). A file that cannot be read, is
+not YAML, holds something that is not a Kubernetes object, holds nothing, or is over an
+input limit (loader.limits) raises ClusterFileError, whose message is one line that names
+the file. Kinds the model does not read are kept and ignored by it.
 """
 from __future__ import annotations
 
@@ -15,7 +17,8 @@ from typing import Any, Iterable, Iterator
 
 import yaml
 
-from .loader import InputLimitError, parse_manifests, read_input
+from .dumps import parse_dump
+from .loader import InputLimitError, read_input
 
 __all__ = ["ClusterFileError", "read_cluster_file", "read_cluster_files"]
 
@@ -27,7 +30,7 @@ class ClusterFileError(ValueError):
 def read_cluster_file(path: str | Path) -> list[dict]:
     """The objects of one file, the items of a `kind: List` in their place."""
     try:
-        documents = parse_manifests(read_input(path), str(path))
+        documents = parse_dump(read_input(path), str(path))
     except InputLimitError as err:
         raise ClusterFileError(str(err)) from None
     except OSError as err:

@@ -142,12 +142,12 @@ def add_limit_options(parser: argparse.ArgumentParser) -> None:
                             metavar="N", help=f"most {limit.what} (default: ${limit.env} or {limit.default})")
 
 
-def _too_much(source: str | None, what: str, limit: str) -> InputLimitError:
+def limit_error(source: str | None, what: str, limit: str) -> InputLimitError:
     prefix = f"{source}: " if source else ""
     return InputLimitError(f"{prefix}{what}; the limit is {_LIMITS[limit].named()}")
 
 
-def _size(n: int) -> str:
+def size_text(n: int) -> str:
     return f"{n // 2**20} MiB" if n % 2**20 == 0 else f"{n} bytes"
 
 
@@ -163,8 +163,8 @@ def read_input(path: str | Path) -> str:
         with open(path, "rb") as handle:
             data = handle.read(cap + 1)
     if len(data) > cap:
-        raise _too_much("stdin" if str(path) == "-" else str(path),
-                        f"larger than the input limit of {_size(cap)}", "input_bytes")
+        raise limit_error("stdin" if str(path) == "-" else str(path),
+                          f"larger than the input limit of {size_text(cap)}", "input_bytes")
     return data.decode("utf-8") if isinstance(data, bytes) else data
 
 
@@ -182,8 +182,8 @@ class _Budget:
 
     def open(self, event: Any) -> None:
         if len(self.stack) >= self.lim.yaml_depth:
-            raise _too_much(self.source, f"YAML nested deeper than {self.lim.yaml_depth} levels "
-                                         f"(line {event.start_mark.line + 1})", "yaml_depth")
+            raise limit_error(self.source, f"YAML nested deeper than {self.lim.yaml_depth} levels "
+                                           f"(line {event.start_mark.line + 1})", "yaml_depth")
         if event.anchor:
             self.anchors[event.anchor] = None
         self.stack.append([event.anchor, 1, 0])
@@ -211,11 +211,11 @@ class _Budget:
         self.aliases += 1 + inner
         self.added += weight
         if self.aliases > self.lim.yaml_aliases:
-            raise _too_much(self.source, f"YAML aliases expand to more than {self.lim.yaml_aliases} aliases "
-                                         f"(line {event.start_mark.line + 1})", "yaml_aliases")
+            raise limit_error(self.source, f"YAML aliases expand to more than {self.lim.yaml_aliases} aliases "
+                                           f"(line {event.start_mark.line + 1})", "yaml_aliases")
         if self.added > self.lim.input_bytes:
-            raise _too_much(self.source, f"YAML aliases expand to more than {_size(self.lim.input_bytes)} "
-                                         f"(line {event.start_mark.line + 1})", "input_bytes")
+            raise limit_error(self.source, f"YAML aliases expand to more than {size_text(self.lim.input_bytes)} "
+                                           f"(line {event.start_mark.line + 1})", "input_bytes")
         self._add(weight, 1 + inner)
 
     def _add(self, weight: int, aliases: int) -> None:
@@ -227,7 +227,7 @@ class _Budget:
 def _check(text: str, lim: Limits, source: str | None) -> None:
     """Refuse text over a limit, from the parser's events (no nodes are built)."""
     if len(text) > lim.input_bytes:
-        raise _too_much(source, f"larger than the input limit of {_size(lim.input_bytes)}", "input_bytes")
+        raise limit_error(source, f"larger than the input limit of {size_text(lim.input_bytes)}", "input_bytes")
     budget = _Budget(lim, source)
     opens, closes = (SequenceStartEvent, MappingStartEvent), (SequenceEndEvent, MappingEndEvent)
     for event in yaml.parse(text, Loader=_BaseLoader):
@@ -285,6 +285,7 @@ _KubeLoader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
 }
+KUBE_RESOLVERS = _KubeLoader.yaml_implicit_resolvers  # first character -> (tag, pattern): for `dumps`
 
 
 def parse_yaml(text: str, source: str | None = None) -> list[Any]:

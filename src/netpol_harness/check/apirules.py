@@ -45,10 +45,8 @@ def dns1123_subdomain_errors(value: str) -> list[str]:
     if len(value) > 253:
         errors.append("must be no more than 253 characters")
     if not DNS1123_SUBDOMAIN.match(value):
-        errors.append(
-            "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', "
-            "and must start and end with an alphanumeric character"
-        )
+        errors.append("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', "
+                      "and must start and end with an alphanumeric character")
     return errors
 
 
@@ -73,10 +71,8 @@ def qualified_name_errors(value: str) -> list[str]:
     elif len(name) > 63:
         errors.append("name part must be no more than 63 characters")
     elif not QUALIFIED_NAME.match(name):
-        errors.append(
-            "name part must consist of alphanumeric characters, '-', '_' or '.', "
-            "and must start and end with an alphanumeric character"
-        )
+        errors.append("name part must consist of alphanumeric characters, '-', '_' or '.', "
+                      "and must start and end with an alphanumeric character")
     return errors
 
 
@@ -87,10 +83,8 @@ def label_value_errors(value: Any) -> list[str]:
     if len(value) > 63:
         errors.append("must be no more than 63 characters")
     if not LABEL_VALUE.match(value):
-        errors.append(
-            "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', "
-            "and must start and end with an alphanumeric character"
-        )
+        errors.append("a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', "
+                      "and must start and end with an alphanumeric character")
     return errors
 
 
@@ -117,9 +111,18 @@ def labels_errors(labels: Any, path: str) -> list[str]:
         return [f"{path}: must be a map of label keys to values"]
     errors = []
     for key, value in labels.items():
-        errors += [f"{path}: Invalid value: {key!r}: {m}" for m in qualified_name_errors(key)]
-        errors += [f"{path}[{key}]: Invalid value: {value!r}: {m}" for m in label_value_errors(value)]
+        pair = (key, value) if type(key) is str and type(value) is str else None
+        if pair in _VALID_LABELS:
+            continue
+        found = [f"{path}: Invalid value: {key!r}: {m}" for m in qualified_name_errors(key)]
+        found += [f"{path}[{key}]: Invalid value: {value!r}: {m}" for m in label_value_errors(value)]
+        if pair and not found and len(_VALID_LABELS) < 100_000:  # bounded; past it, pairs are checked each time
+            _VALID_LABELS.add(pair)
+        errors += found
     return errors
+
+
+_VALID_LABELS: set = set()  # a cluster's pods repeat a few label pairs thousands of times: each is checked once
 
 
 def label_selector_errors(selector: Any, path: str) -> list[str]:

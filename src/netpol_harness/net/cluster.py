@@ -6,6 +6,7 @@ model does not (Calico's, Antrea's ...)."""
 from __future__ import annotations
 
 import ipaddress
+import re
 from typing import Any, Iterable, Mapping
 
 from .adminpolicy import AdminPolicy, is_admin_policy
@@ -18,7 +19,8 @@ from .policy import NetworkPolicy
 from .reading import (CLUSTER_WIDE_POLICY_KINDS, REFUSED_KEY, RefusedObject, flat_objects, manifest_label,
                       object_metadata as _metadata, object_name as _name)
 from .selector import LabelSelector, PolicyError, label_value
-from .workloads import container_port, controller_pods, hook_of, pod_spec_ports, pod_template  # noqa: F401 (pod_template re-exported)
+# pod_template is re-exported.
+from .workloads import container_port, controller_pods, hook_of, pod_spec_ports, pod_template, stood_in  # noqa: F401
 
 # Synthetic pod addresses come from the ranges kind and flannel use by default, so tests
 # that reason about "the pod network" read naturally.
@@ -155,7 +157,7 @@ class Cluster:
             raise ValueError(f"pod {existing.id} is already in the cluster ({made_by}); "
                              "give another name, or replace=True to replace it")
         self.ensure_namespace(namespace)
-        addresses = tuple(str(ipaddress.ip_address(ip)) for ip in ips) if ips else self._synthetic_ips()
+        addresses = tuple(_address(ip) for ip in ips) if ips else self._synthetic_ips()
         self._used_ips.update(addresses)
         pod = Pod(
             namespace,
@@ -228,7 +230,7 @@ class Cluster:
 
     def add_node(self, name: str, labels: Mapping[str, Any] | None = None, ips: Iterable[str] = ()) -> Node:
         node = Node(name, {str(k): label_value(v) for k, v in (labels or {}).items()},
-                    tuple(str(ipaddress.ip_address(ip)) for ip in ips))
+                    tuple(_address(ip) for ip in ips))
         self._nodes[name] = node
         for ip in node.ips:  # a node is an endpoint outside the pod network (host traffic)
             self.add_external(ip)
@@ -240,15 +242,19 @@ class Cluster:
 
     def add_objects(self, objects: Iterable[Mapping[str, Any] | None], default_namespace: str = "default") -> None:
         """Take what matters from rendered manifests; other kinds are ignored. Objects
-        without a namespace live in `default_namespace` (the release namespace).
+        without a namespace live in `default_namespace` (the release namespace). A running
+        pod (a cluster's dump) of a workload given as a template is left to the workload's
+        pods (`workloads.stood_in`), and a running workload to its running pods.
 
         An object the model cannot read (a string where a map belongs, a pod without a
         name) raises PolicyError naming it, in one line. One that carries REFUSED_KEY (the
         API server's reasons to refuse it: `check.admission` judging it anyway) is read as
         written, and every verdict says so."""
         flat = flat_objects(objects)
+        left_out = stood_in(flat, default_namespace)
         # Namespaces first so their labels are in place before anything lands in them.
-        for obj in [o for o in flat if o.get("kind") == "Namespace"] + [o for o in flat if o.get("kind") != "Namespace"]:
+        for obj in [o for o in flat if o.get("kind") == "Namespace"] + [
+                o for o in flat if o.get("kind") != "Namespace" and id(o) not in left_out]:
             try:
                 self._add_object(obj, default_namespace)
             except PolicyError:
@@ -341,6 +347,16 @@ class Cluster:
 
 
 _V4_BASE = int(POD_CIDR_V4.network_address)
+_V4_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_V4_WRITTEN = re.compile(rf"(?:{_V4_OCTET}\.){{3}}{_V4_OCTET}")
+
+
+def _address(ip: Any) -> str:
+    """An address as ipaddress writes it; ValueError for none. An IPv4 address already
+    written so is taken as it is: a cluster's dump holds one per pod, and parsing is slow."""
+    if type(ip) is str and _V4_WRITTEN.fullmatch(ip):
+        return ip
+    return str(ipaddress.ip_address(ip))
 
 
 def _v4_text(n: int) -> str:

@@ -136,3 +136,48 @@ def container_port(p: ContainerPort | Mapping[str, Any] | tuple) -> ContainerPor
         return ContainerPort(name, int(port), (rest[0] if rest else "TCP").upper())
     number = p.get("containerPort", p.get("port"))
     return ContainerPort(p.get("name"), int(number), str(p.get("protocol") or "TCP").upper())
+
+
+def _owner_keys(pod: Mapping[str, Any], namespace: str) -> list[tuple[str, str, str]]:
+    """The workloads a running pod belongs to, as (namespace, kind, name): its controller,
+    and the Deployment of its ReplicaSet (NAME-<pod-template-hash>) or the CronJob of its
+    Job (NAME-<scheduled minute>)."""
+    meta = pod.get("metadata") or {}
+    refs = [r for r in meta.get("ownerReferences") or () if isinstance(r, Mapping)]
+    ref = next((r for r in refs if r.get("controller") is True), refs[0] if refs else None)
+    if ref is None:
+        return []
+    kind, name = str(ref.get("kind")), str(ref.get("name"))
+    keys = [(namespace, kind, name)]
+    head, _, tail = name.rpartition("-")
+    labels = meta.get("labels") if isinstance(meta.get("labels"), Mapping) else {}
+    if kind == "ReplicaSet" and head and tail == str(labels.get("pod-template-hash")):
+        keys.append((namespace, "Deployment", head))
+    elif kind == "Job" and head and tail.isdigit():
+        keys.append((namespace, "CronJob", head))
+    return keys
+
+
+def stood_in(objects: list[Mapping[str, Any]], default_namespace: str) -> set[int]:
+    """The objects (by id) the model leaves out so that no pod counts twice: a running pod
+    (a cluster's dump) of a workload the objects render as a template (a chart: its pods
+    stand for it), and a running workload (with a uid) whose running pods are among them."""
+    def namespace(obj: Mapping[str, Any]) -> str:
+        return str((obj.get("metadata") or {}).get("namespace") or default_namespace)
+
+    workloads = {(namespace(o), str(o.get("kind")), str((o.get("metadata") or {}).get("name"))): o
+                 for o in objects if o.get("kind") in (*WORKLOAD_KINDS, "CronJob")
+                 and isinstance(o.get("metadata") or {}, Mapping)}
+    left_out: set[int] = set()
+    if not workloads:
+        return left_out
+    for obj in objects:
+        if obj.get("kind") != "Pod" or not isinstance(obj.get("metadata") or {}, Mapping):
+            continue
+        for key in _owner_keys(obj, namespace(obj)):
+            workload = workloads.get(key)
+            if workload is not None:
+                live = bool((workload.get("metadata") or {}).get("uid"))
+                left_out.add(id(workload) if live else id(obj))
+                break
+    return left_out

@@ -1,0 +1,226 @@
+"""Reading a cluster's dump fast: what `kubectl get ... -A -o yaml` (or `-o json`) writes
+for a large cluster, read into the same objects as `loader.parse_manifests`, within the
+same limits, an order of magnitude faster and without holding a node tree of the file.
+
+JSON goes to the json module (in C; a key given twice keeps its last value, as there),
+and its nesting is counted level by level once it parses.
+YAML is built from libyaml's event stream in one pass that keeps the limits' accounts
+(aliases once expanded, bytes they add, nesting) as `loader` does, and builds the objects
+as it goes. Anything unusual (an explicit tag, a merge key, a duplicate key, an error)
+goes to `loader.parse_manifests` on the whole text, so errors and rare constructs are
+read in the loader's own words; what this module returns is what the loader would.
+
+Before the YAML is parsed, blocks the model never reads are cut out of the text by their
+key (`managedFields`, a pod's container statuses, volumes, probes ...: `PRUNED_KEYS`):
+they are most of a running pod's YAML. Cut blocks are not parsed, so the limits count
+what is left.
+"""
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import yaml
+from yaml.events import (AliasEvent, DocumentStartEvent, MappingEndEvent, MappingStartEvent,
+                         ScalarEvent, SequenceEndEvent, SequenceStartEvent, StreamEndEvent)
+from yaml.nodes import ScalarNode
+
+from .loader import KUBE_RESOLVERS, Limits, limit_error, limits, parse_manifests, size_text
+
+try:  # libyaml's parser: PyYAML built without it reads through the loader instead
+    from yaml._yaml import CParser
+except ImportError:  # pragma: no cover - PyYAML wheels ship libyaml
+    CParser = None
+
+__all__ = ["PRUNED_KEYS", "parse_dump"]
+
+# Keys whose blocks no reader of the harness (the model, the API server's rules it runs)
+# looks into, and that make up most of a dumped pod or node.
+PRUNED_KEYS = ("managedFields", "containerStatuses", "initContainerStatuses", "ephemeralContainerStatuses",
+               "conditions", "volumes", "volumeMounts", "env", "envFrom", "livenessProbe", "readinessProbe",
+               "startupProbe", "tolerations", "affinity", "images", "nodeInfo", "volumesInUse", "volumesAttached")
+# kubectl writes a block's list items at the key's own indentation ("- "), maps deeper.
+_PRUNE = re.compile(r"^( *)(?:%s):\n(?:\1(?: |- ).*\n|[ \t]*\n)*" % "|".join(PRUNED_KEYS), re.MULTILINE)
+# A running pod, an item of kubectl's List: of its metadata, spec and status (their keys
+# four spaces in) the model reads these; of its containers (six in), the name and ports.
+_LIST_ITEM = re.compile(r"^- .*\n(?:  .*\n|[ \t]*\n)*", re.MULTILINE)
+_IS_POD = re.compile(r"^(?:- |  )kind: Pod\n", re.MULTILINE)
+_POD_KEYS = ("name", "namespace", "labels", "annotations", "ownerReferences", "containers", "initContainers",
+             "hostNetwork", "nodeName", "podIP", "podIPs")
+_POD_UNREAD = re.compile(r"^    (?!(?:%s):)[^ \n-][^\n]*\n(?:    (?: |- ).*\n)*" % "|".join(_POD_KEYS), re.MULTILINE)
+_CONTAINERS = re.compile(r"^    (?:containers|initContainers):\n(?:    (?: |- ).*\n)*", re.MULTILINE)
+_CONTAINER_UNREAD = re.compile(r"^      (?!(?:name|ports):)[^ \n-][^\n]*\n(?:      (?: |- ).*\n)*", re.MULTILINE)
+_CONSTRUCTOR = yaml.constructor.SafeConstructor()
+_STR, _NO_KEY = "tag:yaml.org,2002:str", object()
+_PLAIN_TAGS = {"tag:yaml.org,2002:null": lambda value: None,
+               "tag:yaml.org,2002:bool": lambda value: _CONSTRUCTOR.bool_values[value.lower()],
+               "tag:yaml.org,2002:int": lambda value: _CONSTRUCTOR.construct_yaml_int(ScalarNode("", value)),
+               "tag:yaml.org,2002:float": lambda value: _CONSTRUCTOR.construct_yaml_float(ScalarNode("", value)),
+               _STR: str}
+
+
+class _Unusual(Exception):
+    """Something this reader leaves to the loader: an explicit tag, a merge or duplicate key."""
+
+
+def parse_dump(text: str, source: str) -> list[Any]:
+    """The documents of `text` as `loader.parse_manifests` gives them (empty ones dropped),
+    read fast; its errors, in its words, naming `source`."""
+    lim = limits()
+    if len(text) > lim.input_bytes:
+        raise limit_error(source, f"larger than the input limit of {size_text(lim.input_bytes)}", "input_bytes")
+    if text.lstrip()[:1] in ("{", "["):
+        docs = _json_documents(text, lim, source)
+        if docs is not None:
+            return docs
+    if CParser is None:
+        return parse_manifests(text, source)
+    try:
+        docs, aliased = _Builder(lim).run(_pruned(text))
+    except (_Unusual, yaml.YAMLError, RecursionError):
+        return parse_manifests(text, source)  # the loader says what is wrong, or reads what is unusual
+    docs = [d for d in docs if d is not None]
+    # Aliases share objects; the loader's JSON round trip gives each place its own copy.
+    return json.loads(json.dumps(docs)) if aliased else docs
+
+
+def _pruned(text: str) -> str:
+    """`text` without the blocks the harness never reads."""
+    return _LIST_ITEM.sub(_pruned_item, _PRUNE.sub("", text))
+
+
+def _pruned_item(match: re.Match) -> str:
+    item = match.group(0)
+    if not _IS_POD.search(item):
+        return item
+    item = _POD_UNREAD.sub("", item)
+    return _CONTAINERS.sub(lambda m: _CONTAINER_UNREAD.sub("", m.group(0)), item)
+
+
+def _json_documents(text: str, lim: Limits, source: str) -> list[Any] | None:
+    """The one document of a JSON text, or None when it is not JSON (flow-style YAML is read
+    as YAML). A key given twice keeps its last value, as the json module reads it."""
+    try:
+        doc = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    level, depth = ([doc] if type(doc) in (dict, list) else []), 0
+    while level:  # one level of collections at a time: no recursion, whatever the depth
+        depth += 1
+        if depth > lim.yaml_depth:
+            raise limit_error(source, f"JSON nested deeper than {lim.yaml_depth} levels", "yaml_depth")
+        level = [v for c in level for v in (c.values() if type(c) is dict else c) if type(v) in (dict, list)]
+    return [] if doc is None else [doc]
+
+
+def _plain(value: str) -> Any:
+    """A plain scalar as the loader resolves it (no timestamps)."""
+    for tag, pattern in KUBE_RESOLVERS.get(value[:1], ()) if value else KUBE_RESOLVERS.get("", ()):
+        if pattern.match(value):
+            if tag not in _PLAIN_TAGS:
+                raise _Unusual()  # a merge key or `=`: the loader's constructor decides
+            return _PLAIN_TAGS[tag](value)
+    return value
+
+
+class _Builder:
+    """Objects from libyaml's events, with the loader's accounts of the limits."""
+
+    def __init__(self, lim: Limits) -> None:
+        self.lim = lim
+        self.weight = 0  # about bytes, aliases expanded: what a collection weighs is its share of it
+        self.aliases = 0  # aliases once expanded
+        self.added = 0  # weight aliases add
+        self.anchors: dict[str, tuple[Any, int, int] | None] = {}  # None: still open
+        self.stack: list[list[Any]] = []  # per open collection: [container, key, anchor, weight, aliases]
+        self.plain: dict[str, Any] = {}  # dumps repeat keys and values: resolve each once
+        self.docs: list[Any] = []
+        self.aliased = False
+
+    def run(self, text: str) -> tuple[list[Any], bool]:
+        parser = CParser(text)
+        try:
+            handlers = {ScalarEvent: self.scalar, MappingStartEvent: self.open, SequenceStartEvent: self.open,
+                        MappingEndEvent: self.close, SequenceEndEvent: self.close, AliasEvent: self.alias,
+                        DocumentStartEvent: self.start}
+            get = parser.get_event
+            while True:
+                event = get()
+                handler = handlers.get(type(event))
+                if handler is not None:
+                    handler(event)
+                elif type(event) is StreamEndEvent:
+                    return self.docs, self.aliased
+        finally:
+            parser.dispose()
+
+    def start(self, event: Any) -> None:
+        self.anchors.clear()  # anchors do not cross documents
+        self.docs.append(None)
+
+    def put(self, value: Any) -> None:
+        if not self.stack:
+            self.docs[-1] = value
+            return
+        frame = self.stack[-1]
+        container = frame[0]
+        if type(container) is list:
+            container.append(value)
+        elif frame[1] is _NO_KEY:
+            if type(value) is not str:
+                if isinstance(value, (dict, list)):
+                    raise _Unusual()  # a complex key: the loader refuses it
+                value = json.dumps(value)  # the key the loader's JSON round trip makes of 1, true, null
+            frame[1] = value
+        else:
+            if frame[1] in container:
+                raise _Unusual()
+            container[frame[1]] = value
+            frame[1] = _NO_KEY
+
+    def scalar(self, event: Any) -> None:
+        text, tag = event.value, event.tag
+        if tag is not None and tag != "!" and tag != _STR:
+            raise _Unusual()
+        if tag is None and event.implicit[0]:
+            value = self.plain.get(text, _NO_KEY)
+            if value is _NO_KEY:
+                value = self.plain[text] = _plain(text)
+        else:
+            value = text
+        weight = len(text) + 1
+        self.weight += weight
+        if event.anchor:
+            self.anchors[event.anchor] = (value, weight, 0)
+        self.put(value)
+
+    def open(self, event: Any) -> None:
+        if len(self.stack) >= self.lim.yaml_depth:
+            raise _Unusual()  # the loader says how deep, and where
+        if event.tag is not None and event.tag != "!" and not event.implicit:
+            raise _Unusual()
+        self.weight += 1
+        if event.anchor:
+            self.anchors[event.anchor] = None
+        container: Any = {} if type(event) is MappingStartEvent else []
+        self.stack.append([container, _NO_KEY, event.anchor, self.weight, self.aliases])
+
+    def close(self, event: Any) -> None:
+        container, _, anchor, weight, aliases = self.stack.pop()
+        if anchor:
+            self.anchors[anchor] = (container, self.weight - weight + 1, self.aliases - aliases)
+        self.put(container)
+
+    def alias(self, event: Any) -> None:
+        target = self.anchors.get(event.anchor)
+        if target is None:
+            raise _Unusual()  # undefined, or inside the node it names: the loader's words
+        value, weight, inner = target
+        self.aliases += 1 + inner
+        self.added += weight
+        self.weight += weight
+        if self.aliases > self.lim.yaml_aliases or self.added > self.lim.input_bytes:
+            raise _Unusual()  # the loader names the limit and the line
+        self.aliased = True
+        self.put(value)
