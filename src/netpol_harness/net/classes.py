@@ -27,6 +27,7 @@ import bisect
 import dataclasses
 import ipaddress
 import random
+import socket
 from typing import Any, Iterable
 
 from .cluster import Cluster, Pod
@@ -53,6 +54,7 @@ class PodClasses:
         node_read = dataplane.local_host_allowed or ("Cilium" in dataplane.kinds and bool(cluster.cilium_policies))
         host_nodes = {p.node for p in pods if p.host_network and p.node} if node_read else set()
         by_key: dict[tuple, int] = {}
+        self.apart = False  # every pod a class of its own (`each_apart`)
         self.of: list[int] = []
         self.reps: list[Pod] = []
         for pod in pods:
@@ -63,6 +65,13 @@ class PodClasses:
                 c = by_key[key] = len(self.reps)
                 self.reps.append(pod)
             self.of.append(c)
+
+    @classmethod
+    def each_apart(cls, pods: list[Pod]) -> "PodClasses":
+        """Every pod its own class: where classes would save little, the pods' own tables serve."""
+        classes = object.__new__(cls)
+        classes.apart, classes.of, classes.reps = True, list(range(len(pods))), list(pods)
+        return classes
 
     @property
     def count(self) -> int:
@@ -78,34 +87,49 @@ class PodClasses:
 
 class ClassView:
     """A cluster whose pods are some class representatives: everything else is the cluster's,
-    so the policy kinds compile over it as over the cluster itself."""
+    so the policy kinds compile over it as over the cluster itself. Only the NetworkPolicies
+    of the representatives' namespaces are kept: a NetworkPolicy selects pods of its own
+    namespace only, so the others cannot rule on a connection between two of these pods."""
 
     def __init__(self, cluster: Cluster, pods: list[Pod]) -> None:
         self._cluster = cluster
         self.pods = pods
+        namespaces = {p.namespace for p in pods}
+        self.policies = [p for p in cluster.policies if p.namespace in namespaces]
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._cluster, name)
 
 
+_LEAVES = (str, int, float, bool, type(None), bytes)
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
 def _walk(obj: Any, keys: dict[str, set[str]], blocks: list[IPBlock]) -> None:
     """The label keys (with the values named) of every selector, and every ipBlock, inside a policy object."""
-    if isinstance(obj, LabelSelector):
+    kind = type(obj)
+    if kind in _LEAVES:
+        return
+    if kind is LabelSelector:
         for k, v in obj.match_labels:
             keys.setdefault(k, set()).add(v)
         for r in obj.match_expressions:
             keys.setdefault(r.key, set()).update(r.values)
-    elif isinstance(obj, IPBlock):
+    elif kind is IPBlock:
         blocks.append(obj)
-    elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        for f in dataclasses.fields(obj):
-            _walk(getattr(obj, f.name, None), keys, blocks)
-    elif isinstance(obj, (tuple, list, set, frozenset)):
+    elif kind in (tuple, list, set, frozenset):
         for item in obj:
             _walk(item, keys, blocks)
-    elif isinstance(obj, dict):
+    elif kind is dict:
         for item in obj.values():
             _walk(item, keys, blocks)
+    else:
+        names = _FIELDS.get(kind)
+        if names is None:  # dataclasses.fields per object is most of the walk's time: once per type
+            names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(obj)) \
+                if dataclasses.is_dataclass(obj) and not isinstance(obj, type) else ()
+        for name in names:
+            _walk(getattr(obj, name, None), keys, blocks)
 
 
 def _bounds(blocks: Iterable[IPBlock]) -> dict[int, tuple[list[int], list[int]]]:
@@ -138,10 +162,18 @@ def _intervals(pod: Pod, bounds: dict[int, tuple[list[int], list[int]]],
         return frozenset()  # no block anywhere: addresses tell no pods apart
     out = set()
     for ip in family_ips(pod, family):
-        addr = ipaddress.ip_address(ip)
-        cuts, held = bounds.get(addr.version, ((), (0,)))
-        out.add((addr.version, held[bisect.bisect_right(cuts, int(addr))]))  # type: ignore[arg-type]
+        version, number = _address(ip)
+        cuts, held = bounds.get(version, ((), (0,)))
+        out.add((version, held[bisect.bisect_right(cuts, number)]))  # type: ignore[arg-type]
     return frozenset(out)
+
+
+def _address(ip: str) -> tuple[int, int]:
+    """(version, number) of an address as the cluster writes it; IPv4 without `ipaddress`,
+    which costs more than all else a pod's class needs."""
+    if ":" not in ip:
+        return 4, int.from_bytes(socket.inet_aton(ip), "big")
+    return 6, int(ipaddress.ip_address(ip))
 
 
 def _read_labels(pod: Pod, keys: dict[str, set[str]]) -> tuple[tuple[str, str], ...]:

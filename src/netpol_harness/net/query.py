@@ -10,7 +10,7 @@ pod side of its connections is judged. Ports and protocols arrive checked
 Matrices are worked out over classes of pods no policy tells apart (`classes`): a second
 Query over one representative per class, whose rows `Reachability` reads per pod. A
 question about a few endpoints compiles a Query over their classes alone; one pod's row or
-column against everyone judges one representative per class. `check` answers allowed or
+column against everyone is one pass over the rules (`lines`). `check` answers allowed or
 denied from the class rows once a port has been asked about often enough to pay for them,
 and leaves the explanation to be made when read (`LazyVerdict`).
 """
@@ -34,16 +34,16 @@ from .selection import PodIndex, bits
 from .kinds.admintier import POD, AdminTier, admin_caveats, admin_notes, selects
 from .kinds.cilium import cilium_caveats
 from .lazyverdict import LazyVerdict
+from .lines import pod_line
 from .verdict import Context, SideVerdict, TierStep, Verdict, reason
 
 DIRECTIONS = ("egress", "ingress")
+# Classes are used when there are at most this share of the pods: else the pods' own tables.
+CLASSES_WORTH = 0.8
 # check() pays for a port's class rows after this many questions on it, and only up to this
 # many classes (their rows are classes^2 bits: 20,000 is 50 MB).
 CHECKS_BEFORE_ROWS = 32
 MAX_CLASSES_FOR_CHECK = 20_000
-# A row or column against everyone reads the class rows up to this many classes; beyond,
-# it judges one representative per class.
-MAX_CLASSES_FOR_LINE = 4_096
 APISERVER_NAMES = ("apiserver", "kube-apiserver")
 
 
@@ -221,14 +221,18 @@ class Query:
     @property
     def classes(self) -> PodClasses:
         if self._classes is None:
-            self._classes = PodClasses(self.cluster, self.dataplane, self.family)
+            classes = PodClasses(self.cluster, self.dataplane, self.family)
+            if classes.count > CLASSES_WORTH * len(self.pods.pods):
+                # Classes would save under a third of the bits: not worth compiling twice.
+                classes = PodClasses.each_apart(self.pods.pods)
+            self._classes = classes
             self._class_of = np.asarray(self._classes.of, dtype=np.int64)
         return self._classes
 
     def class_query(self) -> "Query":
         """The same question over one representative pod per class."""
         if self._class_query is None:
-            self._class_query = self._over(self.classes.reps)
+            self._class_query = self if self.classes.apart else self._over(self.classes.reps)
         return self._class_query
 
     def _over(self, pods: list[Pod]) -> "Query":
@@ -277,28 +281,21 @@ class Query:
         return bool((flat[0][cs * flat[1] + (cd >> 3)] >> (cd & 7)) & 1)
 
     def _line(self, pod: Pod, port: int, protocol: str, outgoing: bool) -> set[str]:
-        """The pods `pod` may reach (outgoing) or that may reach it, itself excluded."""
+        """The pods `pod` may reach (outgoing) or that may reach it, itself excluded: from the
+        class rows when at hand, else one pass over the rules (`lines`)."""
         classes = self.classes
-        assert self._class_of is not None
         i = self.pods.index[pod.id]
-        c = classes.of[i]
         rows = self._cached_class_rows(port, protocol)
-        if rows is None and classes.count <= MAX_CLASSES_FOR_LINE:
-            rows = self.class_query().rows(port, protocol)
-        if rows is not None:
-            if outgoing:
-                ok = np.unpackbits(rows[c], count=classes.count, bitorder="little").astype(bool)
-            else:
-                ok = ((rows[:, c >> 3] >> (c & 7)) & 1).astype(bool)
+        if rows is None:
+            line = pod_line(self.kinds, self.layers, self.hosts, i, outgoing, port, protocol)
+            if line is not None:
+                return {self.pods.pods[j].id for j in bits(line & ~(1 << i))}
+            rows = self.class_query().rows(port, protocol)  # a kind that cannot give one pod's line
+        c = classes.of[i]
+        if outgoing:
+            ok = np.unpackbits(rows[c], count=classes.count, bitorder="little").astype(bool)
         else:
-            ok = np.zeros(classes.count, dtype=bool)
-            members = classes.members()
-            for k, rep in enumerate(classes.reps):
-                other = rep if k != c else next((self.pods.pods[j] for j in members[k] if j != i), None)
-                if other is not None:
-                    src, dst = (pod, other) if outgoing else (other, pod)
-                    ok[k] = self.side("egress", src, dst, port, protocol).allowed and \
-                        self.side("ingress", dst, src, port, protocol).allowed
+            ok = ((rows[:, c >> 3] >> (c & 7)) & 1).astype(bool)
         hit = ok[self._class_of]
         hit[i] = False
         return {self.pods.pods[j].id for j in np.flatnonzero(hit).tolist()}

@@ -153,6 +153,29 @@ class AdminTier:
                         allow[i], decided[i] = a, d
         return Masks(allow, decided)
 
+    def line(self, direction: str, i: int, as_peer: bool, port: int, protocol: str) -> tuple[int, int]:
+        """(allow, decided) of `masks` for one pod: its row, or with `as_peer` its column."""
+        allow = decided = 0
+        groups = [self.group_of[i]] if not as_peer else range(len(self.groups))
+        for g in groups:
+            members = self.groups[g][0]
+            if not self.applicable[direction][g]:
+                continue
+            for part, excluded in self._parts(direction, g, members, port, protocol):
+                if not as_peer and not (part >> i) & 1:
+                    continue
+                for crule, hit in self._hits(direction, g, port, protocol, excluded):
+                    if as_peer and not (hit >> i) & 1:
+                        continue
+                    effect = crule.rule.effect
+                    if as_peer:  # the first rule to match pod i decides the whole part
+                        decided |= part if effect != "pass" else 0
+                        allow |= part if effect == "allow" else 0
+                        break
+                    decided |= hit if effect != "pass" else 0
+                    allow |= hit if effect == "allow" else 0
+        return allow, decided
+
     def _partial(self, direction: str, port: int, protocol: str) -> dict[int, int]:
         """The rules whose ports admit port/protocol on some pods only (named ports): k -> those pods."""
         key = (direction, port, protocol)

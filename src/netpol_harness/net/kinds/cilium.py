@@ -148,6 +148,31 @@ class CiliumRules:
         isolated = self.isolated[direction]
         return Masks(matched, [every if (isolated >> i) & 1 else 0 for i in range(n)])
 
+    def line(self, direction: str, i: int, as_peer: bool, port: int, protocol: str) -> tuple[int, int]:
+        """(allow, decided) of `masks` for one pod: its row, or with `as_peer` its column."""
+        ingress = direction == "ingress"
+        pods = self.matchers.pods.pods
+        isolated = self.isolated[direction]
+        matched = 0
+        for _, rule, subject, peers in self.rules[direction]:
+            admitted = self.matchers.ports.destinations(rule.ports, port, protocol)
+            targets = subject & admitted if ingress else subject
+            if not as_peer:
+                if (targets >> i) & 1:
+                    hit = peers | self.peers.node_pods(rule.peer, pods[i].node)
+                    matched |= hit if ingress else hit & admitted
+            elif ingress or (admitted >> i) & 1:
+                if (peers >> i) & 1:
+                    matched |= targets
+                elif (self.peers.host_pods >> i) & 1:  # `host`/`remote-node` depend on each subject's node
+                    matched |= sum(1 << j for j in bits(targets & ~matched)
+                                   if (self.peers.node_pods(rule.peer, pods[j].node) >> i) & 1)
+        if self.effect == "deny":
+            return 0, matched
+        if as_peer:
+            return matched, isolated
+        return matched, self.matchers.pods.all_pods if (isolated >> i) & 1 else 0
+
     def matching(self, direction: str, end: Pod, other: Pod | External, port: int, protocol: str):
         """The rules of `end`'s side that match a connection with `other`, and whether by name (toFQDNs)."""
         index = self.matchers.pods.index

@@ -113,6 +113,33 @@ class NetworkPolicies:
                     for i in cp.selected_idx:
                         allow[i] |= allowed
 
+    def line(self, direction: str, i: int, as_peer: bool, port: int, protocol: str) -> tuple[int, int]:
+        """(allow, decided) of `masks` for one pod: its own row (the peers its side rules on),
+        or with `as_peer` its column (the pods whose side rules on it as their peer)."""
+        ingress = direction == "ingress"
+        isolated = self.ingress_isolated if ingress else self.egress_isolated
+        allow = 0
+        if not as_peer:
+            for cp in (self.ingress_of[i] if ingress else self.egress_of[i]):
+                for crule in (cp.ingress if ingress else cp.egress):
+                    if not ingress:
+                        allow |= crule.peer_pods & self._destinations(crule, port, protocol)
+                    elif (self._destinations(crule, port, protocol) >> i) & 1:
+                        allow |= crule.peer_pods
+            return allow, self.matchers.pods.all_pods if (isolated >> i) & 1 else 0
+        for cp in self.policies:
+            if not cp.selected or not (cp.policy.affects_ingress if ingress else cp.policy.affects_egress):
+                continue
+            for crule in (cp.ingress if ingress else cp.egress):
+                if not (crule.peer_pods >> i) & 1:
+                    continue
+                if ingress:
+                    allow |= cp.selected & self._destinations(crule, port, protocol)
+                elif (self._destinations(crule, port, protocol) >> i) & 1:
+                    allow |= cp.selected
+                    break
+        return allow, isolated
+
     def _destinations(self, crule: CompiledRule, port: int, protocol: str) -> int:
         """Destination pods for which the rule's ports admit port/protocol."""
         key = (port, protocol)
