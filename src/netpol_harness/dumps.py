@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 from typing import Any
 
 import yaml
@@ -26,6 +27,7 @@ from yaml.events import (AliasEvent, DocumentStartEvent, MappingEndEvent, Mappin
                          ScalarEvent, SequenceEndEvent, SequenceStartEvent, StreamEndEvent)
 from yaml.nodes import ScalarNode
 
+from .dumppods import read_pod
 from .loader import KUBE_RESOLVERS, Limits, limit_error, limits, parse_manifests, size_text
 
 try:  # libyaml's parser: PyYAML built without it reads through the loader instead
@@ -50,6 +52,7 @@ _POD_KEYS = ("name", "namespace", "labels", "annotations", "ownerReferences", "c
              "hostNetwork", "nodeName", "podIP", "podIPs")
 _POD_UNREAD = re.compile(r"^    (?!(?:%s):)[^ \n-][^\n]*\n(?:    (?: |- ).*\n)*" % "|".join(_POD_KEYS), re.MULTILINE)
 _CONTAINERS = re.compile(r"^    (?:containers|initContainers):\n(?:    (?: |- ).*\n)*", re.MULTILINE)
+_ANCHOR = re.compile(r"[&*][^\s,\]}]")
 _CONTAINER_UNREAD = re.compile(r"^      (?!(?:name|ports):)[^ \n-][^\n]*\n(?:      (?: |- ).*\n)*", re.MULTILINE)
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
 _STR, _NO_KEY = "tag:yaml.org,2002:str", object()
@@ -77,25 +80,51 @@ def parse_dump(text: str, source: str) -> list[Any]:
     if CParser is None:
         return parse_manifests(text, source)
     try:
-        docs, aliased = _Builder(lim).run(_pruned(text))
+        pruned, pods = _pruned(text, lim.yaml_depth)
+        docs, aliased = _Builder(lim).run(pruned)
     except (_Unusual, yaml.YAMLError, RecursionError):
         return parse_manifests(text, source)  # the loader says what is wrong, or reads what is unusual
-    docs = [d for d in docs if d is not None]
+    docs = [_put_back(d, pods) for d in docs if d is not None]
     # Aliases share objects; the loader's JSON round trip gives each place its own copy.
     return json.loads(json.dumps(docs)) if aliased else docs
 
 
-def _pruned(text: str) -> str:
-    """`text` without the blocks the harness never reads."""
-    return _LIST_ITEM.sub(_pruned_item, _PRUNE.sub("", text))
+def _pruned(text: str, depth: int) -> tuple[str, dict[str, dict]]:
+    """`text` without the blocks the harness never reads, and the pods read already: each
+    stands in the text as a placeholder, the key of the pod in the map returned."""
+    found: dict[str, dict] = {}
+    cache: dict[str, Any] = {}
+    seen: dict[str, Any] = {}
+
+    def plain(value: str) -> Any:
+        if value not in cache:
+            cache[value] = _plain(value)
+        return cache[value]
+
+    # Anchors and aliases (or what looks like one) leave every pod to the parser, which counts them.
+    nonce = "" if "\r" in text or _ANCHOR.search(text) else secrets.token_hex(8)
+
+    def item(match: re.Match) -> str:
+        body = match.group(0)
+        if not _IS_POD.search(body):
+            return body
+        body = _CONTAINERS.sub(lambda m: _CONTAINER_UNREAD.sub("", m.group(0)), _POD_UNREAD.sub("", body))
+        pod = read_pod(body, plain, depth, seen) if nonce else None
+        if pod is None:
+            return body
+        token = f"netpol-pod-{nonce}-{len(found)}"
+        found[token] = pod
+        return f"- {token}\n"
+
+    return _LIST_ITEM.sub(item, _PRUNE.sub("", text)), found
 
 
-def _pruned_item(match: re.Match) -> str:
-    item = match.group(0)
-    if not _IS_POD.search(item):
-        return item
-    item = _POD_UNREAD.sub("", item)
-    return _CONTAINERS.sub(lambda m: _CONTAINER_UNREAD.sub("", m.group(0)), item)
+def _put_back(doc: Any, pods: dict[str, dict]) -> Any:
+    """`doc` with the pods in place of their placeholders (items of its column-0 lists)."""
+    lists = [doc] if type(doc) is list else [v for v in doc.values() if type(v) is list] if type(doc) is dict else []
+    for items in lists:
+        items[:] = [pods.get(x, x) if type(x) is str else x for x in items]
+    return doc
 
 
 def _json_documents(text: str, lim: Limits, source: str) -> list[Any] | None:

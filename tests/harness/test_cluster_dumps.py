@@ -204,3 +204,44 @@ def test_a_yaml_dump_with_anchors_and_a_duplicate_key_reads_as_the_loader_reads_
     duplicate.write_text("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n  name: b\n")
     with pytest.raises(ClusterFileError, match="duplicate key 'name'"):
         read_cluster_file(duplicate)
+
+
+def test_pods_read_line_by_line_equal_what_the_yaml_parser_reads(tmp_path):
+    from netpol_harness.loader import parse_manifests
+    text = (tmp_path / "dump.yaml")
+    hooks = ["|-\n        test", "test", "test"]  # a block scalar: that pod goes to the parser
+    quoted = '"a \\"quoted\\" #value"'
+    pods = "".join(f"""- apiVersion: v1
+  kind: Pod
+  metadata:
+    name: p{k}
+    namespace: "data"
+    labels:
+      app: 'it''s'
+      yes: 01
+      version: 1.10
+    annotations:
+      helm.sh/hook: {hooks[k]}
+      note: {quoted}
+  spec:
+    nodeName: node-{k}
+    hostNetwork: {"true" if k == 2 else "false"}
+    containers:
+    - name: c
+      ports:
+      - containerPort: 80{k}
+        name: http
+      securityContext: {{}}
+  status:
+    podIP: 10.0.0.{k + 1}
+    podIPs:
+    - ip: 10.0.0.{k + 1}
+""" for k in range(3))
+    text.write_text(f"apiVersion: v1\nitems:\n{pods}kind: List\nmetadata:\n  resourceVersion: \"\"\n")
+    from netpol_harness.dumps import _pruned
+    assert len(_pruned(text.read_text(), 100)[1]) == 2, "the pods without a block scalar are read line by line"
+    expected = [p for d in parse_manifests(text.read_text(), "x") for p in d["items"]]
+    read = read_cluster_file(text)
+    assert model(read) == model(expected)
+    assert [p["metadata"]["labels"] for p in read] == [p["metadata"]["labels"] for p in expected]
+    assert [p["metadata"]["annotations"] for p in read] == [p["metadata"]["annotations"] for p in expected]

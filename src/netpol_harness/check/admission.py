@@ -14,7 +14,8 @@ string where a map belongs) is refused either way.
 """
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from ..net.cluster import Cluster
 from ..net.reading import REFUSED_KEY, flat_objects, manifest_label, reads

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping  # not typing's: its isinstance is slow, and runs per object
+from typing import Any
 
 from .adminpolicy import AdminPolicy, is_admin_policy
 from .apiserver import endpoint_addresses, endpoint_port, is_apiserver_endpoints

@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping  # not typing's: its isinstance is slow, and runs per pod
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from .objects import ContainerPort
 
