@@ -43,14 +43,26 @@ def _scalar(text: str, plain: Callable[[str], Any]) -> Any:
     return plain(text)
 
 
-def read_pod(item: str, plain: Callable[[str], Any], depth: int, seen: dict[str, Any]) -> dict | None:
-    """The list item `item` ("- apiVersion: v1\\n  kind: Pod\\n ...") as a map, or None.
-    `seen`: scalars' texts read before, and their values (pods repeat most of theirs)."""
+def _key(key: Any) -> str:
+    return key if type(key) is str else json.dumps(key)  # what the loader's JSON round trip makes of `yes`, `1`
+
+
+def _remembered(text: str, plain: Callable[[str], Any], seen: dict[str, Any]) -> Any:
+    value = _scalar(text, plain)
+    if value is not _NONE and type(value) not in (dict, list):  # an empty map or list is made anew for each place
+        seen[text] = value
+    return value
+
+
+def read_pod(item: str, plain: Callable[[str], Any], depth: int, seen: dict[str, Any],
+             keys: dict[str, str]) -> dict | None:
+    """`item` ("- apiVersion: v1\\n  kind: Pod\\n ...") as a map, or None; `seen`, `keys`: read before."""
     lines = _LINES.findall("  " + item[2:])
     if len(lines) != item.count("\n"):
         return None  # a line of another form
     root: dict = {}
     stack: list[tuple[int, Any]] = [(2, root)]  # (column of its keys or dashes, map or list)
+    top_column, top = 2, root
     pending: tuple[dict, str, int] | None = None  # a key whose value is the block below it
     for indent, dash, name, text in lines:
         column = len(indent)
@@ -58,37 +70,36 @@ def read_pod(item: str, plain: Callable[[str], Any], depth: int, seen: dict[str,
             parent, key, at = pending
             pending = None
             if dash and column >= at or not dash and column > at:
-                parent[key] = [] if dash else {}
-                stack.append((column, parent[key]))
+                top_column, top = column, [] if dash else {}
+                parent[key] = top
+                stack.append((column, top))
             else:
                 parent[key] = None
-        while stack[-1][0] > column or stack[-1][0] == column and (type(stack[-1][1]) is list) != bool(dash):
+        while top_column > column or top_column == column and (type(top) is list) != bool(dash):
             stack.pop()
             if not stack:
                 return None
-        if stack[-1][0] != column or len(stack) > depth:
+            top_column, top = stack[-1]
+        if top_column != column or len(stack) > depth:
             return None
-        target = stack[-1][1]
+        target = top
         if dash:
-            target.append({})
-            target = target[-1]
-            stack.append((column + 2, target))
+            target = {}
+            top.append(target)
             column += 2
-        key = plain(name)
-        if type(key) is not str:
-            key = json.dumps(key)  # what the loader's JSON round trip makes of a key such as `yes` or `1`
+            top_column, top = column, target
+            stack.append((column, target))
+        key = keys.get(name)
+        if key is None:
+            key = keys[name] = _key(plain(name))
         if key in target:
             return None
         if not text:
             pending = (target, key, column)
             continue
         value = seen.get(text, _NONE)
-        if value is _NONE:
-            value = _scalar(text, plain)
-            if value is _NONE:
-                return None
-            if type(value) not in (dict, list):  # an empty map or list is made anew for each place
-                seen[text] = value
+        if value is _NONE and (value := _remembered(text, plain, seen)) is _NONE:
+            return None
         target[key] = value
     if pending is not None:
         pending[0][pending[1]] = None

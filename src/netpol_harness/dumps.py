@@ -95,6 +95,7 @@ def _pruned(text: str, depth: int) -> tuple[str, dict[str, dict]]:
     found: dict[str, dict] = {}
     cache: dict[str, Any] = {}
     seen: dict[str, Any] = {}
+    keys: dict[str, str] = {}
 
     def plain(value: str) -> Any:
         if value not in cache:
@@ -109,7 +110,7 @@ def _pruned(text: str, depth: int) -> tuple[str, dict[str, dict]]:
         if not _IS_POD.search(body):
             return body
         body = _CONTAINERS.sub(lambda m: _CONTAINER_UNREAD.sub("", m.group(0)), _POD_UNREAD.sub("", body))
-        pod = read_pod(body, plain, depth, seen) if nonce else None
+        pod = read_pod(body, plain, depth - 2, seen, keys) if nonce else None  # a List and its items above
         if pod is None:
             return body
         token = f"netpol-pod-{nonce}-{len(found)}"
