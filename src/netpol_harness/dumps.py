@@ -11,9 +11,13 @@ goes to `loader.parse_manifests` on the whole text, so errors and rare construct
 read in the loader's own words; what this module returns is what the loader would.
 
 Before the YAML is parsed, blocks the model never reads are cut out of the text by their
-key (`managedFields`, a pod's container statuses, volumes, probes ...: `PRUNED_KEYS`):
-they are most of a running pod's YAML. Cut blocks are not parsed, so the limits count
-what is left.
+key (`managedFields`, container statuses, volumes, probes ...: `PRUNED_KEYS`), and of a
+running pod (an item of kubectl's List) all but its metadata's name, namespace, labels,
+annotations and owners, its containers' ports, host network, node and addresses: that is
+what the model and the API server's rules it runs read. Such a pod is then read line by
+line (`dumppods`) unless it holds anything beyond kubectl's plain block layout. What is
+cut is not parsed, so the limits count what is left; what the loader reads is otherwise
+unchanged (a key the model ignores may be missing from the objects returned).
 """
 from __future__ import annotations
 

@@ -44,8 +44,9 @@ def add_api_versions_option(parser: argparse.ArgumentParser) -> None:
 def add_cluster_objects(parser: argparse.ArgumentParser) -> None:
     """`--with FILE` (repeatable): objects the cluster has that the render does not."""
     parser.add_argument("--with", dest="with_files", action="append", default=[], metavar="FILE",
-                        help="YAML objects the cluster has beside the render, judged with it: admin policies, "
-                             "namespaces with labels, other releases' policies, pods, nodes (repeatable)")
+                        help="objects the cluster has beside the render, judged with it: admin policies, "
+                             "namespaces with labels, other releases' policies, pods, nodes; YAML or JSON, such as "
+                             "a dump by kubectl get ... -A -o yaml (repeatable)")
 
 
 def add_dataplane_option(parser: argparse.ArgumentParser) -> None:
