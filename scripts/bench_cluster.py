@@ -284,7 +284,7 @@ def _scalar(value: Any) -> str:
 def _yaml_lines(value: Any, indent: str, out: list[str]) -> None:
     """Block YAML, the layout `kubectl -o yaml` writes: list items at their key's indent."""
     if isinstance(value, dict):
-        for key, item in value.items():
+        for key, item in sorted(value.items()):  # kubectl writes keys sorted, as Go marshals a map
             head = f"{indent}{_scalar(key)}:"
             if isinstance(item, (dict, list)) and item:
                 out.append(head)
@@ -308,7 +308,7 @@ def write_dump(path: Path, dump: dict[str, Any], form: str) -> None:
         if form == "json":
             out.write('{\n    "apiVersion": "v1",\n    "items": [\n')
             for k, item in enumerate(dump["items"]):
-                text = json.dumps(item, indent=4)  # kubectl's indent; items nest two levels in
+                text = json.dumps(item, indent=4, sort_keys=True)  # kubectl's layout; items nest two levels in
                 out.write(("" if k == 0 else ",\n") + "\n".join("        " + line for line in text.splitlines()))
             out.write('\n    ],\n    "kind": "List",\n    "metadata": {\n        "resourceVersion": ""\n    }\n}\n')
         else:
@@ -326,7 +326,7 @@ def dump_file(size: tuple[int, int, int], form: str) -> Path:
     from netpol_harness.synthetic import kubectl_list, scale_cluster
 
     pods, policies, namespaces = size
-    path = OUT / "data" / f"cluster-{pods}-{policies}-{namespaces}-{SEED}.{form}"
+    path = OUT / "data" / f"cluster-{pods}-{policies}-{namespaces}-{SEED}-sorted.{form}"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         start = time.perf_counter()
@@ -462,7 +462,8 @@ def main(argv: list[str]) -> int:
     print(f"python {sys.version.split()[0]}; medians of {args.runs}; {load_note()}", flush=True)
     start = time.perf_counter()
     run_sections(args, args.only)
-    write_json("cluster.json", {"runs": args.runs, "load_after": load_note(), "seconds": time.perf_counter() - start})
+    write_json(f"cluster{'-' + args.only if args.only else ''}.json",
+               {"runs": args.runs, "load_after": load_note(), "seconds": time.perf_counter() - start})
     return 0
 
 
