@@ -4,7 +4,8 @@ one, and the mark on an object judged although the API server would refuse it
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping  # isinstance against typing.Mapping is slow, per object
+from typing import Any
 
 from .adminpolicy import is_admin_policy
 from .apiserver import is_apiserver_endpoints
