@@ -17,6 +17,9 @@ By default the probes are the ports the policies and containers mention, plus DN
 Verdicts are the API's own reading unless a dataplane profile is named; under several, the
 report is drawn for the first and the pairs they disagree on carry each one's verdict
 (`profiles`).
+
+The cluster's running pods that a `--with` dump brings are, past a few, reported by class
+(`classes`): one endpoint per class of pods no policy tells apart, and never subjects.
 """
 from __future__ import annotations
 
@@ -28,6 +31,7 @@ from ..net.cluster import add_kube_dns
 from ..net.kinds.admintier import selects
 from ..net.services import target_port
 from ..net.dataplanes import Dataplane
+from .classes import DumpPods, PodGroup, chart_policies, dump_pods, group_pods
 from .cells import DEPENDENT, Cell, Checker, Part, ProfileVerdict, Row, cell_of
 from .probe import Probe, cluster_probes
 from .profiles import chosen_profiles, mark_dependent
@@ -46,15 +50,18 @@ OUTSIDE = ""  # the namespace of an address outside the cluster
 class Endpoint:
     id: str
     namespace: str  # OUTSIDE ("") for an address outside the cluster
-    kind: str  # workload | stand-in | added | external
+    kind: str  # workload | stand-in | pods (a class of the cluster's running pods) | added | external
     why: str = ""  # for what the report added: why
     workload: str = ""  # the controller, "Deployment/web"
     hook: str = ""  # its helm.sh/hook ("test"): helm runs it, it is not one of the release's running pods
+    name: str = ""  # for a class of running pods: "shop/web (12 pods)"; its id is the pod judged for all
+    pods: int = 0  # for a class of running pods: how many it stands for
 
     @property
     def label(self) -> str:
         """The name in the matrix: the pod's name, marked "[hook: test]" for a Helm hook."""
-        name = self.id.split("/", 1)[1] if "/" in self.id else self.id
+        name = self.name or self.id
+        name = name.split("/", 1)[1] if "/" in name else name
         return f"{name} [hook: {self.hook}]" if self.hook else name
 
 
@@ -103,6 +110,15 @@ class Report:
     cells: dict[tuple[str, str], Cell] = field(default_factory=dict)  # every pair with a reported workload
     dataplane: str = "kubernetes"  # the profile the report is drawn for
     dataplanes: tuple[str, ...] = ()  # the profiles compared, the drawn one first; () when only one
+    pod_groups: list[PodGroup] = field(default_factory=list)  # the classes of running pods that are endpoints
+    pods_left_out: str = ""  # in words, the running pods no endpoint stands for
+
+    def name_of(self, endpoint: str) -> str:
+        """How the report names an endpoint: a class of running pods by its name, others by id."""
+        for group in self.pod_groups:
+            if group.rep == endpoint:
+                return group.name
+        return endpoint
 
     @property
     def dependent(self) -> list[Cell]:
@@ -185,10 +201,18 @@ def build_cluster(
     return cluster, workloads, added
 
 
-def _endpoints(cluster: Cluster, workloads: set[str], added: list[Witness]) -> list[Endpoint]:
+def _endpoints(cluster: Cluster, workloads: set[str], added: list[Witness],
+               dump: DumpPods | None = None) -> list[Endpoint]:
+    """Every endpoint, in the cluster's order; of the running pods of a `dump`, one per class."""
     reasons = {w.id: w for w in added}
+    groups = {g.rep: g for g in (dump.groups or [])} if dump is not None else {}
     out = []
     for pod in cluster.pods:
+        if dump is not None and pod.id in dump.running:
+            group = groups.get(pod.id)
+            if group is not None:
+                out.append(Endpoint(pod.id, pod.namespace, "pods", name=group.name, pods=len(group.pods)))
+            continue
         witness = reasons.get(pod.id)
         kind = "stand-in" if witness and witness.stand_in else "workload" if pod.id in workloads else "added"
         out.append(Endpoint(pod.id, pod.namespace, kind, witness.why if witness else "", pod.workload, pod.hook))
@@ -229,15 +253,17 @@ def connectivity_report(
     objects = [o for o in objects if o]
     namespace = _main_namespace(objects) if namespace is None else namespace
     profiles = chosen_profiles(dataplane, dataplanes)  # a wrong name fails before the slow part
+    dump = dump_pods(objects, namespace)  # the cluster's running pods are peers, by class, and never subjects
     cluster, all_workloads, added = build_cluster(objects, namespace=namespace, externals=externals, standard_peers=standard_peers,
-                                                  witness_policies=witness_policies, extra_witnesses=extra_witnesses,
-                                                  reserved=reserved)
+                                                  witness_policies=chart_policies(dump, witness_policies, namespace),
+                                                  extra_witnesses=extra_witnesses, reserved=reserved)
+    all_workloads = [w for w in all_workloads if dump is None or w not in dump.running]
     all_workloads += [pid for pid in subjects if cluster.pod(pid) is not None and pid not in all_workloads]
     chosen_probes = tuple(sorted({Probe.of(p) for p in (cluster_probes(cluster) if probes is None else probes)}))
     evaluators = [Evaluator(cluster, ipblock_matches_pods=ipblock_matches_pods, dataplane=p) for p in profiles]
     ev = evaluators[0]
-    endpoints = _endpoints(cluster, set(all_workloads), added)
-    report = _empty_report(title, cluster, chosen_probes, endpoints, added, evaluators)
+    endpoints = _endpoints(cluster, set(all_workloads), added, group_pods(dump, evaluators, namespace, all_workloads))
+    report = _empty_report(title, cluster, chosen_probes, endpoints, added, evaluators, dump)
     report.dataplane = profiles[0].name
     check = Checker(ev, chosen_probes)
     stand_ins = {w.id for w in added if w.stand_in}
@@ -248,7 +274,7 @@ def connectivity_report(
 
 
 def _empty_report(title: str, cluster: Cluster, probes: tuple[Probe, ...], endpoints: list[Endpoint],
-                  added: list[Witness], evaluators: list[Evaluator]) -> Report:
+                  added: list[Witness], evaluators: list[Evaluator], dump: DumpPods | None = None) -> Report:
     """The report before its workloads' verdicts: what the cluster and the profiles say."""
     return Report(
         title=title,
@@ -262,6 +288,8 @@ def _empty_report(title: str, cluster: Cluster, probes: tuple[Probe, ...], endpo
         services=service_lines(cluster),
         not_modelled=[str(u) for u in cluster.unmodelled],
         dataplanes=tuple(ev.dataplane.name for ev in evaluators) if len(evaluators) > 1 else (),
+        pod_groups=(dump.groups or []) if dump is not None else [],
+        pods_left_out=dump.left_out if dump is not None else "",
     )
 
 

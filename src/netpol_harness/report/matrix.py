@@ -57,7 +57,7 @@ def grouped(endpoints: list[Endpoint]) -> list[tuple[str, list[Endpoint]]]:
         groups.setdefault(ep.namespace, []).append(ep)
     order = sorted((ns for ns in groups if ns != OUTSIDE), key=lambda ns: all(folded(e) for e in groups[ns]))
     order += [OUTSIDE] if OUTSIDE in groups else []
-    rank = {"workload": 0, "stand-in": 1, "added": 2, "external": 3}
+    rank = {"workload": 0, "stand-in": 1, "pods": 2, "added": 3, "external": 4}
     return [(ns, sorted(groups[ns], key=lambda e: rank[e.kind])) for ns in order]
 
 
@@ -75,11 +75,18 @@ def _marker(ep: Endpoint) -> str:
     return f" [hook: {ep.hook}]" if ep.hook else ""
 
 
+def _full_name(ep: Endpoint) -> str:
+    """The name on hover: a class of running pods says how many it stands for and which one was judged."""
+    if ep.pods:
+        return f"{ep.name}: a column for {ep.pods} pods no policy tells apart, judged on {ep.id}"
+    return ep.id + _marker(ep)
+
+
 def header_labels(groups: list[tuple[str, list[Endpoint]]]) -> dict[str, str]:
     """Each endpoint's name in the headers: short, distinct within its namespace."""
     out: dict[str, str] = {}
     for _, eps in groups:
-        names = {ep.id: ep.id.split("/", 1)[1] if "/" in ep.id else ep.id for ep in eps}
+        names = {ep.id: (ep.name or ep.id).split("/", 1)[-1] for ep in eps}
         limits = {ep.id: max(10, LABEL_LIMIT - len(_marker(ep))) for ep in eps}
         for limit in sorted(set(limits.values())):
             chosen = [i for i in names if limits[i] == limit]
@@ -118,10 +125,11 @@ def fold_cell(report: Report, cells: list[Cell], key: str, who: str, outgoing: b
 def cell_html(report: Report, cell: Cell, key: str, first: bool, texts: Texts, data: dict[str, dict], ad: bool) -> str:
     """One matrix cell; what a click on it explains goes into `data` (its "profiles" only where
     the verdict depends on the dataplane: each compared profile's verdicts)."""
-    data["cells"][key] = [texts(f"{cell.src} \u2192 {cell.dst}")] + [texts(s) for s in cell.sentences(report.probes)]
+    head = f"{report.name_of(cell.src)} \u2192 {report.name_of(cell.dst)}"
+    data["cells"][key] = [texts(head)] + [texts(s) for s in cell.sentences(report.probes)]
     if cell.dataplanes:
         data["profiles"][key] = [texts(s) for s in cell.dataplane_sentences(report.probes)]
-    label = f"{cell.src} to {cell.dst}: {summary(cell, report)}"
+    label = f"{report.name_of(cell.src)} to {report.name_of(cell.dst)}: {summary(cell, report)}"
     return (f'<td class="c {cell.state}{" ad" if ad else ""}" data-cell="{key}" tabindex="{0 if first else -1}" '
             f'title="{_e(label)}">{SYMBOL[cell.state]}</td>')
 
@@ -139,7 +147,7 @@ def _heads(groups: list[tuple[str, list[Endpoint]]], labels: dict[str, str], n_a
         row1.append(f'<th class="{cls}" colspan="{len(eps)}" data-span="{len(eps)}" data-main="{main}" scope="colgroup" '
                     f'title="{_e(ns_title(ns))}">{_e(ns_labels[ns or "outside"])}</th>')
         row2 += [f'<th class="col {ep.kind}{" ad" if folded(ep) else ""}" scope="col" data-id="{_e(ep.id)}" '
-                 f'title="{_e(ep.id + _marker(ep))}"><span>{_e(labels[ep.id])}</span></th>' for ep in eps]
+                 f'title="{_e(_full_name(ep))}"><span>{_e(labels[ep.id])}</span></th>' for ep in eps]
     what = f"the {n_added} endpoints the report added"
     row1.append(f'<th class="nsgroup fold" scope="colgroup" title="{what}">+</th>')
     row2.append(f'<th class="col fold" scope="col" title="{what}: click to show them">'
@@ -156,7 +164,7 @@ def _row(report: Report, src: Endpoint, label: str, order: list[Endpoint], state
         name = f'<a href="#focus-{k}" data-focus="{k}">{name}</a>'
     why = ": " + src.why if src.why else ""
     row = [f'<tr class="{src.kind}{" ad" if folded(src) else ""}" data-name="{_e(src.id)}"><th scope="row" class="rowhead" '
-           f'title="{_e(src.id + _marker(src) + why)}">{name}</th>']
+           f'title="{_e(_full_name(src) + why)}">{name}</th>']
     for dst in order:
         cell = report.cells.get((src.id, dst.id))
         ad = " ad" if folded(dst) else ""

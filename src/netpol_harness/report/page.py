@@ -67,6 +67,15 @@ def _dependent_list(cells: list[Cell], report: Report) -> list[str]:
     return out + ["</ul>"]
 
 
+def _groups_text(report: Report) -> str:
+    """What a column of running pods stands for, in one sentence."""
+    groups = report.pod_groups
+    text = (f"The cluster's running pods (--with) are {len(groups)} columns, one per class of pods no policy tells "
+            f"apart: a column stands for N pods, judged on one of them ("
+            + "; ".join(f"{g.name}: {len(g.pods)} pods" for g in groups) + ").")
+    return text + (f" Not shown: {report.pods_left_out}." if report.pods_left_out else "")
+
+
 def _header(report: Report) -> list[str]:
     e = _e
     body = [f"<header><h1>{e(report.title)}</h1>",
@@ -75,6 +84,8 @@ def _header(report: Report) -> list[str]:
             f"ipBlocks {'do' if report.ipblock_matches_pods else 'do not'} apply to pod addresses.</p>"]
     if report.services:
         body.append(f'<p class="meta">Services (policies see the pod port): {e("; ".join(report.services))}.</p>')
+    if report.pod_groups or report.pods_left_out:
+        body.append(f'<p class="meta" id="pod-classes">{e(_groups_text(report))}</p>')
     if report.not_modelled:
         body.append(f'<p class="meta">Not modelled (verdicts marked * may differ): {e("; ".join(report.not_modelled))}.</p>')
     if report.dataplanes:

@@ -17,6 +17,7 @@ from typing import Callable, Sequence
 
 from ..net.dataplanes import KUBERNETES
 from ..textsafe import mermaid_label, visible
+from .classes import group_lines
 from .data import DEPENDENT, Cell, Part, Report
 from .probe import Probe
 from .words import ports_in_order, ports_text
@@ -34,8 +35,8 @@ Wrap = Callable[[str, int], list[str]]  # a line and its continuations' indent -
 def _wrapper(report: Report) -> Wrap:
     """Wraps a line after `visible`, at spaces only: never inside a word, a hyphenated name, or
     a name that holds a space of its own (only a hostile one can)."""
-    names = {visible(n) for n in [*(e.id for e in report.endpoints), *report.policies,
-                                  *(w.title for w in report.workloads)]}
+    names = {visible(n) for n in [*(e.id for e in report.endpoints), *(g.name for g in report.pod_groups),
+                                  *report.policies, *(w.title for w in report.workloads)]}
     spaced = sorted((n for n in names if " " in n), key=len, reverse=True)
 
     def wrap(line: str, indent: int) -> list[str]:
@@ -102,12 +103,16 @@ def _pair_lines(report: Report, cells: list[Cell], arrow: str, peer_of: str, wra
     groups: dict[tuple, list[Cell]] = {}
     for cell in cells:
         groups.setdefault(_verdict_key(cell), []).append(cell)
-    width = max([n for n in (len(getattr(c, peer_of)) for c in cells) if n <= NAME_COLUMN] + [0])
+    # A class of running pods is named by its pods ("shop/web (12 pods)"), not by the one judged for them.
+    def name(cell: Cell) -> str:
+        return report.name_of(getattr(cell, peer_of))
+
+    width = max([n for n in (len(name(c)) for c in cells) if n <= NAME_COLUMN] + [0])
     lines = []
     for group in groups.values():
         first = group[0]
         if len(group) >= SHARED_LINE_FROM:
-            peers = ", ".join(getattr(c, peer_of) for c in group)
+            peers = ", ".join(name(c) for c in group)
             same_detail = len({_details(c) for c in group}) == 1
             shown = first if same_detail else _without_details(first)
             opening = f"  {arrow} {len(group)} peers ("
@@ -115,12 +120,12 @@ def _pair_lines(report: Report, cells: list[Cell], arrow: str, peer_of: str, wra
             lines += _cell_lines(report, shown, f"  {' ' * len(arrow)} ", len(arrow) + 5, wrap)
             continue
         for cell in group:
-            name = getattr(cell, peer_of)
-            if len(name) <= width:
-                lines += _cell_lines(report, cell, f"  {arrow} {name.ljust(width)}  ", len(arrow) + 5, wrap)
+            peer = name(cell)
+            if len(peer) <= width:
+                lines += _cell_lines(report, cell, f"  {arrow} {peer.ljust(width)}  ", len(arrow) + 5, wrap)
                 continue
             # Too long for the column: the name on a line of its own, what is said of it under it.
-            lines += wrap(f"  {arrow} {name}", len(arrow) + 7)
+            lines += wrap(f"  {arrow} {peer}", len(arrow) + 7)
             lines += _cell_lines(report, cell, " " * (len(arrow) + 7), len(arrow) + 5, wrap)
     return lines
 
@@ -144,7 +149,7 @@ def header_lines(report: Report) -> list[str]:
         lines.append("services (policies see the pod port): " + "; ".join(report.services))
     if report.not_modelled:
         lines.append("not modelled (verdicts marked * may differ): " + "; ".join(report.not_modelled))
-    return lines + dataplane_lines(report)
+    return lines + group_lines(report.pod_groups, report.pods_left_out) + dataplane_lines(report)
 
 
 def dataplane_lines(report: Report) -> list[str]:

@@ -1,0 +1,146 @@
+"""The cluster's running pods (a `--with` dump) in a report: grouped into classes of pods no
+policy tells apart (`net.classes`), one endpoint per class, so a dump of 100,000 pods gives a
+column per class, not per pod, and the chart's workloads stay the report's subjects.
+
+A running pod is a Pod object with a `status`: what the API server serves and `kubectl get
+pods -o yaml` writes; a chart renders none (its pods come from templates or carry no status).
+A dump of up to GROUP_ABOVE running pods is reported pod by pod, as it always was: the pods'
+own names say more than a class's, and so few columns fit a page. Above it every running pod
+is grouped, and the verdict of a class is the verdict of its representative, which every
+other pod of the class shares by construction. Columns are the classes of the chart's
+namespaces, and of every namespace while the classes number at most MAX_CLASS_COLUMNS.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping, Sequence
+
+from ..net import Cluster, Evaluator, NetworkPolicy
+from ..net.classes import PodClasses
+
+GROUP_ABOVE = 50  # running pods: a dump with more is reported by classes of pods
+MAX_CLASS_COLUMNS = 100  # classes: with more, only those of the chart's namespaces are columns
+# Labels a controller stamps on every pod of a revision: they name no group anyone wrote.
+_CONTROLLER_KEYS = {"pod-template-hash", "controller-revision-hash", "pod-template-generation",
+                    "statefulset.kubernetes.io/pod-name", "apps.kubernetes.io/pod-index"}
+
+
+@dataclass(frozen=True)
+class PodGroup:
+    """A class of running pods: `rep` is judged for all of `pods`."""
+
+    rep: str  # the representative's pod id: the endpoint's id
+    namespace: str
+    name: str  # "shop/web (12 pods)"
+    pods: tuple[str, ...]
+
+
+@dataclass
+class DumpPods:
+    """The running pods of the objects, by id, and the objects that are not the cluster's."""
+
+    running: dict[str, Mapping[str, Any]]
+    chart_objects: list[Mapping[str, Any]]
+    groups: list[PodGroup] | None = None
+    left_out: str = ""  # in words: the running pods no column stands for
+
+
+
+def dump_pods(objects: Sequence[Mapping[str, Any]], namespace: str) -> DumpPods | None:
+    """The running pods when they are more than GROUP_ABOVE, else None: the report as it was."""
+    running: dict[str, Mapping[str, Any]] = {}
+    chart: list[Mapping[str, Any]] = []
+    for obj in objects:
+        if obj.get("kind") == "Pod" and obj.get("status"):
+            meta = obj.get("metadata") or {}
+            running[f"{meta.get('namespace') or namespace}/{meta.get('name')}"] = obj
+        elif not (obj.get("metadata") or {}).get("uid"):  # the API server's objects carry a uid
+            chart.append(obj)
+    return DumpPods(running, chart) if len(running) > GROUP_ABOVE else None
+
+
+def chart_policies(dump: DumpPods | None, policies: Iterable[NetworkPolicy] | None,
+                   namespace: str) -> Iterable[NetworkPolicy] | None:
+    """The policies to make witnesses for: `policies` when given or without a dump, else the
+    chart's alone: the cluster's pods are real, its policies need no made-up peers (and a
+    dump's thousands of policies would add thousands of endpoints)."""
+    if dump is None or policies is not None:
+        return policies
+    return Cluster.from_manifests(dump.chart_objects, namespace).policies
+
+
+def group_pods(dump: DumpPods | None, evaluators: Sequence[Evaluator], namespace: str,
+               workloads: Iterable[str]) -> DumpPods | None:
+    """The running pods of the evaluators' cluster in classes (those every profile's class map
+    puts together), the columns chosen: every class, or past MAX_CLASS_COLUMNS those of the
+    release `namespace` and the `workloads`' namespaces. Each pod's class is read off the map;
+    no verdict is worked out here."""
+    if dump is None:
+        return None
+    cluster = evaluators[0].cluster
+    maps = [PodClasses(cluster, ev.dataplane, ev.family).of for ev in evaluators]
+    members: dict[tuple, list[str]] = {}
+    for i, pod in enumerate(cluster.pods):
+        if pod.id in dump.running:
+            members.setdefault((pod.namespace, *(m[i] for m in maps)), []).append(pod.id)
+    groups = [_group(dump, pods) for pods in members.values()]
+    shown = {namespace, *(w.split("/", 1)[0] for w in workloads)}
+    kept = groups if len(groups) <= MAX_CLASS_COLUMNS else [g for g in groups if g.namespace in shown]
+    hidden = [g for g in groups if g not in kept]
+    if hidden:
+        dump.left_out = (f"{sum(len(g.pods) for g in hidden)} pods in {len(hidden)} classes of "
+                         f"{len({g.namespace for g in hidden})} other namespaces")
+    dump.groups = kept
+    return dump
+
+
+def _group(dump: DumpPods, pods: list[str]) -> PodGroup:
+    namespace = pods[0].split("/", 1)[0]
+    return PodGroup(pods[0], namespace, f"{namespace}/{_common_name(dump, pods)} ({_count(len(pods))})", tuple(pods))
+
+
+def _count(n: int) -> str:
+    return f"{n} pod" if n == 1 else f"{n} pods"
+
+
+def _common_name(dump: DumpPods, pods: list[str]) -> str:
+    """The pods' common owner ("web", the Deployment of their ReplicaSet), else the labels they
+    share ("app=web"), else the first pod's name and how many more."""
+    owners = {_owner(dump.running[p]) for p in pods}
+    if len(owners) == 1 and "" not in owners:
+        return owners.pop()
+    shared: dict[str, str] | None = None
+    for p in pods:
+        labels = (dump.running[p].get("metadata") or {}).get("labels") or {}
+        found = {k: str(v) for k, v in labels.items() if k not in _CONTROLLER_KEYS}
+        shared = found if shared is None else {k: v for k, v in shared.items() if found.get(k) == v}
+    if shared:
+        return ",".join(f"{k}={v}" for k, v in sorted(shared.items()))
+    first = pods[0].split("/", 1)[1]
+    return first if len(pods) == 1 else f"{first} and {len(pods) - 1} more"
+
+
+def _owner(obj: Mapping[str, Any]) -> str:
+    """The controller's name; a ReplicaSet's Deployment (NAME-<pod-template-hash>) by its own."""
+    meta = obj.get("metadata") or {}
+    refs = [r for r in meta.get("ownerReferences") or () if isinstance(r, Mapping)]
+    ref = next((r for r in refs if r.get("controller") is True), refs[0] if refs else None)
+    if ref is None:
+        return ""
+    name = str(ref.get("name") or "")
+    head, _, tail = name.rpartition("-")
+    if ref.get("kind") == "ReplicaSet" and head and tail == str((meta.get("labels") or {}).get("pod-template-hash")):
+        return head
+    return name
+
+
+def group_lines(groups: Sequence[PodGroup], left_out: str) -> list[str]:
+    """What the text report says of the classes: each column stands for its pods."""
+    if not groups and not left_out:
+        return []
+    lines = ["the cluster's running pods (--with), one endpoint per class of pods no policy tells apart; "
+             "each stands for its N pods, judged on one of them (every pod of a class gets the same verdicts):"]
+    lines += [f"  {g.name}: judged on {g.rep}" for g in groups]
+    if left_out:
+        lines.append(f"  not shown: {left_out}")
+    return lines
