@@ -8,6 +8,8 @@ that peer in one label or in its namespace).
   a pod the peer admits, unless one is already there, and outsiders: the admitted pod
   with one pod label changed, and the same pod in a namespace the peer does not admit.
 * For each ipBlock: an address inside it, and one inside its first `except`.
+* The same for the peers of admin policies and of Cilium's policies, read as NetworkPolicy
+  peers (`ciliumwitness`), their outsiders judged against the whole rule as Cilium reads it.
 
 Every witness says why it was added (`Witness.why`), and the report prints it.
 """
@@ -20,6 +22,7 @@ from typing import Iterable, Mapping
 
 from ..net.adminpolicy import AdminPolicy, AdminRule
 from ..net import NAME_LABEL, Cluster, ContainerPort, LabelSelector, NetworkPolicy, Peer, Pod, Rule
+from .ciliumwitness import CiliumJudge, cilium_judges
 from .selectorlabels import name_for, outsider, satisfying, slug
 
 OUTSIDE_NAMESPACE = "elsewhere"
@@ -168,25 +171,35 @@ def admits(peer: Peer, policy: NetworkPolicy, namespace: str, labels: Mapping[st
 
 
 class _Rule:
-    """One rule of one policy, for the witnesses of its peers."""
+    """One rule of one policy, for the witnesses of its peers. A Cilium rule, read as a
+    NetworkPolicy rule, brings its `judge`: Cilium says which pods its selectors admit."""
 
-    def __init__(self, builder: _Builder, policy: NetworkPolicy, rule: Rule) -> None:
-        self.builder, self.policy, self.rule = builder, policy, rule
+    def __init__(self, builder: _Builder, policy: NetworkPolicy, rule: Rule, judge: CiliumJudge | None = None) -> None:
+        self.builder, self.policy, self.rule, self.judge = builder, policy, rule, judge
+        self.verb = judge.verb if judge is not None else "admitted by"
+
+    def admits_pod(self, peer: Peer, pod: Pod) -> bool:
+        if self.judge is not None:
+            return self.judge.admits_pod(peer, pod, self.builder.cluster)
+        return admits(peer, self.policy, pod.namespace, pod.labels, self.builder.cluster)
 
     def refuses(self, namespace: str, labels: Mapping[str, str]) -> bool:
         """No peer of the rule admits such a pod: it is an outsider of the whole rule."""
+        if self.judge is not None:
+            return self.judge.refuses(namespace, labels, self.builder.cluster)
         return not any(admits(p, self.policy, namespace, labels, self.builder.cluster) for p in self.rule.peers)
 
 
 def add_peer_witnesses(builder: _Builder, rule: _Rule, where: str, peer: Peer, ports: Iterable[ContainerPort] = ()) -> None:
     cluster, policy = builder.cluster, rule.policy
-    admitted = next((p for p in cluster.pods if admits(peer, policy, p.namespace, p.labels, cluster)), None)
+    admitted = next((p for p in cluster.pods if rule.admits_pod(peer, p)), None)
     if admitted is None:
         labels = satisfying(peer.pod_selector)
         namespace = builder.namespace_for(peer.namespace_selector, policy.namespace)
         if labels is None or namespace is None:
             return
-        admitted = builder.add_pod(namespace, labels, f"admitted by {where} ({peer.describe(policy.namespace)})", ports=ports)
+        admitted = builder.add_pod(namespace, labels, f"{rule.verb} {where} ({peer.describe(policy.namespace)})",
+                                   ports=ports)
         if admitted is None:
             return
     pod_outsider = outsider(peer.pod_selector, admitted.labels)
@@ -242,23 +255,28 @@ def _inside(network: ipaddress.IPv4Network | ipaddress.IPv6Network, excepts: Ite
     return None
 
 
-def add_block_witnesses(builder: _Builder, rule: Rule, where: str, peer: Peer) -> None:
+def add_block_witnesses(builder: _Builder, rule: Rule, where: str, peer: Peer,
+                        judge: CiliumJudge | None = None) -> None:
+    """With a Cilium `judge`: CIDR rules never select pods, so only outside addresses show them."""
     block = peer.ip_block
     assert block is not None
     cluster = builder.cluster
     taken = {ip for pod in cluster.pods for ip in pod.ips}
+    shown = {e.ip for e in cluster.externals} | (taken if judge is None else set())
     # A block that holds a pod's address is shown by that pod; an outside address there would be no outsider.
-    if not any(block.contains(ip) for ip in taken | {e.ip for e in cluster.externals}):
+    if not any(block.contains(ip) for ip in shown):
         address = _inside(block.network, block.except_networks, taken)
         if address is not None:
             ext = cluster.add_external(address)
             builder.added.append(Witness(ext.id, f"inside {block} of {where}"))
     others = [p.ip_block for p in rule.peers if p.ip_block is not None and p is not peer]
     for excluded in block.except_networks[:1]:
-        if any(ipaddress.ip_address(ip) in excluded for ip in taken if ipaddress.ip_address(ip).version == excluded.version):
+        if any(ipaddress.ip_address(ip) in excluded for ip in shown
+               if ipaddress.ip_address(ip).version == excluded.version):
             continue  # the pods in the carved-out range show it
         address = _inside(excluded, (), taken)
-        if address is None or cluster.external(address) is not None or any(b.contains(address) for b in others):
+        if address is None or cluster.external(address) is not None or any(b.contains(address) for b in others) or (
+                judge is not None and not judge.refuses_address(address, cluster)):
             continue  # another peer of the rule admits it: no outsider of the rule
         ext = cluster.add_external(address)
         builder.added.append(Witness(ext.id, f"outsider of {where}: inside {block.cidr} but carved out by except {excluded}"))
@@ -295,18 +313,30 @@ def add_witnesses(cluster: Cluster, policies: Iterable[NetworkPolicy] | None = N
             for k, rule in enumerate(rules):
                 _rule_witnesses(builder, policy, policy.id, direction, k, rule)
     add_admin_witnesses(builder)
+    add_cilium_witnesses(builder)
     return builder.added
 
 
 def _rule_witnesses(builder: _Builder, policy: NetworkPolicy, label: str, direction: str, index: int, rule: Rule) -> None:
-    for j, peer in enumerate(rule.peers):
-        where = f"{label} {direction}[{index}] peer {j}"
+    _peers_witnesses(builder, _Rule(builder, policy, rule), direction,
+                     [(f"{label} {direction}[{index}] peer {j}", peer) for j, peer in enumerate(rule.peers)])
+
+
+def _peers_witnesses(builder: _Builder, rule: _Rule, direction: str, peers: Iterable[tuple[str, Peer]]) -> None:
+    for where, peer in peers:
         if peer.ip_block is not None:
-            add_block_witnesses(builder, rule, where, peer)
+            add_block_witnesses(builder, rule.rule, where, peer, rule.judge)
         else:
             # A pod an egress rule admits is a destination: give it the rule's ports.
-            ports = builder.ports_for([rule]) if direction == "egress" else ()
-            add_peer_witnesses(builder, _Rule(builder, policy, rule), where, peer, ports)
+            ports = builder.ports_for([rule.rule]) if direction == "egress" else ()
+            add_peer_witnesses(builder, rule, where, peer, ports)
+
+
+def add_cilium_witnesses(builder: _Builder) -> None:
+    """The same for the endpoint selectors and CIDRs of Cilium's rules (`ciliumwitness`
+    says which get none, and why), judged the way Cilium reads the whole rule."""
+    for judge in cilium_judges(builder.cluster):
+        _peers_witnesses(builder, _Rule(builder, judge.shaped, judge.v1, judge), judge.rule.direction, judge.peers)
 
 
 def add_admin_witnesses(builder: _Builder) -> None:
