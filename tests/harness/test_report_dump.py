@@ -144,3 +144,77 @@ def test_a_20000_pod_dump_is_reported_without_the_full_matrix(chart, monkeypatch
 
 def _left_out(words: str) -> int:
     return int(words.split()[0]) if words else 0
+
+
+# A policy of the cluster in each of the dump's namespaces; with at most two class columns only
+# shop's classes are shown, so pay's and ops' policies select and name no shown endpoint.
+SHOP_POLICY = {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+               "metadata": {"name": "cache", "namespace": "shop", "uid": "0002"},
+               "spec": {"podSelector": {"matchLabels": {"app": "cache"}}, "policyTypes": ["Ingress"],
+                        "ingress": [{"from": [{"podSelector": {"matchLabels": {"app": "client"}}}]}]}}
+OPS_POLICY = {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+              "metadata": {"name": "quiet", "namespace": "ops", "uid": "0003"},
+              "spec": {"podSelector": {"matchLabels": {"tier": "ops"}}, "policyTypes": ["Ingress"]}}
+
+
+def _verdicts(report) -> list:
+    return [(wl.workload, wl.outgoing, wl.incoming) for wl in report.workloads]
+
+
+@pytest.fixture()
+def few_columns(monkeypatch):
+    from netpol_harness.report import classes
+
+    monkeypatch.setattr(classes, "MAX_CLASS_COLUMNS", 2)
+
+
+def test_with_grouped_pods_the_policy_list_holds_the_charts_and_the_shown_namespaces(chart, few_columns):
+    cluster = dump() + [SHOP_POLICY, OPS_POLICY]
+    report = connectivity_report(chart, namespace="shop", cluster_objects=cluster)
+    assert {g.namespace for g in report.pod_groups} == {"shop"}
+    text = render_text(report)
+    listed = set(report.policy_words)
+    assert "shop/cache" in listed and {"pay/ledger", "ops/quiet"}.isdisjoint(listed)
+    assert {p for p in report.policies if p.startswith("shop/")} <= listed  # the chart's own among them
+    assert "not listed: 2 policies of the cluster in 2 other namespaces; they are judged all the same" in text
+    assert "Not listed: 2 policies of the cluster in 2 other namespaces" in render_html(report)
+    assert "ops/quiet" not in text and set(report.policies) >= {"pay/ledger", "ops/quiet"}
+
+
+def test_the_shorter_list_leaves_every_verdict_as_it_was(chart, few_columns, monkeypatch):
+    from netpol_harness.report import data
+
+    cluster = dump() + [SHOP_POLICY, OPS_POLICY]
+    listed = connectivity_report(chart, namespace="shop", cluster_objects=cluster)
+    monkeypatch.setattr(data, "listed_policies", lambda dump, policies, shown: (list(policies), ""))
+    unlisted = connectivity_report(chart, namespace="shop", cluster_objects=cluster)
+    assert "ops/quiet" in unlisted.policy_words and not unlisted.policies_left_out
+    assert _verdicts(listed) == _verdicts(unlisted) and listed.cells == unlisted.cells
+
+
+def test_without_grouping_every_policy_is_listed(chart):
+    few = dump([("pay", "ledger-6c7d8e9f0a", {"app": "ledger"}, GROUP_ABOVE)]) + [OPS_POLICY]
+    report = connectivity_report(chart, namespace="shop", cluster_objects=few)
+    assert {"pay/ledger", "ops/quiet"} <= set(report.policy_words)
+    assert "not listed" not in render_text(report)
+
+
+def test_the_cli_passes_the_dump_apart_so_pods_without_status_are_the_clusters(chart, tmp_path, capsys):
+    import argparse
+
+    import yaml
+
+    from netpol_harness.cli import report as cli
+
+    items = dump()
+    for item in items:
+        item.pop("status", None)  # a hand-written dump: the pods carry no status
+    manifests, cluster = tmp_path / "chart.yaml", tmp_path / "cluster.yaml"
+    manifests.write_text(yaml.safe_dump_all(chart, sort_keys=False))
+    cluster.write_text(yaml.safe_dump({"apiVersion": "v1", "kind": "List", "items": items}, sort_keys=False))
+    parser = argparse.ArgumentParser()
+    cli.add_arguments(parser)
+    assert cli.run(parser.parse_args([str(manifests), "--namespace", "shop", "--with", str(cluster)])) == 0
+    text = capsys.readouterr().out
+    assert "one endpoint per class of pods no policy tells apart" in text and "shop/frontend (30 pods)" in text
+    assert "\nshop/frontend-7d9f8b6c5d-" not in text  # no dump pod is a row

@@ -113,8 +113,9 @@ def run(args: argparse.Namespace) -> int:
         return 2
 
 
-def _report_input(args: argparse.Namespace, cluster: list[dict]) -> tuple[list[dict], str] | int:
-    """(objects, title) of CHART or of a file of manifests, or the exit code when they cannot be had."""
+def _report_input(args: argparse.Namespace) -> tuple[list[dict], str] | int:
+    """(objects, title) of CHART or of a file of manifests, without the --with objects, or the
+    exit code when they cannot be had."""
     beside = "".join(f"; with {f}" for f in args.with_files)
     if Path(args.chart).is_file():
         try:
@@ -125,11 +126,21 @@ def _report_input(args: argparse.Namespace, cluster: list[dict]) -> tuple[list[d
         except yaml.YAMLError as exc:
             print(f"netpol report: {args.chart}: not YAML: {str(exc).splitlines()[0]}", file=sys.stderr)
             return 2
-        return objects + cluster, f"{Path(args.chart).name} (manifests in {args.namespace}{beside})"
-    objects = render_side(args, args.chart, [], args.chart, cluster)
+        return objects, f"{Path(args.chart).name} (manifests in {args.namespace}{beside})"
+    objects = render_side(args, args.chart, [], args.chart, [])
     if objects is None:
         return 2
     return objects, chart_title(args.chart, args.values, release=args.release, namespace=args.namespace, beside=beside)
+
+
+def _admitted_apart(args: argparse.Namespace, objects: list[dict], cluster: list[dict]) -> tuple[list, list]:
+    """The render's objects and the --with ones, each admitted, kept apart so the report knows
+    the cluster's pods from the chart's without guessing."""
+    try:
+        return admitted(args, objects), admitted(args, cluster)
+    except RefusedObjects:
+        admitted(args, objects + cluster)  # refuses with every refused object of both named, as it did
+        raise
 
 
 def run_report(args: argparse.Namespace, probes: list[Probe] | None, cluster: list[dict],
@@ -137,11 +148,11 @@ def run_report(args: argparse.Namespace, probes: list[Probe] | None, cluster: li
     if not args.chart:
         print("netpol report: give a chart directory or a file of manifests (or --diff BEFORE AFTER)", file=sys.stderr)
         return 2
-    found = _report_input(args, cluster)
+    found = _report_input(args)
     if isinstance(found, int):
         return found
     objects, title = found
-    objects = admitted(args, objects)
+    objects, cluster = _admitted_apart(args, objects, cluster)
     report = connectivity_report(
         objects,
         probes,
@@ -151,6 +162,7 @@ def run_report(args: argparse.Namespace, probes: list[Probe] | None, cluster: li
         workloads=args.workload or None,
         ipblock_matches_pods=not args.ipblock_ignores_pods,
         dataplanes=profiles,
+        cluster_objects=cluster,
     )
     if args.workload and not report.workloads:
         print(f"netpol report: no workload matches {', '.join(args.workload)}", file=sys.stderr)

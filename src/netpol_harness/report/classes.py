@@ -2,13 +2,19 @@
 policy tells apart (`net.classes`), one endpoint per class, so a dump of 100,000 pods gives a
 column per class, not per pod, and the chart's workloads stay the report's subjects.
 
-A running pod is a Pod object with a `status`: what the API server serves and `kubectl get
-pods -o yaml` writes; a chart renders none (its pods come from templates or carry no status).
+The running pods are the Pod objects the caller passes as the cluster's, apart from the
+render's; given everything merged (the API's older calls), a running pod is a Pod object with a
+`status`: what the API server serves and `kubectl get pods -o yaml` writes, which a chart renders
+none of.
 A dump of up to GROUP_ABOVE running pods is reported pod by pod, as it always was: the pods'
 own names say more than a class's, and so few columns fit a page. Above it every running pod
 is grouped, and the verdict of a class is the verdict of its representative, which every
 other pod of the class shares by construction. Columns are the classes of the chart's
 namespaces, and of every namespace while the classes number at most MAX_CLASS_COLUMNS.
+
+With the pods grouped, the policy list describes the chart's policies and the cluster's in the
+namespaces of the report's endpoints; the others (a dump may hold tens of thousands) are counted
+in one line: they are judged all the same, only not described.
 """
 from __future__ import annotations
 
@@ -43,20 +49,48 @@ class DumpPods:
     chart_objects: list[Mapping[str, Any]]
     groups: list[PodGroup] | None = None
     left_out: str = ""  # in words: the running pods no column stands for
+    namespace: str = "default"  # where the chart's objects without one live
 
 
-
-def dump_pods(objects: Sequence[Mapping[str, Any]], namespace: str) -> DumpPods | None:
-    """The running pods when they are more than GROUP_ABOVE, else None: the report as it was."""
+def dump_pods(objects: Sequence[Mapping[str, Any]], namespace: str,
+              cluster_objects: Sequence[Mapping[str, Any]] | None = None) -> DumpPods | None:
+    """The running pods when they are more than GROUP_ABOVE, else None: the report as it was.
+    `cluster_objects`: the cluster's objects apart from the render's `objects`, whose pods are
+    the running ones; None: `objects` holds both, told apart by `status` and `uid`."""
+    if cluster_objects is not None:
+        running = {_pod_id(obj, namespace): obj for obj in cluster_objects if obj.get("kind") == "Pod"}
+        return DumpPods(running, list(objects), namespace=namespace) if len(running) > GROUP_ABOVE else None
     running: dict[str, Mapping[str, Any]] = {}
     chart: list[Mapping[str, Any]] = []
     for obj in objects:
         if obj.get("kind") == "Pod" and obj.get("status"):
-            meta = obj.get("metadata") or {}
-            running[f"{meta.get('namespace') or namespace}/{meta.get('name')}"] = obj
+            running[_pod_id(obj, namespace)] = obj
         elif not (obj.get("metadata") or {}).get("uid"):  # the API server's objects carry a uid
             chart.append(obj)
-    return DumpPods(running, chart) if len(running) > GROUP_ABOVE else None
+    return DumpPods(running, chart, namespace=namespace) if len(running) > GROUP_ABOVE else None
+
+
+def _pod_id(obj: Mapping[str, Any], namespace: str) -> str:
+    meta = obj.get("metadata") or {}
+    return f"{meta.get('namespace') or namespace}/{meta.get('name')}"
+
+
+def listed_policies(dump: DumpPods | None, policies: Sequence[NetworkPolicy],
+                    shown: Iterable[str]) -> tuple[list[NetworkPolicy], str]:
+    """The policies the report describes, and in words the cluster's it leaves out: all of
+    them without grouped pods; with them, the chart's and those in the `shown` namespaces (the
+    endpoints'), since describing a dump's every policy buries the chart's in pages of text."""
+    if dump is None:
+        return list(policies), ""
+    chart = {p.id for p in Cluster.from_manifests(dump.chart_objects, dump.namespace).policies}
+    keep = set(shown)
+    listed = [p for p in policies if p.id in chart or p.namespace in keep]
+    rest = [p for p in policies if not (p.id in chart or p.namespace in keep)]
+    if not rest:
+        return listed, ""
+    spaces = len({p.namespace for p in rest})
+    return listed, (f"{len(rest)} {'policy' if len(rest) == 1 else 'policies'} of the cluster in {spaces} other "
+                    f"{'namespace' if spaces == 1 else 'namespaces'}; they are judged all the same")
 
 
 def chart_policies(dump: DumpPods | None, policies: Iterable[NetworkPolicy] | None,

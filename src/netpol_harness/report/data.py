@@ -31,7 +31,7 @@ from ..net.cluster import add_kube_dns
 from ..net.kinds.admintier import selects
 from ..net.services import target_port
 from ..net.dataplanes import Dataplane
-from .classes import DumpPods, PodGroup, chart_policies, dump_pods, group_pods
+from .classes import DumpPods, PodGroup, chart_policies, dump_pods, group_pods, listed_policies
 from .cells import DEPENDENT, Cell, Checker, Part, ProfileVerdict, Row, cell_of
 from .probe import Probe, cluster_probes
 from .profiles import chosen_profiles, mark_dependent
@@ -112,6 +112,7 @@ class Report:
     dataplanes: tuple[str, ...] = ()  # the profiles compared, the drawn one first; () when only one
     pod_groups: list[PodGroup] = field(default_factory=list)  # the classes of running pods that are endpoints
     pods_left_out: str = ""  # in words, the running pods no endpoint stands for
+    policies_left_out: str = ""  # in words, the cluster's policies `policy_words` does not describe
 
     def name_of(self, endpoint: str) -> str:
         """How the report names an endpoint: a class of running pods by its name, others by id."""
@@ -238,6 +239,7 @@ def connectivity_report(
     subjects: Iterable[str] = (),
     dataplane: Dataplane | str = "kubernetes",
     dataplanes: Sequence[Dataplane | str] | None = None,
+    cluster_objects: Iterable[Mapping[str, Any] | None] | None = None,
 ) -> Report:
     """Verdicts for each workload against every other endpoint, on each probe, both ways.
 
@@ -248,12 +250,12 @@ def connectivity_report(
     reports each side on the workloads of both). `dataplane`: the profile to judge as (`net.dataplanes`),
     by default the API's own reading. `dataplanes`: judge as each of these and draw the report for
     the first; a pair on which they disagree is marked "dataplane-dependent" and carries each
-    profile's verdicts (`Cell.dataplanes`).
+    profile's verdicts (`Cell.dataplanes`). `cluster_objects`: the cluster's objects (a `--with`
+    dump) apart from the render's `objects`; its pods are the running ones (`classes`). None:
+    `objects` holds both, and a Pod with a `status` is taken for a running one.
     """
-    objects = [o for o in objects if o]
-    namespace = _main_namespace(objects) if namespace is None else namespace
     profiles = chosen_profiles(dataplane, dataplanes)  # a wrong name fails before the slow part
-    dump = dump_pods(objects, namespace)  # the cluster's running pods are peers, by class, and never subjects
+    objects, namespace, dump = _inputs(objects, cluster_objects, namespace)
     cluster, all_workloads, added = build_cluster(objects, namespace=namespace, externals=externals, standard_peers=standard_peers,
                                                   witness_policies=chart_policies(dump, witness_policies, namespace),
                                                   extra_witnesses=extra_witnesses, reserved=reserved)
@@ -273,9 +275,22 @@ def connectivity_report(
     return report
 
 
+def _inputs(objects: Iterable[Mapping[str, Any] | None], cluster_objects: Iterable[Mapping[str, Any] | None] | None,
+            namespace: str | None) -> tuple[list[Mapping[str, Any]], str, DumpPods | None]:
+    """The objects to model (the render's, then the cluster's), the release namespace, and the
+    cluster's running pods: peers, by class, and never subjects (`classes.dump_pods`)."""
+    objects = [o for o in objects if o]
+    apart = None if cluster_objects is None else [o for o in cluster_objects if o]
+    namespace = _main_namespace(objects or apart or []) if namespace is None else namespace
+    dump = dump_pods(objects, namespace, apart)
+    return (objects if apart is None else objects + apart), namespace, dump
+
+
 def _empty_report(title: str, cluster: Cluster, probes: tuple[Probe, ...], endpoints: list[Endpoint],
                   added: list[Witness], evaluators: list[Evaluator], dump: DumpPods | None = None) -> Report:
     """The report before its workloads' verdicts: what the cluster and the profiles say."""
+    shown = {e.namespace for e in endpoints if e.namespace != OUTSIDE}
+    listed, left_out = listed_policies(dump, cluster.policies, shown)
     return Report(
         title=title,
         probes=probes,
@@ -283,7 +298,8 @@ def _empty_report(title: str, cluster: Cluster, probes: tuple[Probe, ...], endpo
         endpoints=endpoints,
         added=added,
         policies=[p.id for p in cluster.policies],
-        policy_words={p.id: describe_policy(p) for p in cluster.policies},
+        policy_words={p.id: describe_policy(p) for p in listed},
+        policies_left_out=left_out,
         ipblock_matches_pods=evaluators[0].ipblock_matches_pods,
         services=service_lines(cluster),
         not_modelled=[str(u) for u in cluster.unmodelled],

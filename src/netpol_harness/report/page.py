@@ -124,9 +124,12 @@ def _legend(report: Report) -> str:
 
 
 def _policies(report: Report) -> str:
-    if not report.policy_words:
+    if not report.policy_words and not report.policies_left_out:
         return "<p>No NetworkPolicies in the manifests.</p>"
-    return "\n".join(f'<pre class="policy">{_e(chr(10).join(words))}</pre>' for words in report.policy_words.values())
+    listed = [f'<pre class="policy">{_e(chr(10).join(words))}</pre>' for words in report.policy_words.values()]
+    if report.policies_left_out:
+        listed.append(f'<p class="meta" id="policies-not-listed">Not listed: {_e(report.policies_left_out)}.</p>')
+    return "\n".join(listed)
 
 
 def _added(report: Report) -> str:

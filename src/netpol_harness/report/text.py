@@ -132,10 +132,12 @@ def _pair_lines(report: Report, cells: list[Cell], arrow: str, peer_of: str, wra
 
 def header_lines(report: Report) -> list[str]:
     lines = [f"# {report.title}", f"probes: {ports_text(report.probes) or 'none'}"]
-    if report.policy_words:
+    if report.policy_words or report.policies_left_out:
         lines.append("policies:")
         for words in report.policy_words.values():
             lines += ["  " + line for line in words]
+        if report.policies_left_out:
+            lines.append(f"  not listed: {report.policies_left_out}")
     else:
         lines.append("policies: none")
     if report.added:
