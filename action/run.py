@@ -167,29 +167,17 @@ def write_sarif(settings: Settings) -> None:
         path.unlink()
 
 
-def chart_files(chart: Path) -> dict[str, bytes]:
-    """Chart.yaml and what charts/ holds, as `helm.dependencies` reads a chart."""
-    files = {"Chart.yaml": (chart / "Chart.yaml").read_bytes()}
-    for entry in sorted((chart / "charts").glob("*")):
-        if entry.name.endswith(".tgz"):
-            files[f"charts/{entry.name}"] = b""
-        elif (entry / "Chart.yaml").is_file():
-            files[f"charts/{entry.name}/Chart.yaml"] = (entry / "Chart.yaml").read_bytes()
-    return files
-
-
 def build_dependencies(settings: Settings) -> Outcome | None:
     """`helm dependency build` when Chart.yaml lists a dependency charts/ lacks: a fresh
     checkout has no packaged `file://` dependencies (they are not committed), and helm
     renders nothing without them. A chart repository's must be added beforehand (helm repo add)."""
-    from netpol_harness.helm.dependencies import dependencies_of, is_present
+    from netpol_harness.helm.dependencies import missing_dependencies
 
     chart = settings.workspace / settings.chart
     try:
-        files = chart_files(chart)
+        missing = [str(d["name"]) for d in missing_dependencies(chart)]
     except OSError:
         return None  # no Chart.yaml: validate says so
-    missing = [str(d["name"]) for d in dependencies_of(files) if not is_present(files, d["name"])]
     if not missing:
         return None
     helm = settings.env.get("NETPOL_HELM") or "helm"

@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 from typing import Iterator
 
-from .helm.dependencies import dependencies_of, is_present
+from .helm.dependencies import missing_dependencies
 
 GIT_TIMEOUT = 120
 HELM_TIMEOUT = 300
@@ -85,24 +85,11 @@ def extract_tree(top: Path, commit: str, rev: str, into: Path) -> None:
         archive.unlink()
 
 
-def _chart_files(chart: Path) -> dict[str, bytes]:
-    """What `helm.dependencies` reads of a chart: Chart.yaml and what charts/ holds."""
-    files = {"Chart.yaml": (chart / "Chart.yaml").read_bytes()}
-    sub = chart / "charts"
-    for entry in sorted(sub.iterdir()) if sub.is_dir() else ():
-        if entry.name.endswith(".tgz"):
-            files[f"charts/{entry.name}"] = b""
-        elif (entry / "Chart.yaml").is_file():  # a folder, or a symlink to one
-            files[f"charts/{entry.name}/Chart.yaml"] = (entry / "Chart.yaml").read_bytes()
-    return files
-
-
 def build_file_dependencies(chart: Path, rev: str, helm: str, scratch: Path, *, allow_remote: bool = False) -> None:
     """Package the `file://` dependencies charts/ lacks (`helm dependency build`, offline);
     RevisionError for a missing one from a chart repository, unless `allow_remote` (the
     render then stands in for the disabled ones, and names an enabled one)."""
-    files = _chart_files(chart)
-    missing = [d for d in dependencies_of(files) if not is_present(files, d["name"])]
+    missing = missing_dependencies(chart)
     remote = [str(d["name"]) for d in missing if not str(d.get("repository") or "").startswith("file://")]
     if remote and not allow_remote:
         raise RevisionError(f"--base {rev}: the chart at {rev} needs dependencies from a chart repository that "

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 import yaml
@@ -46,6 +47,26 @@ def dependencies_of(files: Mapping[str, bytes]) -> list[Mapping]:
     meta = _yaml(files.get("Chart.yaml"))
     deps = meta.get("dependencies") if isinstance(meta, Mapping) else None
     return [d for d in deps or () if isinstance(d, Mapping) and isinstance(d.get("name"), str)]
+
+
+def dependency_files(chart: Path) -> dict[str, bytes]:
+    """What this module reads of a chart on disk: Chart.yaml, the packages in charts/ (by
+    name) and the Chart.yaml of each folder there (or symlink to one). OSError without
+    Chart.yaml."""
+    files = {"Chart.yaml": (chart / "Chart.yaml").read_bytes()}
+    sub = chart / "charts"
+    for entry in sorted(sub.iterdir()) if sub.is_dir() else ():
+        if entry.name.endswith(".tgz"):
+            files[f"charts/{entry.name}"] = b""
+        elif (entry / "Chart.yaml").is_file():
+            files[f"charts/{entry.name}/Chart.yaml"] = (entry / "Chart.yaml").read_bytes()
+    return files
+
+
+def missing_dependencies(chart: Path) -> list[Mapping]:
+    """The dependencies Chart.yaml lists that charts/ lacks (what `helm dependency build` fetches)."""
+    files = dependency_files(chart)
+    return [d for d in dependencies_of(files) if not is_present(files, d["name"])]
 
 
 def is_present(files: Mapping[str, bytes], name: str) -> bool:
