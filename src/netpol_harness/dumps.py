@@ -32,7 +32,7 @@ from yaml.events import (AliasEvent, DocumentStartEvent, MappingEndEvent, Mappin
 from yaml.nodes import ScalarNode
 
 from .dumppods import read_pod
-from .loader import KUBE_RESOLVERS, Limits, limit_error, limits, parse_manifests, size_text
+from .loader import KUBE_RESOLVERS, Budget, Limits, limit_error, limits, parse_manifests, size_text
 
 try:  # libyaml's parser: PyYAML built without it reads through the loader instead
     from yaml._yaml import CParser
@@ -59,7 +59,7 @@ _CONTAINERS = re.compile(r"^    (?:containers|initContainers):\n(?:    (?: |- ).
 _ANCHOR = re.compile(r"[&*][^\s,\]}]")
 _CONTAINER_UNREAD = re.compile(r"^      (?!(?:name|ports):)[^ \n-][^\n]*\n(?:      (?: |- ).*\n)*", re.MULTILINE)
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
-_STR, _NO_KEY = "tag:yaml.org,2002:str", object()
+_STR, _NO_KEY, _OPEN = "tag:yaml.org,2002:str", object(), object()
 _PLAIN_TAGS = {"tag:yaml.org,2002:null": lambda value: None,
                "tag:yaml.org,2002:bool": lambda value: _CONSTRUCTOR.bool_values[value.lower()],
                "tag:yaml.org,2002:int": lambda value: _CONSTRUCTOR.construct_yaml_int(ScalarNode("", value)),
@@ -162,12 +162,9 @@ class _Builder:
     """Objects from libyaml's events, with the loader's accounts of the limits."""
 
     def __init__(self, lim: Limits) -> None:
-        self.lim = lim
-        self.weight = 0  # about bytes, aliases expanded: what a collection weighs is its share of it
-        self.aliases = 0  # aliases once expanded
-        self.added = 0  # weight aliases add
-        self.anchors: dict[str, tuple[Any, int, int] | None] = {}  # None: still open
-        self.stack: list[list[Any]] = []  # per open collection: [container, key, anchor, weight, aliases]
+        self.budget = Budget(lim, None)  # the loader's own accounts; a limit it meets goes back to the loader
+        self.anchors: dict[str, Any] = {}  # what each anchor names; _OPEN: a collection not closed yet
+        self.stack: list[list[Any]] = []  # per open collection: [container, key, anchor]
         self.plain: dict[str, Any] = {}  # dumps repeat keys and values: resolve each once
         self.docs: list[Any] = []
         self.aliased = False
@@ -191,6 +188,7 @@ class _Builder:
 
     def start(self, event: Any) -> None:
         self.anchors.clear()  # anchors do not cross documents
+        self.budget.anchors.clear()
         self.docs.append(None)
 
     def put(self, value: Any) -> None:
@@ -223,38 +221,31 @@ class _Builder:
                 value = self.plain[text] = _plain(text)
         else:
             value = text
-        weight = len(text) + 1
-        self.weight += weight
+        self.budget.scalar(event)
         if event.anchor:
-            self.anchors[event.anchor] = (value, weight, 0)
+            self.anchors[event.anchor] = value
         self.put(value)
 
     def open(self, event: Any) -> None:
-        if len(self.stack) >= self.lim.yaml_depth:
-            raise _Unusual()  # the loader says how deep, and where
         if event.tag is not None and event.tag != "!" and not event.implicit:
             raise _Unusual()
-        self.weight += 1
+        self.budget.open(event)  # too deep: an InputLimitError, and the loader says it in its words
         if event.anchor:
-            self.anchors[event.anchor] = None
+            self.anchors[event.anchor] = _OPEN
         container: Any = {} if type(event) is MappingStartEvent else []
-        self.stack.append([container, _NO_KEY, event.anchor, self.weight, self.aliases])
+        self.stack.append([container, _NO_KEY, event.anchor])
 
     def close(self, event: Any) -> None:
-        container, _, anchor, weight, aliases = self.stack.pop()
+        container, _, anchor = self.stack.pop()
+        self.budget.close()
         if anchor:
-            self.anchors[anchor] = (container, self.weight - weight + 1, self.aliases - aliases)
+            self.anchors[anchor] = container
         self.put(container)
 
     def alias(self, event: Any) -> None:
-        target = self.anchors.get(event.anchor)
-        if target is None:
+        value = self.anchors.get(event.anchor, _OPEN)
+        if value is _OPEN:
             raise _Unusual()  # undefined, or inside the node it names: the loader's words
-        value, weight, inner = target
-        self.aliases += 1 + inner
-        self.added += weight
-        self.weight += weight
-        if self.aliases > self.lim.yaml_aliases or self.added > self.lim.input_bytes:
-            raise _Unusual()  # the loader names the limit and the line
+        self.budget.alias(event)  # over a limit: an InputLimitError, and the loader names the limit and the line
         self.aliased = True
         self.put(value)

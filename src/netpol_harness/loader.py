@@ -170,7 +170,7 @@ def read_input(path: str | Path) -> str:
 
 # ---------------------------------------------------------------------------------------- checking
 
-class _Budget:
+class Budget:
     """What the event stream adds up to: open collections, anchors, aliases once expanded."""
 
     def __init__(self, lim: Limits, source: str | None) -> None:
@@ -228,7 +228,7 @@ def _check(text: str, lim: Limits, source: str | None) -> None:
     """Refuse text over a limit, from the parser's events (no nodes are built)."""
     if len(text) > lim.input_bytes:
         raise limit_error(source, f"larger than the input limit of {size_text(lim.input_bytes)}", "input_bytes")
-    budget = _Budget(lim, source)
+    budget = Budget(lim, source)
     opens, closes = (SequenceStartEvent, MappingStartEvent), (SequenceEndEvent, MappingEndEvent)
     for event in yaml.parse(text, Loader=_BaseLoader):
         kind = type(event)
