@@ -34,7 +34,6 @@ import secrets
 import shutil
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -228,14 +227,10 @@ def run_diff(settings: Settings) -> DiffResult:
     if not chart_at_base(settings):
         settings.notes.append(f"No diff: the chart {settings.chart} is not at {settings.base[:12]} (it is new).")
         return DiffResult()
-    # Two runs, as `netpol report` writes one document per run: the Markdown with the HTML
-    # pages (--out), and the JSON for the counts; side by side, as neither waits for the other.
-    common = ["report", settings.chart, "--base", settings.base, *[a for c in settings.cases for a in ("--case", c)],
-              *dataplane_options(settings)]
-    with ThreadPoolExecutor(2) as pool:
-        json_run = pool.submit(netpol, settings, *common, "--format", "json")
-        shown = netpol(settings, *common, "--format", "markdown", "--out", str(settings.report_dir))
-        counted = json_run.result()
+    # One run: --out writes the Markdown (also on stdout), the JSON it counts from and the HTML pages.
+    shown = netpol(settings, "report", settings.chart, "--base", settings.base,
+                   *[a for c in settings.cases for a in ("--case", c)], *dataplane_options(settings),
+                   "--format", "markdown", "--out", str(settings.report_dir))
     # Its stderr is the progress ("wrote diff.html") and the errors: only the errors are news.
     said = "\n".join(line for line in shown.stderr.splitlines() if not line.startswith("wrote ")).strip()
     result = DiffResult(Outcome(f"diff against {settings.base[:12]}", shown.returncode, said))
@@ -243,13 +238,11 @@ def run_diff(settings: Settings) -> DiffResult:
     if shown.returncode != 0:
         return result
     try:
-        summary = json.loads(counted.stdout)["summary"]
+        summary = json.loads((settings.report_dir / "diff.json").read_text())["summary"]
         result.opened, result.closed = int(summary["opened"]), int(summary["closed"])
-    except (ValueError, KeyError, TypeError):
-        result.outcome = Outcome(result.outcome.title, counted.returncode or 2,
-                                 f"netpol report --format json gave no counts:\n{counted.stderr}")
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        result.outcome = Outcome(result.outcome.title, 2, f"netpol report wrote no counts in diff.json: {exc}")
         return result
-    (settings.report_dir / "diff.json").write_text(counted.stdout)
     result.outcome.result = f"{result.opened} opened, {result.closed} closed"
     return result
 

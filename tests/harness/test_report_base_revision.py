@@ -3,6 +3,7 @@ working tree, with no second checkout; `--case` diffs once per values file. Each
 makes a small git repository in tmp_path and runs the command in-process."""
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 
@@ -131,7 +132,9 @@ def test_case_dir_with_two_values_files_gives_two_sections_and_two_pages(repo, c
     assert [line for line in lines if line.startswith("### ")] == [
         f"### {ci / 'closed-values.yaml'}".replace("_", "\\_"), f"### {ci / 'open-values.yaml'}".replace("_", "\\_")]
     assert lines.count(OPENED_ROW) == 1
-    assert sorted(p.name for p in out_dir.iterdir()) == ["diff-closed-values.html", "diff-open-values.html", "diff.md"]
+    assert sorted(p.name for p in out_dir.iterdir()) == ["diff-closed-values.html", "diff-open-values.html",
+                                                          "diff.json", "diff.md"]
+    assert json.loads((out_dir / "diff.json").read_text())["summary"]["opened"] == 1  # both documents of one run
 
 
 def test_case_works_with_a_diff_of_two_chart_directories_as_json(repo, capsys, default_helm, tmp_path):

@@ -22,7 +22,7 @@ the common -f files. It lists the flows the change opens and closes, with the ru
 responsible on each side (diff.html with --out); --fail-on-open exits 1 when it opens any.
 With --base REV, BEFORE is CHART at git revision REV and AFTER is CHART in the working
 tree. `--case` diffs once per values file; `--format markdown` (or json) writes what a
-pull-request comment (or a CI job) takes, and diff.md (diff.json) under --out
+pull-request comment (or a CI job) takes, and both diff.md and diff.json under --out
 (`cli.reportdiff`).
 
 `--with FILE` adds the objects the cluster has beside the render (its admin policies,
@@ -67,7 +67,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--external", action="append", default=[], metavar="IP", help="add an outside address (repeatable)")
     parser.add_argument("--ipblock-ignores-pods", action="store_true", help="for CNIs whose ipBlocks never match pod addresses")
     add_diff_arguments(parser)
-    parser.add_argument("--out", type=Path, help="write report.html and graph.mmd (or diff.html, and diff.md or "
+    parser.add_argument("--out", type=Path, help="write report.html and graph.mmd (or diff.html, and diff.md and "
                                                  "diff.json with --format) into this directory")
     add_dataplane_option(parser)
     add_judge_invalid_option(parser)

@@ -11,7 +11,7 @@ files), or CHART as it is at git revision REV against CHART in the working tree
 files, else its *.yaml files, sorted) diffs once per values file, each rendered after the
 common -f files on both sides; several --dataplane profiles give one diff per case and
 profile. With --out: one HTML page per diff (`page_names`), and with --format markdown or
-json also diff.md or diff.json; a CI job posts the Markdown, links the pages.
+json both diff.md and diff.json; a CI job posts the Markdown, links the pages.
 """
 from __future__ import annotations
 
@@ -188,11 +188,13 @@ def _diff_cases(args: argparse.Namespace, sides: list[tuple[str, list[str], str]
             if args.out:
                 _write(args, names[-1], render_diff_html(diff))
     if args.format != "text":
-        document = render_diff_markdown(sections, pages=names) if args.format == "markdown" \
-            else render_diff_json(sections)
+        documents = {"markdown": lambda: render_diff_markdown(sections, pages=names),
+                     "json": lambda: render_diff_json(sections)}
+        document = documents[args.format]()
         sys.stdout.write(document)
-        if args.out:
-            _write(args, WRITTEN[args.format], document)
+        if args.out:  # both documents: a CI job posts the Markdown and counts from the JSON of one run
+            for form, make in documents.items():
+                _write(args, WRITTEN[form], document if form == args.format else make())
     opened = any(diff.opened for _, diff in sections)
     return 1 if args.fail_on_open and opened else 0
 
