@@ -62,21 +62,44 @@ class Evaluator:
     def _compile(self) -> None:
         self._compiled_version = self.cluster.version
         self._query = Query(self.cluster, dataplane=self.dataplane, family=self.family, classes=self.classes)
-        # What callers read off the evaluator (the report, the lints): the pods as compiled,
-        # and the compiled NetworkPolicies with the pods each selects and isolates.
+        # What callers read off the evaluator (the report, the lints): the pods as compiled.
         pods = self._query.pods
         self.pods: list[Pod] = pods.pods
         self.pod_index: dict[str, int] = pods.index
         self.all_pods = pods.all_pods
         self.namespaces = pods.namespaces
-        nps = self._query.kinds["NetworkPolicy"]
+
+    # The compiled NetworkPolicies, with the pods each selects and isolates, for the report and
+    # the lints: compiled over every pod when first read, which a matrix or a row does not need.
+    @property
+    def _networkpolicies(self) -> NetworkPolicies:
+        nps = self._fresh().kinds["NetworkPolicy"]
         assert isinstance(nps, NetworkPolicies)
-        self.policies: list[CompiledPolicy] = nps.policies
-        self.selecting: list[list[CompiledPolicy]] = nps.selecting
-        self.ingress_of: list[list[CompiledPolicy]] = nps.ingress_of
-        self.egress_of: list[list[CompiledPolicy]] = nps.egress_of
-        self.ingress_isolated = nps.ingress_isolated
-        self.egress_isolated = nps.egress_isolated
+        return nps
+
+    @property
+    def policies(self) -> list[CompiledPolicy]:
+        return self._networkpolicies.policies
+
+    @property
+    def selecting(self) -> list[list[CompiledPolicy]]:
+        return self._networkpolicies.selecting
+
+    @property
+    def ingress_of(self) -> list[list[CompiledPolicy]]:
+        return self._networkpolicies.ingress_of
+
+    @property
+    def egress_of(self) -> list[list[CompiledPolicy]]:
+        return self._networkpolicies.egress_of
+
+    @property
+    def ingress_isolated(self) -> int:
+        return self._networkpolicies.ingress_isolated
+
+    @property
+    def egress_isolated(self) -> int:
+        return self._networkpolicies.egress_isolated
 
     def _fresh(self) -> Query:
         # Tests add pods after building the evaluator; recompile rather than answer stale.

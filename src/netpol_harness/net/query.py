@@ -17,7 +17,8 @@ and leaves the explanation to be made when read (`LazyVerdict`).
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any, Callable, Iterable, Sequence
+from functools import cached_property
+from typing import Any, Iterable, Sequence
 
 import numpy as np
 
@@ -31,8 +32,8 @@ from .peers import PeerMatcher
 from .ports import PortIndex
 from .reachability import Reachability, reach_rows
 from .selection import PodIndex, bits
-from .kinds.admintier import POD, AdminTier, admin_caveats, admin_notes, selects
-from .kinds.cilium import cilium_caveats
+from .kinds.admintier import POD, AdminTier, admin_notes
+from .caveats import caveats
 from .lazyverdict import LazyVerdict
 from .lines import pod_line
 from .verdict import Context, SideVerdict, TierStep, Verdict, reason
@@ -55,12 +56,7 @@ class Query:
         self.dataplane = dataplane
         self.ipblock_matches_pods = dataplane.ipblock_pods
         self.family = family
-        pods = PodIndex(cluster)
-        self.pods = pods
-        self.matchers = Matchers(pods, PeerMatcher(pods, cluster, dataplane=dataplane, family=family), PortIndex(pods.pods))
-        self.kinds = compile_kinds(cluster, self.matchers)
-        self.layers = layers_of(self.kinds)
-        self.hosts = HostRules(pods, self.matchers.peers)
+        self.pods = PodIndex(cluster)
         self._tables: dict[tuple, Any] = {}
         self._notes: dict[tuple[int, ...], list[str]] = {}
         self._classes: PodClasses | None = None
@@ -69,6 +65,25 @@ class Query:
         self._sub_queries: dict[tuple[int, ...], Query] = {}
         self._asked: dict[tuple[int, str], int] = {}
         self._flat: dict[tuple[int, str], tuple[bytes, int]] = {}
+
+    # The kinds are compiled over every pod when first asked for (a verdict, an explanation, the
+    # pods' own tables): a matrix over classes reads only the class query's, its own Query.
+    @cached_property
+    def matchers(self) -> Matchers:
+        peers = PeerMatcher(self.pods, self.cluster, dataplane=self.dataplane, family=self.family)
+        return Matchers(self.pods, peers, PortIndex(self.pods.pods))
+
+    @cached_property
+    def kinds(self) -> dict[str, Any]:
+        return compile_kinds(self.cluster, self.matchers)
+
+    @cached_property
+    def layers(self) -> tuple[tuple[str, ...], ...]:
+        return layers_of(self.kinds)
+
+    @cached_property
+    def hosts(self) -> HostRules:
+        return HostRules(self.pods, self.matchers.peers)
 
     def resolve(self, ref: EndpointRef) -> Pod | External:
         if isinstance(ref, str) and ref in APISERVER_NAMES:
@@ -344,44 +359,4 @@ def combine(layers: Sequence[Masks], n: int, every: int) -> list[int]:
                 undecided &= ~decided
         # Big ints: skip the OR when one side is empty (most pods), it copies the other.
         out.append(undecided if not allowed else allowed if not undecided else allowed | undecided)
-    return out
-
-
-def caveats(cluster: Cluster, ends: Iterable[Pod | External],
-            admin_notes_of: Callable[[Pod], list[str]] | None = None,
-            dataplane: Dataplane = KUBERNETES) -> tuple[str, ...]:
-    """What could change a verdict on these ends that the model does not read, or that the
-    APIs leave to the implementation. `admin_notes_of(pod)`: the admin policies' notes, when
-    the caller has the tiers compiled (else they are worked out here)."""
-    notes: list[str] = []
-    for end in ends:
-        if "Cilium" in dataplane.kinds:
-            notes += cilium_caveats(cluster, end)
-        if not isinstance(end, Pod):
-            continue
-        notes += [f"not modelled: {u} could select {end.id} and change this verdict"
-                  for u in cluster.unmodelled_for(end)]
-        if end.host_network and dataplane.is_api:
-            notes.append(f"not modelled: {end.id} runs on the host network, where most CNIs apply no NetworkPolicy: "
-                         f"{dataplane.note('host-network-pods')}")
-        elif end.host_network and not any(node.name == end.node and node.ips for node in cluster.nodes):
-            notes.append(f"not modelled: {end.id} runs on the host network on a node the model does not have "
-                         "(spec.nodeName and a Node with its addresses): no ipBlock is judged to hold it")
-        notes += admin_notes_of(end) if admin_notes_of else admin_caveats(cluster, end)
-        notes += unenforced(cluster, end, dataplane)
-    return tuple(dict.fromkeys(notes))
-
-
-def unenforced(cluster: Cluster, end: Pod, dataplane: Dataplane) -> list[str]:
-    """The policies that could select `end` of kinds the dataplane does not enforce: ignored, and said so."""
-    out = []
-    if dataplane.is_api:
-        return out
-    ns = cluster.namespace(end.namespace)
-    labels = ns.labels if ns is not None else {}
-    ignored = [p.id for p in cluster.admin_policies if p.kind not in dataplane.admin_kinds and selects(p, end, labels)]
-    if "Cilium" not in dataplane.kinds:
-        ignored += [p.id for p in cluster.cilium_policies if p.namespace in (None, end.namespace)]
-    if ignored:
-        out.append(f"{dataplane.note('policy-kinds')}: {', '.join(ignored)} not enforced here")
     return out
