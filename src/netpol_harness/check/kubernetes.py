@@ -25,6 +25,7 @@ from referencing import Registry, Resource
 from .adminrules import in_admin_group
 from .ciliumrules import is_cilium_policy
 from .messages import json_path, short
+from .schemamemo import SchemaMemo
 
 ENGINE_ENV = "NETPOL_VALIDATOR"  # "python" forces the bundled schemas even with kubeconform on PATH
 
@@ -127,6 +128,18 @@ def _validator(kubernetes_version: str, kind: str, api_version: str) -> jsonsche
     return jsonschema.Draft202012Validator(schema, registry=_registry(kubernetes_version))
 
 
+@functools.lru_cache(maxsize=None)
+def _memo(kubernetes_version: str, kind: str, api_version: str) -> SchemaMemo | None:
+    """The kind's validator, remembering its errors part by part: the objects of a matrix's
+    cases differ in a few fields, and the kinds share their definitions' checks."""
+    validator = _validator(kubernetes_version, kind, api_version)
+    return None if validator is None else SchemaMemo(validator, _no_description)
+
+
+def _no_description(error: jsonschema.ValidationError) -> None:
+    return None  # the message says it all
+
+
 def object_label(obj: Mapping) -> str:
     meta = obj.get("metadata") if isinstance(obj.get("metadata"), Mapping) else {}
     return f"{obj.get('kind', '?')}/{meta.get('name', '?')}"
@@ -155,11 +168,11 @@ def _object_errors(obj: dict, kubernetes_version: str) -> list[str]:
     kind, api_version = obj.get("kind"), obj.get("apiVersion")
     if not isinstance(kind, str) or not isinstance(api_version, str):
         return [f"{object_label(obj)}: apiVersion and kind are required"]
-    validator = _validator(kubernetes_version, kind, api_version)
-    if validator is None:
+    memo = _memo(kubernetes_version, kind, api_version)
+    if memo is None:
         return [f"{object_label(obj)}: no schema for {kind} {api_version} in Kubernetes {kubernetes_version}"]
-    return [f"{object_label(obj)}: {json_path(error.absolute_path)}: {short(error.message)}"
-            for error in sorted(validator.iter_errors(obj), key=lambda e: list(map(str, e.absolute_path)))]
+    return [f"{object_label(obj)}: {json_path(path)}: {short(message)}"
+            for path, message, _ in sorted(memo.errors(obj), key=lambda e: list(map(str, e[0])))]
 
 
 def _kubeconform_errors(binary: str, objects: list[dict], kubernetes_version: str) -> list[str]:

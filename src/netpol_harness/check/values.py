@@ -14,43 +14,59 @@ import jsonschema
 import yaml
 
 from ..loader import load_yaml_file
-from ..matrix import deep_merge
+from ..matrix import Replace, deep_merge
 from .messages import json_path, short
+from .schemamemo import SchemaMemo
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def _schema_errors(validator: jsonschema.protocols.Validator, instance: object, prefix: str) -> list[str]:
+def _schema_errors(memo: SchemaMemo, instance: object, prefix: str) -> list[str]:
     messages = []
-    for error in sorted(validator.iter_errors(instance), key=lambda e: (list(map(str, e.absolute_path)), e.message)):
-        path = json_path([*([prefix] if prefix else []), *error.absolute_path])
-        messages.append(f"{path}: {short(_explain(error))}")
+    for path, _, explained in sorted(memo.errors(instance), key=lambda e: (list(map(str, e[0])), e[1])):
+        messages.append(f"{json_path([*([prefix] if prefix else []), *path])}: {short(explained)}")
     return messages
 
 
+_HASHES: dict[Path, tuple[tuple, str | None]] = {}
+
+
 def _stamp(path: Path) -> str | None:
-    """The file's content hash: a copy that kept the old mtime (cp -p, rsync, tar) still counts."""
+    """The file's content hash: a copy that kept the old mtime (cp -p, rsync, tar) still counts.
+    Hashed again only when the file's status changes (ctime moves on every write, and no
+    copying tool can set it): a matrix asks once per case."""
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        st = path.stat()
     except OSError:
         return None
+    status = (st.st_ino, st.st_dev, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    known = _HASHES.get(path)
+    if known is not None and known[0] == status:
+        return known[1]
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+    _HASHES[path] = (status, digest)
+    return digest
 
 
 @functools.lru_cache(maxsize=64)
-def _chart_inputs(chart: Path, stamps: tuple) -> tuple[dict, jsonschema.protocols.Validator | None]:
-    """values.yaml and a validator for values.schema.json, read once per chart version
-    (`stamps`: the files' content hashes, so an edited file is read again)."""
+def _chart_inputs(chart: Path, stamps: tuple) -> tuple[dict, SchemaMemo | None]:
+    """values.yaml and values.schema.json's validator (remembering the errors of the values'
+    parts, `SchemaMemo`), read once per chart version (`stamps`: the files' content hashes,
+    so an edited file is read again)."""
     defaults_file, schema_file = chart / "values.yaml", chart / "values.schema.json"
     defaults = (yaml.load(defaults_file.read_text(), Loader=_Loader) or {}) if defaults_file.exists() else {}
-    validator = None
+    memo = None
     if schema_file.exists():
         schema = json.loads(schema_file.read_text())
         cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft7Validator)
-        validator = cls(schema, format_checker=cls.FORMAT_CHECKER)
-    return defaults, validator
+        memo = SchemaMemo(cls(schema, format_checker=cls.FORMAT_CHECKER), _explain)
+    return defaults, memo
 
 
-def _inputs(chart: Path) -> tuple[dict, jsonschema.protocols.Validator | None]:
+def _inputs(chart: Path) -> tuple[dict, SchemaMemo | None]:
     chart = chart.resolve()
     return _chart_inputs(chart, (_stamp(chart / "values.yaml"), _stamp(chart / "values.schema.json")))
 
@@ -80,16 +96,32 @@ def merged_values(chart_dir: str | os.PathLike, values: Mapping | None) -> dict:
     return deep_merge(defaults, dict(values or {}), drop_none=True)  # a new dict: the cached defaults stay
 
 
+def _merged_view(a: Mapping, b: Mapping) -> dict:
+    """deep_merge(a, b, drop_none=True) that shares what it does not change with `a` and `b`
+    instead of copying it: for validation, which reads it once and lets it go."""
+    out = dict(a)
+    for key, value in b.items():
+        if isinstance(value, Replace):
+            out[key] = value.value
+        elif value is None and key in out:
+            out.pop(key)
+        elif isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = _merged_view(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
 def validate_values(chart_dir: str | os.PathLike, values: Mapping | None, _prefix: str = "") -> list[str]:
     """Messages for every schema violation, each naming its JSON path
     (`networkPolicy.egress.k8sMasterPort: 70000 is greater than the maximum of 65535`).
     A chart without values.schema.json has nothing to check."""
     chart = Path(chart_dir)
-    merged = merged_values(chart, values)
+    defaults, memo = _inputs(chart)
+    merged = _merged_view(defaults, dict(values or {}))
     errors: list[str] = []
-    _, validator = _inputs(chart)
-    if validator is not None:
-        errors += _schema_errors(validator, merged, _prefix)
+    if memo is not None:
+        errors += _schema_errors(memo, merged, _prefix)
     # Helm validates each dependency's schema against the values under its name.
     for dep in _dependency_dirs(chart):
         if not (dep / "Chart.yaml").exists():
