@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import bisect
 import ipaddress
+import socket
 from typing import Sequence
 
 from .cluster import NAME_LABEL, Cluster, Pod
 from .dataplanes import HOST_NETWORK_LABEL, KUBERNETES, Dataplane
 from .policy import IPBlock, Peer
-from .selection import PodIndex
+from .selection import PodIndex, from_indices, selects
 
 
 def family_ips(pod: Pod, family: int | None) -> tuple[str, ...]:
@@ -55,6 +56,7 @@ class PeerMatcher:
         self._ips: dict[int, list[tuple[int, int]]] | None = None
         self._ranges: dict[tuple[int, int, int], int] = {}
         self._blocks: dict[tuple, int] = {}
+        self._pod_addresses: dict[int, list[tuple[int, int]]] = {}
 
     def rule_peers(self, peers: Sequence[Peer], policy_namespace: str, direction: str = "ingress") -> tuple[int, bool]:
         """(the pods the peers admit, whether they admit everyone: no peers at all)."""
@@ -79,6 +81,40 @@ class PeerMatcher:
             if direction == "ingress" and self.admits_host_network(peer):
                 hit |= self.host_pods
         return hit
+
+    def admits_pod(self, peers: Sequence[Peer], policy_namespace: str, direction: str, i: int) -> bool:
+        """Whether pod i is one of the pods `rule_peers` gives, without the bitset of them all:
+        a question about a few pods needs each rule's answer for them only."""
+        return not peers or any(self._peer_has(peer, policy_namespace, direction, i) for peer in peers)
+
+    def _peer_has(self, peer: Peer, policy_namespace: str, direction: str, i: int) -> bool:
+        """Bit i of `peer_pods`."""
+        host = bool(self.host_pods) and bool((self.host_pods >> i) & 1)
+        if peer.ip_block is not None:
+            applies = direction in self.dataplane.ipblock_hosts if host else self.ipblock_matches_pods
+            return applies and self._block_has(peer.ip_block, i)
+        if host:
+            return direction == "ingress" and self.admits_host_network(peer)
+        pod = self.index.pods[i]
+        if peer.namespace_selector is None:
+            if pod.namespace != policy_namespace:
+                return False
+        elif not self.index.pod_in_namespaces(peer.namespace_selector, i):
+            return False
+        return peer.pod_selector is None or selects(peer.pod_selector, pod.labels)
+
+    def _block_has(self, block: IPBlock, i: int) -> bool:
+        """Bit i of `ipblock_pods(block)`: an address in the block, none in an except of its family."""
+        known = self._blocks.get((block.cidr, block.excepts))
+        if known is not None:
+            return bool((known >> i) & 1)
+        addresses = self._pod_addresses.get(i)
+        if addresses is None:
+            addresses = self._pod_addresses[i] = [address_number(ip) for ip in self._addresses(i, self.index.pods[i])]
+        net = block.network
+        if not _holds(addresses, net):
+            return False
+        return not any(_holds(addresses, ex) for ex in block.except_networks if ex.version == net.version)
 
     def ipblock_peer(self, block: IPBlock, direction: str) -> int:
         """The pods an ipBlock peer admits in `direction`, as the dataplane applies ipBlocks."""
@@ -132,10 +168,7 @@ class PeerMatcher:
             ips = self._sorted_ips(version)
             start = bisect.bisect_left(ips, (low, -1))
             stop = bisect.bisect_right(ips, (high, len(self.index.pods)))
-            hit = 0
-            for _, i in ips[start:stop]:
-                hit |= 1 << i
-            self._ranges[key] = hit
+            hit = self._ranges[key] = from_indices([i for _, i in ips[start:stop]], len(self.index.pods))
         return hit
 
     def _sorted_ips(self, version: int) -> list[tuple[int, int]]:
@@ -144,8 +177,8 @@ class PeerMatcher:
             index: dict[int, list[tuple[int, int]]] = {4: [], 6: []}
             for i, pod in enumerate(self.index.pods):
                 for ip in self._addresses(i, pod):
-                    addr = ipaddress.ip_address(ip)
-                    index[addr.version].append((int(addr), i))
+                    v, number = address_number(ip)
+                    index[v].append((number, i))
             self._ips = {v: sorted(pairs) for v, pairs in index.items()}
         return self._ips[version]
 
@@ -157,6 +190,25 @@ class PeerMatcher:
             return family_ips(pod, self.family)
         return tuple(ip for ip in self.ips_of_node.get(pod.node, ()) if self.family is None
                      or ipaddress.ip_address(ip).version == self.family)
+
+
+def address_number(ip: str) -> tuple[int, int]:
+    """(version, number) of an address; IPv4 without `ipaddress`, which costs more than the
+    rest of an ipBlock's lookup."""
+    if ":" not in ip:
+        try:
+            packed = socket.inet_aton(ip)
+        except OSError:
+            packed = b""
+        if packed and socket.inet_ntoa(packed) == ip:  # the canonical form only, as ipaddress reads it
+            return 4, int.from_bytes(packed, "big")
+    address = ipaddress.ip_address(ip)
+    return address.version, int(address)
+
+
+def _holds(addresses: list[tuple[int, int]], net: ipaddress.IPv4Network | ipaddress.IPv6Network) -> bool:
+    low, high = int(net.network_address), int(net.broadcast_address)
+    return any(version == net.version and low <= number <= high for version, number in addresses)
 
 
 def _host_namespace_labels(cluster: Cluster, dataplane: Dataplane) -> dict[str, str] | None:

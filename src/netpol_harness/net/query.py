@@ -298,7 +298,6 @@ class Query:
     def _line(self, pod: Pod, port: int, protocol: str, outgoing: bool) -> set[str]:
         """The pods `pod` may reach (outgoing) or that may reach it, itself excluded: from the
         class rows when at hand, else one pass over the rules (`lines`)."""
-        classes = self.classes
         i = self.pods.index[pod.id]
         rows = self._cached_class_rows(port, protocol)
         if rows is None:
@@ -306,6 +305,7 @@ class Query:
             if line is not None:
                 return {self.pods.pods[j].id for j in bits(line & ~(1 << i))}
             rows = self.class_query().rows(port, protocol)  # a kind that cannot give one pod's line
+        classes = self.classes
         c = classes.of[i]
         if outgoing:
             ok = np.unpackbits(rows[c], count=classes.count, bitorder="little").astype(bool)

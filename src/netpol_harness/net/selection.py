@@ -23,18 +23,27 @@ class PodIndex:
         self.all_pods = (1 << len(self.pods)) - 1
         self.namespaces = cluster.namespaces
         self.all_namespaces = (1 << len(self.namespaces)) - 1
-        self._ns_pods: dict[str, int] = {}
-        self._pod_labels: dict[tuple[str, str], int] = {}
-        self._pod_keys: dict[str, int] = {}
+        # Members listed first, then made bitsets once: OR-ing a bit at a time into a growing
+        # int copies it each time, quadratic in the pods.
+        ns_pods: dict[str, list[int]] = {}
+        pod_labels: dict[tuple[str, str], list[int]] = {}
+        pod_keys: dict[str, list[int]] = {}
         for i, pod in enumerate(self.pods):
-            self._ns_pods[pod.namespace] = self._ns_pods.get(pod.namespace, 0) | (1 << i)
-            _add_labels(pod.labels, 1 << i, self._pod_labels, self._pod_keys)
+            ns_pods.setdefault(pod.namespace, []).append(i)
+            for k, v in pod.labels.items():
+                pod_labels.setdefault((k, v), []).append(i)
+                pod_keys.setdefault(k, []).append(i)
+        n = len(self.pods)
+        self._ns_pods: dict[str, int] = {k: from_indices(v, n) for k, v in ns_pods.items()}
+        self._pod_labels: dict[tuple[str, str], int] = {k: from_indices(v, n) for k, v in pod_labels.items()}
+        self._pod_keys: dict[str, int] = {k: from_indices(v, n) for k, v in pod_keys.items()}
         self._ns_labels: dict[tuple[str, str], int] = {}
         self._ns_keys: dict[str, int] = {}
         for j, ns in enumerate(self.namespaces):
             _add_labels(ns.labels, 1 << j, self._ns_labels, self._ns_keys)
         self._pod_selections: dict[LabelSelector, int] = {}
         self._ns_selections: dict[LabelSelector, int] = {}
+        self._ns_labels_by_name: dict[str, list[Mapping[str, str]]] | None = None
 
     def in_namespace(self, name: str) -> int:
         return self._ns_pods.get(name, 0)
@@ -59,6 +68,15 @@ class PodIndex:
         return hit
 
 
+    def pod_in_namespaces(self, sel: LabelSelector, i: int) -> bool:
+        """Whether pod i is one of `in_namespaces(sel)`, without the bitset of them all."""
+        if self._ns_labels_by_name is None:
+            self._ns_labels_by_name = {}
+            for ns in self.namespaces:
+                self._ns_labels_by_name.setdefault(ns.name, []).append(ns.labels)
+        return any(selects(sel, labels) for labels in self._ns_labels_by_name.get(self.pods[i].namespace, ()))
+
+
 def _add_labels(labels: Mapping[str, str], bit: int, by_label: dict[tuple[str, str], int], by_key: dict[str, int]) -> None:
     for k, v in labels.items():
         by_label[(k, v)] = by_label.get((k, v), 0) | bit
@@ -81,6 +99,32 @@ def select(sel: LabelSelector, labels: Mapping[tuple[str, str], int], keys: Mapp
         else:
             result &= ~keys.get(req.key, 0)
     return result
+
+
+def selects(sel: LabelSelector, labels: Mapping[str, str]) -> bool:
+    """`select` for one member with these labels: whether it is in the result."""
+    for k, v in sel.match_labels:
+        if labels.get(k) != v:
+            return False
+    for req in sel.match_expressions:
+        if req.operator in ("In", "NotIn"):
+            if (req.key in labels and labels[req.key] in req.values) != (req.operator == "In"):
+                return False
+        elif (req.key in labels) != (req.operator == "Exists"):
+            return False
+    return True
+
+
+def from_indices(indices, n: int) -> int:
+    """The bitset with these bits set (indices below n): the inverse of `bits`."""
+    if len(indices) <= 64:
+        out = 0
+        for i in indices:
+            out |= 1 << i
+        return out
+    flags = np.zeros(n, dtype=np.uint8)
+    flags[np.asarray(indices, dtype=np.int64)] = 1
+    return int.from_bytes(np.packbits(flags, bitorder="little").tobytes(), "little")
 
 
 def bits(x: int) -> list[int]:

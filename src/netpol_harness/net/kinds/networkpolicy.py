@@ -8,9 +8,10 @@ policy isolates is not ruled on here.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..cluster import Cluster, External, Pod
+from ..peers import PeerMatcher
 from ..policy import NetworkPolicy, Rule, ports_match
 from ..selection import bits
 from ..verdict import Context, RuleRef, SideVerdict, api_admits
@@ -22,18 +23,41 @@ class CompiledRule:
     ref: RuleRef
     rule: Rule
     all_peers: bool
-    peer_pods: int  # bitset of pods matched by the peers (includes ipBlock matches when enabled)
     ip_blocks: tuple  # IPBlocks, for judging External addresses
     dst_masks: dict  # (port, protocol) -> bitset of destination pods whose ports match
+    namespace: str = ""  # the policy's, which a peer without namespaceSelector means
+    peers_of: PeerMatcher | None = field(default=None, repr=False, compare=False)
+    _peer_pods: int | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def peer_pods(self) -> int:
+        """Bitset of pods matched by the peers (includes ipBlock matches when enabled), worked
+        out when first read: a question about a few pods asks `admits` instead."""
+        if self._peer_pods is None:
+            assert self.peers_of is not None
+            self._peer_pods = self.peers_of.rule_peers(self.rule.peers, self.namespace, self.ref.direction)[0]
+        return self._peer_pods
+
+    def admits(self, i: int) -> bool:
+        """Whether pod i is one of `peer_pods`."""
+        if self._peer_pods is not None or self.peers_of is None:
+            return bool((self.peer_pods >> i) & 1)
+        return self.peers_of.admits_pod(self.rule.peers, self.namespace, self.ref.direction, i)
 
 
 @dataclass
 class CompiledPolicy:
     policy: NetworkPolicy
     selected: int
-    selected_idx: list[int]
     ingress: list[CompiledRule]
     egress: list[CompiledRule]
+    _selected_idx: list[int] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def selected_idx(self) -> list[int]:
+        if self._selected_idx is None:
+            self._selected_idx = bits(self.selected)
+        return self._selected_idx
 
 
 def compile_networkpolicies(cluster: Cluster, matchers: Matchers) -> "NetworkPolicies":
@@ -45,42 +69,73 @@ def compile_policy(policy: NetworkPolicy, matchers: Matchers) -> CompiledPolicy:
     return CompiledPolicy(
         policy,
         selected,
-        bits(selected),
         [_compile_rule(policy, "ingress", k, r, matchers) for k, r in enumerate(policy.ingress)],
         [_compile_rule(policy, "egress", k, r, matchers) for k, r in enumerate(policy.egress)],
     )
 
 
 def _compile_rule(policy: NetworkPolicy, direction: str, index: int, rule: Rule, matchers: Matchers) -> CompiledRule:
-    peer_pods, all_peers = matchers.peers.rule_peers(rule.peers, policy.namespace, direction)
     blocks = tuple(p.ip_block for p in rule.peers if p.ip_block is not None)
-    return CompiledRule(RuleRef(policy.id, direction, index), rule, all_peers, peer_pods, blocks, {})
+    return CompiledRule(RuleRef(policy.id, direction, index), rule, not rule.peers, blocks, {}, policy.namespace,
+                        matchers.peers)
 
 
 class NetworkPolicies:
     """The compiled NetworkPolicies of a cluster, and which pods each selects and isolates."""
 
     def __init__(self, policies: list[CompiledPolicy], matchers: Matchers) -> None:
-        n = len(matchers.pods.pods)
         self.matchers = matchers
         self.policies = policies
         self._context: Context | None = None  # for reading peers as the API does, beside the profile
-        self.selecting: list[list[CompiledPolicy]] = [[] for _ in range(n)]
-        self.ingress_of: list[list[CompiledPolicy]] = [[] for _ in range(n)]
-        self.egress_of: list[list[CompiledPolicy]] = [[] for _ in range(n)]
+        self._per_pod: tuple[list[list[CompiledPolicy]], ...] | None = None
         self.ingress_isolated = 0
         self.egress_isolated = 0
+        self._in_namespace: dict[str, list[CompiledPolicy]] = {}
         for cp in policies:
-            for i in cp.selected_idx:
-                self.selecting[i].append(cp)
+            self._in_namespace.setdefault(cp.policy.namespace, []).append(cp)
             if cp.policy.affects_ingress:
                 self.ingress_isolated |= cp.selected
-                for i in cp.selected_idx:
-                    self.ingress_of[i].append(cp)
             if cp.policy.affects_egress:
                 self.egress_isolated |= cp.selected
+
+    # Per pod, the policies that select it, and those that isolate it for ingress and egress:
+    # listed for every pod when first read (a verdict's side, the lints), not for a pod's line.
+    @property
+    def selecting(self) -> list[list[CompiledPolicy]]:
+        return self._lists()[0]
+
+    @property
+    def ingress_of(self) -> list[list[CompiledPolicy]]:
+        return self._lists()[1]
+
+    @property
+    def egress_of(self) -> list[list[CompiledPolicy]]:
+        return self._lists()[2]
+
+    def _lists(self) -> tuple[list[list[CompiledPolicy]], ...]:
+        if self._per_pod is None:
+            n = len(self.matchers.pods.pods)
+            selecting: list[list[CompiledPolicy]] = [[] for _ in range(n)]
+            ingress_of: list[list[CompiledPolicy]] = [[] for _ in range(n)]
+            egress_of: list[list[CompiledPolicy]] = [[] for _ in range(n)]
+            for cp in self.policies:
                 for i in cp.selected_idx:
-                    self.egress_of[i].append(cp)
+                    selecting[i].append(cp)
+                if cp.policy.affects_ingress:
+                    for i in cp.selected_idx:
+                        ingress_of[i].append(cp)
+                if cp.policy.affects_egress:
+                    for i in cp.selected_idx:
+                        egress_of[i].append(cp)
+            self._per_pod = (selecting, ingress_of, egress_of)
+        return self._per_pod
+
+    def _isolating(self, i: int, ingress: bool) -> list[CompiledPolicy]:
+        """`ingress_of[i]` or `egress_of[i]`, from the policies of i's namespace while the lists are not made."""
+        if self._per_pod is not None:
+            return self._per_pod[1 if ingress else 2][i]
+        return [cp for cp in self._in_namespace.get(self.matchers.pods.pods[i].namespace, ())
+                if (cp.policy.affects_ingress if ingress else cp.policy.affects_egress) and (cp.selected >> i) & 1]
 
     def masks(self, direction: str, port: int, protocol: str) -> Masks:
         every, n = self.matchers.pods.all_pods, len(self.matchers.pods.pods)
@@ -120,7 +175,7 @@ class NetworkPolicies:
         isolated = self.ingress_isolated if ingress else self.egress_isolated
         allow = 0
         if not as_peer:
-            for cp in (self.ingress_of[i] if ingress else self.egress_of[i]):
+            for cp in self._isolating(i, ingress):
                 for crule in (cp.ingress if ingress else cp.egress):
                     if not ingress:
                         allow |= crule.peer_pods & self._destinations(crule, port, protocol)
@@ -131,7 +186,7 @@ class NetworkPolicies:
             if not cp.selected or not (cp.policy.affects_ingress if ingress else cp.policy.affects_egress):
                 continue
             for crule in (cp.ingress if ingress else cp.egress):
-                if not (crule.peer_pods >> i) & 1:
+                if not crule.admits(i):
                     continue
                 if ingress:
                     allow |= cp.selected & self._destinations(crule, port, protocol)
