@@ -8,12 +8,11 @@ the evaluator answers from precompiled bitsets.
 """
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass, field
-from typing import Mapping
 
 from .cluster import External, Pod
-from .policy import NetworkPolicy, Peer, PolicyPort, Rule, policy_ports_text, ports_match
+from .explain_misses import Context, Miss, api_admits, closest, describe_rule, rule_misses
+from .policy import NetworkPolicy
 
 
 @dataclass(frozen=True)
@@ -94,21 +93,6 @@ class SideVerdict:
 
 
 @dataclass(frozen=True)
-class Context:
-    """The cluster facts an explanation needs beyond the two endpoints."""
-
-    namespace_labels: Mapping[str, Mapping[str, str]]  # of the two ends' namespaces
-    ipblock_matches_pods: bool = True
-    family: int | None = None
-    dataplane: str = "kubernetes"  # the profile judged under
-
-    def pod_ips(self, pod: Pod) -> tuple[str, ...]:
-        if self.family is None:
-            return pod.ips
-        return tuple(ip for ip in pod.ips if ipaddress.ip_address(ip).version == self.family)
-
-
-@dataclass(frozen=True)
 class Verdict:
     allowed: bool
     src: str
@@ -172,146 +156,6 @@ def _isolated_reason(side: SideVerdict) -> str:
     return f"{side.endpoint} is isolated by {', '.join(side.policies)} and no rule allows it"
 
 
-# --------------------------------------------------------------------------- misses
-
-
-@dataclass(frozen=True, order=True)
-class Miss:
-    """A rule that did not allow the connection; lower score = closer to allowing it."""
-
-    score: int
-    rule: str
-    why: str
-
-    def __str__(self) -> str:
-        return f"{self.rule}: {self.why}"
-
-
-def describe_rule(rule: Rule, direction: str, namespace: str) -> str:
-    key = "from" if direction == "ingress" else "to"
-    peers = "any peer" if not rule.peers else " OR ".join(p.describe(namespace) for p in rule.peers)
-    ports = "any port" if not rule.ports else policy_ports_text(rule.ports)
-    return f"{key} {peers}; ports {ports}"
-
-
-def _named(endpoint: Pod | External) -> dict | None:
-    return endpoint.named_ports if isinstance(endpoint, Pod) else None
-
-
-def _port_miss(ports: tuple[PolicyPort, ...], port: int, protocol: str, dst: Pod | External) -> tuple[int, str]:
-    """Why no port entry admits port/protocol on `dst` (score 0 = only the protocol is wrong)."""
-    named = _named(dst)
-    for p in ports:
-        if p.protocol != protocol and (p.matches_number(port) or (named and isinstance(p.port, str) and port in named.get((p.port, p.protocol), ()))):
-            return 0, f"right peer, wrong protocol: the rule allows {p} but the connection is {port}/{protocol}"
-    for p in ports:
-        if p.protocol == protocol and isinstance(p.port, str):
-            if isinstance(dst, External):
-                return 1, f"right peer, but named port '{p.port}' cannot match {dst.id}: only pods have named ports"
-            numbers = (named or {}).get((p.port, protocol))
-            if not numbers:
-                other = sorted(proto for (name, proto) in (named or {}) if name == p.port)
-                extra = f" (it exists for {', '.join(other)})" if other else ""
-                return 1, f"right peer, but {dst.id} declares no container port named '{p.port}' with protocol {protocol}{extra}"
-            return 1, f"right peer, but named port '{p.port}' is {', '.join(map(str, sorted(numbers)))}/{protocol} on {dst.id}, not {port}"
-    return 2, f"right peer, wrong port: the rule allows {policy_ports_text(ports)}, not {port}/{protocol}"
-
-
-def _ip_block_miss(peer: Peer, other: Pod | External, ctx: Context) -> tuple[int, str] | None:
-    block = peer.ip_block
-    assert block is not None
-    if isinstance(other, Pod):
-        if not ctx.ipblock_matches_pods:
-            return 3, f"{block} is not applied to pod addresses (ipBlocks do not select pods on {ctx.dataplane})"
-        addresses = ctx.pod_ips(other)
-    else:
-        addresses = (other.ip,)
-    if any(block.contains(a) for a in addresses):
-        return None
-    inside = [a for a in addresses if _in(a, block.network)]
-    if inside:
-        carving = [str(e) for e in block.except_networks if any(_in(a, e) for a in inside)]
-        return 2, f"{', '.join(inside)} lies in {block.cidr} but is carved out by except {', '.join(carving)}"
-    families = {4 if ":" not in a else 6 for a in addresses}
-    if block.network.version not in families:
-        return 3, f"{block} is IPv{block.network.version}; {other.id} has no IPv{block.network.version} address ({', '.join(addresses)})"
-    return 3, f"{', '.join(addresses)} is outside {block.cidr}"
-
-
-def _peer_miss(peer: Peer, policy: NetworkPolicy, other: Pod | External, ctx: Context) -> tuple[int, str] | None:
-    """None when the peer matches `other`, else (score, reason)."""
-    if peer.ip_block is not None:
-        return _ip_block_miss(peer, other, ctx)
-    if isinstance(other, External):
-        return 4, f"{peer.describe(policy.namespace)} selects pods, never the outside address {other.ip}"
-    ns_labels = ctx.namespace_labels.get(other.namespace, {})
-    ns_ok = peer.admits_namespace(other.namespace, ns_labels, policy.namespace)
-    if peer.namespace_selector is None:
-        ns_why = f"wrong namespace: a podSelector without namespaceSelector means namespace {policy.namespace}, the pod is in {other.namespace}"
-    else:
-        ns_why = f"wrong namespace: namespace {other.namespace} (labels {_labels(ns_labels)}) does not match namespaceSelector {peer.namespace_selector}"
-    pod_ok = peer.admits_labels(other.labels)
-    pod_why = f"pod labels {_labels(other.labels)} do not match podSelector {peer.pod_selector}"
-    if ns_ok and pod_ok:
-        return None
-    if ns_ok:
-        return 2, pod_why
-    if pod_ok:
-        return 2, ns_why
-    return 4, f"{ns_why}; and {pod_why}"
-
-
-def api_admits(peer: Peer, policy: NetworkPolicy, other: Pod | External, ctx: Context) -> bool:
-    """Whether `peer` admits `other` as the NetworkPolicy API reads it (ipBlocks see pod addresses)."""
-    return _peer_miss(peer, policy, other, ctx) is None
-
-
-def _in(address: str, network) -> bool:
-    addr = ipaddress.ip_address(address)
-    return addr.version == network.version and addr in network
-
-
-def _labels(labels) -> str:
-    return "{" + ", ".join(f"{k}={v}" for k, v in sorted(labels.items())) + "}"
-
-
-def _rule_miss(name: str, rule: Rule, policy: NetworkPolicy, verdict: Verdict, other: Pod | External, dst: Pod | External) -> Miss | None:
-    ctx = verdict.context or Context({})
-    port, protocol = verdict.port, verdict.protocol
-    peer_fail = None
-    if rule.peers:
-        fails = [_peer_miss(p, policy, other, ctx) for p in rule.peers]
-        if all(f is not None for f in fails):
-            peer_fail = min(fails)  # type: ignore[type-var]
-    port_ok = ports_match(rule.ports, port, protocol, _named(dst))
-    if peer_fail is None and port_ok:
-        return None  # this rule allows; not a miss
-    if peer_fail is None:
-        score, why = _port_miss(rule.ports, port, protocol, dst)
-        return Miss(1 + score, name, why)
-    if port_ok:
-        return Miss(5 + peer_fail[0], name, f"port {port}/{protocol} is allowed, but the peer does not match: {peer_fail[1]}")
-    wanted = policy_ports_text(rule.ports)
-    return Miss(20 + peer_fail[0], name, f"neither peer nor port match ({peer_fail[1]}; ports {wanted})")
-
-
-def rule_misses(verdict: Verdict, side: SideVerdict, other: Pod | External) -> list[Miss]:
-    """The rules of the policies isolating `side` that did not allow the connection."""
-    end = verdict.dst_endpoint if side.direction == "ingress" else verdict.src_endpoint
-    dst = end if side.direction == "ingress" else other
-    assert dst is not None
-    misses = []
-    for policy in side.isolating:
-        rules = policy.ingress if side.direction == "ingress" else policy.egress
-        for k, rule in enumerate(rules):
-            miss = _rule_miss(f"{policy.id} {side.direction}[{k}]", rule, policy, verdict, other, dst)
-            if miss is not None:
-                misses.append(miss)
-        if not rules:
-            misses.append(Miss(30, f"{policy.id}", f"has no {side.direction} rules: it only isolates"))
-    return sorted(misses)
-
-
 # --------------------------------------------------------------------------- text
 
 
@@ -357,9 +201,9 @@ def _side_text(verdict: Verdict, side: SideVerdict, other: Pod | External) -> li
             lines.append(f"  allowed by {ref}: {describe_rule(rules[ref.index], ref.direction, policy.namespace)}")
         if not side.allowed_by:
             lines.append(f"  no {side.direction} rule allows {other.id} on {verdict.port}/{verdict.protocol} -> denied")
-            misses = rule_misses(verdict, side, other)
+            count, misses = closest(verdict, side, other)
             if misses:
-                lines.append("  closest misses:" if len(misses) > 1 else "  closest miss:")
+                lines.append("  closest misses:" if count > 1 else "  closest miss:")
                 lines.extend(f"    - {m}" for m in misses[:3])
     return lines + _bystander_lines(side)
 
@@ -384,3 +228,8 @@ def _explain(verdict: Verdict) -> str:
         blocked = [s.direction for s in (verdict.egress, verdict.ingress) if not s.allowed]
         lines.append(f"Blocked by {' and '.join(blocked)}; a connection needs both the source's egress and the destination's ingress to allow it.")
     return "\n".join(lines)
+
+
+# Context, Miss and the closest misses live in explain_misses; their names stay importable from here.
+__all__ = ["Context", "Miss", "RuleRef", "SideVerdict", "TierStep", "Verdict", "api_admits", "describe_rule",
+           "explain", "reason", "rule_misses"]

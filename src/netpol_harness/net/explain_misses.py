@@ -1,0 +1,286 @@
+"""The closest misses of a denying side: for each rule of the policies isolating it, what
+it lacked to allow the connection, scored (lower = closer).
+
+An explanation shows the three closest, so `closest` ranks every rule by its score alone
+(bit of work: selectors against two label maps, ports against one number) and writes the
+reasons of those three only; `rule_misses` writes every one. The texts that depend only on
+a selector, a rule or a label map are written once per process: policies, pods and
+namespaces do not change once a model is built (nothing writes to their label maps).
+"""
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from .cluster import External, Pod
+from .policy import NetworkPolicy, Peer, PolicyPort, Rule, policy_ports_text, ports_match
+
+# Texts keyed by the id of the object they describe, which each entry keeps alive, so an
+# id is never reused while its entry stands; cleared whole past this many entries.
+TEXTS_KEPT = 200_000
+_TEXTS: dict[tuple[int, str], tuple[Any, str]] = {}
+
+
+def _text(obj: Any, kind: str, write) -> str:
+    entry = _TEXTS.get((id(obj), kind))
+    if entry is not None and entry[0] is obj:
+        return entry[1]
+    if len(_TEXTS) >= TEXTS_KEPT:
+        _TEXTS.clear()
+    text = write(obj)
+    _TEXTS[(id(obj), kind)] = (obj, text)
+    return text
+
+
+@dataclass(frozen=True)
+class Context:
+    """The cluster facts an explanation needs beyond the two endpoints."""
+
+    namespace_labels: Mapping[str, Mapping[str, str]]  # of the two ends' namespaces
+    ipblock_matches_pods: bool = True
+    family: int | None = None
+    dataplane: str = "kubernetes"  # the profile judged under
+
+    def pod_ips(self, pod: Pod) -> tuple[str, ...]:
+        if self.family is None:
+            return pod.ips
+        return tuple(ip for ip in pod.ips if ipaddress.ip_address(ip).version == self.family)
+
+
+@dataclass(frozen=True, order=True)
+class Miss:
+    """A rule that did not allow the connection; lower score = closer to allowing it."""
+
+    score: int
+    rule: str
+    why: str
+
+    def __str__(self) -> str:
+        return f"{self.rule}: {self.why}"
+
+
+def describe_rule(rule: Rule, direction: str, namespace: str) -> str:
+    return _text(rule, f"{direction} {namespace}", lambda r: _describe_rule(r, direction, namespace))
+
+
+def _describe_rule(rule: Rule, direction: str, namespace: str) -> str:
+    key = "from" if direction == "ingress" else "to"
+    peers = "any peer" if not rule.peers else " OR ".join(p.describe(namespace) for p in rule.peers)
+    ports = "any port" if not rule.ports else _ports_text(rule.ports)
+    return f"{key} {peers}; ports {ports}"
+
+
+def _ports_text(ports: tuple[PolicyPort, ...]) -> str:
+    return _text(ports, "ports", policy_ports_text)
+
+
+def _selector_text(selector) -> str:
+    return _text(selector, "selector", str)
+
+
+def _named(endpoint: Pod | External) -> dict | None:
+    return endpoint.named_ports if isinstance(endpoint, Pod) else None
+
+
+def _port_miss(ports: tuple[PolicyPort, ...], port: int, protocol: str, dst: Pod | External,
+               named: dict | None = None) -> tuple[int, str]:
+    """Why no port entry admits port/protocol on `dst` (score 0 = only the protocol is wrong)."""
+    named = _named(dst) if named is None else named
+    for p in ports:
+        if p.protocol != protocol and (p.matches_number(port) or (named and isinstance(p.port, str) and port in named.get((p.port, p.protocol), ()))):
+            return 0, f"right peer, wrong protocol: the rule allows {p} but the connection is {port}/{protocol}"
+    for p in ports:
+        if p.protocol == protocol and isinstance(p.port, str):
+            if isinstance(dst, External):
+                return 1, f"right peer, but named port '{p.port}' cannot match {dst.id}: only pods have named ports"
+            numbers = (named or {}).get((p.port, protocol))
+            if not numbers:
+                other = sorted(proto for (name, proto) in (named or {}) if name == p.port)
+                extra = f" (it exists for {', '.join(other)})" if other else ""
+                return 1, f"right peer, but {dst.id} declares no container port named '{p.port}' with protocol {protocol}{extra}"
+            return 1, f"right peer, but named port '{p.port}' is {', '.join(map(str, sorted(numbers)))}/{protocol} on {dst.id}, not {port}"
+    return 2, f"right peer, wrong port: the rule allows {_ports_text(ports)}, not {port}/{protocol}"
+
+
+def _ip_block_miss(peer: Peer, other: Pod | External, ctx: Context) -> tuple[int, str] | None:
+    block = peer.ip_block
+    assert block is not None
+    if isinstance(other, Pod):
+        if not ctx.ipblock_matches_pods:
+            return 3, f"{block} is not applied to pod addresses (ipBlocks do not select pods on {ctx.dataplane})"
+        addresses = ctx.pod_ips(other)
+    else:
+        addresses = (other.ip,)
+    if any(block.contains(a) for a in addresses):
+        return None
+    inside = [a for a in addresses if _in(a, block.network)]
+    if inside:
+        carving = [str(e) for e in block.except_networks if any(_in(a, e) for a in inside)]
+        return 2, f"{', '.join(inside)} lies in {block.cidr} but is carved out by except {', '.join(carving)}"
+    families = {4 if ":" not in a else 6 for a in addresses}
+    if block.network.version not in families:
+        return 3, f"{block} is IPv{block.network.version}; {other.id} has no IPv{block.network.version} address ({', '.join(addresses)})"
+    return 3, f"{', '.join(addresses)} is outside {block.cidr}"
+
+
+def _peer_miss(peer: Peer, policy: NetworkPolicy, other: Pod | External, ctx: Context) -> tuple[int, str] | None:
+    """None when the peer matches `other`, else (score, reason)."""
+    if peer.ip_block is not None:
+        return _ip_block_miss(peer, other, ctx)
+    if isinstance(other, External):
+        return 4, f"{peer.describe(policy.namespace)} selects pods, never the outside address {other.ip}"
+    ns_labels = ctx.namespace_labels.get(other.namespace, {})
+    ns_ok = peer.admits_namespace(other.namespace, ns_labels, policy.namespace)
+    pod_ok = peer.admits_labels(other.labels)
+    if ns_ok and pod_ok:
+        return None
+    if peer.namespace_selector is None:
+        ns_why = f"wrong namespace: a podSelector without namespaceSelector means namespace {policy.namespace}, the pod is in {other.namespace}"
+    else:
+        ns_why = (f"wrong namespace: namespace {other.namespace} (labels {_labels(ns_labels)}) does not match "
+                  f"namespaceSelector {_selector_text(peer.namespace_selector)}")
+    pod_why = f"pod labels {_labels(other.labels)} do not match podSelector {_selector_text(peer.pod_selector)}"
+    if ns_ok:
+        return 2, pod_why
+    if pod_ok:
+        return 2, ns_why
+    return 4, f"{ns_why}; and {pod_why}"
+
+
+def api_admits(peer: Peer, policy: NetworkPolicy, other: Pod | External, ctx: Context) -> bool:
+    """Whether `peer` admits `other` as the NetworkPolicy API reads it (ipBlocks see pod addresses)."""
+    return _peer_miss(peer, policy, other, ctx) is None
+
+
+def _in(address: str, network) -> bool:
+    addr = ipaddress.ip_address(address)
+    return addr.version == network.version and addr in network
+
+
+def _labels(labels) -> str:
+    return _text(labels, "labels", _write_labels)
+
+
+def _write_labels(labels) -> str:
+    return "{" + ", ".join(f"{k}={v}" for k, v in sorted(labels.items())) + "}"
+
+
+def _rule_miss(name: str, rule: Rule, policy: NetworkPolicy, verdict: Any, other: Pod | External, dst: Pod | External,
+               named: dict | None = None) -> Miss | None:
+    ctx = verdict.context or Context({})
+    port, protocol = verdict.port, verdict.protocol
+    named = _named(dst) if named is None else named
+    peer_fail = None
+    if rule.peers:
+        fails = [_peer_miss(p, policy, other, ctx) for p in rule.peers]
+        if all(f is not None for f in fails):
+            peer_fail = min(fails)  # type: ignore[type-var]
+    port_ok = ports_match(rule.ports, port, protocol, named)
+    if peer_fail is None and port_ok:
+        return None  # this rule allows; not a miss
+    if peer_fail is None:
+        score, why = _port_miss(rule.ports, port, protocol, dst, named)
+        return Miss(1 + score, name, why)
+    if port_ok:
+        return Miss(5 + peer_fail[0], name, f"port {port}/{protocol} is allowed, but the peer does not match: {peer_fail[1]}")
+    wanted = _ports_text(rule.ports)
+    return Miss(20 + peer_fail[0], name, f"neither peer nor port match ({peer_fail[1]}; ports {wanted})")
+
+
+def _ends(verdict: Any, side: Any, other: Pod | External) -> tuple[Pod | External, Pod | External]:
+    """(the side's own end, the destination, where ports are resolved)."""
+    end = verdict.dst_endpoint if side.direction == "ingress" else verdict.src_endpoint
+    dst = end if side.direction == "ingress" else other
+    assert dst is not None
+    return end, dst
+
+
+def rule_misses(verdict: Any, side: Any, other: Pod | External) -> list[Miss]:
+    """The rules of the policies isolating `side` that did not allow the connection."""
+    _, dst = _ends(verdict, side, other)
+    named = _named(dst)
+    misses = []
+    for policy in side.isolating:
+        rules = policy.ingress if side.direction == "ingress" else policy.egress
+        for k, rule in enumerate(rules):
+            miss = _rule_miss(f"{policy.id} {side.direction}[{k}]", rule, policy, verdict, other, dst, named)
+            if miss is not None:
+                misses.append(miss)
+        if not rules:
+            misses.append(Miss(30, f"{policy.id}", f"has no {side.direction} rules: it only isolates"))
+    return sorted(misses)
+
+
+def closest(verdict: Any, side: Any, other: Pod | External, shown: int = 3) -> tuple[int, list[Miss]]:
+    """(how many rules missed, the `shown` closest), equal to `rule_misses`' count and head."""
+    policies = side.isolating
+    if len({p.id for p in policies}) != len(policies):
+        misses = rule_misses(verdict, side, other)  # misses would be told apart by their text
+        return len(misses), misses[:shown]
+    _, dst = _ends(verdict, side, other)
+    named = _named(dst)
+    ctx = verdict.context or Context({})
+    port, protocol, direction = verdict.port, verdict.protocol, side.direction
+    ns_labels = ctx.namespace_labels.get(other.namespace, {}) if isinstance(other, Pod) else None
+    ranked: list[tuple[int, str, Rule | None, NetworkPolicy]] = []
+    for policy in policies:
+        rules = policy.ingress if direction == "ingress" else policy.egress
+        if not rules:
+            ranked.append((30, policy.id, None, policy))
+        for k, rule in enumerate(rules):
+            score = _rule_score(rule, policy.namespace, other, ns_labels, ctx, port, protocol, named)
+            if score is None and rule.ports and not ports_match(rule.ports, port, protocol, named):
+                score = 1 + _port_miss(rule.ports, port, protocol, dst, named)[0]
+            if score is not None:
+                ranked.append((score, f"{policy.id} {direction}[{k}]", rule, policy))
+    # Names are unique here, so (score, name) orders as Miss does, never reaching the text.
+    ranked.sort(key=lambda entry: (entry[0], entry[1]))
+    top = [Miss(30, name, f"has no {direction} rules: it only isolates") if rule is None
+           else _rule_miss(name, rule, policy, verdict, other, dst, named) for _, name, rule, policy in ranked[:shown]]
+    return len(ranked), top  # type: ignore[return-value]
+
+
+def _rule_score(rule: Rule, policy_namespace: str, other: Pod | External, ns_labels: Mapping | None, ctx: Context,
+                port: int, protocol: str, named: dict | None) -> int | None:
+    """`_rule_miss`'s score without its text; None when the peer matches (the port is the
+    caller's to judge then)."""
+    worst = None
+    if rule.peers:
+        worst = 99
+        for peer in rule.peers:
+            score = _peer_score(peer, policy_namespace, other, ns_labels, ctx)
+            if score is None:
+                worst = None
+                break
+            worst = min(worst, score)
+    if worst is None:
+        return None
+    return (5 if ports_match(rule.ports, port, protocol, named) else 20) + worst
+
+
+def _peer_score(peer: Peer, policy_namespace: str, other: Any, ns_labels: Mapping | None, ctx: Context) -> int | None:
+    """`_peer_miss`'s score without its text."""
+    if peer.ip_block is not None:
+        miss = _ip_block_miss(peer, other, ctx)
+        return None if miss is None else miss[0]
+    if ns_labels is None:  # an External: pod selectors never hold it
+        return 4
+    selector = peer.namespace_selector
+    ns_ok = other.namespace == policy_namespace if selector is None else _selects(selector, ns_labels)
+    selector = peer.pod_selector
+    pod_ok = selector is None or _selects(selector, other.labels)
+    if ns_ok:
+        return None if pod_ok else 2
+    return 2 if pod_ok else 4
+
+
+def _selects(selector, labels: Mapping) -> bool:
+    """`LabelSelector.matches`, without its generators (most selectors are one label)."""
+    for key, value in selector.match_labels:
+        if labels.get(key) != value:
+            return False
+    for requirement in selector.match_expressions:
+        if not requirement.matches(labels):
+            return False
+    return True
