@@ -16,12 +16,14 @@ from .ciliumpolicy import CiliumPolicy, is_cilium_policy
 from .dataplanes import KUBERNETES, Dataplane
 from .objects import (ContainerPort, External, Namespace, Node, Pod, Service,  # noqa: F401 (re-exported)
                       ServicePort, UnmodelledPolicy)
+from .parse_pods import metadata as _fast_metadata, name_of, stamp_pod, status_ips
 from .policy import NetworkPolicy
 from .reading import (CLUSTER_WIDE_POLICY_KINDS, REFUSED_KEY, RefusedObject, flat_objects, manifest_label,
-                      object_metadata as _metadata, object_name as _name)
-from .selector import LabelSelector, PolicyError, label_value
+                      object_name as _name)
+from .selector import LabelSelector, PolicyError, label_map, label_value
 # pod_template is re-exported.
-from .workloads import container_port, controller_pods, hook_of, pod_spec_ports, pod_template, stood_in  # noqa: F401
+from .workloads import (container_port, controller_pods, hook_of, pod_spec_ports, pod_template,  # noqa: F401
+                        spec_ports, stood_in)
 
 # Synthetic pod addresses come from the ranges kind and flannel use by default, so tests
 # that reason about "the pod network" read naturally.
@@ -159,19 +161,15 @@ class Cluster:
                              "give another name, or replace=True to replace it")
         self.ensure_namespace(namespace)
         addresses = tuple(_address(ip) for ip in ips) if ips else self._synthetic_ips()
+        return self._put_pod(namespace, name, label_map(labels), addresses, tuple(container_port(p) for p in ports or ()),
+                             workload, host_network, node, hook)
+
+    def _put_pod(self, namespace: str, name: str, labels: dict[str, str], addresses: tuple[str, ...],
+                 ports: tuple[ContainerPort, ...], workload: str, host_network: bool, node: str, hook: str) -> Pod:
+        """A pod of fields in their final form, in a namespace the cluster has; replaces any of its id."""
         self._used_ips.update(addresses)
-        pod = Pod(
-            namespace,
-            name,
-            {str(k): label_value(v) for k, v in (labels or {}).items()},
-            addresses,
-            tuple(container_port(p) for p in ports or ()),
-            workload,
-            host_network,
-            node,
-            hook,
-        )
-        self._pods[pod.id] = pod
+        pod = stamp_pod(namespace, name, labels, addresses, ports, workload, host_network, node, hook)
+        self._pods[f"{namespace}/{name}"] = pod
         self.version += 1
         return pod
 
@@ -270,21 +268,15 @@ class Cluster:
                 self.version += 1
 
     def _add_object(self, obj: Mapping[str, Any], default_namespace: str) -> None:
-        kind = str(obj.get("kind"))
-        meta = _metadata(obj, default_namespace)
-        ns = str(meta.get("namespace") or default_namespace)
+        kind = obj.get("kind")
+        kind = kind if type(kind) is str else str(kind)
+        meta = _fast_metadata(obj, default_namespace)
+        ns = meta.get("namespace") or default_namespace
+        ns = ns if type(ns) is str else str(ns)
         if kind == "Namespace":
             self.add_namespace(_name(obj, default_namespace), meta.get("labels"))
         elif kind == "Pod":
-            status = obj.get("status") or {}
-            ips = [p.get("ip") for p in status.get("podIPs") or () if p.get("ip")] or (
-                [status["podIP"]] if status.get("podIP") else None
-            )
-            spec = obj.get("spec") or {}
-            # Manifests are applied: a later object of the same id replaces the earlier one.
-            self.add_pod(ns, _name(obj, default_namespace), meta.get("labels"), ips, pod_spec_ports(spec),
-                         host_network=spec.get("hostNetwork") is True, node=str(spec.get("nodeName") or ""),
-                         hook=hook_of(obj), replace=True)
+            self._add_running_pod(obj, meta, ns, default_namespace)
         elif kind == "NetworkPolicy" and str(obj.get("apiVersion", "networking.k8s.io/v1")).startswith("networking.k8s.io/"):
             self.add_policy(obj, default_namespace)
         elif is_admin_policy(obj):
@@ -307,12 +299,30 @@ class Cluster:
         elif pod_template(obj) is not None:
             self._add_workload(obj, ns, _name(obj, default_namespace))
 
+    def _add_running_pod(self, obj: Mapping[str, Any], meta: Mapping[str, Any], ns: str, default_namespace: str) -> None:
+        # add_pod(..., replace=True), in the order it reads things, each the cheapest way.
+        status = obj.get("status") or {}
+        ips = status_ips(status)
+        spec = obj.get("spec") or {}
+        name = name_of(obj, meta, default_namespace)
+        labels = meta.get("labels")
+        ports = spec_ports(spec)
+        host_network, node, hook = spec.get("hostNetwork") is True, str(spec.get("nodeName") or ""), hook_of(obj)
+        if ns not in self._namespaces:
+            self.add_namespace(ns)
+        addresses = tuple([_address(ip) for ip in ips]) if ips else self._synthetic_ips()
+        # Manifests are applied: a later object of the same id replaces the earlier one.
+        self._put_pod(ns, name, label_map(labels), addresses, ports, "", host_network, node, hook)
+
     def _add_workload(self, obj: Mapping[str, Any], ns: str, name: str) -> None:
         template = pod_template(obj)
         spec = template.get("spec") or {}
-        for pod in controller_pods(obj, template):
-            self.add_pod(ns, pod.name, pod.labels, None, pod_spec_ports(spec), workload=f"{obj.get('kind')}/{name}",
-                         host_network=spec.get("hostNetwork") is True, hook=hook_of(obj), replace=True)
+        pods = controller_pods(obj, template)
+        # The replicas of a template share its ports, network and hook.
+        ports, host_network, hook = spec_ports(spec), spec.get("hostNetwork") is True, hook_of(obj)
+        for pod in pods:
+            self.add_pod(ns, pod.name, pod.labels, None, ports, workload=f"{obj.get('kind')}/{name}",
+                         host_network=host_network, hook=hook, replace=True)
 
     def add_service(self, obj: Mapping[str, Any], default_namespace: str = "default") -> Service:
         meta = obj.get("metadata") or {}

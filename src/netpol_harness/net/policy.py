@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+from collections.abc import Iterable, Mapping, Sequence  # not typing's: its isinstance is slow, and runs per peer
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
+from .parse_keys import Interned
 from .selector import LabelSelector, PolicyError
 
 PROTOCOLS = ("TCP", "UDP", "SCTP")
@@ -40,6 +42,10 @@ def entries(value: Any, what: str) -> tuple:
 
 def selector(value: Any, what: str) -> LabelSelector:
     """A label selector field as LabelSelector; PolicyError naming the field when it is no map."""
+    return _selector(value, what)
+
+
+def _read_selector(value: Any, what: str) -> LabelSelector:
     if value is not None and not isinstance(value, Mapping):
         raise PolicyError(f"{what} must be a label selector (a map), not {type(value).__name__} {value!r}")
     for key in ("matchLabels", "matchExpressions"):
@@ -49,6 +55,9 @@ def selector(value: Any, what: str) -> LabelSelector:
     if any(not isinstance(e, Mapping) for e in (value or {}).get("matchExpressions") or ()):
         raise PolicyError(f"{what}.matchExpressions: each must be a map with key, operator and values")
     return LabelSelector.parse(value)
+
+
+_selector = Interned(_read_selector)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -190,17 +199,24 @@ class Rule:
     @classmethod
     def parse(cls, obj: Mapping[str, Any] | None, peer_key: str) -> "Rule":
         obj = obj or {}
-        if not isinstance(obj, Mapping):
+        if type(obj) is not dict and not isinstance(obj, Mapping):
             raise PolicyError(f"a rule must be a map with ports and {peer_key}, not {obj!r}")
         return cls(
-            tuple(Peer.parse(p or {}) for p in entries(obj.get(peer_key), peer_key)),
-            tuple(PolicyPort.parse(p or {}) for p in entries(obj.get("ports"), "ports")),
+            tuple([_peer(p or {}) for p in entries(obj.get(peer_key), peer_key)]),
+            tuple([_port(p or {}) for p in entries(obj.get("ports"), "ports")]),
         )
+
+
+# Peers and ports repeat across a cluster's policies far more than rules do.
+_peer = Interned(Peer.parse)
+_port = Interned(PolicyPort.parse)
 
 
 def policy_id(obj: Mapping[str, Any], default_namespace: str = "default") -> str:
     """`ns/name` of a NetworkPolicy manifest, as NetworkPolicy.id names it once read."""
-    meta = obj.get("metadata") if isinstance(obj.get("metadata"), Mapping) else {}
+    meta = obj.get("metadata")
+    if type(meta) is not dict and not isinstance(meta, Mapping):
+        meta = {}
     return f"{meta.get('namespace') or default_namespace}/{meta.get('name') or '<unnamed>'}"
 
 

@@ -74,6 +74,18 @@ class LabelSelector:
         return "{" + ", ".join(parts) + "}"
 
 
+def label_map(labels: Mapping[str, Any] | None) -> dict[str, str]:
+    """Labels as the API server keeps them, strings to strings (a copy: the manifest's map
+    stays the caller's)."""
+    if type(labels) is dict:
+        for k, v in labels.items():
+            if type(k) is not str or type(v) is not str:
+                break
+        else:
+            return labels.copy()  # written as strings already, as nearly all are
+    return {str(k): label_value(v) for k, v in (labels or {}).items()}
+
+
 def label_value(value: Any) -> str:
     # YAML turns `enabled: true` into a bool; the API server only sees strings.
     if value is None:

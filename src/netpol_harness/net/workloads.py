@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .objects import ContainerPort
+from .parse_keys import Interned
 
 # The alphabet Kubernetes' name generator draws from (no vowels, no look-alikes).
 _ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
@@ -112,7 +113,7 @@ def hook_of(obj: Mapping[str, Any]) -> str:
     "pre-install,pre-upgrade"); "" for none. Helm runs such objects at install, upgrade or
     `helm test`: they are not among the release's running workloads."""
     template = obj if obj.get("kind") == "Pod" else pod_template(obj) or {}
-    for source in (obj, template):
+    for source in (obj,) if template is obj else (obj, template):
         annotations = (source.get("metadata") or {}).get("annotations")
         if isinstance(annotations, Mapping) and annotations.get(HOOK_ANNOTATION):
             return str(annotations[HOOK_ANNOTATION]).strip()
@@ -120,13 +121,26 @@ def hook_of(obj: Mapping[str, Any]) -> str:
 
 
 def pod_spec_ports(spec: Mapping[str, Any] | None) -> list[ContainerPort]:
+    return list(spec_ports(spec))
+
+
+def spec_ports(spec: Mapping[str, Any] | None) -> tuple[ContainerPort, ...]:
+    """The container ports of a pod spec; read once for the replicas of one template, or
+    the pods of one workload in a cluster's dump, which declare the same ports."""
     spec = spec or {}
-    ports = []
     # Sidecar init containers (restartPolicy: Always) serve ports too, so they count.
-    for container in list(spec.get("containers") or ()) + list(spec.get("initContainers") or ()):
-        for p in container.get("ports") or ():
-            ports.append(container_port(p))
-    return ports
+    containers = list(spec.get("containers") or ()) + list(spec.get("initContainers") or ())
+    if all(type(c) is dict for c in containers):
+        return _ports_of_lists([container.get("ports") for container in containers])
+    return _read_port_lists(containers, "ports")  # in order, so the first fault is the one named
+
+
+def _read_port_lists(items: list[Any], key: str | None = None) -> tuple[ContainerPort, ...]:
+    """The container ports of each item: its ports list, or with `key` its `key` field."""
+    return tuple([container_port(p) for item in items for p in (item.get(key) if key else item) or ()])
+
+
+_ports_of_lists = Interned(_read_port_lists)
 
 
 def container_port(p: ContainerPort | Mapping[str, Any] | tuple) -> ContainerPort:

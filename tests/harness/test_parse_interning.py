@@ -1,0 +1,74 @@
+"""Fragments read once and shared read exactly as if each were read on its own: values of
+other types never share a reading, and a fragment the API server would refuse is refused
+however often a similar one was read before."""
+from __future__ import annotations
+
+import pytest
+
+from netpol_harness.net.objects import ContainerPort, Pod
+from netpol_harness.net.parse_keys import UNKEYED, Interned, raw_key
+from netpol_harness.net.parse_pods import stamp_pod
+from netpol_harness.net.policy import NetworkPolicy, PolicyError, Rule
+from netpol_harness.net.workloads import pod_spec_ports, spec_ports
+
+
+def test_values_that_compare_equal_but_read_otherwise_have_no_shared_key():
+    assert raw_key({"a": 1}) != raw_key({"a": "1"})
+    assert raw_key([1]) != raw_key(["1"])
+    assert raw_key({"a": "b"}) != raw_key(["a", "b"])
+    for unkeyed in (True, {"a": True}, [0.0], {1: "a"}, ("a",), {"a": ("b",)}):
+        assert raw_key(unkeyed) is UNKEYED
+
+
+def test_interned_reads_once_per_key_and_keeps_no_error():
+    calls = []
+
+    def read(value):
+        calls.append(value)
+        if value == {"bad": 1}:
+            raise ValueError("bad")
+        return len(value)
+
+    once = Interned(read)
+    assert once({"a": 1}) == once({"a": 1}) == 1
+    assert once([True]) == once([True]) == 1  # no key: read each time
+    for _ in range(2):
+        with pytest.raises(ValueError):
+            once({"bad": 1})
+    assert calls == [{"a": 1}, [True], [True], {"bad": 1}, {"bad": 1}]
+
+
+def _policy(name, peer):
+    return {"kind": "NetworkPolicy", "metadata": {"name": name, "namespace": "ns"},
+            "spec": {"podSelector": {}, "ingress": [{"from": [peer]}]}}
+
+
+def test_label_values_of_other_types_read_as_their_own_strings_after_each_other():
+    read = [NetworkPolicy.from_manifest(_policy(f"p{k}", {"podSelector": {"matchLabels": {"on": value}}}))
+            for k, value in enumerate(("1", 1, True, "true", "1"))]
+    assert [p.ingress[0].peers[0].pod_selector.match_labels for p in read] == [
+        (("on", "1"),), (("on", "1"),), (("on", "true"),), (("on", "true"),), (("on", "1"),)]
+
+
+def test_a_refused_peer_is_refused_after_a_similar_one_was_read():
+    expressions = [{"key": "app", "operator": "In", "values": ["web"]}]
+    NetworkPolicy.from_manifest(_policy("ok", {"podSelector": {"matchExpressions": expressions}}))
+    with pytest.raises(PolicyError, match="podSelector.matchExpressions must be a list, not tuple"):
+        NetworkPolicy.from_manifest(_policy("bad", {"podSelector": {"matchExpressions": tuple(expressions)}}))
+    with pytest.raises(PolicyError, match="must be a label selector"):
+        Rule.parse({"from": [{"podSelector": "app=web"}]}, "from")
+
+
+def test_a_pod_stamped_from_its_fields_equals_one_made_by_its_constructor():
+    fields = ("ns", "web-1", {"app": "web"}, ("10.244.0.2",), (ContainerPort("http", 80),), "ReplicaSet/web",
+              False, "node-1", "")
+    stamped, made = stamp_pod(*fields), Pod(*fields)
+    assert stamped == made and hash(stamped) == hash(made) and repr(stamped) == repr(made)
+
+
+def test_replicas_declaring_the_same_ports_share_them_as_read():
+    spec = {"containers": [{"ports": [{"name": "http", "containerPort": 8080}]}],
+            "initContainers": [{"ports": [{"containerPort": "53", "protocol": "udp"}]}]}
+    expected = (ContainerPort("http", 8080, "TCP"), ContainerPort(None, 53, "UDP"))
+    assert spec_ports(spec) == spec_ports({**spec}) == expected
+    assert pod_spec_ports(spec) == list(expected)
