@@ -25,67 +25,81 @@ _LIMIT = 100_000  # remembered parts per schema; then forget them all (a long ma
 # the scope references resolve in: an object schema with any of them is validated whole.
 _WHOLE = frozenset(("$ref", "$id", "id", "$dynamicRef", "$recursiveRef", "unevaluatedProperties",
                     "unevaluatedItems", "$dynamicAnchor", "$recursiveAnchor"))
+_SCOPE = frozenset(("$id", "id"))
+# Keywords that give some items schemas of their own: an array schema with any is validated whole.
+_POSITIONAL = frozenset(("prefixItems", "additionalItems"))
 
 
 class SchemaMemo:
     def __init__(self, validator: jsonschema.protocols.Validator, describe: Callable[[Any], Any]) -> None:
         self.validator = validator
         self.describe = describe
-        self._known: dict[tuple[int, str], list[Found]] = {}
-        self._stripped: dict[int, dict] = {}
+        self._known: dict[tuple[int, bool, str], list[Found]] = {}
+        self._stripped_nodes: dict[tuple[int, str], dict] = {}
         # The splitting walks jsonschema's resolver itself; a validator without one (an old
-        # jsonschema, or a legacy RefResolver given), or whose schema names its own scope
-        # ($id), is validated whole.
+        # jsonschema, or a legacy RefResolver given) is validated whole.
         self._splits = getattr(validator, "_resolver", None) is not None and \
-            getattr(validator, "_ref_resolver", None) is None and \
-            not (isinstance(validator.schema, dict) and {"$id", "id"}.intersection(validator.schema))
+            getattr(validator, "_ref_resolver", None) is None
 
     def errors(self, instance: Any) -> list[Found]:
         if self._splits:
             try:
-                return self._node(self.validator, self.validator.schema, instance)
+                # The root's own $id is the scope the validator's resolver starts in already.
+                return self._node(self.validator, self.validator.schema, instance, entered=True)
             except Exception:  # noqa: BLE001 - the whole validation below raises what iter_errors raises
                 pass
         return [(tuple(e.absolute_path), e.message, self.describe(e)) for e in self.validator.iter_errors(instance)]
 
-    def _node(self, cur, node: Any, instance: Any) -> list[Found]:
+    def _node(self, cur, node: Any, instance: Any, entered: bool = False) -> list[Found]:
+        """`entered`: cur's resolver is in the node's own scope already (the root, a $ref's
+        target), as jsonschema has it there; else it enters it as `descend` does."""
         if not isinstance(node, dict):
-            return self._whole(cur, node, instance)
-        key = (id(node), repr(instance))
+            return self._whole(cur, node, instance, entered)
+        key = (id(node), entered, repr(instance))
         found = self._known.get(key)
         if found is None:
-            found = self._split(cur, node, instance)
+            found = self._split(cur, node, instance, entered)
             if len(self._known) >= _LIMIT:
                 self._known.clear()
             self._known[key] = found
         return found
 
-    def _split(self, cur, node: dict, instance: Any) -> list[Found]:
+    def _split(self, cur, node: dict, instance: Any, entered: bool) -> list[Found]:
         ref = node.get("$ref")
-        if isinstance(ref, str) and "$id" not in node and all(k == "$ref" or k not in cur.VALIDATORS for k in node):
+        if isinstance(ref, str) and not _WHOLE.intersection(node.keys() - {"$ref"}) \
+                and all(k == "$ref" or k not in cur.VALIDATORS for k in node):
             # What jsonschema's $ref does (Validator._validate_reference): the target, in its resource.
             resolved = cur._resolver.lookup(ref)
             return self._node(cur.evolve(schema=resolved.contents, _resolver=resolved.resolver),
-                              resolved.contents, instance)
-        props = node.get("properties")
-        if not isinstance(props, dict) or not isinstance(instance, dict) or _WHOLE.intersection(node) \
-                or not cur.is_type(instance, "object"):
-            return self._whole(cur, node, instance)
-        found = self._whole(cur, self._without_properties(node), instance)
-        for name, sub in props.items():  # the order jsonschema's `properties` walks them
-            if name in instance:
-                part = self._whole(cur, sub, instance[name]) if isinstance(sub, dict) and "$id" in sub \
-                    else self._node(cur, sub, instance[name])
-                found += [((name, *path), message, said) for path, message, said in part]
-        return found
+                              resolved.contents, instance, entered=True)
+        if _WHOLE.intersection(node) and not (entered and not (_WHOLE - _SCOPE).intersection(node)):
+            return self._whole(cur, node, instance, entered)
+        props, items = node.get("properties"), node.get("items")
+        if isinstance(props, dict) and isinstance(instance, dict) and cur.is_type(instance, "object"):
+            found = self._whole(cur, self._stripped(node, "properties"), instance, entered)
+            for name, sub in props.items():  # the order jsonschema's `properties` walks them
+                if name in instance:
+                    found += [((name, *path), m, said) for path, m, said in self._node(cur, sub, instance[name])]
+            return found
+        if isinstance(items, dict) and isinstance(instance, list) and cur.is_type(instance, "array") \
+                and not _POSITIONAL.intersection(node):
+            found = self._whole(cur, self._stripped(node, "items"), instance, entered)
+            for index, item in enumerate(instance):
+                found += [((index, *path), m, said) for path, m, said in self._node(cur, items, item)]
+            return found
+        return self._whole(cur, node, instance, entered)
 
-    def _whole(self, cur, node: Any, instance: Any) -> list[Found]:
-        return [(tuple(e.absolute_path), e.message, self.describe(e)) for e in cur.descend(instance, node)]
+    def _whole(self, cur, node: Any, instance: Any, entered: bool = False) -> list[Found]:
+        errors = cur.descend(instance, node, resolver=cur._resolver if entered else None)
+        return [(tuple(e.absolute_path), e.message, self.describe(e)) for e in errors]
 
-    def _without_properties(self, node: dict) -> dict:
-        """The node with each property's schema `true`: its own keywords, in their order."""
-        stripped = self._stripped.get(id(node))
+    def _stripped(self, node: dict, keyword: str) -> dict:
+        """The node without what `keyword` checks in its parts (each property's schema, or
+        the items' schema, made `true`): its own keywords, in their order."""
+        stripped = self._stripped_nodes.get((id(node), keyword))
         if stripped is None:
-            stripped = {k: ({name: True for name in v} if k == "properties" else v) for k, v in node.items()}
-            self._stripped[id(node)] = stripped
+            value = node[keyword]
+            blank = {name: True for name in value} if keyword == "properties" else True
+            stripped = {k: (blank if k == keyword else v) for k, v in node.items()}
+            self._stripped_nodes[(id(node), keyword)] = stripped
         return stripped

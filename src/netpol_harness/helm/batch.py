@@ -279,7 +279,7 @@ class BatchRenderer:
     def _split(self, stdout: str, n: int) -> list[RenderResult] | None:
         """Each case's part of the output, as a render alone prints it; None when some
         part does not parse (a render alone reports that per case)."""
-        from ..loader import parse_manifests
+        from .parsed import parse_rendered
 
         parts: list[list[str]] = [[] for _ in range(n)]
         marks = list(_SOURCE.finditer(stdout))
@@ -291,13 +291,13 @@ class BatchRenderer:
                 *self.flags)
         out = []
         for docs in parts:
-            text = "".join(docs)
             # Helm 4 puts a blank line before each `---`: the last document of a case ends
             # as the whole output does, not with the next case's blank line.
-            if text.endswith("\n\n") and not stdout.endswith("\n\n"):
-                text = text[:-1]
+            if docs and docs[-1].endswith("\n\n") and not stdout.endswith("\n\n"):
+                docs[-1] = docs[-1][:-1]
+            text = "".join(docs)
             try:
-                objects = parse_manifests(text)
+                objects = parse_rendered(docs)
             except yaml.YAMLError:
                 return None
             out.append(RenderResult(True, 0, text, "", objects, None, argv, False, self.namespace))

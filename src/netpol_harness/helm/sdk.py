@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 from ..loader import parse_manifests
+from .parsed import parse_rendered
 from .template import DEFAULT_RELEASE, RenderResult
 
 NOTES_SUFFIX = "/templates/NOTES.txt"
@@ -86,8 +87,7 @@ def _result(rendered: Mapping[str, str], argv: tuple[str, ...], namespace: str) 
     notes = next((text for path, text in rendered.items() if path.endswith(NOTES_SUFFIX)), None)
     docs = [f"---\n# Source: {path}\n{text.strip()}\n" for path, text in sorted(rendered.items())
             if not path.endswith(NOTES_SUFFIX) and text.strip()]
-    stdout = "".join(docs)
-    return RenderResult(True, 0, stdout, "", parse_manifests(stdout), notes, argv, namespace=namespace)
+    return RenderResult(True, 0, "".join(docs), "", parse_rendered(docs), notes, argv, namespace=namespace)
 
 
 def engine_for(engine: str, api_versions: Iterable[str] = ()) -> str:
