@@ -225,8 +225,11 @@ class Query:
             for p in pods:
                 outside[(p.id, ext.id)] = self.side("egress", p, ext, port, protocol).allowed
                 outside[(ext.id, p.id)] = self.side("ingress", p, ext, port, protocol).allowed
-        chosen_idx = list(dict.fromkeys(self.pods.index[p.id] for p in pods))
-        ids = [p.id for p in self.pods.pods]
+        ids = self.pods.ids
+        if endpoints is None and len(ids) == len(self.pods.index):
+            chosen_idx = list(range(len(ids)))  # every pod once, without reading 100,000 ids again
+        else:
+            chosen_idx = list(dict.fromkeys(self.pods.index[p.id] for p in pods))
         if not self.use_classes:
             return Reachability(ids, self.rows(port, protocol), chosen_idx, outside)
         rows, class_of = self._rows_over_classes(port, protocol, chosen_idx)

@@ -6,6 +6,7 @@ selector is worked out once.
 """
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Mapping
 
 import numpy as np
@@ -44,6 +45,11 @@ class PodIndex:
         self._pod_selections: dict[LabelSelector, int] = {}
         self._ns_selections: dict[LabelSelector, int] = {}
         self._ns_labels_by_name: dict[str, list[Mapping[str, str]]] | None = None
+
+    @cached_property
+    def ids(self) -> list[str]:
+        """The pods' ids, in order."""
+        return list(self.index) if len(self.index) == len(self.pods) else [p.id for p in self.pods]
 
     def in_namespace(self, name: str) -> int:
         return self._ns_pods.get(name, 0)
