@@ -1,12 +1,15 @@
-"""A running pod of a kubectl dump, read without a YAML parser: once `dumps` has cut what
-the model never reads, a pod is a few dozen lines of the one block layout kubectl writes
-(`key: value`, `key:` then a deeper map or a list at the key's indent, `- key: value`),
-and reading those lines is several times faster than libyaml's events in Python.
+"""An item of a kubectl dump, read without a YAML parser: once `dumps` has cut what the
+model never reads, an item (a running pod, a NetworkPolicy, a Namespace ...) is a few dozen
+lines of the one block layout kubectl writes (`key: value`, `key:` then a deeper map or a
+list at the key's indent, `- key: value`, `- value`), and reading those lines is several
+times faster than libyaml's events in Python.
 
 Anything else -- a block or multi-line scalar, a flow collection other than `{}` and `[]`,
 an anchor, alias, tag or comment, a key given twice, a key that is not a plain name, a
-list of scalars -- makes `read_pod` answer None, and the pod goes to the YAML parser.
-Scalars resolve as the loader resolves them (`dumps` passes its resolver in).
+list item that is not a one-line scalar or a map, nesting within one level of the depth
+limit -- makes `read_item` answer None, and the item goes to the YAML parser, which counts
+the limits and says what is wrong. Scalars resolve as the loader resolves them (`dumps`
+passes its resolver in).
 """
 from __future__ import annotations
 
@@ -14,10 +17,11 @@ import json
 import re
 from typing import Any, Callable
 
-__all__ = ["read_pod"]
+__all__ = ["read_item", "read_pod"]
 
-# One line of kubectl's block layout: indent, "- " or not, a plain key, its one-line value or nothing.
-_LINES = re.compile(r"^( *)(- )?([A-Za-z0-9][A-Za-z0-9._/-]*):(?: (.*))?\n", re.MULTILINE)
+# One line of kubectl's block layout: indent, "- " or not, then a plain key and its one-line
+# value (or nothing: a block below), or else a one-line scalar (a list item when after "- ").
+_LINES = re.compile(r"^( *)(- )?(?:([A-Za-z0-9][A-Za-z0-9._/-]*):(?: (.*))?|(.*))\n", re.MULTILINE)
 _DOUBLE = re.compile(r'"(?:[^"\\]|\\.)*"')
 _SINGLE = re.compile(r"'(?:[^']|'')*'")
 _PLAIN = re.compile(r"[^-?:,\[\]{}#&*!|>'\"%@` \t](?:[^#:]|:(?! ))*")  # no comment, no `: `, not ending in ':'
@@ -47,60 +51,79 @@ def _key(key: Any) -> str:
     return key if type(key) is str else json.dumps(key)  # what the loader's JSON round trip makes of `yes`, `1`
 
 
-def _remembered(text: str, plain: Callable[[str], Any], seen: dict[str, Any]) -> Any:
-    value = _scalar(text, plain)
-    if value is not _NONE and type(value) not in (dict, list):  # an empty map or list is made anew for each place
-        seen[text] = value
+def _value(text: str, plain: Callable[[str], Any], seen: dict[str, Any]) -> Any:
+    value = seen.get(text, _NONE)
+    if value is _NONE:
+        value = _scalar(text, plain)
+        if value is not _NONE and type(value) not in (dict, list):  # an empty map or list is made anew for each place
+            seen[text] = value
     return value
 
 
-def read_pod(item: str, plain: Callable[[str], Any], depth: int, seen: dict[str, Any],
-             keys: dict[str, str]) -> dict | None:
-    """`item` ("- apiVersion: v1\\n  kind: Pod\\n ...") as a map, or None; `seen`, `keys`: read before."""
+def read_item(item: str, plain: Callable[[str], Any], depth: int, seen: dict[str, Any],
+              keys: dict[str, str]) -> dict | None:
+    """`item` ("- apiVersion: v1\\n  kind: Pod\\n ...") as a map, or None; `depth`: the levels
+    it may nest (itself the first); `seen`, `keys`: scalars and keys read before."""
     lines = _LINES.findall("  " + item[2:])
     if len(lines) != item.count("\n"):
         return None  # a line of another form
     root: dict = {}
     stack: list[tuple[int, Any]] = [(2, root)]  # (column of its keys or dashes, map or list)
-    top_column, top = 2, root
     pending: tuple[dict, str, int] | None = None  # a key whose value is the block below it
-    for indent, dash, name, text in lines:
+    for indent, dash, name, text, alone in lines:
         column = len(indent)
         if pending is not None:
-            parent, key, at = pending
+            _open(pending, column, dash, stack)
             pending = None
-            if dash and column >= at or not dash and column > at:
-                top_column, top = column, [] if dash else {}
-                parent[key] = top
-                stack.append((column, top))
-            else:
-                parent[key] = None
-        while top_column > column or top_column == column and (type(top) is list) != bool(dash):
-            stack.pop()
-            if not stack:
-                return None
-            top_column, top = stack[-1]
-        if top_column != column or len(stack) > depth:
+        top = _top(stack, column, dash)
+        if top is None:
             return None
-        target = top
+        if not name:
+            value = _value(alone, plain, seen) if dash else _NONE
+            if value is _NONE or len(stack) >= depth:
+                return None
+            top.append(value)
+            continue
         if dash:
-            target = {}
-            top.append(target)
+            top.append(top := {})
             column += 2
-            top_column, top = column, target
-            stack.append((column, target))
-        key = keys.get(name)
-        if key is None:
-            key = keys[name] = _key(plain(name))
-        if key in target:
+            stack.append((column, top))
+        if len(stack) >= depth:
+            return None  # near the limit: the parser counts it, and says so when it is over
+        key = keys.get(name) or keys.setdefault(name, _key(plain(name)))
+        if key in top:
             return None
         if not text:
-            pending = (target, key, column)
+            pending = (top, key, column)
             continue
-        value = seen.get(text, _NONE)
-        if value is _NONE and (value := _remembered(text, plain, seen)) is _NONE:
+        value = _value(text, plain, seen)
+        if value is _NONE:
             return None
-        target[key] = value
+        top[key] = value
     if pending is not None:
         pending[0][pending[1]] = None
     return root
+
+
+def _open(pending: tuple[dict, str, int], column: int, dash: str, stack: list[tuple[int, Any]]) -> None:
+    """The value of a key with nothing after it: the block of the line below, or null."""
+    parent, key, at = pending
+    if dash and column >= at or not dash and column > at:
+        parent[key] = block = [] if dash else {}
+        stack.append((column, block))
+    else:
+        parent[key] = None
+
+
+def _top(stack: list[tuple[int, Any]], column: int, dash: str) -> Any:
+    """The open map or list a line at `column` belongs to (those it closes popped), or None."""
+    top_column, top = stack[-1]
+    while top_column > column or top_column == column and (type(top) is list) != bool(dash):
+        stack.pop()
+        if not stack:
+            return None
+        top_column, top = stack[-1]
+    return top if top_column == column else None
+
+
+read_pod = read_item  # a running pod is one item among others

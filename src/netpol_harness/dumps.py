@@ -31,7 +31,8 @@ from yaml.events import (AliasEvent, DocumentStartEvent, MappingEndEvent, Mappin
                          ScalarEvent, SequenceEndEvent, SequenceStartEvent, StreamEndEvent)
 from yaml.nodes import ScalarNode
 
-from .dumppods import read_pod
+from .dumppods import read_item
+from .dumpsplit import cuts, in_parts
 from .loader import KUBE_RESOLVERS, Budget, Limits, limit_error, limits, parse_manifests, size_text
 
 try:  # libyaml's parser: PyYAML built without it reads through the loader instead
@@ -48,10 +49,10 @@ PRUNED_KEYS = ("managedFields", "containerStatuses", "initContainerStatuses", "e
                "startupProbe", "tolerations", "affinity", "images", "nodeInfo", "volumesInUse", "volumesAttached")
 # kubectl writes a block's list items at the key's own indentation ("- "), maps deeper.
 _PRUNE = re.compile(r"^( *)(?:%s):\n(?:\1(?: |- ).*\n|[ \t]*\n)*" % "|".join(PRUNED_KEYS), re.MULTILINE)
+_PRUNED_HEAD = re.compile("(?:%s):" % "|".join(PRUNED_KEYS))  # at column 0, its block holds column-0 items
 # A running pod, an item of kubectl's List: of its metadata, spec and status (their keys
 # four spaces in) the model reads these; of its containers (six in), the name and ports.
 _LIST_ITEM = re.compile(r"^- .*\n(?:  .*\n|[ \t]*\n)*", re.MULTILINE)
-_IS_POD = re.compile(r"^(?:- |  )kind: Pod\n", re.MULTILINE)
 _POD_KEYS = ("name", "namespace", "labels", "annotations", "ownerReferences", "containers", "initContainers",
              "hostNetwork", "nodeName", "podIP", "podIPs")
 _POD_UNREAD = re.compile(r"^    (?!(?:%s):)[^ \n-][^\n]*\n(?:    (?: |- ).*\n)*" % "|".join(_POD_KEYS), re.MULTILINE)
@@ -94,8 +95,23 @@ def parse_dump(text: str, source: str) -> list[Any]:
 
 
 def _pruned(text: str, depth: int) -> tuple[str, dict[str, dict]]:
-    """`text` without the blocks the harness never reads, and the pods read already: each
-    stands in the text as a placeholder, the key of the pod in the map returned."""
+    """`text` without the blocks the harness never reads, and the items read already: each
+    stands in the text as a placeholder, the key of the item in the map returned. A large
+    text is read in parts on every core (`dumpsplit`), with the same result."""
+    # Anchors and aliases (or what looks like one) leave every item to the parser, which counts them.
+    anchored = "\r" in text or ("&" in text or "*" in text) and _ANCHOR.search(text)
+    nonce = "" if anchored else secrets.token_hex(8)
+    offsets = cuts(text, _PRUNED_HEAD) if nonce else [0, len(text)]
+    parts = in_parts(text, offsets, lambda part, k: _pruned_part(part, depth, nonce, k))
+    found: dict[str, dict] = {}
+    for _, read in parts:
+        found.update(read)
+    return "".join(pruned for pruned, _ in parts), found
+
+
+def _pruned_part(text: str, depth: int, nonce: str, part: int) -> tuple[str, dict[str, dict]]:
+    """What `_pruned` gives for a part of the text (all of it: part 0); `nonce`: "" when no
+    item is to be read line by line."""
     found: dict[str, dict] = {}
     cache: dict[str, Any] = {}
     seen: dict[str, Any] = {}
@@ -106,19 +122,15 @@ def _pruned(text: str, depth: int) -> tuple[str, dict[str, dict]]:
             cache[value] = _plain(value)
         return cache[value]
 
-    # Anchors and aliases (or what looks like one) leave every pod to the parser, which counts them.
-    nonce = "" if "\r" in text or _ANCHOR.search(text) else secrets.token_hex(8)
-
     def item(match: re.Match) -> str:
         body = match.group(0)
-        if not _IS_POD.search(body):
+        if body.startswith("- kind: Pod\n") or "\n  kind: Pod\n" in body:
+            body = _CONTAINERS.sub(lambda m: _CONTAINER_UNREAD.sub("", m.group(0)), _POD_UNREAD.sub("", body))
+        read = read_item(body, plain, depth - 2, seen, keys) if nonce else None  # a List and its items above
+        if read is None:
             return body
-        body = _CONTAINERS.sub(lambda m: _CONTAINER_UNREAD.sub("", m.group(0)), _POD_UNREAD.sub("", body))
-        pod = read_pod(body, plain, depth - 2, seen, keys) if nonce else None  # a List and its items above
-        if pod is None:
-            return body
-        token = f"netpol-pod-{nonce}-{len(found)}"
-        found[token] = pod
+        token = f"netpol-item-{nonce}-{part}-{len(found)}"
+        found[token] = read
         return f"- {token}\n"
 
     return _LIST_ITEM.sub(item, _PRUNE.sub("", text)), found

@@ -1,0 +1,119 @@
+"""A large dump's text read on every core: cut at item boundaries (lines kubectl starts
+with `- ` at column 0), each part read by `dumps` in its own process, the results joined
+in order. What each part gives is what reading the whole text gives for those lines, so
+the join equals the one-process read: each block the reader cuts and each item it reads
+ends before the next column-0 `- ` line, except a pruned key's block at column 0 (its
+list items sit at column 0 too), and a cut inside such a block is never made.
+
+Processes are forked (the text is shared, not copied through a pipe); where fork is not
+available, on one core, or for a small text, everything is read in this process.
+"""
+from __future__ import annotations
+
+import bisect
+import multiprocessing
+import os
+import pickle
+import re
+from typing import Any, Callable
+
+__all__ = ["SPLIT_BYTES", "cuts", "in_parts"]
+
+SPLIT_BYTES = 4 << 20  # below this, forking costs more than it saves
+_MOST_PARTS = 4
+# A column-0 line that is not a list item: a key, a document marker, a comment, a tab ...
+_COLUMN_0 = re.compile(r"\n(?:[^ \-\n]|-[^ ])")
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def _forks() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def cuts(text: str, unsafe: re.Pattern) -> list[int]:
+    """Offsets that cut `text` into parts (first 0, last its length), at column-0 `- ` lines
+    near equal shares; a cut whose last column-0 line above it (not a list item, not blank)
+    matches `unsafe` (a pruned key: its block may run on past the cut) is not made."""
+    parts = min(_cores(), _MOST_PARTS)
+    if parts < 2 or len(text) < SPLIT_BYTES or not _forks():
+        return [0, len(text)]
+    above = [m.start() + 1 for m in _COLUMN_0.finditer(text) if text[m.start() + 1:m.end()].strip()]
+    offsets = [0]
+    for k in range(1, parts):
+        at = text.find("\n- ", len(text) * k // parts) + 1
+        if at <= offsets[-1]:
+            continue
+        line = _last_line_above(text, above, at)
+        if line is not None and unsafe.fullmatch(line):
+            continue
+        offsets.append(at)
+    return offsets + [len(text)]
+
+
+def _last_line_above(text: str, above: list[int], at: int) -> str | None:
+    """The last column-0 line before `at` that is not a list item nor blank; None: there is none."""
+    k = bisect.bisect_left(above, at)
+    if k:
+        start = above[k - 1]
+    elif text[:2] != "- " and text[:1] not in (" ", "\n", ""):
+        start = 0
+    else:
+        return None
+    end = text.find("\n", start)
+    return text[start:end if end >= 0 else len(text)].rstrip("\t ")
+
+
+def in_parts(text: str, offsets: list[int], read: Callable[[str, int], Any]) -> list[Any]:
+    """`read(part, k)` of each part, in order: the first here, the others in forked processes.
+    An exception a part raises is raised here, as reading it here would have; a part whose
+    process ends without an answer is read here."""
+    if len(offsets) <= 2:
+        return [read(text, 0)]
+    context = multiprocessing.get_context("fork")
+    running = []
+    try:
+        for k in range(1, len(offsets) - 1):
+            receive, send = context.Pipe(duplex=False)
+            process = context.Process(target=_child, args=(send, read, text, offsets[k], offsets[k + 1], k),
+                                      daemon=True)
+            process.start()
+            send.close()
+            running.append((receive, process))
+        results = [read(text[:offsets[1]], 0)]
+        for k, (receive, process) in enumerate(running, 1):
+            ok, value = _result(receive, process)
+            if ok is None:
+                value = read(text[offsets[k]:offsets[k + 1]], k)
+            elif not ok:
+                raise value
+            results.append(value)
+        return results
+    finally:
+        for receive, process in running:
+            receive.close()
+            if process.is_alive():
+                process.terminate()
+            process.join()
+
+
+def _child(send: Any, read: Callable[[str, int], Any], text: str, start: int, end: int, k: int) -> None:
+    try:
+        outcome: tuple[bool, Any] = (True, read(text[start:end], k))
+    except BaseException as err:  # noqa: BLE001 - the parent raises it, as reading there would
+        outcome = (False, err)
+    send.send_bytes(pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL))
+    send.close()
+
+
+def _result(receive: Any, process: Any) -> tuple[bool | None, Any]:
+    """(True, what the part gave), (False, what it raised) or (None, None): no answer."""
+    try:
+        return pickle.loads(receive.recv_bytes())
+    except Exception:  # noqa: BLE001 - ended, or an answer that does not unpickle: read it here
+        return None, None
