@@ -49,15 +49,41 @@ class CompiledRule:
 class CompiledPolicy:
     policy: NetworkPolicy
     selected: int
-    ingress: list[CompiledRule]
-    egress: list[CompiledRule]
+    matchers: Matchers | None = field(default=None, repr=False, compare=False)
     _selected_idx: list[int] | None = field(default=None, repr=False, compare=False)
+    _rules: tuple[list[CompiledRule], list[CompiledRule]] | None = field(default=None, repr=False, compare=False)
 
     @property
     def selected_idx(self) -> list[int]:
         if self._selected_idx is None:
             self._selected_idx = bits(self.selected)
         return self._selected_idx
+
+    # The rules are compiled when first read: a pod's column asks every policy only whether
+    # a rule admits that pod (`admits`), and reads the few that do.
+    @property
+    def ingress(self) -> list[CompiledRule]:
+        return self._compiled()[0]
+
+    @property
+    def egress(self) -> list[CompiledRule]:
+        return self._compiled()[1]
+
+    def _compiled(self) -> tuple[list[CompiledRule], list[CompiledRule]]:
+        if self._rules is None:
+            policy, matchers = self.policy, self.matchers
+            assert matchers is not None
+            self._rules = ([_compile_rule(policy, "ingress", k, r, matchers) for k, r in enumerate(policy.ingress)],
+                           [_compile_rule(policy, "egress", k, r, matchers) for k, r in enumerate(policy.egress)])
+        return self._rules
+
+    def admits(self, direction: str, k: int, i: int) -> bool:
+        """Whether rule k of `direction` admits pod i as its peer."""
+        if self._rules is not None:
+            return self._rules[direction == "egress"][k].admits(i)
+        assert self.matchers is not None
+        rule = (self.policy.ingress if direction == "ingress" else self.policy.egress)[k]
+        return self.matchers.peers.admits_pod(rule.peers, self.policy.namespace, direction, i)
 
 
 def compile_networkpolicies(cluster: Cluster, matchers: Matchers) -> "NetworkPolicies":
@@ -66,12 +92,7 @@ def compile_networkpolicies(cluster: Cluster, matchers: Matchers) -> "NetworkPol
 
 def compile_policy(policy: NetworkPolicy, matchers: Matchers) -> CompiledPolicy:
     selected = matchers.pods.select_pods(policy.pod_selector) & matchers.pods.in_namespace(policy.namespace)
-    return CompiledPolicy(
-        policy,
-        selected,
-        [_compile_rule(policy, "ingress", k, r, matchers) for k, r in enumerate(policy.ingress)],
-        [_compile_rule(policy, "egress", k, r, matchers) for k, r in enumerate(policy.egress)],
-    )
+    return CompiledPolicy(policy, selected, matchers)
 
 
 def _compile_rule(policy: NetworkPolicy, direction: str, index: int, rule: Rule, matchers: Matchers) -> CompiledRule:
@@ -185,9 +206,10 @@ class NetworkPolicies:
         for cp in self.policies:
             if not cp.selected or not (cp.policy.affects_ingress if ingress else cp.policy.affects_egress):
                 continue
-            for crule in (cp.ingress if ingress else cp.egress):
-                if not crule.admits(i):
+            for k in range(len(cp.policy.ingress if ingress else cp.policy.egress)):
+                if not cp.admits(direction, k, i):
                     continue
+                crule = (cp.ingress if ingress else cp.egress)[k]
                 if ingress:
                     allow |= cp.selected & self._destinations(crule, port, protocol)
                 elif (self._destinations(crule, port, protocol) >> i) & 1:
