@@ -18,6 +18,11 @@ from ..verdict import Context, RuleRef, SideVerdict, api_admits
 from .base import Masks, Matchers
 
 
+# Per-pod questions (sides, lines) answered from the pod's namespace before the per-pod
+# policy lists are made for every pod: those cost a pass over each policy's pods.
+PODS_BEFORE_LISTS = 256
+
+
 @dataclass
 class CompiledRule:
     ref: RuleRef
@@ -109,6 +114,7 @@ class NetworkPolicies:
         self.policies = policies
         self._context: Context | None = None  # for reading peers as the API does, beside the profile
         self._per_pod: tuple[list[list[CompiledPolicy]], ...] | None = None
+        self._asked = 0
         self.ingress_isolated = 0
         self.egress_isolated = 0
         self._in_namespace: dict[str, list[CompiledPolicy]] = {}
@@ -151,12 +157,19 @@ class NetworkPolicies:
             self._per_pod = (selecting, ingress_of, egress_of)
         return self._per_pod
 
-    def _isolating(self, i: int, ingress: bool) -> list[CompiledPolicy]:
-        """`ingress_of[i]` or `egress_of[i]`, from the policies of i's namespace while the lists are not made."""
+    def _of(self, i: int, which: int) -> list[CompiledPolicy]:
+        """`selecting[i]` (0), `ingress_of[i]` (1) or `egress_of[i]` (2): from the policies of
+        i's namespace (a NetworkPolicy selects no pod elsewhere) while few pods have been asked
+        about, from the lists for every pod once many have."""
+        if self._per_pod is None:
+            self._asked += 1
+            if self._asked > PODS_BEFORE_LISTS:
+                self._lists()
         if self._per_pod is not None:
-            return self._per_pod[1 if ingress else 2][i]
+            return self._per_pod[which][i]
+        affects = (None, "affects_ingress", "affects_egress")[which]
         return [cp for cp in self._in_namespace.get(self.matchers.pods.pods[i].namespace, ())
-                if (cp.policy.affects_ingress if ingress else cp.policy.affects_egress) and (cp.selected >> i) & 1]
+                if (affects is None or getattr(cp.policy, affects)) and (cp.selected >> i) & 1]
 
     def masks(self, direction: str, port: int, protocol: str) -> Masks:
         every, n = self.matchers.pods.all_pods, len(self.matchers.pods.pods)
@@ -196,7 +209,7 @@ class NetworkPolicies:
         isolated = self.ingress_isolated if ingress else self.egress_isolated
         allow = 0
         if not as_peer:
-            for cp in self._isolating(i, ingress):
+            for cp in self._of(i, 1 if ingress else 2):
                 for crule in (cp.ingress if ingress else cp.egress):
                     if not ingress:
                         allow |= crule.peer_pods & self._destinations(crule, port, protocol)
@@ -228,9 +241,9 @@ class NetworkPolicies:
     def side(self, direction: str, end: Pod, other: Pod | External, port: int, protocol: str) -> SideVerdict:
         index = self.matchers.pods.index
         i = index[end.id]
-        policies = self.ingress_of[i] if direction == "ingress" else self.egress_of[i]
+        policies = self._of(i, 1 if direction == "ingress" else 2)
         policy_type = direction.capitalize()
-        bystanders = tuple(cp.policy for cp in self.selecting[i] if policy_type not in cp.policy.policy_types)
+        bystanders = tuple(cp.policy for cp in self._of(i, 0) if policy_type not in cp.policy.policy_types)
         if not policies:
             return SideVerdict(direction, end.id, True, bystanders=bystanders)
         # Ports are always resolved on the destination: the selected pod for ingress, the peer for egress.
