@@ -8,7 +8,7 @@ at 100,000 pods. The tables are the same as `PortIndex` makes.
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Sequence
+from typing import Any, Sequence
 
 from .cluster import Pod
 from .ports import PortIndex
@@ -21,14 +21,8 @@ class LazyPortIndex(PortIndex):
         self._pods = pods
 
     @cached_property
-    def _named(self) -> dict[tuple[str, str], dict[int, int]]:  # type: ignore[override]
-        members: dict[tuple[str, str], dict[int, list[int]]] = {}
-        for i, pod in enumerate(self._pods):
-            for cp in pod.ports:
-                if cp.name:
-                    members.setdefault((cp.name, cp.protocol), {}).setdefault(cp.port, []).append(i)
-        n = len(self._pods)
-        return {key: {port: from_indices(pods, n) for port, pods in by_port.items()} for key, by_port in members.items()}
+    def _named(self) -> "NamedPorts":  # type: ignore[override]
+        return NamedPorts(self._pods)
 
     @cached_property
     def pod_named(self) -> list[dict[tuple[str, str], frozenset[int]]]:  # type: ignore[override]
@@ -40,3 +34,25 @@ class LazyPortIndex(PortIndex):
                     named.setdefault((cp.name, cp.protocol), set()).add(cp.port)
             out.append({k: frozenset(v) for k, v in named.items()})
         return out
+
+
+class NamedPorts:
+    """PortIndex's (name, protocol) -> {port number -> bitset of pods}, each name worked out
+    when first asked for: a rule names one or two of the names every pod declares."""
+
+    def __init__(self, pods: Sequence[Pod]) -> None:
+        self._pods = pods
+        self._known: dict[tuple[str, str], dict[int, int]] = {}
+
+    def get(self, key: tuple[str, str], default: Any = None) -> Any:
+        by_port = self._known.get(key)
+        if by_port is None:
+            members: dict[int, list[int]] = {}
+            name, protocol = key
+            for i, pod in enumerate(self._pods):
+                for cp in pod.ports:
+                    if cp.name and cp.name == name and cp.protocol == protocol:
+                        members.setdefault(cp.port, []).append(i)
+            n = len(self._pods)
+            by_port = self._known[key] = {port: from_indices(pods, n) for port, pods in members.items()}
+        return by_port if by_port else default

@@ -13,10 +13,11 @@ them, with the nodes and the API server, as sources.
 """
 from __future__ import annotations
 
-import bisect
 import ipaddress
 import socket
 from typing import Sequence
+
+import numpy as np
 
 from .cluster import NAME_LABEL, Cluster, Pod
 from .dataplanes import HOST_NETWORK_LABEL, KUBERNETES, Dataplane
@@ -53,7 +54,7 @@ class PeerMatcher:
         self.node_ips = frozenset(ip for ips in self.ips_of_node.values() for ip in ips)
         self.apiserver_ips = frozenset(cluster.apiserver_ips)
         self._host_namespace = _host_namespace_labels(cluster, dataplane)
-        self._ips: dict[int, list[tuple[int, int]]] | None = None
+        self._ips: dict[int, tuple[np.ndarray, np.ndarray]] | None = None
         self._ranges: dict[tuple[int, int, int], int] = {}
         self._blocks: dict[tuple, int] = {}
         self._pod_addresses: dict[int, list[tuple[int, int]]] = {}
@@ -165,21 +166,27 @@ class PeerMatcher:
         key = (version, low, high)
         hit = self._ranges.get(key)
         if hit is None:
-            ips = self._sorted_ips(version)
-            start = bisect.bisect_left(ips, (low, -1))
-            stop = bisect.bisect_right(ips, (high, len(self.index.pods)))
-            hit = self._ranges[key] = from_indices([i for _, i in ips[start:stop]], len(self.index.pods))
+            numbers, owners = self._sorted_ips(version)
+            start, stop = np.searchsorted(numbers, low, "left"), np.searchsorted(numbers, high, "right")
+            hit = self._ranges[key] = from_indices(owners[start:stop].tolist(), len(self.index.pods))
         return hit
 
-    def _sorted_ips(self, version: int) -> list[tuple[int, int]]:
-        """(address, pod index) sorted, per IP version; built on the first ipBlock asked about."""
+    def _sorted_ips(self, version: int) -> tuple[np.ndarray, np.ndarray]:
+        """(addresses sorted, the pod index of each), per IP version; built on the first ipBlock
+        asked about. IPv4 as int64, IPv6 as Python ints (128 bits)."""
         if self._ips is None:
-            index: dict[int, list[tuple[int, int]]] = {4: [], 6: []}
+            found: dict[int, tuple[list[int], list[int]]] = {4: ([], []), 6: ([], [])}
+            plain = not self.host_pods and self.family is None  # each pod's own addresses, all of them
             for i, pod in enumerate(self.index.pods):
-                for ip in self._addresses(i, pod):
+                for ip in (pod.ips if plain else self._addresses(i, pod)):
                     v, number = address_number(ip)
-                    index[v].append((number, i))
-            self._ips = {v: sorted(pairs) for v, pairs in index.items()}
+                    found[v][0].append(number)
+                    found[v][1].append(i)
+            self._ips = {}
+            for v, (numbers, owners) in found.items():
+                keys = np.array(numbers, dtype=np.int64 if v == 4 else object)
+                order = np.argsort(keys, kind="stable")
+                self._ips[v] = (keys[order], np.asarray(owners, dtype=np.int64)[order])
         return self._ips[version]
 
     def _addresses(self, i: int, pod: Pod) -> tuple[str, ...]:
