@@ -6,7 +6,6 @@ model does not (Calico's, Antrea's ...)."""
 from __future__ import annotations
 
 import ipaddress
-import re
 from collections.abc import Iterable, Mapping  # not typing's: its isinstance is slow, and runs per object
 from typing import Any
 
@@ -16,7 +15,7 @@ from .ciliumpolicy import CiliumPolicy, is_cilium_policy
 from .dataplanes import KUBERNETES, Dataplane
 from .objects import (ContainerPort, External, Namespace, Node, Pod, Service,  # noqa: F401 (re-exported)
                       ServicePort, UnmodelledPolicy)
-from .parse_pods import metadata as _fast_metadata, name_of, stamp_pod, status_ips
+from .parse_pods import address as _address, metadata as _fast_metadata, read_running_pod, stamp_pod
 from .policy import NetworkPolicy
 from .reading import (CLUSTER_WIDE_POLICY_KINDS, REFUSED_KEY, RefusedObject, flat_objects, manifest_label,
                       object_name as _name)
@@ -300,19 +299,13 @@ class Cluster:
             self._add_workload(obj, ns, _name(obj, default_namespace))
 
     def _add_running_pod(self, obj: Mapping[str, Any], meta: Mapping[str, Any], ns: str, default_namespace: str) -> None:
-        # add_pod(..., replace=True), in the order it reads things, each the cheapest way.
-        status = obj.get("status") or {}
-        ips = status_ips(status)
-        spec = obj.get("spec") or {}
-        name = name_of(obj, meta, default_namespace)
-        labels = meta.get("labels")
-        ports = spec_ports(spec)
-        host_network, node, hook = spec.get("hostNetwork") is True, str(spec.get("nodeName") or ""), hook_of(obj)
+        # add_pod(..., replace=True), each step the cheapest way.
+        name, labels, ips, ports, host_network, node, hook = read_running_pod(obj, meta, default_namespace)
         if ns not in self._namespaces:
             self.add_namespace(ns)
         addresses = tuple([_address(ip) for ip in ips]) if ips else self._synthetic_ips()
         # Manifests are applied: a later object of the same id replaces the earlier one.
-        self._put_pod(ns, name, label_map(labels), addresses, ports, "", host_network, node, hook)
+        self._put_pod(ns, name, labels, addresses, ports, "", host_network, node, hook)
 
     def _add_workload(self, obj: Mapping[str, Any], ns: str, name: str) -> None:
         template = pod_template(obj)
@@ -358,16 +351,6 @@ class Cluster:
 
 
 _V4_BASE = int(POD_CIDR_V4.network_address)
-_V4_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
-_V4_WRITTEN = re.compile(rf"(?:{_V4_OCTET}\.){{3}}{_V4_OCTET}")
-
-
-def _address(ip: Any) -> str:
-    """An address as ipaddress writes it; ValueError for none. An IPv4 address already
-    written so is taken as it is: a cluster's dump holds one per pod, and parsing is slow."""
-    if type(ip) is str and _V4_WRITTEN.fullmatch(ip):
-        return ip
-    return str(ipaddress.ip_address(ip))
 
 
 def _v4_text(n: int) -> str:

@@ -3,11 +3,18 @@ running pod, a hundred thousand in a large cluster, so each step is the cheapest
 gives the same value, and anything unusual goes the general way (`Cluster.add_pod`)."""
 from __future__ import annotations
 
+import ipaddress
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from .objects import ContainerPort, Pod
 from .reading import object_metadata, object_name
+from .selector import label_map
+from .workloads import hook_of, spec_ports
+
+_V4_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_V4_WRITTEN = re.compile(rf"(?:{_V4_OCTET}\.){{3}}{_V4_OCTET}")
 
 _new = object.__new__
 
@@ -32,6 +39,30 @@ def name_of(obj: Mapping[str, Any], meta: Mapping[str, Any], default_namespace: 
     """`reading.object_name` of an object whose metadata is `meta`."""
     name = meta.get("name")
     return name if type(name) is str and name else object_name(obj, default_namespace)
+
+
+def read_running_pod(obj: Mapping[str, Any], meta: Mapping[str, Any], default_namespace: str) -> tuple[
+        str, dict[str, str], list[Any] | None, tuple[ContainerPort, ...], bool, str, str]:
+    """A Pod manifest's name, labels, addresses as written, container ports, hostNetwork,
+    node and helm hook; `meta` is its metadata. Faults are found in the order
+    `Cluster.add_pod` met them, so the same one is named."""
+    ips = status_ips(obj.get("status") or {})
+    spec = obj.get("spec") or {}
+    name = name_of(obj, meta, default_namespace)
+    labels = meta.get("labels")
+    ports = spec_ports(spec)
+    host_network, node = spec.get("hostNetwork") is True, str(spec.get("nodeName") or "")
+    # Without annotations on its metadata a pod has no hook (hook_of reads only those).
+    hook = hook_of(obj) if meta.get("annotations") else ""
+    return name, label_map(labels), ips, ports, host_network, node, hook
+
+
+def address(ip: Any) -> str:
+    """An address as ipaddress writes it; ValueError for none. An IPv4 address already
+    written so is taken as it is: a cluster's dump holds one per pod, and parsing is slow."""
+    if type(ip) is str and _V4_WRITTEN.fullmatch(ip):
+        return ip
+    return str(ipaddress.ip_address(ip))
 
 
 def status_ips(status: Mapping[str, Any]) -> list[Any] | None:

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence  # not typing's: its isi
 from dataclasses import dataclass, field
 from typing import Any
 
-from .parse_keys import Interned
+from .parse_keys import interned
 from .selector import LabelSelector, PolicyError
 
 PROTOCOLS = ("TCP", "UDP", "SCTP")
@@ -57,7 +57,7 @@ def _read_selector(value: Any, what: str) -> LabelSelector:
     return LabelSelector.parse(value)
 
 
-_selector = Interned(_read_selector)
+_selector = interned(_read_selector)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -208,8 +208,8 @@ class Rule:
 
 
 # Peers and ports repeat across a cluster's policies far more than rules do.
-_peer = Interned(Peer.parse)
-_port = Interned(PolicyPort.parse)
+_peer = interned(Peer.parse)
+_port = interned(PolicyPort.parse)
 
 
 def policy_id(obj: Mapping[str, Any], default_namespace: str = "default") -> str:
@@ -247,11 +247,11 @@ class NetworkPolicy:
         spec = obj.get("spec") or {}
         namespace, _, name = policy_id(obj, default_namespace).partition("/")
         try:
-            if not isinstance(spec, Mapping):
+            if type(spec) is not dict and not isinstance(spec, Mapping):
                 raise PolicyError(f"spec must be a map, not {spec!r}")
             declared = entries(spec.get("policyTypes"), "policyTypes") if spec.get("policyTypes") is not None else None
-            ingress = tuple(Rule.parse(r, "from") for r in entries(spec.get("ingress"), "ingress"))
-            egress = tuple(Rule.parse(r, "to") for r in entries(spec.get("egress"), "egress"))
+            ingress = tuple([Rule.parse(r, "from") for r in entries(spec.get("ingress"), "ingress")])
+            egress = tuple([Rule.parse(r, "to") for r in entries(spec.get("egress"), "egress")])
             bad = [t for t in declared or () if t not in POLICY_TYPES]
             if bad:
                 raise PolicyError(f"unknown policyTypes {bad}")

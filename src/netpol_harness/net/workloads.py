@@ -26,13 +26,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from .objects import ContainerPort
-from .parse_keys import Interned
+from .parse_keys import interned
 
 # The alphabet Kubernetes' name generator draws from (no vowels, no look-alikes).
 _ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 CRONJOB_MINUTE = "29000000"  # a CronJob's Job is named NAME-<scheduled minute>
 HOOK_ANNOTATION = "helm.sh/hook"
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job")
+_TEMPLATE_KINDS = frozenset((*WORKLOAD_KINDS, "CronJob"))  # stood_in asks it of every object
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,11 @@ def spec_ports(spec: Mapping[str, Any] | None) -> tuple[ContainerPort, ...]:
     """The container ports of a pod spec; read once for the replicas of one template, or
     the pods of one workload in a cluster's dump, which declare the same ports."""
     spec = spec or {}
+    containers = spec.get("containers") or ()
+    if type(containers) is list and not spec.get("initContainers"):
+        lists = [c.get("ports") for c in containers if type(c) is dict]
+        if len(lists) == len(containers):
+            return _ports_of_lists(lists)
     # Sidecar init containers (restartPolicy: Always) serve ports too, so they count.
     containers = list(spec.get("containers") or ()) + list(spec.get("initContainers") or ())
     if all(type(c) is dict for c in containers):
@@ -140,7 +146,7 @@ def _read_port_lists(items: list[Any], key: str | None = None) -> tuple[Containe
     return tuple([container_port(p) for item in items for p in (item.get(key) if key else item) or ()])
 
 
-_ports_of_lists = Interned(_read_port_lists)
+_ports_of_lists = interned(_read_port_lists)
 
 
 def container_port(p: ContainerPort | Mapping[str, Any] | tuple) -> ContainerPort:
@@ -181,7 +187,7 @@ def stood_in(objects: list[Mapping[str, Any]], default_namespace: str) -> set[in
         return str((obj.get("metadata") or {}).get("namespace") or default_namespace)
 
     workloads = {(namespace(o), str(o.get("kind")), str((o.get("metadata") or {}).get("name"))): o
-                 for o in objects if o.get("kind") in (*WORKLOAD_KINDS, "CronJob")
+                 for o in objects if o.get("kind") in _TEMPLATE_KINDS
                  and isinstance(o.get("metadata") or {}, Mapping)}
     left_out: set[int] = set()
     if not workloads:
