@@ -17,7 +17,16 @@ import json
 import re
 from typing import Any, Callable
 
-__all__ = ["read_item", "read_pod"]
+__all__ = ["POD_KEYS", "PRUNED_KEYS", "read_item", "read_pod"]
+
+# Keys whose blocks no reader of the harness (the model, the API server's rules it runs)
+# looks into, and that make up most of a dumped pod or node.
+PRUNED_KEYS = ("managedFields", "containerStatuses", "initContainerStatuses", "ephemeralContainerStatuses",
+               "conditions", "volumes", "volumeMounts", "env", "envFrom", "livenessProbe", "readinessProbe",
+               "startupProbe", "tolerations", "affinity", "images", "nodeInfo", "volumesInUse", "volumesAttached")
+# Of a running pod's metadata, spec and status, what the model reads; of its containers, name and ports.
+POD_KEYS = ("name", "namespace", "labels", "annotations", "ownerReferences", "containers", "initContainers",
+            "hostNetwork", "nodeName", "podIP", "podIPs")
 
 # One line of kubectl's block layout: indent, "- " or not, then a plain key and its one-line
 # value (or nothing: a block below), or else a one-line scalar (a list item when after "- ").

@@ -2,8 +2,8 @@
 for a large cluster, read into the same objects as `loader.parse_manifests`, within the
 same limits, an order of magnitude faster and without holding a node tree of the file.
 
-JSON goes to the json module (in C; a key given twice keeps its last value, as there),
-and its nesting is counted level by level once it parses.
+JSON goes to the json module (`dumpjson`: in C; a key given twice keeps its last value, as
+there), its nesting counted on the text, a large List's items read in two processes.
 YAML is built from libyaml's event stream in one pass that keeps the limits' accounts
 (aliases once expanded, bytes they add, nesting) as `loader` does, and builds the objects
 as it goes. Anything unusual (an explicit tag, a merge key, a duplicate key, an error)
@@ -14,8 +14,10 @@ Before the YAML is parsed, blocks the model never reads are cut out of the text 
 key (`managedFields`, container statuses, volumes, probes ...: `PRUNED_KEYS`), and of a
 running pod (an item of kubectl's List) all but its metadata's name, namespace, labels,
 annotations and owners, its containers' ports, host network, node and addresses: that is
-what the model and the API server's rules it runs read. Such a pod is then read line by
-line (`dumppods`) unless it holds anything beyond kubectl's plain block layout. What is
+what the model and the API server's rules it runs read. Each item of a List (a pod, a
+policy, a namespace ...) is then read line by line (`dumppods`) unless it holds anything
+beyond kubectl's plain block layout, and a large text is read in parts, one a core, cut
+at column-0 items (`dumpsplit`); the parser is left the List around them. What is
 cut is not parsed, so the limits count what is left; what the loader reads is otherwise
 unchanged (a key the model ignores may be missing from the objects returned).
 """
@@ -31,7 +33,9 @@ from yaml.events import (AliasEvent, DocumentStartEvent, MappingEndEvent, Mappin
                          ScalarEvent, SequenceEndEvent, SequenceStartEvent, StreamEndEvent)
 from yaml.nodes import ScalarNode
 
-from .dumppods import read_item
+from .dumpjson import json_documents
+from .dumppods import POD_KEYS as _POD_KEYS
+from .dumppods import PRUNED_KEYS, read_item
 from .dumpsplit import cuts, in_parts
 from .loader import KUBE_RESOLVERS, Budget, Limits, limit_error, limits, parse_manifests, size_text
 
@@ -42,19 +46,12 @@ except ImportError:  # pragma: no cover - PyYAML wheels ship libyaml
 
 __all__ = ["PRUNED_KEYS", "parse_dump"]
 
-# Keys whose blocks no reader of the harness (the model, the API server's rules it runs)
-# looks into, and that make up most of a dumped pod or node.
-PRUNED_KEYS = ("managedFields", "containerStatuses", "initContainerStatuses", "ephemeralContainerStatuses",
-               "conditions", "volumes", "volumeMounts", "env", "envFrom", "livenessProbe", "readinessProbe",
-               "startupProbe", "tolerations", "affinity", "images", "nodeInfo", "volumesInUse", "volumesAttached")
 # kubectl writes a block's list items at the key's own indentation ("- "), maps deeper.
 _PRUNE = re.compile(r"^( *)(?:%s):\n(?:\1(?: |- ).*\n|[ \t]*\n)*" % "|".join(PRUNED_KEYS), re.MULTILINE)
 _PRUNED_HEAD = re.compile("(?:%s):" % "|".join(PRUNED_KEYS))  # at column 0, its block holds column-0 items
 # A running pod, an item of kubectl's List: of its metadata, spec and status (their keys
 # four spaces in) the model reads these; of its containers (six in), the name and ports.
 _LIST_ITEM = re.compile(r"^- .*\n(?:  .*\n|[ \t]*\n)*", re.MULTILINE)
-_POD_KEYS = ("name", "namespace", "labels", "annotations", "ownerReferences", "containers", "initContainers",
-             "hostNetwork", "nodeName", "podIP", "podIPs")
 _POD_UNREAD = re.compile(r"^    (?!(?:%s):)[^ \n-][^\n]*\n(?:    (?: |- ).*\n)*" % "|".join(_POD_KEYS), re.MULTILINE)
 _CONTAINERS = re.compile(r"^    (?:containers|initContainers):\n(?:    (?: |- ).*\n)*", re.MULTILINE)
 _ANCHOR = re.compile(r"[&*][^\s,\]}]")
@@ -79,7 +76,7 @@ def parse_dump(text: str, source: str) -> list[Any]:
     if len(text) > lim.input_bytes:
         raise limit_error(source, f"larger than the input limit of {size_text(lim.input_bytes)}", "input_bytes")
     if text.lstrip()[:1] in ("{", "["):
-        docs = _json_documents(text, lim, source)
+        docs = json_documents(text, lim, source)
         if docs is not None:
             return docs
     if CParser is None:
@@ -142,22 +139,6 @@ def _put_back(doc: Any, pods: dict[str, dict]) -> Any:
     for items in lists:
         items[:] = [pods.get(x, x) if type(x) is str else x for x in items]
     return doc
-
-
-def _json_documents(text: str, lim: Limits, source: str) -> list[Any] | None:
-    """The one document of a JSON text, or None when it is not JSON (flow-style YAML is read
-    as YAML). A key given twice keeps its last value, as the json module reads it."""
-    try:
-        doc = json.loads(text)
-    except (ValueError, RecursionError):
-        return None
-    level, depth = ([doc] if type(doc) in (dict, list) else []), 0
-    while level:  # one level of collections at a time: no recursion, whatever the depth
-        depth += 1
-        if depth > lim.yaml_depth:
-            raise limit_error(source, f"JSON nested deeper than {lim.yaml_depth} levels", "yaml_depth")
-        level = [v for c in level for v in (c.values() if type(c) is dict else c) if type(v) in (dict, list)]
-    return [] if doc is None else [doc]
 
 
 def _plain(value: str) -> Any:
