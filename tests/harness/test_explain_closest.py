@@ -50,3 +50,20 @@ def test_the_explanation_names_the_misses_in_score_order():
         "    - shop/db ingress[0]: port 80/TCP is allowed, but the peer does not match: "
         "pod labels {app=web} do not match podSelector {app=api}",
     ]
+
+
+def test_a_peers_score_is_the_one_its_written_miss_has():
+    from netpol_harness.net.explain_misses import Context, _peer_miss, _peer_score
+    cluster = Cluster.from_manifests(scale_cluster(600, 300, 20, 4))
+    ev = Evaluator(cluster)
+    rnd = random.Random(4)
+    ends = list(cluster.pods) + [ev.resolve("203.0.113.9"), ev.resolve("10.0.0.7")]
+    labels = {ns.name: ns.labels for ns in cluster.namespaces}
+    peers = [(peer, policy) for policy in cluster.policies for rule in (*policy.ingress, *policy.egress) for peer in rule.peers]
+    for matches_pods in (True, False):
+        ctx = Context(labels, matches_pods)
+        for peer, policy in rnd.sample(peers, 400):
+            for other in rnd.sample(ends, 20):
+                ns_labels = labels.get(other.namespace, {}) if isinstance(other, Pod) else None
+                miss = _peer_miss(peer, policy, other, ctx)
+                assert _peer_score(peer, policy.namespace, other, ns_labels, ctx) == (None if miss is None else miss[0])

@@ -20,6 +20,7 @@ from .policy import NetworkPolicy, Peer, PolicyPort, Rule, policy_ports_text, po
 # id is never reused while its entry stands; cleared whole past this many entries.
 TEXTS_KEPT = 200_000
 _TEXTS: dict[tuple[int, str], tuple[Any, str]] = {}
+_ADDRESSES: dict[str, Any] = {}
 
 
 def _text(obj: Any, kind: str, write) -> str:
@@ -80,7 +81,12 @@ def _selector_text(selector) -> str:
 
 
 def _named(endpoint: Pod | External) -> dict | None:
-    return endpoint.named_ports if isinstance(endpoint, Pod) else None
+    # Read, never written, by the callers: one map per pod is shared.
+    return _text(endpoint, "named", _named_ports) if isinstance(endpoint, Pod) else None
+
+
+def _named_ports(pod: Pod) -> dict:
+    return pod.named_ports
 
 
 def _port_miss(ports: tuple[PolicyPort, ...], port: int, protocol: str, dst: Pod | External,
@@ -112,7 +118,7 @@ def _ip_block_miss(peer: Peer, other: Pod | External, ctx: Context) -> tuple[int
         addresses = ctx.pod_ips(other)
     else:
         addresses = (other.ip,)
-    if any(block.contains(a) for a in addresses):
+    if any(_holds(block, a) for a in addresses):
         return None
     inside = [a for a in addresses if _in(a, block.network)]
     if inside:
@@ -154,8 +160,26 @@ def api_admits(peer: Peer, policy: NetworkPolicy, other: Pod | External, ctx: Co
 
 
 def _in(address: str, network) -> bool:
-    addr = ipaddress.ip_address(address)
+    addr = _address(address)
     return addr.version == network.version and addr in network
+
+
+def _address(text: str):
+    """`ipaddress.ip_address`, parsed once per process: the same pod addresses come back."""
+    addr = _ADDRESSES.get(text)
+    if addr is None:
+        if len(_ADDRESSES) >= TEXTS_KEPT:
+            _ADDRESSES.clear()
+        addr = _ADDRESSES[text] = ipaddress.ip_address(text)
+    return addr
+
+
+def _holds(block, address: str) -> bool:
+    """`IPBlock.contains`, on an address parsed once."""
+    addr = _address(address)
+    if addr.version != block.network.version or addr not in block.network:
+        return False
+    return not any(addr.version == e.version and addr in e for e in block.except_networks)
 
 
 def _labels(labels) -> str:
@@ -171,11 +195,7 @@ def _rule_miss(name: str, rule: Rule, policy: NetworkPolicy, verdict: Any, other
     ctx = verdict.context or Context({})
     port, protocol = verdict.port, verdict.protocol
     named = _named(dst) if named is None else named
-    peer_fail = None
-    if rule.peers:
-        fails = [_peer_miss(p, policy, other, ctx) for p in rule.peers]
-        if all(f is not None for f in fails):
-            peer_fail = min(fails)  # type: ignore[type-var]
+    peer_fail = _peer_fail(rule, policy, other, ctx) if rule.peers else None
     port_ok = ports_match(rule.ports, port, protocol, named)
     if peer_fail is None and port_ok:
         return None  # this rule allows; not a miss
@@ -186,6 +206,17 @@ def _rule_miss(name: str, rule: Rule, policy: NetworkPolicy, verdict: Any, other
         return Miss(5 + peer_fail[0], name, f"port {port}/{protocol} is allowed, but the peer does not match: {peer_fail[1]}")
     wanted = _ports_text(rule.ports)
     return Miss(20 + peer_fail[0], name, f"neither peer nor port match ({peer_fail[1]}; ports {wanted})")
+
+
+def _peer_fail(rule: Rule, policy: NetworkPolicy, other: Pod | External, ctx: Context) -> tuple[int, str] | None:
+    """The least of the peers' misses, None when a peer matches: scored first, written
+    for the peers of the least score only (the text breaks ties)."""
+    ns_labels = ctx.namespace_labels.get(other.namespace, {}) if isinstance(other, Pod) else None
+    scores = [_peer_score(p, policy.namespace, other, ns_labels, ctx) for p in rule.peers]
+    if None in scores:
+        return None
+    least = min(scores)  # type: ignore[type-var]
+    return min(_peer_miss(p, policy, other, ctx) for p, score in zip(rule.peers, scores) if score == least)  # type: ignore[type-var]
 
 
 def _ends(verdict: Any, side: Any, other: Pod | External) -> tuple[Pod | External, Pod | External]:
@@ -215,7 +246,8 @@ def rule_misses(verdict: Any, side: Any, other: Pod | External) -> list[Miss]:
 def closest(verdict: Any, side: Any, other: Pod | External, shown: int = 3) -> tuple[int, list[Miss]]:
     """(how many rules missed, the `shown` closest), equal to `rule_misses`' count and head."""
     policies = side.isolating
-    if len({p.id for p in policies}) != len(policies):
+    ids = [p.id for p in policies]
+    if len(set(ids)) != len(ids):
         misses = rule_misses(verdict, side, other)  # misses would be told apart by their text
         return len(misses), misses[:shown]
     _, dst = _ends(verdict, side, other)
@@ -224,16 +256,16 @@ def closest(verdict: Any, side: Any, other: Pod | External, shown: int = 3) -> t
     port, protocol, direction = verdict.port, verdict.protocol, side.direction
     ns_labels = ctx.namespace_labels.get(other.namespace, {}) if isinstance(other, Pod) else None
     ranked: list[tuple[int, str, Rule | None, NetworkPolicy]] = []
-    for policy in policies:
+    for policy, policy_id in zip(policies, ids):
         rules = policy.ingress if direction == "ingress" else policy.egress
         if not rules:
-            ranked.append((30, policy.id, None, policy))
+            ranked.append((30, policy_id, None, policy))
         for k, rule in enumerate(rules):
             score = _rule_score(rule, policy.namespace, other, ns_labels, ctx, port, protocol, named)
             if score is None and rule.ports and not ports_match(rule.ports, port, protocol, named):
                 score = 1 + _port_miss(rule.ports, port, protocol, dst, named)[0]
             if score is not None:
-                ranked.append((score, f"{policy.id} {direction}[{k}]", rule, policy))
+                ranked.append((score, f"{policy_id} {direction}[{k}]", rule, policy))
     # Names are unique here, so (score, name) orders as Miss does, never reaching the text.
     ranked.sort(key=lambda entry: (entry[0], entry[1]))
     top = [Miss(30, name, f"has no {direction} rules: it only isolates") if rule is None
@@ -262,8 +294,7 @@ def _rule_score(rule: Rule, policy_namespace: str, other: Pod | External, ns_lab
 def _peer_score(peer: Peer, policy_namespace: str, other: Any, ns_labels: Mapping | None, ctx: Context) -> int | None:
     """`_peer_miss`'s score without its text."""
     if peer.ip_block is not None:
-        miss = _ip_block_miss(peer, other, ctx)
-        return None if miss is None else miss[0]
+        return _block_score(peer.ip_block, other, ctx)
     if ns_labels is None:  # an External: pod selectors never hold it
         return 4
     selector = peer.namespace_selector
@@ -273,6 +304,19 @@ def _peer_score(peer: Peer, policy_namespace: str, other: Any, ns_labels: Mappin
     if ns_ok:
         return None if pod_ok else 2
     return 2 if pod_ok else 4
+
+
+def _block_score(block, other: Any, ctx: Context) -> int | None:
+    """`_ip_block_miss`'s score without its text."""
+    if isinstance(other, Pod):
+        if not ctx.ipblock_matches_pods:
+            return 3
+        addresses = ctx.pod_ips(other)
+    else:
+        addresses = (other.ip,)
+    if any(_holds(block, a) for a in addresses):
+        return None
+    return 2 if any(_in(a, block.network) for a in addresses) else 3
 
 
 def _selects(selector, labels: Mapping) -> bool:
