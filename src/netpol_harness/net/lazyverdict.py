@@ -24,7 +24,7 @@ class _Lazy:
     def __get__(self, verdict: Any, owner: type) -> Any:
         if verdict is None:
             return self
-        verdict.fill()
+        verdict.fill(self.name)
         return verdict.__dict__[self.name]
 
 
@@ -46,14 +46,29 @@ class LazyVerdict(Verdict):
                                 src_endpoint=src, dst_endpoint=dst, _make=make)
         return verdict
 
-    def fill(self) -> None:
+    @classmethod
+    def split(cls, allowed: bool, src: Any, dst: Any, port: int, protocol: str,
+              sides: Callable[[], dict[str, Any]], context: Callable[[], Any]) -> "LazyVerdict":
+        """A verdict whose context is made apart from the rest (`sides()`: the other lazy
+        fields by name): reading the reason or the sides need not build it."""
+        verdict = object.__new__(cls)
+        verdict.__dict__.update(allowed=allowed, src=src.id, dst=dst.id, port=port, protocol=protocol,
+                                src_endpoint=src, dst_endpoint=dst, _sides=sides, _context=context)
+        return verdict
+
+    def fill(self, name: str | None = None) -> None:
+        """Fill `name`, or every lazy field."""
         state = self.__dict__
         make = state.pop("_make", None)
-        if make is None:
+        if make is not None:
+            full = make()
+            for field in LAZY_FIELDS:
+                state[field] = getattr(full, field)
             return
-        full = make()
-        for name in LAZY_FIELDS:
-            state[name] = getattr(full, name)
+        if name != "context" and "_sides" in state:
+            state.update(state.pop("_sides")())
+        if name in (None, "context") and "_context" in state:
+            state["context"] = state.pop("_context")()
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Verdict):
