@@ -20,6 +20,7 @@ from .admission import RefusedObjects, admit, object_api_errors, refusals  # noq
 from .apirules import duplicate_errors, networkpolicy_errors
 from .ciliumrules import cilium_policy_errors
 from .kubernetes import kubernetes_engine, object_label, validate_kubernetes
+from .schemamemo import memo_key
 from .values import merged_values, validate_values
 
 __all__ = ["validate_all", "validate_kubernetes", "validate_values", "merged_values", "networkpolicy_errors",
@@ -31,8 +32,26 @@ def api_server_errors(objects: list[dict]) -> list[str]:
     """What the API server checks beyond the schemas: every object's name and labels,
     workload selectors, the NetworkPolicy rules, the admin and Cilium policies' CRD rules (and
     Cilium's sanitizer), and duplicates."""
-    messages = [f"{object_label(obj)}: {m}" for obj in objects for m in refusals(obj)]
+    messages = [f"{object_label(obj)}: {m}" for obj in objects for m in _refusals(obj)]
     return messages + duplicate_errors(objects)
+
+
+# A value matrix's renders repeat the same objects case after case: each is checked once.
+_REFUSED: dict[bytes, tuple[str, ...]] = {}
+_REFUSED_LIMIT = 20_000
+
+
+def _refusals(obj: dict) -> tuple[str, ...] | list[str]:
+    key = memo_key(obj)
+    if key is None:  # not only built-in types: what it holds may not be what it shows
+        return refusals(obj)
+    found = _REFUSED.get(key)
+    if found is None:
+        found = tuple(refusals(obj))
+        if len(_REFUSED) >= _REFUSED_LIMIT:
+            _REFUSED.clear()
+        _REFUSED[key] = found
+    return found
 
 
 def validate_all(objects: list[dict], kubernetes_version: str = "1.33", engine: str | None = None) -> list[str]:

@@ -7,13 +7,15 @@ sorting by path (and message) turns into the order sorting iter_errors' errors g
 errors at one path come in the order iter_errors yields them. It splits an object schema
 into its own keywords (checked on the object, each property's schema made `true`, so
 `additionalProperties` and `required` see the same names) and one part per property, follows
-a `$ref` whose siblings do not validate, and remembers each part's errors by the schema
-node and the instance's text (repr: 1, 1.0 and True differ, and so does key order). A
-schema it cannot split that way is validated whole, as iter_errors would; anything that
-raises is validated whole again, so the exception is iter_errors' own.
+a `$ref` whose siblings do not validate, splits an array schema's `items` likewise, and
+remembers each part's errors by the schema node and the part's content (`memo_key`: 1, 1.0
+and True differ, and so does key order; an instance holding other than the built-in types is
+validated whole). A schema it cannot split that way is validated whole, as iter_errors
+would; anything that raises is validated whole again, so the exception is iter_errors' own.
 """
 from __future__ import annotations
 
+import marshal
 from typing import Any, Callable
 
 import jsonschema
@@ -34,7 +36,7 @@ class SchemaMemo:
     def __init__(self, validator: jsonschema.protocols.Validator, describe: Callable[[Any], Any]) -> None:
         self.validator = validator
         self.describe = describe
-        self._known: dict[tuple[int, bool, str], list[Found]] = {}
+        self._known: dict[tuple[int, bool, bytes], list[Found]] = {}
         self._stripped_nodes: dict[tuple[int, str], dict] = {}
         # The splitting walks jsonschema's resolver itself; a validator without one (an old
         # jsonschema, or a legacy RefResolver given) is validated whole.
@@ -42,7 +44,7 @@ class SchemaMemo:
             getattr(validator, "_ref_resolver", None) is None
 
     def errors(self, instance: Any) -> list[Found]:
-        if self._splits:
+        if self._splits and memo_key(instance) is not None:
             try:
                 # The root's own $id is the scope the validator's resolver starts in already.
                 return self._node(self.validator, self.validator.schema, instance, entered=True)
@@ -55,7 +57,7 @@ class SchemaMemo:
         target), as jsonschema has it there; else it enters it as `descend` does."""
         if not isinstance(node, dict):
             return self._whole(cur, node, instance, entered)
-        key = (id(node), entered, repr(instance))
+        key = (id(node), entered, marshal.dumps(instance, 2))
         found = self._known.get(key)
         if found is None:
             found = self._split(cur, node, instance, entered)
@@ -103,3 +105,15 @@ class SchemaMemo:
             stripped = {k: (blank if k == keyword else v) for k, v in node.items()}
             self._stripped_nodes[(id(node), keyword)] = stripped
         return stripped
+
+
+def memo_key(value: Any) -> bytes | None:
+    """The value's content as bytes, or None when it holds anything but the built-in
+    containers and scalars (exactly those: a subclass may define equality its own way, and
+    an object's repr may be its address, which a later object can reuse). marshal keeps
+    types (1, 1.0 and True differ) and key order; format 2 has no back-references, so
+    equal contents give equal bytes (but for interned strings: only a missed reuse)."""
+    try:
+        return marshal.dumps(value, 2)
+    except ValueError:
+        return None
