@@ -78,15 +78,19 @@ def read_item(item: str, plain: Callable[[str], Any], depth: int, seen: dict[str
         return None  # a line of another form
     root: dict = {}
     stack: list[tuple[int, Any]] = [(2, root)]  # (column of its keys or dashes, map or list)
+    at, top = stack[-1]  # the innermost open one: most lines add to it
     pending: tuple[dict, str, int] | None = None  # a key whose value is the block below it
     for indent, dash, name, text, alone in lines:
         column = len(indent)
         if pending is not None:
             _open(pending, column, dash, stack)
             pending = None
-        top = _top(stack, column, dash)
-        if top is None:
-            return None
+            at, top = stack[-1]
+        if column != at or (type(top) is list) is not (dash != ""):
+            top = _top(stack, column, dash)
+            if top is None:
+                return None
+            at = column
         if not name:
             value = _value(alone, plain, seen) if dash else _NONE
             if value is _NONE or len(stack) >= depth:
@@ -95,18 +99,18 @@ def read_item(item: str, plain: Callable[[str], Any], depth: int, seen: dict[str
             continue
         if dash:
             top.append(top := {})
-            column += 2
-            stack.append((column, top))
+            at = column + 2
+            stack.append((at, top))
         if len(stack) >= depth:
             return None  # near the limit: the parser counts it, and says so when it is over
         key = keys.get(name) or keys.setdefault(name, _key(plain(name)))
         if key in top:
             return None
         if not text:
-            pending = (top, key, column)
+            pending = (top, key, at)
             continue
-        value = _value(text, plain, seen)
-        if value is _NONE:
+        value = seen.get(text, _NONE)
+        if value is _NONE and (value := _value(text, plain, seen)) is _NONE:
             return None
         top[key] = value
     if pending is not None:
