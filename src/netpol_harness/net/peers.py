@@ -58,6 +58,8 @@ class PeerMatcher:
         self._ranges: dict[tuple[int, int, int], int] = {}
         self._blocks: dict[tuple, int] = {}
         self._pod_addresses: dict[int, list[tuple[int, int]]] = {}
+        self._asked_pod = -1  # the pod `admits_pod` last answered for, and its answers by peer
+        self._asked: dict[tuple[int, str, str], tuple[Peer, bool]] = {}
 
     def rule_peers(self, peers: Sequence[Peer], policy_namespace: str, direction: str = "ingress") -> tuple[int, bool]:
         """(the pods the peers admit, whether they admit everyone: no peers at all)."""
@@ -86,7 +88,20 @@ class PeerMatcher:
     def admits_pod(self, peers: Sequence[Peer], policy_namespace: str, direction: str, i: int) -> bool:
         """Whether pod i is one of the pods `rule_peers` gives, without the bitset of them all:
         a question about a few pods needs each rule's answer for them only."""
-        return not peers or any(self._peer_has(peer, policy_namespace, direction, i) for peer in peers)
+        if not peers:
+            return True
+        if self._asked_pod != i:
+            self._asked_pod, self._asked = i, {}
+        asked = self._asked
+        for peer in peers:
+            # Thousands of rules share a few peer objects (the model interns them): one answer each.
+            key = (id(peer), direction, policy_namespace if peer.namespace_selector is None else "")
+            known = asked.get(key)
+            if known is None or known[0] is not peer:
+                known = asked[key] = (peer, self._peer_has(peer, policy_namespace, direction, i))
+            if known[1]:
+                return True
+        return False
 
     def _peer_has(self, peer: Peer, policy_namespace: str, direction: str, i: int) -> bool:
         """Bit i of `peer_pods`."""

@@ -43,6 +43,7 @@ class PodIndex:
         for j, ns in enumerate(self.namespaces):
             _add_labels(ns.labels, 1 << j, self._ns_labels, self._ns_keys)
         self._pod_selections: dict[LabelSelector, int] = {}
+        self._by_identity: dict[int, tuple[LabelSelector, int]] = {}
         self._ns_selections: dict[LabelSelector, int] = {}
         self._ns_labels_by_name: dict[str, list[Mapping[str, str]]] | None = None
 
@@ -56,10 +57,16 @@ class PodIndex:
 
     def select_pods(self, sel: LabelSelector) -> int:
         """The pods, in any namespace, whose labels `sel` matches."""
+        # By identity first: a selector's hash is worked out anew each time, and thousands of
+        # policies share a few selector objects (the model interns them).
+        known = self._by_identity.get(id(sel))
+        if known is not None and known[0] is sel:
+            return known[1]
         hit = self._pod_selections.get(sel)
         if hit is None:
             hit = select(sel, self._pod_labels, self._pod_keys, self.all_pods)
             self._pod_selections[sel] = hit
+        self._by_identity[id(sel)] = (sel, hit)
         return hit
 
     def in_namespaces(self, sel: LabelSelector) -> int:

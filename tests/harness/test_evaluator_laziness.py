@@ -1,0 +1,72 @@
+"""What the evaluator leaves uncompiled until asked, and that what it works out lazily is
+what it would have worked out up front: a rule's answer for one pod is that pod's bit of
+the rule's peer bitset, the lazy port index reads as `PortIndex`, and a matrix over
+classes counts as the per-pod one."""
+from __future__ import annotations
+
+import pytest
+
+from netpol_harness import synthetic
+from netpol_harness.net import Cluster, Evaluator
+from netpol_harness.net.dataplanes import dataplane
+from netpol_harness.net.lazyports import LazyPortIndex
+from netpol_harness.net.peers import PeerMatcher
+from netpol_harness.net.policy import PolicyPort
+from netpol_harness.net.ports import PortIndex
+from netpol_harness.net.selection import PodIndex
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Cluster:
+    return Cluster.from_manifests(synthetic.scale_cluster(400, 160, 12, 5))
+
+
+def test_a_matrix_over_classes_compiles_no_policy_kind_over_every_pod(cluster):
+    ev = Evaluator(cluster)
+    ev.matrix(*synthetic.PROBE).count_allowed()
+    assert "kinds" not in vars(ev._query)
+
+
+def test_a_pods_row_and_column_make_no_per_pod_policy_lists(cluster):
+    ev = Evaluator(cluster)
+    pod = ev.pods[7].id
+    ev.reachable_from(pod, *synthetic.PROBE)
+    ev.reaching(pod, *synthetic.PROBE)
+    assert ev._query.kinds["NetworkPolicy"]._per_pod is None
+
+
+def test_the_evaluators_policy_lists_are_there_when_read(cluster):
+    ev = Evaluator(cluster)
+    i = next(i for i, selecting in enumerate(Evaluator(cluster, classes=False).selecting) if selecting)
+    assert [cp.policy.id for cp in ev.selecting[i]]
+    assert len(ev.policies) == len(cluster.policies)
+
+
+@pytest.mark.parametrize("profile", ["kubernetes", "cilium", "calico", "ovn-kubernetes"])
+@pytest.mark.parametrize("family", [None, 4, 6])
+def test_a_rules_answer_for_one_pod_is_that_pods_bit_of_its_peers(cluster, profile, family):
+    pods = PodIndex(cluster)
+    whole = PeerMatcher(pods, cluster, dataplane=dataplane(profile), family=family)
+    one = PeerMatcher(pods, cluster, dataplane=dataplane(profile), family=family)  # no bitsets made
+    for policy in cluster.policies:
+        for direction, rules in (("ingress", policy.ingress), ("egress", policy.egress)):
+            for rule in rules:
+                peers, _ = whole.rule_peers(rule.peers, policy.namespace, direction)
+                for i in range(0, len(pods.pods), 7):
+                    assert one.admits_pod(rule.peers, policy.namespace, direction, i) == bool((peers >> i) & 1)
+
+
+def test_the_lazy_port_index_reads_as_the_port_index(cluster):
+    eager, lazy = PortIndex(cluster.pods), LazyPortIndex(cluster.pods)
+    for name in ("http", "metrics", "", "unknown", 8080, None):
+        for protocol in ("TCP", "UDP"):
+            for port in (8080, 9090, 53):
+                ports = [PolicyPort(protocol, name)]
+                assert lazy.destinations(ports, port, protocol) == eager.destinations(ports, port, protocol)
+    assert lazy.pod_named == eager.pod_named
+
+
+@pytest.mark.parametrize("port", [8080, 9090, 53])
+def test_a_matrix_over_classes_counts_the_pairs_the_per_pod_one_does(cluster, port):
+    classes, pods = Evaluator(cluster).matrix(port), Evaluator(cluster, classes=False).matrix(port)
+    assert classes.count_allowed() == pods.count_allowed()
