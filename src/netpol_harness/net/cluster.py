@@ -15,9 +15,10 @@ from .ciliumpolicy import CiliumPolicy, is_cilium_policy
 from .dataplanes import KUBERNETES, Dataplane
 from .objects import (ContainerPort, External, Namespace, Node, Pod, Service,  # noqa: F401 (re-exported)
                       ServicePort, UnmodelledPolicy)
-from .parse_pods import address as _address, metadata as _fast_metadata, read_running_pod, stamp_pod
+from .parse_pods import (address as _address, flat, metadata as _fast_metadata, no_cycle_collection, read_running_pod,
+                         stamp_pod)
 from .policy import NetworkPolicy
-from .reading import (CLUSTER_WIDE_POLICY_KINDS, REFUSED_KEY, RefusedObject, flat_objects, manifest_label,
+from .reading import (CLUSTER_WIDE_POLICY_KINDS, REFUSED_KEY, RefusedObject, manifest_label,
                       object_name as _name)
 from .selector import LabelSelector, PolicyError, label_map, label_value
 # pod_template is re-exported.
@@ -248,23 +249,27 @@ class Cluster:
         name) raises PolicyError naming it, in one line. One that carries REFUSED_KEY (the
         API server's reasons to refuse it: `check.admission` judging it anyway) is read as
         written, and every verdict says so."""
-        flat = flat_objects(objects)
-        left_out = stood_in(flat, default_namespace)
+        objects = flat(objects)
+        left_out = stood_in(objects, default_namespace)
         # Namespaces first so their labels are in place before anything lands in them.
-        for obj in [o for o in flat if o.get("kind") == "Namespace"] + [
-                o for o in flat if o.get("kind") != "Namespace" and id(o) not in left_out]:
-            try:
-                self._add_object(obj, default_namespace)
-            except PolicyError:
-                raise
-            except (AttributeError, TypeError, KeyError, ValueError) as exc:
-                raise PolicyError(f"{manifest_label(obj, default_namespace)}: cannot be read "
-                                  f"({type(exc).__name__}: {exc})") from None
-            if obj.get(REFUSED_KEY):
-                self._unmodelled.append(RefusedObject(str(obj.get("kind")), str(obj.get("apiVersion")),
-                                                      manifest_label(obj, default_namespace).partition(" ")[2], None,
-                                                      tuple(obj[REFUSED_KEY])))
-                self.version += 1
+        with no_cycle_collection():
+            for obj in [o for o in objects if o.get("kind") == "Namespace"] + [
+                    o for o in objects if o.get("kind") != "Namespace" and id(o) not in left_out]:
+                self._add_one(obj, default_namespace)
+
+    def _add_one(self, obj: Mapping[str, Any], default_namespace: str) -> None:
+        try:
+            self._add_object(obj, default_namespace)
+        except PolicyError:
+            raise
+        except (AttributeError, TypeError, KeyError, ValueError) as exc:
+            raise PolicyError(f"{manifest_label(obj, default_namespace)}: cannot be read "
+                              f"({type(exc).__name__}: {exc})") from None
+        if obj.get(REFUSED_KEY):
+            self._unmodelled.append(RefusedObject(str(obj.get("kind")), str(obj.get("apiVersion")),
+                                                  manifest_label(obj, default_namespace).partition(" ")[2], None,
+                                                  tuple(obj[REFUSED_KEY])))
+            self.version += 1
 
     def _add_object(self, obj: Mapping[str, Any], default_namespace: str) -> None:
         kind = obj.get("kind")

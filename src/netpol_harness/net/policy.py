@@ -40,6 +40,11 @@ def entries(value: Any, what: str) -> tuple:
     return tuple(value)
 
 
+def _entries(value: Any, what: str) -> list | tuple:
+    """`entries`, but a list as it is: rules read it once, and never keep it."""
+    return value if type(value) is list else entries(value, what)
+
+
 def selector(value: Any, what: str) -> LabelSelector:
     """A label selector field as LabelSelector; PolicyError naming the field when it is no map."""
     return _selector(value, what)
@@ -202,8 +207,8 @@ class Rule:
         if type(obj) is not dict and not isinstance(obj, Mapping):
             raise PolicyError(f"a rule must be a map with ports and {peer_key}, not {obj!r}")
         return cls(
-            tuple([_peer(p or {}) for p in entries(obj.get(peer_key), peer_key)]),
-            tuple([_port(p or {}) for p in entries(obj.get("ports"), "ports")]),
+            tuple([_peer(p or {}) for p in _entries(obj.get(peer_key), peer_key)]),
+            tuple([_port(p or {}) for p in _entries(obj.get("ports"), "ports")]),
         )
 
 
@@ -250,8 +255,8 @@ class NetworkPolicy:
             if type(spec) is not dict and not isinstance(spec, Mapping):
                 raise PolicyError(f"spec must be a map, not {spec!r}")
             declared = entries(spec.get("policyTypes"), "policyTypes") if spec.get("policyTypes") is not None else None
-            ingress = tuple([Rule.parse(r, "from") for r in entries(spec.get("ingress"), "ingress")])
-            egress = tuple([Rule.parse(r, "to") for r in entries(spec.get("egress"), "egress")])
+            ingress = tuple([Rule.parse(r, "from") for r in _entries(spec.get("ingress"), "ingress")])
+            egress = tuple([Rule.parse(r, "to") for r in _entries(spec.get("egress"), "egress")])
             bad = [t for t in declared or () if t not in POLICY_TYPES]
             if bad:
                 raise PolicyError(f"unknown policyTypes {bad}")
