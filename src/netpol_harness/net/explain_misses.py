@@ -137,8 +137,10 @@ def _peer_miss(peer: Peer, policy: NetworkPolicy, other: Pod | External, ctx: Co
     if isinstance(other, External):
         return 4, f"{peer.describe(policy.namespace)} selects pods, never the outside address {other.ip}"
     ns_labels = ctx.namespace_labels.get(other.namespace, {})
-    ns_ok = peer.admits_namespace(other.namespace, ns_labels, policy.namespace)
-    pod_ok = peer.admits_labels(other.labels)
+    # Peer.admits_namespace and admits_labels, for a peer without ipBlock.
+    ns_ok = other.namespace == policy.namespace if peer.namespace_selector is None else \
+        _selects(peer.namespace_selector, ns_labels)
+    pod_ok = peer.pod_selector is None or _selects(peer.pod_selector, other.labels)
     if ns_ok and pod_ok:
         return None
     if peer.namespace_selector is None:
@@ -191,11 +193,11 @@ def _write_labels(labels) -> str:
 
 
 def _rule_miss(name: str, rule: Rule, policy: NetworkPolicy, verdict: Any, other: Pod | External, dst: Pod | External,
-               named: dict | None = None) -> Miss | None:
+               named: dict | None = None, scores: list[int] | None = None) -> Miss | None:
     ctx = verdict.context or Context({})
     port, protocol = verdict.port, verdict.protocol
     named = _named(dst) if named is None else named
-    peer_fail = _peer_fail(rule, policy, other, ctx) if rule.peers else None
+    peer_fail = _peer_fail(rule, policy, other, ctx, scores) if rule.peers else None
     port_ok = ports_match(rule.ports, port, protocol, named)
     if peer_fail is None and port_ok:
         return None  # this rule allows; not a miss
@@ -208,15 +210,21 @@ def _rule_miss(name: str, rule: Rule, policy: NetworkPolicy, verdict: Any, other
     return Miss(20 + peer_fail[0], name, f"neither peer nor port match ({peer_fail[1]}; ports {wanted})")
 
 
-def _peer_fail(rule: Rule, policy: NetworkPolicy, other: Pod | External, ctx: Context) -> tuple[int, str] | None:
-    """The least of the peers' misses, None when a peer matches: scored first, written
-    for the peers of the least score only (the text breaks ties)."""
-    ns_labels = ctx.namespace_labels.get(other.namespace, {}) if isinstance(other, Pod) else None
-    scores = [_peer_score(p, policy.namespace, other, ns_labels, ctx) for p in rule.peers]
-    if None in scores:
-        return None
-    least = min(scores)  # type: ignore[type-var]
-    return min(_peer_miss(p, policy, other, ctx) for p, score in zip(rule.peers, scores) if score == least)  # type: ignore[type-var]
+def _peer_fail(rule: Rule, policy: NetworkPolicy, other: Pod | External, ctx: Context,
+               scores: list[int] | None = None) -> tuple[int, str] | None:
+    """The least of the peers' misses, None when a peer matches: scored first (`scores`,
+    when the caller has them), written for the peers of the least score only (the text
+    breaks ties)."""
+    if scores is None:
+        ns_labels = ctx.namespace_labels.get(other.namespace, {}) if isinstance(other, Pod) else None
+        scores = _peer_scores(rule, policy.namespace, other, ns_labels, ctx)
+        if scores is None:
+            return None
+    least = min(scores)
+    closest = [p for p, score in zip(rule.peers, scores) if score == least]
+    if len(closest) == 1:
+        return _peer_miss(closest[0], policy, other, ctx)
+    return min(_peer_miss(p, policy, other, ctx) for p in closest)  # type: ignore[type-var]
 
 
 def _ends(verdict: Any, side: Any, other: Pod | External) -> tuple[Pod | External, Pod | External]:
@@ -253,42 +261,57 @@ def closest(verdict: Any, side: Any, other: Pod | External, shown: int = 3) -> t
     _, dst = _ends(verdict, side, other)
     named = _named(dst)
     ctx = verdict.context or Context({})
-    port, protocol, direction = verdict.port, verdict.protocol, side.direction
-    ns_labels = ctx.namespace_labels.get(other.namespace, {}) if isinstance(other, Pod) else None
-    ranked: list[tuple[int, str, Rule | None, NetworkPolicy]] = []
-    for policy, policy_id in zip(policies, ids):
-        rules = policy.ingress if direction == "ingress" else policy.egress
-        if not rules:
-            ranked.append((30, policy_id, None, policy))
-        for k, rule in enumerate(rules):
-            score = _rule_score(rule, policy.namespace, other, ns_labels, ctx, port, protocol, named)
-            if score is None and rule.ports and not ports_match(rule.ports, port, protocol, named):
-                score = 1 + _port_miss(rule.ports, port, protocol, dst, named)[0]
-            if score is not None:
-                ranked.append((score, f"{policy_id} {direction}[{k}]", rule, policy))
+    direction = side.direction
+    ranked = _ranked(policies, ids, direction, verdict.port, verdict.protocol, other, dst, named, ctx)
     # Names are unique here, so (score, name) orders as Miss does, never reaching the text.
     ranked.sort(key=lambda entry: (entry[0], entry[1]))
     top = [Miss(30, name, f"has no {direction} rules: it only isolates") if rule is None
-           else _rule_miss(name, rule, policy, verdict, other, dst, named) for _, name, rule, policy in ranked[:shown]]
-    return len(ranked), top  # type: ignore[return-value]
+           else _rule_miss(name, rule, policy, verdict, other, dst, named, scores)
+           for _, name, rule, policy, scores in ranked[:shown]]
+    return len(ranked), top
 
 
-def _rule_score(rule: Rule, policy_namespace: str, other: Pod | External, ns_labels: Mapping | None, ctx: Context,
-                port: int, protocol: str, named: dict | None) -> int | None:
-    """`_rule_miss`'s score without its text; None when the peer matches (the port is the
-    caller's to judge then)."""
-    worst = None
-    if rule.peers:
-        worst = 99
-        for peer in rule.peers:
-            score = _peer_score(peer, policy_namespace, other, ns_labels, ctx)
-            if score is None:
-                worst = None
-                break
-            worst = min(worst, score)
-    if worst is None:
+def _ranked(policies: tuple, ids: list[str], direction: str, port: int, protocol: str, other: Pod | External,
+            dst: Pod | External, named: dict | None, ctx: Context) -> list[tuple]:
+    """(score, name, rule, policy, its peers' scores) of every rule that misses, unsorted."""
+    ns_labels = ctx.namespace_labels.get(other.namespace, {}) if isinstance(other, Pod) else None
+    ranked: list[tuple] = []
+    for policy, policy_id in zip(policies, ids):
+        rules = policy.ingress if direction == "ingress" else policy.egress
+        if not rules:
+            ranked.append((30, policy_id, None, policy, None))
+        for k, rule in enumerate(rules):
+            scores = _peer_scores(rule, policy.namespace, other, ns_labels, ctx)
+            port_ok = ports_match(rule.ports, port, protocol, named)
+            if scores is None:
+                if port_ok:
+                    continue  # this rule allows
+                score = 1 + _port_miss(rule.ports, port, protocol, dst, named)[0]
+            else:
+                score = (5 if port_ok else 20) + min(scores)
+            ranked.append((score, f"{policy_id} {direction}[{k}]", rule, policy, scores))
+    return ranked
+
+
+def _peer_scores(rule: Rule, policy_namespace: str, other: Pod | External, ns_labels: Mapping | None,
+                 ctx: Context) -> list[int] | None:
+    """Each peer's `_peer_miss` score, without their texts; None when a peer matches (or any does)."""
+    if not rule.peers:
         return None
-    return (5 if ports_match(rule.ports, port, protocol, named) else 20) + worst
+    scores = []
+    for peer in rule.peers:
+        if peer.ip_block is not None or ns_labels is None:
+            score = _peer_score(peer, policy_namespace, other, ns_labels, ctx)
+        else:  # _peer_score's selectors, inline: most peers are these
+            selector = peer.namespace_selector
+            ns_ok = other.namespace == policy_namespace if selector is None else _selects(selector, ns_labels)
+            selector = peer.pod_selector
+            pod_ok = selector is None or _selects(selector, other.labels)  # type: ignore[union-attr]
+            score = (None if pod_ok else 2) if ns_ok else (2 if pod_ok else 4)
+        if score is None:
+            return None
+        scores.append(score)
+    return scores
 
 
 def _peer_score(peer: Peer, policy_namespace: str, other: Any, ns_labels: Mapping | None, ctx: Context) -> int | None:
