@@ -31,7 +31,7 @@ import time
 import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence, Union
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, Union
 
 from .check import api_server_errors
 from .check.kubernetes import validate_kubernetes
@@ -140,17 +140,30 @@ class _Job:
     settings: tuple[tuple[str, Any], ...] = ()  # project's (root, helm, cache): a forkserver's workers lack them
 
 
-def _render_chunk(job: _Job, cases: Sequence[Case]) -> tuple[list[RenderResult], dict[str, int]]:
+def _render_chunk(job: _Job, cases: Sequence[Case]) -> tuple[Iterable[RenderResult], dict[str, int]]:
     if job.engine == "sdk":
         from .helm import sdk
 
-        return sdk.render_cases(job.chart, [c.values for c in cases], release=job.release, namespace=job.namespace,
-                                threads=1), {}
+        # One case at a time, rendered ahead on a thread while this one checks the last.
+        return sdk.render_stream(job.chart, [c.values for c in cases], release=job.release,
+                                 namespace=job.namespace), {}
     renderer = _renderer(job)
     renderer.verify_on([c.values for c in cases])
     before = dict(renderer.stats)
     results = renderer.render([c.values for c in cases])
     return results, {k: v - before.get(k, 0) for k, v in renderer.stats.items()}
+
+
+def _waited(results: Iterable[RenderResult], stages: dict[str, float]) -> Iterator[RenderResult]:
+    """The results, the time spent waiting for each added to the `render` stage."""
+    it = iter(results)
+    while True:
+        began = time.perf_counter()
+        result = next(it, None)
+        stages["render"] = stages.get("render", 0.0) + time.perf_counter() - began
+        if result is None:
+            return
+        yield result
 
 
 _RENDERERS: dict[tuple, Any] = {}
@@ -170,13 +183,13 @@ def _renderer(job: _Job):
 
 def _run_chunk(job: _Job, cases: Sequence[Case]) -> tuple[list[Outcome], dict[str, float], dict[str, int]]:
     project.configure(**dict(job.settings))
-    stages: dict[str, float] = {}
+    stages: dict[str, float] = {"render": 0.0}
     start = time.perf_counter()
     results, stats = _render_chunk(job, cases)
     stages["render"] = time.perf_counter() - start
     ctx = _Context(job.chart, job.release, job.namespace, job.extra_objects, job.dataplanes)
     outcomes = []
-    for case, result in zip(cases, results):
+    for case, result in zip(cases, _waited(results, stages)):
         outcome = Outcome(case, result.ok, objects=result.objects if job.keep_objects else None, stderr=result.stderr)
         if not result.ok:
             if "render" in job.checks:

@@ -31,12 +31,15 @@ behaviour (test_helm4 checks that the value matrix shows no others):
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import functools
 import os
+import queue
 import re
+import threading
 import warnings
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from ..loader import parse_manifests
 from .parsed import parse_rendered
@@ -111,17 +114,58 @@ def render_cases(chart: str | os.PathLike, cases: Sequence[Mapping[str, Any]], *
     threads (the engine lets go of the GIL while it renders). Results in case order."""
     import helm_python
 
+    with helm_python.Chart.load(Path(chart)) as loaded:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=threads) as pool:
+            return list(pool.map(lambda values: _render_one(loaded, values, chart, release, namespace), cases))
+
+
+def render_stream(chart: str | os.PathLike, cases: Sequence[Mapping[str, Any]], *, release: str = DEFAULT_RELEASE,
+                  namespace: str = "default", ahead: int = 4) -> Iterator[RenderResult]:
+    """`render_cases` on one thread that renders up to `ahead` cases ahead of the reader: the
+    engine lets go of the GIL while it renders, so a caller checking case k (the matrix)
+    keeps a core busy that rendering alone leaves idle. Results in case order; an error
+    of the engine's comes out where render_cases would raise it."""
+    import helm_python
+
+    done: queue.Queue = queue.Queue(maxsize=ahead)
+    stop = threading.Event()
+
+    def work() -> None:
+        try:
+            with helm_python.Chart.load(Path(chart)) as loaded:
+                for values in cases:
+                    if stop.is_set():
+                        return
+                    done.put((True, _render_one(loaded, values, chart, release, namespace)))
+        except BaseException as err:  # noqa: BLE001 - handed to the reader, raised there
+            done.put((False, err))
+
+    thread = threading.Thread(target=work, name="helm4-render", daemon=True)
+    thread.start()
+    try:
+        for _ in cases:
+            ok, item = done.get()
+            if not ok:
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():  # a reader that stops early: let a waiting put through
+            with contextlib.suppress(queue.Empty):
+                done.get(timeout=0.05)
+        thread.join()
+
+
+def _render_one(loaded: Any, values: Mapping[str, Any] | None, chart: str | os.PathLike, release: str,
+                namespace: str) -> RenderResult:
+    import helm_python
+
     argv = ("helm4-sdk", "render", release, str(chart), "--namespace", namespace)
     opts = dict(name=release, namespace=namespace, is_install=True, is_upgrade=False)
-    with helm_python.Chart.load(Path(chart)) as loaded:
-        def one(values: Mapping[str, Any]) -> RenderResult:
-            try:
-                return _result(loaded.render(dict(values or {}), **opts), argv, namespace)
-            except helm_python.HelmError as err:
-                return RenderResult(False, 1, "", f"Error: {err}", [], None, argv, namespace=namespace)
-
-        with concurrent.futures.ThreadPoolExecutor(max_workers=threads) as pool:
-            return list(pool.map(one, cases))
+    try:
+        return _result(loaded.render(dict(values or {}), **opts), argv, namespace)
+    except helm_python.HelmError as err:
+        return RenderResult(False, 1, "", f"Error: {err}", [], None, argv, namespace=namespace)
 
 
 def install(chart: str | os.PathLike, release: str, *, kubeconfig: str | os.PathLike,
