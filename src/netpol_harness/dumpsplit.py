@@ -1,6 +1,6 @@
 """A large dump's text read on every core: cut at item boundaries (lines kubectl starts
-with `- ` at column 0), each part read by `dumps` in its own process, the results joined
-in order. What each part gives is what reading the whole text gives for those lines, so
+with `- ` at column 0), the parts dealt to the processes in turn (the kinds of a dump sit
+apart and cost differently a byte), read by `dumps`, the results joined in order. What each part gives is what reading the whole text gives for those lines, so
 the join equals the one-process read: each block the reader cuts and each item it reads
 ends before the next column-0 `- ` line, except a pruned key's block at column 0 (its
 list items sit at column 0 too), and a cut inside such a block is never made.
@@ -17,10 +17,11 @@ import pickle
 import re
 from typing import Any, Callable
 
-__all__ = ["SPLIT_BYTES", "cuts", "in_parts"]
+__all__ = ["SPLIT_BYTES", "Beside", "can_fork", "cuts", "in_parts"]
 
 SPLIT_BYTES = 4 << 20  # below this, forking costs more than it saves
-_MOST_PARTS = 4
+_MOST_PROCESSES = 4
+_SHARES = 4  # parts a process reads, spread over the text: kinds cost differently a byte, and sit apart
 # A column-0 line that is not a list item: a key, a document marker, a comment, a tab ...
 _COLUMN_0 = re.compile(r"\n(?:[^ \-\n]|-[^ ])")
 
@@ -32,6 +33,10 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
+def _processes() -> int:
+    return min(_cores(), _MOST_PROCESSES)
+
+
 def _forks() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
@@ -40,8 +45,8 @@ def cuts(text: str, unsafe: re.Pattern) -> list[int]:
     """Offsets that cut `text` into parts (first 0, last its length), at column-0 `- ` lines
     near equal shares; a cut whose last column-0 line above it (not a list item, not blank)
     matches `unsafe` (a pruned key: its block may run on past the cut) is not made."""
-    parts = min(_cores(), _MOST_PARTS)
-    if parts < 2 or len(text) < SPLIT_BYTES or not _forks():
+    parts = _processes() * _SHARES
+    if not can_fork(text):
         return [0, len(text)]
     above = [m.start() + 1 for m in _COLUMN_0.finditer(text) if text[m.start() + 1:m.end()].strip()]
     offsets = [0]
@@ -70,50 +75,68 @@ def _last_line_above(text: str, above: list[int], at: int) -> str | None:
 
 
 def in_parts(text: str, offsets: list[int], read: Callable[[str, int], Any]) -> list[Any]:
-    """`read(part, k)` of each part, in order: the first here, the others in forked processes.
-    An exception a part raises is raised here, as reading it here would have; a part whose
-    process ends without an answer is read here."""
+    """`read(part, k)` of each part, in order: every n-th here, the others in n - 1 forked
+    processes. An exception a part raises is raised here, as reading it here would have;
+    the parts of a process that ends without an answer are read here."""
     if len(offsets) <= 2:
         return [read(text, 0)]
-    context = multiprocessing.get_context("fork")
-    running = []
+    processes = min(_processes(), len(offsets) - 1)
+
+    def share(first: int) -> list[Any]:
+        return [read(text[offsets[k]:offsets[k + 1]], k) for k in range(first, len(offsets) - 1, processes)]
+
+    running = [Beside(lambda first=first: share(first)) for first in range(1, processes)]
     try:
-        for k in range(1, len(offsets) - 1):
-            receive, send = context.Pipe(duplex=False)
-            process = context.Process(target=_child, args=(send, read, text, offsets[k], offsets[k + 1], k),
-                                      daemon=True)
-            process.start()
-            send.close()
-            running.append((receive, process))
-        results = [read(text[:offsets[1]], 0)]
-        for k, (receive, process) in enumerate(running, 1):
-            ok, value = _result(receive, process)
+        results: list[Any] = [None] * (len(offsets) - 1)
+        results[0::processes] = share(0)
+        for first, process in enumerate(running, 1):
+            ok, value = process.result()
             if ok is None:
-                value = read(text[offsets[k]:offsets[k + 1]], k)
+                value = share(first)
             elif not ok:
                 raise value
-            results.append(value)
+            results[first::processes] = value
         return results
     finally:
-        for receive, process in running:
-            receive.close()
-            if process.is_alive():
-                process.terminate()
-            process.join()
+        for process in running:
+            process.stop()
 
 
-def _child(send: Any, read: Callable[[str, int], Any], text: str, start: int, end: int, k: int) -> None:
+class Beside:
+    """`work()` in a forked process, which shares this one's memory as it was at the fork."""
+
+    def __init__(self, work: Callable[[], Any]) -> None:
+        context = multiprocessing.get_context("fork")
+        self.receive, send = context.Pipe(duplex=False)
+        self.process = context.Process(target=_child, args=(send, work), daemon=True)
+        self.process.start()
+        send.close()
+
+    def result(self) -> tuple[bool | None, Any]:
+        """(True, what it gave), (False, what it raised) or (None, None): no answer."""
+        try:
+            return pickle.loads(self.receive.recv_bytes())
+        except Exception:  # noqa: BLE001 - ended, or an answer that does not unpickle: do it here
+            return None, None
+        finally:
+            self.stop()
+
+    def stop(self) -> None:
+        self.receive.close()
+        if self.process.is_alive():
+            self.process.terminate()
+        self.process.join()
+
+
+def _child(send: Any, work: Callable[[], Any]) -> None:
     try:
-        outcome: tuple[bool, Any] = (True, read(text[start:end], k))
-    except BaseException as err:  # noqa: BLE001 - the parent raises it, as reading there would
+        outcome: tuple[bool, Any] = (True, work())
+    except BaseException as err:  # noqa: BLE001 - the parent raises it, as doing the work there would
         outcome = (False, err)
     send.send_bytes(pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL))
     send.close()
 
 
-def _result(receive: Any, process: Any) -> tuple[bool | None, Any]:
-    """(True, what the part gave), (False, what it raised) or (None, None): no answer."""
-    try:
-        return pickle.loads(receive.recv_bytes())
-    except Exception:  # noqa: BLE001 - ended, or an answer that does not unpickle: read it here
-        return None, None
+def can_fork(text: str) -> bool:
+    """Whether work on `text` is worth a forked process: large, more than one core, fork there."""
+    return len(text) >= SPLIT_BYTES and _cores() > 1 and _forks()
