@@ -48,9 +48,10 @@ class PodClasses:
         keys: dict[str, set[str]] = {}
         blocks: list[IPBlock] = []
         plain = _plain_networkpolicies()
+        seen: set[int] = set()  # the policies, and so what is seen, live as long as this loop
         for policy in policies:
             if plain and type(policy) is NetworkPolicy:
-                _read_networkpolicy(policy, keys, blocks)
+                _read_networkpolicy(policy, keys, blocks, seen)
             else:
                 _walk(policy, keys, blocks)
         bounds = _bounds(blocks)
@@ -61,9 +62,9 @@ class PodClasses:
         self.apart = False  # every pod a class of its own (`each_apart`)
         self.of: list[int] = []
         self.reps: list[Pod] = []
+        key_of = _KeyReader(keys, bounds, family, host_nodes, node_read)
         for pod in pods:
-            key = (pod.namespace, _read_labels(pod, keys), _named_ports(pod), _intervals(pod, bounds, family),
-                   _node_key(pod, host_nodes, node_read), pod.id if pod.host_network else "")
+            key = key_of(pod)
             c = by_key.get(key)
             if c is None:
                 c = by_key[key] = len(self.reps)
@@ -87,6 +88,28 @@ class PodClasses:
         for i, c in enumerate(self.of):
             out[c].append(i)
         return out
+
+
+class _KeyReader:
+    """A pod's class key, with what pods share read once: the replicas of a workload have
+    alike label maps and, in the model, one ports tuple."""
+
+    def __init__(self, keys: dict[str, set[str]], bounds: dict[int, tuple[list[int], list[int]]],
+                 family: int | None, host_nodes: set[str], node_read: bool) -> None:
+        self.keys, self.bounds, self.family, self.host_nodes, self.node_read = keys, bounds, family, host_nodes, node_read
+        self._labels: dict[tuple, tuple] = {}
+        self._ports: dict[int, tuple[Any, tuple]] = {}
+
+    def __call__(self, pod: Pod) -> tuple:
+        items = tuple(pod.labels.items())
+        labels = self._labels.get(items)
+        if labels is None:
+            labels = self._labels[items] = _read_labels(pod, self.keys)
+        ports = self._ports.get(id(pod.ports))
+        if ports is None or ports[0] is not pod.ports:  # by identity, the object kept so its id stays its own
+            ports = self._ports[id(pod.ports)] = (pod.ports, _named_ports(pod))
+        return (pod.namespace, labels, ports[1], _intervals(pod, self.bounds, self.family),
+                _node_key(pod, self.host_nodes, self.node_read), pod.id if pod.host_network else "")
 
 
 class ClassView:
@@ -115,12 +138,19 @@ def _plain_networkpolicies() -> bool:
     return all({f.name for f in dataclasses.fields(kind)} == names for kind, names in _KNOWN.items())  # type: ignore
 
 
-def _read_networkpolicy(policy: NetworkPolicy, keys: dict[str, set[str]], blocks: list[IPBlock]) -> None:
+def _read_networkpolicy(policy: NetworkPolicy, keys: dict[str, set[str]], blocks: list[IPBlock],
+                        seen: set[int]) -> None:
     """`_walk` for the kind most clusters have thousands of, by its fields: a namespaceSelector
-    reads namespace labels, which the namespace in a class's key already tells apart."""
-    _walk(policy.pod_selector, keys, blocks)
+    reads namespace labels, which the namespace in a class's key already tells apart. `seen`:
+    the ids of the selectors and peers read already (the model shares them between policies)."""
+    if id(policy.pod_selector) not in seen:
+        seen.add(id(policy.pod_selector))
+        _walk(policy.pod_selector, keys, blocks)
     for rule in (*policy.ingress, *policy.egress):
         for peer in rule.peers:
+            if id(peer) in seen:
+                continue
+            seen.add(id(peer))
             if peer.pod_selector is not None:
                 _walk(peer.pod_selector, keys, blocks)
             if peer.ip_block is not None:
