@@ -70,3 +70,23 @@ def test_the_lazy_port_index_reads_as_the_port_index(cluster):
 def test_a_matrix_over_classes_counts_the_pairs_the_per_pod_one_does(cluster, port):
     classes, pods = Evaluator(cluster).matrix(port), Evaluator(cluster, classes=False).matrix(port)
     assert classes.count_allowed() == pods.count_allowed()
+
+
+def _dual_stack() -> Cluster:
+    pods = [{"kind": "Pod", "metadata": {"name": f"p{k}", "namespace": "a", "labels": {"app": f"x{k % 3}"}},
+             "status": {"podIPs": [{"ip": f"10.244.0.{k + 1}"}, {"ip": f"fd00:10:244::{k + 1:x}"}]}}
+            for k in range(12)]
+    policy = {"kind": "NetworkPolicy", "metadata": {"name": "v6", "namespace": "a"},
+              "spec": {"podSelector": {"matchLabels": {"app": "x0"}}, "policyTypes": ["Ingress", "Egress"],
+                       "ingress": [{"from": [{"ipBlock": {"cidr": "fd00:10:244::/120", "except": ["fd00:10:244::4/126"]}}]}],
+                       "egress": [{"to": [{"ipBlock": {"cidr": "10.244.0.0/29"}}]}]}}
+    return Cluster.from_manifests([{"kind": "Namespace", "metadata": {"name": "a"}}, *pods, policy])
+
+
+@pytest.mark.parametrize("family", [None, 4, 6])
+def test_a_pods_row_over_both_families_is_the_per_pod_matrix_row(family):
+    cluster = _dual_stack()
+    lines, slow = Evaluator(cluster, family=family), Evaluator(cluster, family=family, classes=False)
+    for pod in slow.pods:
+        assert lines.reachable_from(pod.id, 80) == slow.reachable_from(pod.id, 80)
+        assert lines.reaching(pod.id, 80) == slow.reaching(pod.id, 80)
