@@ -23,6 +23,8 @@ import re
 import secrets
 from typing import Any
 
+import numpy as np
+
 from .dumppods import POD_KEYS, PRUNED_KEYS
 from .dumpsplit import Beside, can_fork
 from .loader import Limits, limit_error
@@ -32,7 +34,6 @@ __all__ = ["json_documents"]
 # Everything of ASCII but brackets and quotes; what is not ASCII sits in strings, which go.
 _SKELETON = {c: None for c in range(128) if chr(c) not in '[]{}"'}
 _STRINGS = re.compile(r'"[^"]*"')
-_INNERMOST = re.compile(r"\[\]|\{\}")
 _SPACE = re.compile(r"[ \t\n\r]*")
 _COMMA = re.compile(r"[ \t\n\r]*,[ \t\n\r]*")
 _DECODE = json.JSONDecoder().raw_decode
@@ -62,7 +63,7 @@ def _in_two(text: str, lim: Limits) -> list[Any] | None:
     """The List of a large dump in kubectl's layout, read in two processes; None: not sure."""
     start = text.find(_ITEMS)
     cut = text.find(_ITEM_END, max(start, len(text) // 2)) if start >= 0 else -1
-    end = text.find("\n    ]", cut) if cut >= 0 else -1
+    end = text.rfind("\n    ]", cut) if cut >= 0 else -1  # from the end: a few lines, not half the text
     if end < 0:
         return None
     start, cut = start + len(_ITEMS), cut + len("\n        }")  # the items' first space; the comma
@@ -153,11 +154,11 @@ def _deeper_than(text: str, start: int, end: int, depth: int) -> bool:
     brackets = skeleton.replace('""', "")
     if '"' in brackets:  # a string holds a bracket: pairing adjacent quotes would mix strings up
         brackets = _STRINGS.sub("", skeleton)
-    for _ in range(depth):
-        if not brackets:
-            return False
-        brackets = _INNERMOST.sub("", brackets)
-    return bool(brackets)
+    if not brackets:
+        return False
+    codes = np.frombuffer(brackets.encode("ascii"), dtype=np.uint8)
+    opens = (codes == ord("[")) | (codes == ord("{"))
+    return int(np.cumsum(np.where(opens, 1, -1), dtype=np.int64).max()) > depth
 
 
 def _walk_depth(doc: Any, lim: Limits, source: str) -> None:
