@@ -204,6 +204,11 @@ def _rule_miss(name: str, rule: Rule, policy: NetworkPolicy, verdict: Any, other
     if peer_fail is None:
         score, why = _port_miss(rule.ports, port, protocol, dst, named)
         return Miss(1 + score, name, why)
+    return _peer_missed(name, rule, peer_fail, port_ok, port, protocol)
+
+
+def _peer_missed(name: str, rule: Rule, peer_fail: tuple[int, str], port_ok: bool, port: int, protocol: str) -> Miss:
+    """The miss of a rule none of whose peers matches (`peer_fail`: the least of their misses)."""
     if port_ok:
         return Miss(5 + peer_fail[0], name, f"port {port}/{protocol} is allowed, but the peer does not match: {peer_fail[1]}")
     wanted = _ports_text(rule.ports)
@@ -261,35 +266,43 @@ def closest(verdict: Any, side: Any, other: Pod | External, shown: int = 3) -> t
     _, dst = _ends(verdict, side, other)
     named = _named(dst)
     ctx = verdict.context or Context({})
-    direction = side.direction
-    ranked = _ranked(policies, ids, direction, verdict.port, verdict.protocol, other, dst, named, ctx)
+    direction, port, protocol = side.direction, verdict.port, verdict.protocol
+    ranked = _ranked(policies, ids, direction, port, protocol, other, dst, named, ctx)
     # Names are unique here, so (score, name) orders as Miss does, never reaching the text.
     ranked.sort(key=lambda entry: (entry[0], entry[1]))
-    top = [Miss(30, name, f"has no {direction} rules: it only isolates") if rule is None
-           else _rule_miss(name, rule, policy, verdict, other, dst, named, scores)
-           for _, name, rule, policy, scores in ranked[:shown]]
+    top = []
+    for score, name, rule, policy, scores, port_ok, why in ranked[:shown]:
+        if rule is None:
+            top.append(Miss(30, name, f"has no {direction} rules: it only isolates"))
+        elif why is not None:  # the peer matched: `_port_miss` wrote it while ranking
+            top.append(Miss(score, name, why))
+        else:
+            top.append(_peer_missed(name, rule, _peer_fail(rule, policy, other, ctx, scores), port_ok, port, protocol))
     return len(ranked), top
 
 
 def _ranked(policies: tuple, ids: list[str], direction: str, port: int, protocol: str, other: Pod | External,
             dst: Pod | External, named: dict | None, ctx: Context) -> list[tuple]:
-    """(score, name, rule, policy, its peers' scores) of every rule that misses, unsorted."""
+    """(score, name, rule, policy, its peers' scores, whether its ports admit, the reason when
+    only the port is wrong) of every rule that misses, unsorted."""
     ns_labels = ctx.namespace_labels.get(other.namespace, {}) if isinstance(other, Pod) else None
     ranked: list[tuple] = []
     for policy, policy_id in zip(policies, ids):
         rules = policy.ingress if direction == "ingress" else policy.egress
         if not rules:
-            ranked.append((30, policy_id, None, policy, None))
+            ranked.append((30, policy_id, None, policy, None, False, None))
         for k, rule in enumerate(rules):
             scores = _peer_scores(rule, policy.namespace, other, ns_labels, ctx)
             port_ok = ports_match(rule.ports, port, protocol, named)
+            why = None
             if scores is None:
                 if port_ok:
                     continue  # this rule allows
-                score = 1 + _port_miss(rule.ports, port, protocol, dst, named)[0]
+                score, why = _port_miss(rule.ports, port, protocol, dst, named)
+                score += 1
             else:
                 score = (5 if port_ok else 20) + min(scores)
-            ranked.append((score, f"{policy_id} {direction}[{k}]", rule, policy, scores))
+            ranked.append((score, f"{policy_id} {direction}[{k}]", rule, policy, scores, port_ok, why))
     return ranked
 
 

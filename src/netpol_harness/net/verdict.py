@@ -191,7 +191,7 @@ def _side_text(verdict: Verdict, side: SideVerdict, other: Pod | External) -> li
     else:
         tier = "[NetworkPolicy] " if side.tier_steps else ""  # after an admin Pass, say which tier this is
         lines.append(f"  {tier}isolated by: {', '.join(side.policies)}")
-        by_id = {p.id: p for p in side.isolating}
+        by_id = {p.id: p for p in side.isolating} if side.allowed_by else {}
         for ref in side.allowed_by:
             policy = by_id.get(ref.policy)
             if policy is None:  # a rule of another kind (Cilium's) that allows beside NetworkPolicy
