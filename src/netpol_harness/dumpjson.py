@@ -38,6 +38,7 @@ _SPACE = re.compile(r"[ \t\n\r]*")
 _COMMA = re.compile(r"[ \t\n\r]*,[ \t\n\r]*")
 _DECODE = json.JSONDecoder().raw_decode
 _ITEMS, _ITEM_END = '\n    "items": [', "\n        },\n        {\n"  # kubectl's layout: items 8 spaces in
+_PRUNED, _POD, _CONTAINER = frozenset(PRUNED_KEYS), frozenset(POD_KEYS), frozenset(("name", "ports"))
 _PIECE = 32 << 20  # text counted in pieces this long: the copies stay small
 
 
@@ -126,18 +127,24 @@ def _pruned_item(item: Any) -> Any:
     metadata, spec and status, and of a running pod all but what the model reads."""
     if type(item) is not dict:
         return item
-    pod = item.get("kind") == "Pod"
+    if item.get("kind") == "Pod":
+        return {k: _pod_part(v) if type(v) is dict else v for k, v in item.items()}
     for part in item.values():
-        if type(part) is not dict:
-            continue
-        for key in [k for k in part if (k not in POD_KEYS if pod else k in PRUNED_KEYS)]:
-            if pod or type(part[key]) in (dict, list) or part[key] is None:
-                del part[key]
-        for containers in (part.get("containers"), part.get("initContainers")) if pod else ():
-            for container in containers if type(containers) is list else ():
-                for key in [k for k in container if k not in ("name", "ports")] if type(container) is dict else ():
-                    del container[key]
+        if type(part) is dict and not _PRUNED.isdisjoint(part):
+            for key in _PRUNED.intersection(part):
+                if type(part[key]) in (dict, list) or part[key] is None:
+                    del part[key]
     return item
+
+
+def _pod_part(part: dict) -> dict:
+    """A running pod's metadata, spec or status: what the model reads; of containers, name and ports."""
+    kept = {k: v for k, v in part.items() if k in _POD}
+    for name in ("containers", "initContainers"):
+        if type(kept.get(name)) is list:
+            kept[name] = [{k: v for k, v in c.items() if k in _CONTAINER} if type(c) is dict else c
+                          for c in kept[name]]
+    return kept
 
 
 def _deeper_than(text: str, start: int, end: int, depth: int) -> bool:
