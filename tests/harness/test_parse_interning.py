@@ -86,3 +86,17 @@ def test_replicas_declaring_the_same_ports_share_them_as_read():
     expected = (ContainerPort("http", 8080, "TCP"), ContainerPort(None, 53, "UDP"))
     assert spec_ports(spec) == spec_ports({**spec}) == expected
     assert pod_spec_ports(spec) == list(expected)
+
+
+def test_a_policy_read_from_its_manifest_equals_one_made_by_its_constructor():
+    manifest = _policy("web", {"podSelector": {"matchLabels": {"app": "web"}}})
+    manifest["spec"]["policyTypes"] = ["Ingress"]
+    read = NetworkPolicy.from_manifest(manifest)
+    made = NetworkPolicy("ns", "web", read.pod_selector, ("Ingress",), read.ingress, (), ("Ingress",))
+    assert read == made and hash(read) == hash(made) and repr(read) == repr(made)
+
+
+def test_a_rule_read_from_its_manifest_equals_one_made_by_its_constructor():
+    read = Rule.parse({"from": [{"namespaceSelector": {}}], "ports": [{"port": 53, "protocol": "UDP"}]}, "from")
+    made = Rule(read.peers, read.ports)
+    assert read == made and hash(read) == hash(made) and repr(read) == repr(made)
