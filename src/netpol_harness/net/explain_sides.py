@@ -112,19 +112,19 @@ class Sides:
     def side(self, direction: str, end: Pod, i: int, j: int, d: int, port: int, protocol: str) -> tuple[SideVerdict, str]:
         """Pod i's side of a connection with pod j (d: the destination's index), and its part of the reason."""
         plan = self.plan(direction, i)
-        hits = ()
-        if plan.rules:
-            named = self.pod_named[d]
-            other_bit = 1 << j
-            hits = [(ref, text) for ref, text, ports, peers in plan.rules
-                    if peers & other_bit and ports_match(ports, port, protocol, named)]
-        side = object.__new__(SideVerdict)
-        state = side.__dict__
-        state.update(plan.template)
+        state = plan.template.copy()
         state["endpoint"] = end_id = end.id
-        if hits:
-            state["allowed_by"] = tuple(ref for ref, _ in hits)
-            return side, f"{direction}: allowed by {', '.join(text for _, text in hits)}"
+        side = object.__new__(SideVerdict)  # the fields at once: a frozen dataclass sets them one by one
+        object.__setattr__(side, "__dict__", state)
+        if plan.rules:
+            other_bit = 1 << j
+            near = [rule for rule in plan.rules if rule[3] & other_bit]  # the peer first: most rules miss it
+            if near:
+                named = self.pod_named[d]
+                hits = [(ref, text) for ref, text, ports, _ in near if ports_match(ports, port, protocol, named)]
+                if hits:
+                    state["allowed_by"] = tuple(ref for ref, _ in hits)
+                    return side, f"{direction}: allowed by {', '.join(text for _, text in hits)}"
         if plan.isolating:
             return side, f"{direction}: {end_id} is isolated by {plan.ids} and no rule allows it"
         return side, f"{direction}: no policy isolates {end_id}"
