@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from .objects import ContainerPort
-from .parse_keys import interned
 
 # The alphabet Kubernetes' name generator draws from (no vowels, no look-alikes).
 _ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
@@ -126,27 +125,33 @@ def pod_spec_ports(spec: Mapping[str, Any] | None) -> list[ContainerPort]:
 
 
 def spec_ports(spec: Mapping[str, Any] | None) -> tuple[ContainerPort, ...]:
-    """The container ports of a pod spec; read once for the replicas of one template, or
-    the pods of one workload in a cluster's dump, which declare the same ports."""
+    """The container ports of a pod spec, as pod_spec_ports lists them."""
     spec = spec or {}
     containers = spec.get("containers") or ()
-    if type(containers) is list and not spec.get("initContainers"):
-        lists = [c.get("ports") for c in containers if type(c) is dict]
-        if len(lists) == len(containers):
-            return _ports_of_lists(lists)
-    # Sidecar init containers (restartPolicy: Always) serve ports too, so they count.
-    containers = list(spec.get("containers") or ()) + list(spec.get("initContainers") or ())
-    if all(type(c) is dict for c in containers):
-        return _ports_of_lists([container.get("ports") for container in containers])
-    return _read_port_lists(containers, "ports")  # in order, so the first fault is the one named
+    if type(containers) is not list or spec.get("initContainers"):
+        # Sidecar init containers (restartPolicy: Always) serve ports too, so they count.
+        containers = list(spec.get("containers") or ()) + list(spec.get("initContainers") or ())
+    return tuple([_container_port(p) for container in containers for p in container.get("ports") or ()])
 
 
-def _read_port_lists(items: list[Any], key: str | None = None) -> tuple[ContainerPort, ...]:
-    """The container ports of each item: its ports list, or with `key` its `key` field."""
-    return tuple([container_port(p) for item in items for p in (item.get(key) if key else item) or ()])
+_CONTAINER_PORTS: dict[tuple[Any, int, Any], ContainerPort] = {}
 
 
-_ports_of_lists = interned(_read_port_lists)
+def _container_port(p: Any) -> ContainerPort:
+    """container_port(p), made once for each name, number and protocol written as plain
+    values: the replicas of one template, and the pods of one workload in a cluster's dump,
+    declare the same few ports."""
+    if type(p) is dict:
+        name, number, protocol = p.get("name"), p.get("containerPort", p.get("port")), p.get("protocol")
+        if type(number) is int and (name is None or type(name) is str) and (protocol is None or type(protocol) is str):
+            key = (name, number, protocol)
+            made = _CONTAINER_PORTS.get(key)
+            if made is None:
+                if len(_CONTAINER_PORTS) >= 1 << 16:  # a long-lived process reads many clusters
+                    _CONTAINER_PORTS.clear()
+                made = _CONTAINER_PORTS[key] = container_port(p)
+            return made
+    return container_port(p)
 
 
 def container_port(p: ContainerPort | Mapping[str, Any] | tuple) -> ContainerPort:
