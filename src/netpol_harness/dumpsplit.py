@@ -108,8 +108,11 @@ class Beside:
     def __init__(self, work: Callable[[], Any]) -> None:
         context = multiprocessing.get_context("fork")
         self.receive, send = context.Pipe(duplex=False)
-        self.process = context.Process(target=_child, args=(send, work), daemon=True)
-        self.process.start()
+        self.process: Any = context.Process(target=_child, args=(send, work), daemon=True)
+        try:
+            self.process.start()
+        except (OSError, AssertionError):  # out of processes, or a daemon's worker: no answer, done here
+            self.process = None
         send.close()
 
     def result(self) -> tuple[bool | None, Any]:
@@ -123,9 +126,10 @@ class Beside:
 
     def stop(self) -> None:
         self.receive.close()
-        if self.process.is_alive():
-            self.process.terminate()
-        self.process.join()
+        if self.process is not None:
+            if self.process.is_alive():
+                self.process.terminate()
+            self.process.join()
 
 
 def _child(send: Any, work: Callable[[], Any]) -> None:

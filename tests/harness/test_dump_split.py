@@ -106,3 +106,16 @@ def test_an_item_read_line_by_line_keeps_the_depth_limit_of_the_parser(tmp_path,
     finally:
         reset_limits()
     assert got == expected
+
+
+def _count_in_worker(path: str) -> int:
+    dumpsplit.SPLIT_BYTES = 1  # a pool's worker is a daemon: it may not fork, and reads in one process
+    return len(read_cluster_file(path))
+
+
+def test_a_dump_read_in_a_pool_worker_which_may_not_fork_is_read_in_one_process(tmp_path):
+    import multiprocessing
+    path = tmp_path / "dump.yaml"
+    path.write_text(dump_text())
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        assert pool.apply(_count_in_worker, (str(path),)) == 120 + 60 + 6
