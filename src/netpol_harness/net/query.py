@@ -33,8 +33,8 @@ from .lazyports import LazyPortIndex
 from .reachability import Reachability, reach_rows
 from .selection import PodIndex, bits
 from .kinds.admintier import POD, AdminTier, admin_notes
+from . import explain_sides
 from .caveats import caveats
-from .lazyverdict import LazyVerdict
 from .lines import pod_line
 from .verdict import Context, SideVerdict, TierStep, Verdict, reason
 
@@ -106,9 +106,7 @@ class Query:
         if i != j:
             allowed = self._class_allowed(i, j, port, protocol)
             if allowed is not None:
-                pods = self.pods.pods
-                s, d = pods[i], pods[j]
-                return LazyVerdict.deferred(allowed, s, d, port, protocol, lambda: self.verdict(s, d, port, protocol))
+                return explain_sides.deferred(self, allowed, i, j, port, protocol)
         return self.verdict(self.pods.pods[i], self.pods.pods[j], port, protocol)
 
     def allowed(self, src: EndpointRef, dst: EndpointRef, port: int, protocol: str) -> bool:
