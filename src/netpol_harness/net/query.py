@@ -82,6 +82,17 @@ class Query:
         return layers_of(self.kinds)
 
     @cached_property
+    def side_layers(self) -> tuple[tuple[str, ...], ...]:
+        """`layers` without the kinds that have no policies here: such a kind's side is undecided with
+        no rules, steps or notes, so asking it changes no verdict (most clusters have no admin or
+        Cilium policies, and a matrix asks millions of sides)."""
+        def may_rule(name: str) -> bool:
+            if name in ("Cilium", "CiliumDeny"):
+                return bool(self.cluster.cilium_policies)
+            return name == "NetworkPolicy" or bool(getattr(self.kinds[name], "policies", True))
+        return tuple(kept for layer in self.layers if (kept := tuple(k for k in layer if may_rule(k))))
+
+    @cached_property
     def hosts(self) -> HostRules:
         return HostRules(self.pods, self.matchers.peers)
 
@@ -166,7 +177,7 @@ class Query:
         steps: tuple[TierStep, ...] = ()
         bystanders: tuple = ()
         notes: tuple[str, ...] = ()  # of rules that allow without isolating (Cilium's enableDefaultDeny: false)
-        for layer in self.layers:
+        for layer in self.side_layers:
             side = merge_sides([self.kinds[kind].side(direction, end, other, port, protocol) for kind in layer])
             steps += side.tier_steps
             bystanders += side.bystanders
