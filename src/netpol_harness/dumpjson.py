@@ -72,14 +72,16 @@ def _in_two(text: str, lim: Limits) -> list[Any] | None:
     if doc is None:
         return None
     other = Beside(lambda: _items(text, cut + 1, end, lim.yaml_depth - 2))
-    try:
-        mine = _items(text, start, cut, lim.yaml_depth - 2)
-    except (ValueError, RecursionError):
-        mine = None
-    if mine is None:
+    try:  # whatever happens here (an interrupt too), the other process is ended and reaped
+        try:
+            mine = _items(text, start, cut, lim.yaml_depth - 2)
+        except (ValueError, RecursionError):
+            return None
+        if mine is None:
+            return None
+        ok, theirs = other.result()
+    finally:
         other.stop()
-        return None
-    ok, theirs = other.result()
     if ok is not True or theirs is None:
         return None
     doc["items"] = mine + theirs

@@ -51,7 +51,7 @@ def _scalar(text: str, plain: Callable[[str], Any]) -> Any:
         return text[1:-1].replace("''", "'") if _SINGLE.fullmatch(text) else _NONE
     if text in ("{}", "[]"):
         return {} if text == "{}" else []
-    if text.endswith((":", " ")) or not _PLAIN.fullmatch(text):
+    if text.endswith((":", " ", "\t")) or not _PLAIN.fullmatch(text):  # YAML trims trailing blanks
         return _NONE
     return plain(text)
 

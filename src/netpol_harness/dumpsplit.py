@@ -85,8 +85,9 @@ def in_parts(text: str, offsets: list[int], read: Callable[[str, int], Any]) -> 
     def share(first: int) -> list[Any]:
         return [read(text[offsets[k]:offsets[k + 1]], k) for k in range(first, len(offsets) - 1, processes)]
 
-    running = [Beside(lambda first=first: share(first)) for first in range(1, processes)]
-    try:
+    running: list[Beside] = []
+    try:  # started inside: a process that cannot start leaves the ones before it to be reaped below
+        running += [Beside(lambda first=first: share(first)) for first in range(1, processes)]
         results: list[Any] = [None] * (len(offsets) - 1)
         results[0::processes] = share(0)
         for first, process in enumerate(running, 1):
@@ -107,8 +108,13 @@ class Beside:
 
     def __init__(self, work: Callable[[], Any]) -> None:
         context = multiprocessing.get_context("fork")
-        self.receive, send = context.Pipe(duplex=False)
-        self.process: Any = context.Process(target=_child, args=(send, work), daemon=True)
+        self.process: Any = None
+        self.receive: Any = None
+        try:
+            self.receive, send = context.Pipe(duplex=False)
+        except OSError:  # out of file descriptors: no answer, the work is done here
+            return
+        self.process = context.Process(target=_child, args=(send, work), daemon=True)
         try:
             self.process.start()
         except (OSError, AssertionError):  # out of processes, or a daemon's worker: no answer, done here
@@ -117,6 +123,8 @@ class Beside:
 
     def result(self) -> tuple[bool | None, Any]:
         """(True, what it gave), (False, what it raised) or (None, None): no answer."""
+        if self.receive is None:
+            return None, None
         try:
             return pickle.loads(self.receive.recv_bytes())
         except Exception:  # noqa: BLE001 - ended, or an answer that does not unpickle: do it here
@@ -125,7 +133,8 @@ class Beside:
             self.stop()
 
     def stop(self) -> None:
-        self.receive.close()
+        if self.receive is not None:
+            self.receive.close()
         if self.process is not None:
             if self.process.is_alive():
                 self.process.terminate()

@@ -119,3 +119,11 @@ def test_a_dump_read_in_a_pool_worker_which_may_not_fork_is_read_in_one_process(
     path.write_text(dump_text())
     with multiprocessing.get_context("fork").Pool(1) as pool:
         assert pool.apply(_count_in_worker, (str(path),)) == 120 + 60 + 6
+
+
+def test_a_value_ending_in_a_tab_is_trimmed_as_the_loader_trims_it():
+    # kubectl never writes one; a hand-edited dump may, and a label must not keep the tab.
+    text = ("apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Namespace\n  metadata:\n"
+            "    labels:\n      team: web\t\n    name: shop\t\n")
+    assert dumps.parse_dump(text, "dump.yaml") == parse_manifests(text, "dump.yaml")
+    assert dumps.parse_dump(text, "dump.yaml")[0]["items"][0]["metadata"] == {"labels": {"team": "web"}, "name": "shop"}

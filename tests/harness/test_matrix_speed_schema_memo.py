@@ -8,6 +8,7 @@ import random
 from pathlib import Path
 
 import jsonschema
+import pytest
 
 from netpol_harness.check import validate_values
 from netpol_harness.check.kubernetes import _registry, _validator, check_kubernetes_version
@@ -97,3 +98,21 @@ def _objects() -> list[dict]:
         {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": {"name": "r"},
          "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get"]}]},
     ]
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # jsonschema's automatic retrieval of file: refs
+def test_a_remote_refs_targets_fetched_anew_never_share_remembered_errors(tmp_path):
+    # jsonschema parses a file: $ref's document again on each lookup, so a target node may be
+    # freed and its address given to the other target: the memo must not take one for the other.
+    defs = tmp_path / "defs.json"
+    defs.write_text(json.dumps({"definitions": {
+        "A": {"type": "object", "properties": {"x": {"type": "string"}}, "required": ["x"]},
+        "B": {"type": "object", "properties": {"y": {"type": "string"}}, "additionalProperties": False}}}))
+    schema = {"type": "object", "properties": {"a": {"$ref": f"{defs.as_uri()}#/definitions/A"},
+                                               "b": {"$ref": f"{defs.as_uri()}#/definitions/B"}}}
+    validator = jsonschema.Draft7Validator(schema)
+    memo = SchemaMemo(validator, lambda error: None)
+    cases = [{"a": {}}, {"b": {}}, {"a": {"x": 1}}, {"b": {"x": 1}}, {"a": {"y": "1"}}, {"b": {"y": "1"}}]
+    for instance in cases * 3:
+        expected = sorted((tuple(e.absolute_path), e.message) for e in validator.iter_errors(instance))
+        assert sorted((path, message) for path, message, _ in memo.errors(instance)) == expected, instance

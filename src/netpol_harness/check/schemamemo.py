@@ -23,6 +23,7 @@ import jsonschema
 Found = tuple[tuple, str, Any]  # (absolute path, error.message, describe(error))
 
 _LIMIT = 100_000  # remembered parts per schema; then forget them all (a long matrix stays bounded)
+_BYTES = 64 << 20  # nor more than this many bytes of remembered parts (an object that changes every case)
 # Keywords whose errors depend on what the `properties` subschemas evaluated, or that change
 # the scope references resolve in: an object schema with any of them is validated whole.
 _WHOLE = frozenset(("$ref", "$id", "id", "$dynamicRef", "$recursiveRef", "unevaluatedProperties",
@@ -38,6 +39,10 @@ class SchemaMemo:
         self.describe = describe
         self._known: dict[tuple[int, bool, bytes], list[Found]] = {}
         self._stripped_nodes: dict[tuple[int, str], dict] = {}
+        # Keys name schema nodes by id(): the nodes are held here so that no other node can take
+        # the id of one that is freed (a remote $ref's document is fetched and parsed anew per lookup).
+        self._nodes: dict[int, Any] = {}
+        self._bytes = 0
         # The splitting walks jsonschema's resolver itself; a validator without one (an old
         # jsonschema, or a legacy RefResolver given) is validated whole.
         self._splits = getattr(validator, "_resolver", None) is not None and \
@@ -61,10 +66,18 @@ class SchemaMemo:
         found = self._known.get(key)
         if found is None:
             found = self._split(cur, node, instance, entered)
-            if len(self._known) >= _LIMIT:
-                self._known.clear()
+            if len(self._known) >= _LIMIT or self._bytes >= _BYTES:
+                self._forget()
+            self._nodes[id(node)] = node
             self._known[key] = found
+            self._bytes += len(key[2])
         return found
+
+    def _forget(self) -> None:
+        self._known.clear()
+        self._stripped_nodes.clear()
+        self._nodes.clear()
+        self._bytes = 0
 
     def _split(self, cur, node: dict, instance: Any, entered: bool) -> list[Found]:
         ref = node.get("$ref")
@@ -103,6 +116,7 @@ class SchemaMemo:
             value = node[keyword]
             blank = {name: True for name in value} if keyword == "properties" else True
             stripped = {k: (blank if k == keyword else v) for k, v in node.items()}
+            self._nodes[id(node)] = node
             self._stripped_nodes[(id(node), keyword)] = stripped
         return stripped
 

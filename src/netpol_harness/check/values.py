@@ -28,27 +28,14 @@ def _schema_errors(memo: SchemaMemo, instance: object, prefix: str) -> list[str]
     return messages
 
 
-_HASHES: dict[Path, tuple[tuple, str | None]] = {}
-
-
 def _stamp(path: Path) -> str | None:
-    """The file's content hash: a copy that kept the old mtime (cp -p, rsync, tar) still counts.
-    Hashed again only when the file's status changes (ctime moves on every write, and no
-    copying tool can set it): a matrix asks once per case."""
+    """The file's content hash, read on every call: a copy that kept the old mtime (cp -p,
+    rsync, tar) still counts, and so does a rewrite within the file system's timestamp
+    granularity; a values file and a schema hash in well under a millisecond."""
     try:
-        st = path.stat()
+        return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
         return None
-    status = (st.st_ino, st.st_dev, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
-    known = _HASHES.get(path)
-    if known is not None and known[0] == status:
-        return known[1]
-    try:
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return None
-    _HASHES[path] = (status, digest)
-    return digest
 
 
 @functools.lru_cache(maxsize=64)

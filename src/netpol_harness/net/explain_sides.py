@@ -34,12 +34,12 @@ def deferred(query: Any, allowed: bool, i: int, j: int, port: int, protocol: str
 
 def sides_of(query: Any) -> "Sides":
     """The query's plans, made when a first explanation is read (they need the kinds compiled)."""
-    last, sides = _LAST
-    if last is None or last() is not query:
-        sides = _PLANS.get(query)
-        _LAST[:] = weakref.ref(query, _forget), sides
+    last, known = _LAST
+    sides = known if last is not None and last() is query else _PLANS.get(query)
     if sides is None or sides.version != query.cluster.version:
-        sides = _PLANS[query] = _LAST[1] = Sides(query)
+        sides = _PLANS[query] = Sides(query)
+    if sides is not known:  # the pair in one assignment: another thread never sees one query with another's plans
+        _LAST[:] = weakref.ref(query, _forget), sides
     return sides
 
 
