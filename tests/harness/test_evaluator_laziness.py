@@ -1,6 +1,7 @@
 """What the evaluator leaves uncompiled until asked, and that what it works out lazily is
 what it would have worked out up front: a rule's answer for one pod is that pod's bit of
-the rule's peer bitset, the lazy port index reads as `PortIndex`, and a matrix over
+the rule's peer bitset, the port index's lazily made tables answer as `ports_match` judges
+each pod, and a matrix over
 classes counts as the per-pod one."""
 from __future__ import annotations
 
@@ -9,9 +10,8 @@ import pytest
 from netpol_harness import synthetic
 from netpol_harness.net import Cluster, Evaluator
 from netpol_harness.net.dataplanes import dataplane
-from netpol_harness.net.lazyports import LazyPortIndex
 from netpol_harness.net.peers import PeerMatcher
-from netpol_harness.net.policy import PolicyPort
+from netpol_harness.net.policy import PolicyPort, ports_match
 from netpol_harness.net.ports import PortIndex
 from netpol_harness.net.selection import PodIndex
 
@@ -56,14 +56,19 @@ def test_a_rules_answer_for_one_pod_is_that_pods_bit_of_its_peers(cluster, profi
                     assert one.admits_pod(rule.peers, policy.namespace, direction, i) == bool((peers >> i) & 1)
 
 
-def test_the_lazy_port_index_reads_as_the_port_index(cluster):
-    eager, lazy = PortIndex(cluster.pods), LazyPortIndex(cluster.pods)
+def test_the_port_index_made_when_read_answers_as_ports_match_judges_each_pod(cluster):
+    index = PortIndex(cluster.pods)
+    named = [{(cp.name, cp.protocol): frozenset(c.port for c in pod.ports
+                                                if (c.name, c.protocol) == (cp.name, cp.protocol))
+              for cp in pod.ports if cp.name} for pod in cluster.pods]
+    assert any(named)  # the cluster's pods do name ports
+    assert index.pod_named == named
     for name in ("http", "metrics", "", "unknown", 8080, None):
         for protocol in ("TCP", "UDP"):
             for port in (8080, 9090, 53):
                 ports = [PolicyPort(protocol, name)]
-                assert lazy.destinations(ports, port, protocol) == eager.destinations(ports, port, protocol)
-    assert lazy.pod_named == eager.pod_named
+                judged = sum(1 << i for i in range(len(cluster.pods)) if ports_match(ports, port, protocol, named[i]))
+                assert index.destinations(ports, port, protocol) == judged
 
 
 @pytest.mark.parametrize("port", [8080, 9090, 53])

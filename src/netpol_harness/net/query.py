@@ -29,7 +29,7 @@ from .endpoints import EndpointRef, resolve
 from .hosts import HostRules
 from .kinds import Masks, Matchers, compile_kinds, layers_of, merge_masks, merge_sides
 from .peers import PeerMatcher
-from .lazyports import LazyPortIndex
+from .ports import PortIndex
 from .reachability import Reachability, reach_rows
 from .selection import PodIndex, bits
 from .kinds.admintier import POD, AdminTier, admin_notes
@@ -71,7 +71,7 @@ class Query:
     @cached_property
     def matchers(self) -> Matchers:
         peers = PeerMatcher(self.pods, self.cluster, dataplane=self.dataplane, family=self.family)
-        return Matchers(self.pods, peers, LazyPortIndex(self.pods.pods))
+        return Matchers(self.pods, peers, PortIndex(self.pods.pods))
 
     @cached_property
     def kinds(self) -> dict[str, Any]:
