@@ -25,14 +25,12 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
-import ipaddress
 import random
-import socket
 from typing import Any, Iterable
 
 from .cluster import Cluster, Pod
 from .dataplanes import Dataplane
-from .peers import family_ips
+from .peers import address_number, family_ips
 from .policy import IPBlock, NetworkPolicy, Peer, Rule
 from .selector import LabelSelector
 
@@ -218,18 +216,10 @@ def _intervals(pod: Pod, bounds: dict[int, tuple[list[int], list[int]]],
         return frozenset()  # no block anywhere: addresses tell no pods apart
     out = set()
     for ip in family_ips(pod, family):
-        version, number = _address(ip)
+        version, number = address_number(ip)
         cuts, held = bounds.get(version, ((), (0,)))
         out.add((version, held[bisect.bisect_right(cuts, number)]))  # type: ignore[arg-type]
     return frozenset(out)
-
-
-def _address(ip: str) -> tuple[int, int]:
-    """(version, number) of an address as the cluster writes it; IPv4 without `ipaddress`,
-    which costs more than all else a pod's class needs."""
-    if ":" not in ip:
-        return 4, int.from_bytes(socket.inet_aton(ip), "big")
-    return 6, int(ipaddress.ip_address(ip))
 
 
 def _read_labels(pod: Pod, keys: dict[str, set[str]]) -> tuple[tuple[str, str], ...]:

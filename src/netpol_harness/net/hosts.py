@@ -27,6 +27,10 @@ class HostRules:
             if node:
                 self._on_node[node] = self._on_node.get(node, 0) | (1 << i)
 
+    def on_node(self, node: str) -> int:
+        """The host-network pods on `node`, as a bitset."""
+        return self._on_node.get(node, 0) if node else 0
+
     @property
     def outside_policy(self) -> int:
         """The host-network pods no policy isolates under this profile."""

@@ -50,8 +50,7 @@ def _host_row(hosts: HostRules, direction: str, i: int) -> int:
     if (hosts.outside_policy >> i) & 1:
         return hosts.pods.all_pods
     if direction == "ingress" and hosts.dataplane.local_host_allowed:
-        node = hosts.pods.pods[i].node
-        return sum(1 << j for j, p in enumerate(hosts.pods.pods) if p.host_network and p.node == node) if node else 0
+        return hosts.on_node(hosts.pods.pods[i].node)
     return 0
 
 

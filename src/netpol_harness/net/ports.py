@@ -38,14 +38,7 @@ class PortIndex:
     @cached_property
     def pod_named(self) -> list[dict[tuple[str, str], frozenset[int]]]:
         """Per pod: (name, protocol) -> port numbers, as `policy.ports_match` reads them."""
-        out = []
-        for pod in self._pods:
-            named: dict[tuple[str, str], set[int]] = {}
-            for cp in pod.ports:
-                if cp.name:
-                    named.setdefault((cp.name, cp.protocol), set()).add(cp.port)
-            out.append({k: frozenset(v) for k, v in named.items()})
-        return out
+        return [pod.named_ports for pod in self._pods]
 
     def destinations(self, ports: Sequence[PolicyPort], port: int, protocol: str) -> int:
         """The pods on which `ports` (a rule's; empty: every port) admit port/protocol."""

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .objects import ContainerPort
+from .parse_keys import interned
 
 # The alphabet Kubernetes' name generator draws from (no vowels, no look-alikes).
 _ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
@@ -134,26 +135,6 @@ def spec_ports(spec: Mapping[str, Any] | None) -> tuple[ContainerPort, ...]:
     return tuple([_container_port(p) for container in containers for p in container.get("ports") or ()])
 
 
-_CONTAINER_PORTS: dict[tuple[Any, int, Any], ContainerPort] = {}
-
-
-def _container_port(p: Any) -> ContainerPort:
-    """container_port(p), made once for each name, number and protocol written as plain
-    values: the replicas of one template, and the pods of one workload in a cluster's dump,
-    declare the same few ports."""
-    if type(p) is dict:
-        name, number, protocol = p.get("name"), p.get("containerPort", p.get("port")), p.get("protocol")
-        if type(number) is int and (name is None or type(name) is str) and (protocol is None or type(protocol) is str):
-            key = (name, number, protocol)
-            made = _CONTAINER_PORTS.get(key)
-            if made is None:
-                if len(_CONTAINER_PORTS) >= 1 << 16:  # a long-lived process reads many clusters
-                    _CONTAINER_PORTS.clear()
-                made = _CONTAINER_PORTS[key] = container_port(p)
-            return made
-    return container_port(p)
-
-
 def container_port(p: ContainerPort | Mapping[str, Any] | tuple) -> ContainerPort:
     if isinstance(p, ContainerPort):
         return p
@@ -162,6 +143,11 @@ def container_port(p: ContainerPort | Mapping[str, Any] | tuple) -> ContainerPor
         return ContainerPort(name, int(port), (rest[0] if rest else "TCP").upper())
     number = p.get("containerPort", p.get("port"))
     return ContainerPort(p.get("name"), int(number), str(p.get("protocol") or "TCP").upper())
+
+
+# The replicas of one template, and the pods of one workload in a cluster's dump, declare the
+# same few ports: each distinct one is read once.
+_container_port = interned(container_port)
 
 
 def _owner_keys(pod: Mapping[str, Any], namespace: str) -> list[tuple[str, str, str]]:
