@@ -14,13 +14,12 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from .cluster import External, Pod
-from .policy import NetworkPolicy, Peer, PolicyPort, Rule, policy_ports_text, ports_match
+from .policy import NetworkPolicy, Peer, PolicyPort, Rule, ip_address, policy_ports_text, ports_match
 
 # Texts keyed by the id of the object they describe, which each entry keeps alive, so an
 # id is never reused while its entry stands; cleared whole past this many entries.
 TEXTS_KEPT = 200_000
 _TEXTS: dict[tuple[int, str], tuple[Any, str]] = {}
-_ADDRESSES: dict[str, Any] = {}
 
 
 def _text(obj: Any, kind: str, write) -> str:
@@ -118,7 +117,7 @@ def _ip_block_miss(peer: Peer, other: Pod | External, ctx: Context) -> tuple[int
         addresses = ctx.pod_ips(other)
     else:
         addresses = (other.ip,)
-    if any(_holds(block, a) for a in addresses):
+    if any(block.contains(a) for a in addresses):
         return None
     inside = [a for a in addresses if _in(a, block.network)]
     if inside:
@@ -139,8 +138,8 @@ def _peer_miss(peer: Peer, policy: NetworkPolicy, other: Pod | External, ctx: Co
     ns_labels = ctx.namespace_labels.get(other.namespace, {})
     # Peer.admits_namespace and admits_labels, for a peer without ipBlock.
     ns_ok = other.namespace == policy.namespace if peer.namespace_selector is None else \
-        _selects(peer.namespace_selector, ns_labels)
-    pod_ok = peer.pod_selector is None or _selects(peer.pod_selector, other.labels)
+        peer.namespace_selector.matches(ns_labels)
+    pod_ok = peer.pod_selector is None or peer.pod_selector.matches(other.labels)
     if ns_ok and pod_ok:
         return None
     if peer.namespace_selector is None:
@@ -162,26 +161,8 @@ def api_admits(peer: Peer, policy: NetworkPolicy, other: Pod | External, ctx: Co
 
 
 def _in(address: str, network) -> bool:
-    addr = _address(address)
+    addr = ip_address(address)
     return addr.version == network.version and addr in network
-
-
-def _address(text: str):
-    """`ipaddress.ip_address`, parsed once per process: the same pod addresses come back."""
-    addr = _ADDRESSES.get(text)
-    if addr is None:
-        if len(_ADDRESSES) >= TEXTS_KEPT:
-            _ADDRESSES.clear()
-        addr = _ADDRESSES[text] = ipaddress.ip_address(text)
-    return addr
-
-
-def _holds(block, address: str) -> bool:
-    """`IPBlock.contains`, on an address parsed once."""
-    addr = _address(address)
-    if addr.version != block.network.version or addr not in block.network:
-        return False
-    return not any(addr.version == e.version and addr in e for e in block.except_networks)
 
 
 def _labels(labels) -> str:
@@ -313,14 +294,7 @@ def _peer_scores(rule: Rule, policy_namespace: str, other: Pod | External, ns_la
         return None
     scores = []
     for peer in rule.peers:
-        if peer.ip_block is not None or ns_labels is None:
-            score = _peer_score(peer, policy_namespace, other, ns_labels, ctx)
-        else:  # _peer_score's selectors, inline: most peers are these
-            selector = peer.namespace_selector
-            ns_ok = other.namespace == policy_namespace if selector is None else _selects(selector, ns_labels)
-            selector = peer.pod_selector
-            pod_ok = selector is None or _selects(selector, other.labels)  # type: ignore[union-attr]
-            score = (None if pod_ok else 2) if ns_ok else (2 if pod_ok else 4)
+        score = _peer_score(peer, policy_namespace, other, ns_labels, ctx)
         if score is None:
             return None
         scores.append(score)
@@ -334,9 +308,9 @@ def _peer_score(peer: Peer, policy_namespace: str, other: Any, ns_labels: Mappin
     if ns_labels is None:  # an External: pod selectors never hold it
         return 4
     selector = peer.namespace_selector
-    ns_ok = other.namespace == policy_namespace if selector is None else _selects(selector, ns_labels)
+    ns_ok = other.namespace == policy_namespace if selector is None else selector.matches(ns_labels)
     selector = peer.pod_selector
-    pod_ok = selector is None or _selects(selector, other.labels)
+    pod_ok = selector is None or selector.matches(other.labels)
     if ns_ok:
         return None if pod_ok else 2
     return 2 if pod_ok else 4
@@ -350,17 +324,8 @@ def _block_score(block, other: Any, ctx: Context) -> int | None:
         addresses = ctx.pod_ips(other)
     else:
         addresses = (other.ip,)
-    if any(_holds(block, a) for a in addresses):
+    if any(block.contains(a) for a in addresses):
         return None
     return 2 if any(_in(a, block.network) for a in addresses) else 3
 
 
-def _selects(selector, labels: Mapping) -> bool:
-    """`LabelSelector.matches`, without its generators (most selectors are one label)."""
-    for key, value in selector.match_labels:
-        if labels.get(key) != value:
-            return False
-    for requirement in selector.match_expressions:
-        if not requirement.matches(labels):
-            return False
-    return True

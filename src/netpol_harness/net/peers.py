@@ -22,7 +22,7 @@ import numpy as np
 from .cluster import NAME_LABEL, Cluster, Pod
 from .dataplanes import HOST_NETWORK_LABEL, KUBERNETES, Dataplane
 from .policy import IPBlock, Peer
-from .selection import PodIndex, from_indices, selects
+from .selection import PodIndex, from_indices
 
 
 def family_ips(pod: Pod, family: int | None) -> tuple[str, ...]:
@@ -117,7 +117,7 @@ class PeerMatcher:
                 return False
         elif not self.index.pod_in_namespaces(peer.namespace_selector, i):
             return False
-        return peer.pod_selector is None or selects(peer.pod_selector, pod.labels)
+        return peer.pod_selector is None or peer.pod_selector.matches(pod.labels)
 
     def _block_has(self, block: IPBlock, i: int) -> bool:
         """Bit i of `ipblock_pods(block)`: an address in the block, none in an except of its family."""

@@ -87,7 +87,7 @@ class PodIndex:
             self._ns_labels_by_name = {}
             for ns in self.namespaces:
                 self._ns_labels_by_name.setdefault(ns.name, []).append(ns.labels)
-        return any(selects(sel, labels) for labels in self._ns_labels_by_name.get(self.pods[i].namespace, ()))
+        return any(sel.matches(labels) for labels in self._ns_labels_by_name.get(self.pods[i].namespace, ()))
 
 
 def _add_labels(labels: Mapping[str, str], bit: int, by_label: dict[tuple[str, str], int], by_key: dict[str, int]) -> None:
@@ -112,20 +112,6 @@ def select(sel: LabelSelector, labels: Mapping[tuple[str, str], int], keys: Mapp
         else:
             result &= ~keys.get(req.key, 0)
     return result
-
-
-def selects(sel: LabelSelector, labels: Mapping[str, str]) -> bool:
-    """`select` for one member with these labels: whether it is in the result."""
-    for k, v in sel.match_labels:
-        if labels.get(k) != v:
-            return False
-    for req in sel.match_expressions:
-        if req.operator in ("In", "NotIn"):
-            if (req.key in labels and labels[req.key] in req.values) != (req.operator == "In"):
-                return False
-        elif (req.key in labels) != (req.operator == "Exists"):
-            return False
-    return True
 
 
 def from_indices(indices, n: int) -> int:

@@ -63,9 +63,14 @@ class LabelSelector:
         return not self.match_labels and not self.match_expressions
 
     def matches(self, labels: Mapping[str, str]) -> bool:
-        return all(labels.get(k) == v for k, v in self.match_labels) and all(
-            r.matches(labels) for r in self.match_expressions
-        )
+        # Loops, not all(...) over generators: it runs per pod, peer and rule at cluster scale.
+        for key, value in self.match_labels:
+            if labels.get(key) != value:
+                return False
+        for requirement in self.match_expressions:
+            if not requirement.matches(labels):
+                return False
+        return True
 
     def __str__(self) -> str:
         if self.is_empty:
