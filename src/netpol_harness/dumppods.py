@@ -17,7 +17,7 @@ import json
 import re
 from typing import Any, Callable
 
-__all__ = ["POD_KEYS", "PRUNED_KEYS", "read_item", "read_pod"]
+__all__ = ["POD_KEYS", "PRUNED_KEYS", "read_item"]
 
 # Keys whose blocks no reader of the harness (the model, the API server's rules it runs)
 # looks into, and that make up most of a dumped pod or node.
@@ -137,6 +137,3 @@ def _top(stack: list[tuple[int, Any]], column: int, dash: str) -> Any:
             return None
         top_column, top = stack[-1]
     return top if top_column == column else None
-
-
-read_pod = read_item  # a running pod is one item among others

@@ -37,7 +37,7 @@ from .dumpjson import json_documents
 from .dumppods import POD_KEYS as _POD_KEYS
 from .dumppods import PRUNED_KEYS, read_item
 from .dumpsplit import cuts, in_parts
-from .loader import KUBE_RESOLVERS, Budget, Limits, limit_error, limits, parse_manifests, size_text
+from .loader import KUBE_RESOLVERS, Budget, Limits, limits, parse_manifests, refuse_oversize
 
 try:  # libyaml's parser: PyYAML built without it reads through the loader instead
     from yaml._yaml import CParser
@@ -73,8 +73,7 @@ def parse_dump(text: str, source: str) -> list[Any]:
     """The documents of `text` as `loader.parse_manifests` gives them (empty ones dropped),
     read fast; its errors, in its words, naming `source`."""
     lim = limits()
-    if len(text) > lim.input_bytes:
-        raise limit_error(source, f"larger than the input limit of {size_text(lim.input_bytes)}", "input_bytes")
+    refuse_oversize(text, lim, source)
     if text.lstrip()[:1] in ("{", "["):
         docs = json_documents(text, lim, source)
         if docs is not None:
@@ -143,7 +142,7 @@ def _put_back(doc: Any, pods: dict[str, dict]) -> Any:
 
 def _plain(value: str) -> Any:
     """A plain scalar as the loader resolves it (no timestamps)."""
-    for tag, pattern in KUBE_RESOLVERS.get(value[:1], ()) if value else KUBE_RESOLVERS.get("", ()):
+    for tag, pattern in KUBE_RESOLVERS.get(value[:1], ()):
         if pattern.match(value):
             if tag not in _PLAIN_TAGS:
                 raise _Unusual()  # a merge key or `=`: the loader's constructor decides

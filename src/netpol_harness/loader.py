@@ -224,10 +224,15 @@ class Budget:
             self.stack[-1][2] += aliases
 
 
-def _check(text: str, lim: Limits, source: str | None) -> None:
-    """Refuse text over a limit, from the parser's events (no nodes are built)."""
+def refuse_oversize(text: str, lim: Limits, source: str | None) -> None:
+    """Refuse text longer than the input limit before any of it is parsed."""
     if len(text) > lim.input_bytes:
         raise limit_error(source, f"larger than the input limit of {size_text(lim.input_bytes)}", "input_bytes")
+
+
+def _check(text: str, lim: Limits, source: str | None) -> None:
+    """Refuse text over a limit, from the parser's events (no nodes are built)."""
+    refuse_oversize(text, lim, source)
     budget = Budget(lim, source)
     opens, closes = (SequenceStartEvent, MappingStartEvent), (SequenceEndEvent, MappingEndEvent)
     for event in yaml.parse(text, Loader=_BaseLoader):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import functools
 import itertools
-from typing import Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
 Pair = tuple[tuple[int, int], tuple[int, int]]  # ((factor index, value index), (factor index, value index))
 
@@ -191,24 +191,31 @@ class Replace:
         return f"Replace({self.value!r})"
 
 
-def deep_merge(a: Mapping, b: Mapping, *, drop_none: bool = False) -> dict:
+def deep_merge(a: Mapping, b: Mapping, *, drop_none: bool = False, share: bool = False) -> dict:
     """A new dict: `b` over `a`, mappings merged recursively, everything else
     (lists included) replaced, as Helm merges values files; `Replace(value)` replaces
     a mapping too.
 
     drop_none=True mimics Helm deleting a default when a user sets it to null (a null
-    for a key without a default stays, as Helm keeps it)."""
-    out = copy.deepcopy(dict(a))
+    for a key without a default stays, as Helm keeps it). share=True shares what it does
+    not change with `a` and `b` instead of copying it: for a reader that lets it go (the
+    values check validates each case's merge once)."""
+    keep = _shared if share else copy.deepcopy
+    out = keep(dict(a))
     for key, value in b.items():
         if isinstance(value, Replace):
-            out[key] = copy.deepcopy(value.value)
+            out[key] = keep(value.value)
         elif value is None and drop_none and key in out:
             out.pop(key)
         elif isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
-            out[key] = deep_merge(out[key], value, drop_none=drop_none)
+            out[key] = deep_merge(out[key], value, drop_none=drop_none, share=share)
         else:
-            out[key] = copy.deepcopy(value)
+            out[key] = keep(value)
     return out
+
+
+def _shared(value: Any) -> Any:
+    return value
 
 
 def case_ids(cases: list[Mapping[str, object]], prefix: str = "case") -> list[str]:

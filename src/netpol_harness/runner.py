@@ -183,7 +183,7 @@ def _renderer(job: _Job):
 
 def _run_chunk(job: _Job, cases: Sequence[Case]) -> tuple[list[Outcome], dict[str, float], dict[str, int]]:
     project.configure(**dict(job.settings))
-    stages: dict[str, float] = {"render": 0.0}
+    stages: dict[str, float] = {}
     start = time.perf_counter()
     results, stats = _render_chunk(job, cases)
     stages["render"] = time.perf_counter() - start

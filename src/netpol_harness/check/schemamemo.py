@@ -49,7 +49,7 @@ class SchemaMemo:
             getattr(validator, "_ref_resolver", None) is None
 
     def errors(self, instance: Any) -> list[Found]:
-        if self._splits and memo_key(instance) is not None:
+        if self._splits:  # an instance marshal refuses raises ValueError in _node: validated whole below
             try:
                 # The root's own $id is the scope the validator's resolver starts in already.
                 return self._node(self.validator, self.validator.schema, instance, entered=True)

@@ -14,7 +14,7 @@ import jsonschema
 import yaml
 
 from ..loader import load_yaml_file
-from ..matrix import Replace, deep_merge
+from ..matrix import deep_merge
 from .messages import json_path, short
 from .schemamemo import SchemaMemo
 
@@ -83,29 +83,13 @@ def merged_values(chart_dir: str | os.PathLike, values: Mapping | None) -> dict:
     return deep_merge(defaults, dict(values or {}), drop_none=True)  # a new dict: the cached defaults stay
 
 
-def _merged_view(a: Mapping, b: Mapping) -> dict:
-    """deep_merge(a, b, drop_none=True) that shares what it does not change with `a` and `b`
-    instead of copying it: for validation, which reads it once and lets it go."""
-    out = dict(a)
-    for key, value in b.items():
-        if isinstance(value, Replace):
-            out[key] = value.value
-        elif value is None and key in out:
-            out.pop(key)
-        elif isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
-            out[key] = _merged_view(out[key], value)
-        else:
-            out[key] = value
-    return out
-
-
 def validate_values(chart_dir: str | os.PathLike, values: Mapping | None, _prefix: str = "") -> list[str]:
     """Messages for every schema violation, each naming its JSON path
     (`networkPolicy.egress.k8sMasterPort: 70000 is greater than the maximum of 65535`).
     A chart without values.schema.json has nothing to check."""
     chart = Path(chart_dir)
     defaults, memo = _inputs(chart)
-    merged = _merged_view(defaults, dict(values or {}))
+    merged = deep_merge(defaults, dict(values or {}), drop_none=True, share=True)
     errors: list[str] = []
     if memo is not None:
         errors += _schema_errors(memo, merged, _prefix)

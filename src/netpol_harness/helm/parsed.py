@@ -22,10 +22,9 @@ _LIMIT = 20_000  # docs remembered; then forget them all
 
 
 def parse_rendered(docs: Sequence[str]) -> list[dict]:
-    text = "".join(docs)
     lim = limits()
-    if len(text) > lim.input_bytes or any("&" in doc for doc in docs):
-        return parse_manifests(text)
+    if sum(map(len, docs)) > lim.input_bytes or any("&" in doc for doc in docs):
+        return parse_manifests("".join(docs))
     parts = []
     for doc in docs:
         known = _KNOWN.get((lim, doc))
@@ -33,7 +32,7 @@ def parse_rendered(docs: Sequence[str]) -> list[dict]:
             try:
                 known = json.dumps(parse_manifests(doc))[1:-1]
             except Exception:  # noqa: BLE001 - the whole stream says what is wrong, in its words
-                return parse_manifests(text)
+                return parse_manifests("".join(docs))
             if len(_KNOWN) >= _LIMIT:
                 _KNOWN.clear()
             _KNOWN[(lim, doc)] = known
