@@ -43,15 +43,14 @@ def _namespace_key(key: str) -> str | None:
 def as_peer(selector: LabelSelector, namespace: str | None) -> Peer | None:
     """A Cilium endpoint selector of a policy in `namespace` (None: cluster-wide) as a
     NetworkPolicy peer that admits the same pods, or None when no peer can say it."""
+    keys = [key for key, _ in selector.match_labels] + [req.key for req in selector.match_expressions]
+    if any(":" in key or key.startswith(UNMODELLED_PREFIX) for key in keys):
+        return None
     pod_labels, ns_labels, pod_terms, ns_terms = [], [], [], []
     for key, value in selector.match_labels:
-        if ":" in key or key.startswith(UNMODELLED_PREFIX):
-            return None
         ns_key = _namespace_key(key)
         (pod_labels if ns_key is None else ns_labels).append((ns_key or key, value))
     for req in selector.match_expressions:
-        if ":" in req.key or req.key.startswith(UNMODELLED_PREFIX):
-            return None
         ns_key = _namespace_key(req.key)
         (pod_terms if ns_key is None else ns_terms).append(req if ns_key is None else replace(req, key=ns_key))
     pods = LabelSelector(tuple(sorted(pod_labels)), tuple(pod_terms))

@@ -19,6 +19,7 @@ in one line: they are judged all the same, only not described.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Iterable, Mapping, Sequence
 
 from ..net import Cluster, Evaluator, NetworkPolicy
@@ -51,6 +52,11 @@ class DumpPods:
     left_out: str = ""  # in words: the running pods no column stands for
     namespace: str = "default"  # where the chart's objects without one live
 
+    @cached_property
+    def chart_policies(self) -> list[NetworkPolicy]:
+        """The chart's NetworkPolicies, read once for the policy list and the witnesses."""
+        return Cluster.from_manifests(self.chart_objects, self.namespace).policies
+
 
 def dump_pods(objects: Sequence[Mapping[str, Any]], namespace: str,
               cluster_objects: Sequence[Mapping[str, Any]] | None = None) -> DumpPods | None:
@@ -82,10 +88,11 @@ def listed_policies(dump: DumpPods | None, policies: Sequence[NetworkPolicy],
     endpoints'), since describing a dump's every policy buries the chart's in pages of text."""
     if dump is None:
         return list(policies), ""
-    chart = {p.id for p in Cluster.from_manifests(dump.chart_objects, dump.namespace).policies}
+    chart = {p.id for p in dump.chart_policies}
     keep = set(shown)
-    listed = [p for p in policies if p.id in chart or p.namespace in keep]
-    rest = [p for p in policies if not (p.id in chart or p.namespace in keep)]
+    listed, rest = [], []
+    for p in policies:
+        (listed if p.id in chart or p.namespace in keep else rest).append(p)
     if not rest:
         return listed, ""
     spaces = len({p.namespace for p in rest})
@@ -93,14 +100,13 @@ def listed_policies(dump: DumpPods | None, policies: Sequence[NetworkPolicy],
                     f"{'namespace' if spaces == 1 else 'namespaces'}; they are judged all the same")
 
 
-def chart_policies(dump: DumpPods | None, policies: Iterable[NetworkPolicy] | None,
-                   namespace: str) -> Iterable[NetworkPolicy] | None:
+def chart_policies(dump: DumpPods | None, policies: Iterable[NetworkPolicy] | None) -> Iterable[NetworkPolicy] | None:
     """The policies to make witnesses for: `policies` when given or without a dump, else the
     chart's alone: the cluster's pods are real, its policies need no made-up peers (and a
     dump's thousands of policies would add thousands of endpoints)."""
     if dump is None or policies is not None:
         return policies
-    return Cluster.from_manifests(dump.chart_objects, namespace).policies
+    return dump.chart_policies
 
 
 def group_pods(dump: DumpPods | None, evaluators: Sequence[Evaluator], namespace: str,
@@ -119,8 +125,10 @@ def group_pods(dump: DumpPods | None, evaluators: Sequence[Evaluator], namespace
             members.setdefault((pod.namespace, *(m[i] for m in maps)), []).append(pod.id)
     groups = [_group(dump, pods) for pods in members.values()]
     shown = {namespace, *(w.split("/", 1)[0] for w in workloads)}
-    kept = groups if len(groups) <= MAX_CLASS_COLUMNS else [g for g in groups if g.namespace in shown]
-    hidden = [g for g in groups if g not in kept]
+    kept, hidden = groups, []
+    if len(groups) > MAX_CLASS_COLUMNS:
+        kept = [g for g in groups if g.namespace in shown]
+        hidden = [g for g in groups if g.namespace not in shown]
     if hidden:
         dump.left_out = (f"{sum(len(g.pods) for g in hidden)} pods in {len(hidden)} classes of "
                          f"{len({g.namespace for g in hidden})} other namespaces")

@@ -24,6 +24,7 @@ The cluster's running pods that a `--with` dump brings are, past a few, reported
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Iterable, Mapping, Sequence
 
 from ..net import KUBE_DNS, Cluster, Evaluator, NetworkPolicy, Pod
@@ -116,10 +117,11 @@ class Report:
 
     def name_of(self, endpoint: str) -> str:
         """How the report names an endpoint: a class of running pods by its name, others by id."""
-        for group in self.pod_groups:
-            if group.rep == endpoint:
-                return group.name
-        return endpoint
+        return self._group_names.get(endpoint, endpoint)
+
+    @cached_property
+    def _group_names(self) -> dict[str, str]:  # name_of runs per cell of the matrix and the text
+        return {group.rep: group.name for group in self.pod_groups}
 
     @property
     def dependent(self) -> list[Cell]:
@@ -257,7 +259,7 @@ def connectivity_report(
     profiles = chosen_profiles(dataplane, dataplanes)  # a wrong name fails before the slow part
     objects, namespace, dump = _inputs(objects, cluster_objects, namespace)
     cluster, all_workloads, added = build_cluster(objects, namespace=namespace, externals=externals, standard_peers=standard_peers,
-                                                  witness_policies=chart_policies(dump, witness_policies, namespace),
+                                                  witness_policies=chart_policies(dump, witness_policies),
                                                   extra_witnesses=extra_witnesses, reserved=reserved)
     all_workloads = [w for w in all_workloads if dump is None or w not in dump.running]
     all_workloads += [pid for pid in subjects if cluster.pod(pid) is not None and pid not in all_workloads]
