@@ -167,6 +167,15 @@ def test_kinds_the_model_does_not_read_are_kept_out_quietly(tmp_path):
     assert model(objects)["policies"] == ["data/db-from-payments"]
 
 
+def test_a_kind_that_is_a_list_or_a_map_beside_running_pods_is_left_out_not_a_crash():
+    # Found by the fuzzed manifests: looking such a kind up among the workload kinds raised TypeError.
+    pod = running_pod("shop", "web-5d9c7b6f4-abcde", "web-5d9c7b6f4", {"app": "web"}, "10.0.0.5")
+    odd = [{"apiVersion": "networking.k8s.io/v1", "kind": [], "metadata": {"name": "web", "namespace": "shop"}},
+           {"apiVersion": "apps/v1", "kind": {"Deployment": 1}, "metadata": {"name": "web", "namespace": "shop"}}]
+    cluster = Cluster.from_manifests([*odd, pod], "default")
+    assert [p.id for p in cluster.pods] == ["shop/web-5d9c7b6f4-abcde"]
+
+
 def test_a_dump_over_the_input_limit_is_one_line_naming_the_file(tmp_path):
     path = write(tmp_path / "dump.json", dump(), "json")
     set_limits(input_bytes=1024)

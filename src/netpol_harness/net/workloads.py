@@ -177,8 +177,9 @@ def stood_in(objects: list[Mapping[str, Any]], default_namespace: str) -> set[in
     def namespace(obj: Mapping[str, Any]) -> str:
         return str((obj.get("metadata") or {}).get("namespace") or default_namespace)
 
+    # `type(...) is str` first: a kind that is a list or a map cannot be looked up in a set.
     workloads = {(namespace(o), str(o.get("kind")), str((o.get("metadata") or {}).get("name"))): o
-                 for o in objects if o.get("kind") in _TEMPLATE_KINDS
+                 for o in objects if type(o.get("kind")) is str and o["kind"] in _TEMPLATE_KINDS
                  and isinstance(o.get("metadata") or {}, Mapping)}
     left_out: set[int] = set()
     if not workloads:
