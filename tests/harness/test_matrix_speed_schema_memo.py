@@ -117,3 +117,19 @@ def test_a_remote_refs_targets_fetched_anew_never_share_remembered_errors(tmp_pa
         for instance in cases * 3:
             expected = sorted((tuple(e.absolute_path), e.message) for e in validator.iter_errors(instance))
             assert sorted((path, message) for path, message, _ in memo.errors(instance)) == expected, instance
+
+
+def test_the_kubernetes_schema_memo_forgets_all_once_its_keys_pass_the_size_bound(monkeypatch):
+    from netpol_harness.check import kubernetes
+
+    monkeypatch.setattr(kubernetes, "_SEEN", {})
+    monkeypatch.setattr(kubernetes, "_seen_size", 0)
+    monkeypatch.setattr(kubernetes, "_SEEN_BYTES", 3_000)
+    big = [{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"c{k}"}, "data": {"blob": "x" * 1_000}}
+           for k in range(5)]
+    assert kubernetes.validate_kubernetes(big, engine="python") == []
+    # about 1 KB a key: cleared at the third and the fifth object
+    assert len(kubernetes._SEEN) == 1 and kubernetes._seen_size <= 3_000
+    wrong = dict(big[0], data={"blob": 1})
+    assert kubernetes.validate_kubernetes([wrong], engine="python") == [
+        "ConfigMap/c0: data.blob: 1 is not of type 'string', 'null'"]
