@@ -119,17 +119,29 @@ def test_a_remote_refs_targets_fetched_anew_never_share_remembered_errors(tmp_pa
             assert sorted((path, message) for path, message, _ in memo.errors(instance)) == expected, instance
 
 
-def test_the_kubernetes_schema_memo_forgets_all_once_its_keys_pass_the_size_bound(monkeypatch):
+def test_a_bounded_memo_forgets_all_when_the_next_entry_would_pass_its_count_or_its_bytes():
+    from netpol_harness.boundedmemo import BoundedMemo
+
+    memo = BoundedMemo(entries=3, size=100)
+    for key in "abc":
+        memo.put(key, key.upper(), 10)
+    assert (len(memo), memo.held, memo.get("a")) == (3, 30, "A")
+    memo.put("d", "D", 10)  # a fourth entry: forget a, b, c
+    assert (len(memo), memo.held, memo.get("a"), memo.get("d")) == (1, 10, None, "D")
+    memo.put("e", "E", 95)  # 10 + 95 bytes: forget d
+    assert (len(memo), memo.held, memo.get("d"), memo.get("e")) == (1, 95, None, "E")
+
+
+def test_the_kubernetes_schema_memo_stays_within_its_bytes_and_still_answers_each_object(monkeypatch):
+    from netpol_harness.boundedmemo import BoundedMemo
     from netpol_harness.check import kubernetes
 
-    monkeypatch.setattr(kubernetes, "_SEEN", {})
-    monkeypatch.setattr(kubernetes, "_seen_size", 0)
-    monkeypatch.setattr(kubernetes, "_SEEN_BYTES", 3_000)
+    monkeypatch.setattr(kubernetes, "_SEEN", BoundedMemo(size=3_000))
     big = [{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"c{k}"}, "data": {"blob": "x" * 1_000}}
            for k in range(5)]
     assert kubernetes.validate_kubernetes(big, engine="python") == []
-    # about 1 KB a key: cleared at the third and the fifth object
-    assert len(kubernetes._SEEN) == 1 and kubernetes._seen_size <= 3_000
+    # about 1 KB a key: forgotten at the third and the fifth object
+    assert len(kubernetes._SEEN) == 1 and kubernetes._SEEN.held <= 3_000
     wrong = dict(big[0], data={"blob": 1})
     assert kubernetes.validate_kubernetes([wrong], engine="python") == [
         "ConfigMap/c0: data.blob: 1 is not of type 'string', 'null'"]

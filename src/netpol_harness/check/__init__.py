@@ -15,6 +15,7 @@ reason.
 """
 from __future__ import annotations
 
+from ..boundedmemo import BoundedMemo
 from .adminrules import admin_policy_errors
 from .admission import RefusedObjects, admit, object_api_errors, refusals  # noqa: F401 (object_api_errors re-exported)
 from .apirules import duplicate_errors, networkpolicy_errors
@@ -37,8 +38,7 @@ def api_server_errors(objects: list[dict]) -> list[str]:
 
 
 # A value matrix's renders repeat the same objects case after case: each is checked once.
-_REFUSED: dict[bytes, tuple[str, ...]] = {}
-_REFUSED_LIMIT = 20_000
+_REFUSED: BoundedMemo[tuple[str, ...]] = BoundedMemo()
 
 
 def _refusals(obj: dict) -> tuple[str, ...] | list[str]:
@@ -48,9 +48,7 @@ def _refusals(obj: dict) -> tuple[str, ...] | list[str]:
     found = _REFUSED.get(key)
     if found is None:
         found = tuple(refusals(obj))
-        if len(_REFUSED) >= _REFUSED_LIMIT:
-            _REFUSED.clear()
-        _REFUSED[key] = found
+        _REFUSED.put(key, found, len(key))
     return found
 
 

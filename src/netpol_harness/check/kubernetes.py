@@ -25,6 +25,7 @@ from referencing import Registry, Resource
 from .adminrules import in_admin_group
 from .ciliumrules import is_cilium_policy
 from .messages import json_path, short
+from ..boundedmemo import BoundedMemo
 from .schemamemo import SchemaMemo
 
 ENGINE_ENV = "NETPOL_VALIDATOR"  # "python" forces the bundled schemas even with kubeconform on PATH
@@ -146,27 +147,18 @@ def object_label(obj: Mapping) -> str:
 
 
 # Renders of a value matrix repeat the same objects over and over: check each once. The key is
-# the object as written, key order included, so no message can come from another object's
-# layout; the memo forgets all past a count or a size (a render may hold megabyte ConfigMaps).
-_SEEN: dict[tuple[str, str], tuple[str, ...]] = {}
-_SEEN_LIMIT = 20_000
-_SEEN_BYTES = 64 << 20
-_seen_size = 0
+# the object as written, key order included, so no message can come from another object's layout.
+_SEEN: BoundedMemo[tuple[str, ...]] = BoundedMemo()
 
 
 def _python_errors(objects: list[dict], kubernetes_version: str) -> list[str]:
-    global _seen_size
     messages: list[str] = []
     for obj in objects:
         key = (kubernetes_version, json.dumps(obj, default=str))
         found = _SEEN.get(key)
         if found is None:
             found = tuple(_object_errors(obj, kubernetes_version))
-            if len(_SEEN) >= _SEEN_LIMIT or _seen_size + len(key[1]) > _SEEN_BYTES:
-                _SEEN.clear()
-                _seen_size = 0
-            _SEEN[key] = found
-            _seen_size += len(key[1])
+            _SEEN.put(key, found, len(key[1]))
         messages += found
     return messages
 

@@ -15,10 +15,10 @@ from __future__ import annotations
 import json
 from typing import Sequence
 
-from ..loader import Limits, limits, parse_manifests
+from ..boundedmemo import BoundedMemo
+from ..loader import limits, parse_manifests
 
-_KNOWN: dict[tuple[Limits, str], str] = {}  # (limits, doc) -> the JSON text of its objects, without brackets
-_LIMIT = 20_000  # docs remembered; then forget them all
+_KNOWN: BoundedMemo[str] = BoundedMemo()  # (limits, doc) -> the JSON text of its objects, without brackets
 
 
 def parse_rendered(docs: Sequence[str]) -> list[dict]:
@@ -33,9 +33,7 @@ def parse_rendered(docs: Sequence[str]) -> list[dict]:
                 known = json.dumps(parse_manifests(doc))[1:-1]
             except Exception:  # noqa: BLE001 - the whole stream says what is wrong, in its words
                 return parse_manifests("".join(docs))
-            if len(_KNOWN) >= _LIMIT:
-                _KNOWN.clear()
-            _KNOWN[(lim, doc)] = known
+            _KNOWN.put((lim, doc), known, len(doc) + len(known))
         if known:
             parts.append(known)
     return json.loads("[" + ", ".join(parts) + "]")
