@@ -53,6 +53,7 @@ from .assertions.network import NetworkAssertions, add_kube_dns, build_network
 from .net.cluster import add_cluster_dns
 from .net.dataplanes import KUBERNETES, Dataplane, UnknownDataplane, dataplane as profile, dataplanes as profiles
 from .helm.template import DEFAULT_NAMESPACE, DEFAULT_RELEASE
+from .junit import junit_suite
 from .loader import load_yaml_file
 from .matrix import deep_merge
 
@@ -266,6 +267,5 @@ def junit_xml(suite: str, outcomes: list[Outcome]) -> str:
     for o in outcomes:
         body = "" if o.ok else f'<failure message="{e(o.message.splitlines()[0] if o.message else "failed")}">{e(o.message)}</failure>'
         cases.append(f'  <testcase classname="{e(suite)}.{e(o.case)}" name="{e(o.expectation)}">{body}</testcase>')
-    return (f'<?xml version="1.0" encoding="utf-8"?>\n<testsuite name="{e(suite)}" tests="{len(outcomes)}" '
-            f'failures="{failures}">\n' + "\n".join(cases) + "\n</testsuite>\n")
+    return junit_suite(suite, cases, failures=failures)
 

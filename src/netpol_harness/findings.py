@@ -30,6 +30,7 @@ from .check.kubernetes import object_label
 from .check.lints import RULES, WAIVER_FILE, Finding
 from .expect import Outcome, junit_xml
 from .helm.template import RenderResult
+from .junit import junit_suite
 from .textsafe import xml_escape
 
 FORMATS = ("text", "json", "junit", "sarif")
@@ -200,8 +201,7 @@ def junit_document(report: Report) -> str:
     if not cases:
         cases.append(f'  <testcase classname="netpol.{e(report.command)}" '
                      f'name="values, Kubernetes schemas, API-server rules and lints"></testcase>')
-    return (f'<?xml version="1.0" encoding="utf-8"?>\n<testsuite name="{e(suite)}" tests="{len(cases)}" '
-            f'failures="{failures}" errors="0" skipped="{skipped}">\n' + "\n".join(cases) + "\n</testsuite>\n")
+    return junit_suite(suite, cases, failures=failures, errors=0, skipped=skipped)
 
 
 def _rules(ids: Iterable[str]) -> list[dict]:
