@@ -23,6 +23,7 @@ from ..net.selector import PolicyError
 from .adminrules import admin_policy_errors, in_admin_group
 from .apirules import networkpolicy_errors, object_errors, workload_errors
 from .ciliumrules import cilium_policy_errors, is_cilium_policy
+from .podports import container_port_errors
 
 OPTION = "--judge-invalid (judge_invalid=True in build_network)"
 
@@ -43,7 +44,7 @@ class RefusedObjects(PolicyError):
 def object_api_errors(obj: Mapping[str, Any]) -> list[str]:
     """What the API server checks on one object beyond the schemas, each message starting
     with the field path: the NetworkPolicy rules, the admin and Cilium policies' CRD rules,
-    and for any other object its name, labels and workload selector."""
+    and for any other object its name, labels, workload selector and container ports."""
     # The model reads manifests written without apiVersion too (tests do): only a value of the wrong type is refused.
     kind, version = obj.get("kind"), obj.get("apiVersion", "")
     if not isinstance(kind, str) or not kind:
@@ -56,7 +57,7 @@ def object_api_errors(obj: Mapping[str, Any]) -> list[str]:
         return admin_policy_errors(obj)
     if is_cilium_policy(obj):  # name and labels included
         return cilium_policy_errors(obj)
-    return object_errors(obj) + workload_errors(obj)
+    return object_errors(obj) + workload_errors(obj) + container_port_errors(obj)
 
 
 def refusals(obj: Mapping[str, Any]) -> list[str]:
