@@ -9,21 +9,21 @@ import ipaddress
 from collections.abc import Iterable, Mapping  # not typing's: its isinstance is slow, and runs per object
 from typing import Any
 
-from .adminpolicy import AdminPolicy, is_admin_policy
+from .adminpolicy import ADMIN_KINDS, AdminPolicy, is_admin_policy
 from .apiserver import endpoint_addresses, endpoint_port, is_apiserver_endpoints
-from .ciliumpolicy import CiliumPolicy, is_cilium_policy
+from .ciliumpolicy import CILIUM_KINDS, CiliumPolicy, is_cilium_policy
 from .dataplanes import KUBERNETES, Dataplane
 from .objects import (ContainerPort, External, Namespace, Node, Pod, Service,  # noqa: F401 (re-exported)
                       ServicePort, UnmodelledPolicy)
 from .parse_pods import (address as _address, flat, metadata as _fast_metadata, no_cycle_collection, read_running_pod,
-                         stamp_pod)
+                         stamp_external, stamp_pod)
 from .policy import NetworkPolicy
 from .reading import (CLUSTER_WIDE_POLICY_KINDS, REFUSED_KEY, RefusedObject, manifest_label,
                       object_name as _name)
 from .selector import LabelSelector, PolicyError, label_map, label_value
 # pod_template is re-exported.
-from .workloads import (container_port, controller_pods, hook_of, pod_template,  # noqa: F401 (pod_template re-exported)
-                        spec_ports, stood_in)
+from .workloads import (WORKLOAD_KINDS, container_port, controller_pods, hook_of,  # noqa: F401 (pod_template
+                        pod_template, spec_ports, stood_in)  # re-exported)
 
 # Synthetic pod addresses come from the ranges kind and flannel use by default, so tests
 # that reason about "the pod network" read naturally.
@@ -31,6 +31,10 @@ POD_CIDR_V4 = ipaddress.ip_network("10.244.0.0/16")
 POD_CIDR_V6 = ipaddress.ip_network("fd00:10:244::/64")
 
 NAME_LABEL = "kubernetes.io/metadata.name"
+# Every kind `Cluster._add_object` may read (besides any *NetworkPolicy): a chart's other
+# objects skip its questions, one call each.
+_READ_KINDS = frozenset(("Namespace", "Pod", "NetworkPolicy", "Node", "Service", "EndpointSlice", "Endpoints",
+                         *ADMIN_KINDS, *CILIUM_KINDS, *CLUSTER_WIDE_POLICY_KINDS, *WORKLOAD_KINDS, "CronJob"))
 
 
 # kube-dns as kubeadm and kind deploy it: kube-system, k8s-app=kube-dns, named 53 ports.
@@ -87,7 +91,8 @@ class Cluster:
 
     @property
     def cilium_policies(self) -> list[CiliumPolicy]:
-        return [p for rules in self._cilium.values() for p in rules]
+        # Asked of every end of every verdict; most clusters have none.
+        return [p for rules in self._cilium.values() for p in rules] if self._cilium else []
 
     @property
     def nodes(self) -> list[Node]:
@@ -102,7 +107,7 @@ class Cluster:
         return list(self._unmodelled)
 
     def unmodelled_for(self, pod: "Pod") -> list[UnmodelledPolicy]:
-        return [u for u in self._unmodelled if u.could_select(pod)]
+        return [u for u in self._unmodelled if u.could_select(pod)] if self._unmodelled else []
 
     def service(self, service_id: str) -> Service | None:
         return self._services.get(service_id if service_id.startswith("svc:") else f"svc:{service_id}")
@@ -174,7 +179,7 @@ class Cluster:
         return pod
 
     def add_external(self, ip: str) -> External:
-        ext = External(ip)
+        ext = stamp_external(_address(ip))
         self._externals[ext.id] = ext
         self.version += 1
         return ext
@@ -277,6 +282,8 @@ class Cluster:
         meta = _fast_metadata(obj, default_namespace)
         ns = meta.get("namespace") or default_namespace
         ns = ns if type(ns) is str else str(ns)
+        if kind not in _READ_KINDS and not kind.endswith("NetworkPolicy"):
+            return  # RBAC, ConfigMaps, ServiceAccounts ...: no branch below reads them
         if kind == "Namespace":
             self.add_namespace(_name(obj, default_namespace), meta.get("labels"))
         elif kind == "Pod":

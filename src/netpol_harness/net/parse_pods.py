@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from .objects import ContainerPort, Pod
+from .objects import ContainerPort, External, Pod
 from .reading import flat_objects, object_metadata, object_name
 from .selector import label_map
 from .workloads import hook_of, spec_ports
@@ -45,6 +45,14 @@ def stamp_pod(namespace: str, name: str, labels: dict[str, str], ips: tuple[str,
     fields["ports"], fields["workload"], fields["host_network"], fields["node"] = ports, workload, host_network, node
     fields["hook"] = hook
     return pod
+
+
+def stamp_external(address: str) -> External:
+    """External(address) of an address already written as ipaddress writes it (`address`),
+    without the parse its __post_init__ would do again."""
+    ext = _new(External)
+    ext.__dict__["ip"] = address
+    return ext
 
 
 def flat(objects: Iterable[Mapping[str, Any] | None]) -> list[Mapping[str, Any]]:

@@ -24,20 +24,7 @@ class PodIndex:
         self.all_pods = (1 << len(self.pods)) - 1
         self.namespaces = cluster.namespaces
         self.all_namespaces = (1 << len(self.namespaces)) - 1
-        # Members listed first, then made bitsets once: OR-ing a bit at a time into a growing
-        # int copies it each time, quadratic in the pods.
-        ns_pods: dict[str, list[int]] = {}
-        pod_labels: dict[tuple[str, str], list[int]] = {}
-        pod_keys: dict[str, list[int]] = {}
-        for i, pod in enumerate(self.pods):
-            ns_pods.setdefault(pod.namespace, []).append(i)
-            for k, v in pod.labels.items():
-                pod_labels.setdefault((k, v), []).append(i)
-                pod_keys.setdefault(k, []).append(i)
-        n = len(self.pods)
-        self._ns_pods: dict[str, int] = {k: from_indices(v, n) for k, v in ns_pods.items()}
-        self._pod_labels: dict[tuple[str, str], int] = {k: from_indices(v, n) for k, v in pod_labels.items()}
-        self._pod_keys: dict[str, int] = {k: from_indices(v, n) for k, v in pod_keys.items()}
+        self._ns_pods, self._pod_labels, self._pod_keys = _pod_tables(self.pods)
         self._ns_labels: dict[tuple[str, str], int] = {}
         self._ns_keys: dict[str, int] = {}
         for j, ns in enumerate(self.namespaces):
@@ -88,6 +75,38 @@ class PodIndex:
             for ns in self.namespaces:
                 self._ns_labels_by_name.setdefault(ns.name, []).append(ns.labels)
         return any(sel.matches(labels) for labels in self._ns_labels_by_name.get(self.pods[i].namespace, ()))
+
+
+# Up to this many pods, a bitset is a machine word or two and OR-ing a bit in costs nothing.
+SMALL_CLUSTER = 64
+
+
+def _pod_tables(pods: list[Pod]) -> tuple[dict[str, int], dict[tuple[str, str], int], dict[str, int]]:
+    """Bitsets of the pods by namespace, by label (key, value) and by label key."""
+    ns_pods: dict[str, int] = {}
+    pod_labels: dict[tuple[str, str], int] = {}
+    pod_keys: dict[str, int] = {}
+    if len(pods) <= SMALL_CLUSTER:
+        for i, pod in enumerate(pods):
+            bit = 1 << i
+            ns_pods[pod.namespace] = ns_pods.get(pod.namespace, 0) | bit
+            _add_labels(pod.labels, bit, pod_labels, pod_keys)
+        return ns_pods, pod_labels, pod_keys
+    # Members listed first, then made bitsets once: OR-ing a bit at a time into a growing
+    # int copies it each time, quadratic in the pods.
+    ns_members: dict[str, list[int]] = {}
+    label_members: dict[tuple[str, str], list[int]] = {}
+    key_members: dict[str, list[int]] = {}
+    for i, pod in enumerate(pods):
+        ns_members.setdefault(pod.namespace, []).append(i)
+        for k, v in pod.labels.items():
+            label_members.setdefault((k, v), []).append(i)
+            key_members.setdefault(k, []).append(i)
+    n = len(pods)
+    for members, out in ((ns_members, ns_pods), (label_members, pod_labels), (key_members, pod_keys)):
+        for k, v in members.items():
+            out[k] = from_indices(v, n)  # type: ignore[index]
+    return ns_pods, pod_labels, pod_keys
 
 
 def _add_labels(labels: Mapping[str, str], bit: int, by_label: dict[tuple[str, str], int], by_key: dict[str, int]) -> None:

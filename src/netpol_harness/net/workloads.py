@@ -42,9 +42,18 @@ class PodSpec:
     labels: dict[str, str]
 
 
+# json.dumps(template, sort_keys=True, default=str), without an encoder made per call.
+_ENCODE = json.JSONEncoder(sort_keys=True, default=str).encode
+
+
 def _hash(template: Mapping[str, Any], length: int = 10) -> str:
-    digest = hashlib.sha256(json.dumps(template, sort_keys=True, default=str).encode()).digest()
+    digest = hashlib.sha256(_ENCODE(template).encode()).digest()
     return "".join(_ALPHABET[b % len(_ALPHABET)] for b in digest[:length])
+
+
+# A value matrix renders the same few pod templates case after case: each is written out and
+# hashed once (a template is a kilobyte or two, hence the small bound).
+_template_hash = interned(_hash, limit=1024)
 
 
 def _suffix(seed: str, index: int) -> str:
@@ -76,7 +85,7 @@ def controller_pods(obj: Mapping[str, Any], template: Mapping[str, Any]) -> list
     name = str((obj.get("metadata") or {}).get("name"))
     labels = {str(k): v for k, v in ((template.get("metadata") or {}).get("labels") or {}).items()}
     count = replica_count(obj)
-    template_hash = _hash(template)
+    template_hash = _template_hash(template)
     if kind == "StatefulSet":
         revision = f"{name}-{template_hash}"
         return [PodSpec(f"{name}-{i}", {**labels, "statefulset.kubernetes.io/pod-name": f"{name}-{i}",

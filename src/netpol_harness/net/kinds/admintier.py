@@ -62,19 +62,23 @@ class AdminTier:
         self.tier = tier
         self.matchers = matchers
         enforced = matchers.dataplane.admin_kinds
-        policies = tier_order([p for p in cluster.admin_policies if p.tier == tier and p.kind in enforced])
-        host = sum(1 << i for i, pod in enumerate(matchers.pods.pods) if pod.host_network)
-        self._host = host
+        admin = cluster.admin_policies
+        policies = tier_order([p for p in admin if p.tier == tier and p.kind in enforced]) if admin else []
         self._nodes = cluster.nodes
         self._resolve = cluster.resolve
         self.policies = policies
+        self._destinations: dict[tuple[str, int, int, str], int] = {}
+        self._partials: dict[tuple[str, int, str], dict[int, int]] = {}
+        self._walks: dict[tuple, list[tuple[CompiledAdminRule, int]]] = {}
+        if not policies:
+            self._without_policies()
+            return
+        host = sum(1 << i for i, pod in enumerate(matchers.pods.pods) if pod.host_network)
+        self._host = host
         subjects = [self._subject(policy) & ~host for policy in policies]
         self.rules: dict[str, list[CompiledAdminRule]] = {
             d: [self._compile(policy, rule, subject) for policy, subject in zip(policies, subjects) for rule in policy.rules(d)]
             for d in ("ingress", "egress")}
-        self._destinations: dict[tuple[str, int, int, str], int] = {}
-        self._partials: dict[tuple[str, int, str], dict[int, int]] = {}
-        self._walks: dict[tuple, list[tuple[CompiledAdminRule, int]]] = {}
         # Pods that are subjects of the same policies see the same rules: work each group out once.
         distinct = list(dict.fromkeys(subjects))
         self.groups = partition(matchers.pods.all_pods, distinct)
@@ -86,6 +90,17 @@ class AdminTier:
         self.selecting = [[p for p, subject in zip(policies, subjects) if position[subject] in inside] for _, inside in self.groups]
         self.applicable = {d: [[(k, r) for k, r in enumerate(rules) if position[r.subject] in inside] for _, inside in self.groups]
                            for d, rules in self.rules.items()}
+
+    def _without_policies(self) -> None:
+        """What the general case makes of no policies, without its passes over the pods: one
+        group of every pod, selected by nothing, with no rules (most clusters have no admin
+        policies, and every model compiles both tiers)."""
+        every = self.matchers.pods.all_pods
+        self.rules = {"ingress": [], "egress": []}
+        self.groups = [(every, set())] if every else []
+        self.group_of = [0] * len(self.matchers.pods.pods)
+        self.selecting = [[] for _ in self.groups]
+        self.applicable = {d: [[] for _ in self.groups] for d in ("ingress", "egress")}
 
     def selecting_pod(self, pod: Pod) -> list[AdminPolicy]:
         """The policies of this tier whose subject `pod` is, in precedence order."""

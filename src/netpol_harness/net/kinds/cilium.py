@@ -12,6 +12,7 @@ Peers: endpoint selectors match pods (never host-network pods: those are the `ho
 from __future__ import annotations
 
 import weakref
+from functools import cached_property
 
 from ..ciliumpolicy import CiliumPeer, CiliumPolicy, CiliumRule, identity_labels, name_matches
 from ..cluster import Cluster
@@ -109,7 +110,7 @@ class CiliumRules:
 
     def __init__(self, cluster: Cluster, matchers: Matchers, effect: str) -> None:
         self.matchers = matchers
-        self.peers = _shared_peers(cluster, matchers)
+        self._cluster = cluster
         self.effect = effect
         self.rules: dict[str, list[tuple[CiliumPolicy, CiliumRule, int, int]]] = {"ingress": [], "egress": []}
         self.isolated = {"ingress": 0, "egress": 0}
@@ -125,6 +126,11 @@ class CiliumRules:
             for rule in policy.rules:
                 if rule.effect == effect and not rule.empty:
                     self.rules[rule.direction].append((policy, rule, subject, self.peers.pods_of(rule.peer)))
+
+    # Read by the rules alone: a cluster without Cilium's policies (most) never makes it.
+    @cached_property
+    def peers(self) -> CiliumPeers:
+        return _shared_peers(self._cluster, self.matchers)
 
     def visible(self, i: int) -> tuple[tuple[str, str], ...]:
         """The names pod i's DNS rules let through (and so Cilium's DNS proxy sees)."""
