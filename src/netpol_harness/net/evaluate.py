@@ -25,6 +25,7 @@ from .dataplanes import KUBERNETES, Dataplane, dataplane as profile
 from .endpoints import EndpointRef, replicas_named
 from .kinds.networkpolicy import CompiledPolicy, NetworkPolicies
 from .peers import family_ips
+from .policy import PROTOCOLS
 from .ports import protocol_name
 from .query import Query
 from .reachability import Reachability
@@ -121,8 +122,11 @@ class Evaluator:
         return list(replicas_named(query.pods, ref)) or [query.resolve(ref)]
 
     def check(self, src: EndpointRef, dst: EndpointRef, port: int, protocol: str = "TCP") -> Verdict:
-        protocol = protocol_name(protocol)
-        return self._fresh().check(src, dst, port, protocol)
+        # The names already right and the model current, asked without a call each: most questions.
+        if type(protocol) is not str or protocol not in PROTOCOLS:
+            protocol = protocol_name(protocol)
+        query = self._query if self._compiled_version == self.cluster.version else self._fresh()
+        return query.check(src, dst, port, protocol)
 
     def allowed(self, src: EndpointRef, dst: EndpointRef, port: int, protocol: str = "TCP") -> bool:
         """Whether `check` would allow the connection, without building its explanation."""

@@ -3,37 +3,47 @@ between two pods, read off plans made once per class of the end and direction.
 
 A side of a pod that only NetworkPolicies can rule on (no admin or Cilium policy in the
 cluster, a profile that reads peers as the API does) is its isolating policies, the rules
-among theirs whose port and peer admit the connection, and its bystanders: the policies
-and bystanders depend only on the pod's class (`classes`: pods no selector tells apart),
-the rules that allow on the peer and the port, a bit test each. Anything else (an
-External, host traffic, other kinds) goes the general way (`Query.side`); both give equal
-verdicts, which the tests compare.
+among theirs whose port and peer admit the connection, and its bystanders. All of them
+depend only on the classes of the two pods (`classes`: pods no selector, peer or named
+port tells apart), so they are read off the class query, compiled over one pod per class
+when the verdict's class rows were made: a rule's peers are a bitset over classes, a bit
+test each. Anything else (an External, host traffic, other kinds) goes the general way
+(`Query.side`); both give equal verdicts, which the tests compare.
 """
 from __future__ import annotations
 
 import weakref
 from typing import Any
 
-from .cluster import Pod
-from .lazyverdict import LazyVerdict
+from .lazyverdict import between
 from .policy import ports_match
 from .verdict import SideVerdict, Verdict
 
 _PLANS: "weakref.WeakKeyDictionary[Any, Sides]" = weakref.WeakKeyDictionary()
 _LAST: list = [None, None]  # (a weak reference to the query asked last, its Sides): most calls ask one query
+_new = object.__new__
+# Every class's plans are made with the first explanation up to this many classes (about
+# 25 µs a plan: 40 ms at 10,000 pods), so that no question pays for them; past it, as met.
+PLANS_AHEAD = 4096
 
 
 def deferred(query: Any, allowed: bool, i: int, j: int, port: int, protocol: str) -> Verdict:
-    """`Query.check`'s verdict from pod i to another pod j, its explanation made when read."""
-    pods = query.pods.pods
-    src, dst = pods[i], pods[j]
-    return LazyVerdict.split(allowed, src, dst, port, protocol,
-                             lambda: sides_of(query).fields(query, src, dst, i, j, port, protocol),
-                             lambda: query.context(src, dst))
+    """`Query.check`'s verdict from pod i to another pod j, its explanation made when read
+    (by the query's `Sides`, called with the verdict's fields)."""
+    last, sides = _LAST
+    if last is None or last() is not query or sides.version != query.cluster.version:
+        sides = sides_of(query)
+    pods = query.pods
+    ids, endpoints = pods.ids, pods.pods
+    return between(allowed, ids[i], ids[j], endpoints[i], endpoints[j], port, protocol, sides, _context, (query, i, j))
+
+
+def _context(state: dict) -> Any:
+    return state["_pair"][0].context(state["src_endpoint"], state["dst_endpoint"])
 
 
 def sides_of(query: Any) -> "Sides":
-    """The query's plans, made when a first explanation is read (they need the kinds compiled)."""
+    """The query's plans, made when a first explanation is read."""
     last, known = _LAST
     sides = known if last is not None and last() is query else _PLANS.get(query)
     if sides is None or sides.version != query.cluster.version:
@@ -51,17 +61,43 @@ def _forget(ref: weakref.ref) -> None:
 class Plan:
     """One class's side for one direction: what does not depend on the other end."""
 
-    __slots__ = ("isolating", "bystanders", "rules", "ids", "template")
+    __slots__ = ("rules", "peers", "template", "head", "denied", "open", "allowed")
 
     def __init__(self, direction: str, policies: list, bystanders: tuple) -> None:
-        self.isolating = tuple(cp.policy for cp in policies)
-        self.bystanders = bystanders
+        isolating = tuple(cp.policy for cp in policies)
         rules = [crule for cp in policies for crule in (cp.ingress if direction == "ingress" else cp.egress)]
-        self.rules = [(crule.ref, str(crule.ref), crule.rule.ports, crule.peer_pods) for crule in rules]
-        self.ids = ", ".join(p.id for p in self.isolating)
-        self.template = {"direction": direction, "endpoint": "", "judged": True, "isolating": self.isolating,
+        # (ref, its text, ports, the classes its peers admit), and the classes any of them admits:
+        # most peers are none of them, told by one bit test.
+        self.rules = tuple((crule.ref, str(crule.ref), crule.rule.ports, crule.peer_pods) for crule in rules)
+        self.peers = 0
+        for rule in self.rules:
+            self.peers |= rule[3]
+        self.template = {"direction": direction, "endpoint": "", "judged": True, "isolating": isolating,
                          "allowed_by": (), "bystanders": bystanders, "tier_steps": (), "decided_by": None,
                          "others": (), "notes": ()}
+        # The side's part of the reason, but for the end's id: `Query.side`'s words.
+        self.head = f"{direction}: "
+        ids = ", ".join(p.id for p in isolating)
+        self.denied = f" is isolated by {ids} and no rule allows it" if isolating else None
+        self.open = f"{direction}: no policy isolates "
+        self.allowed = f"{direction}: allowed by "
+
+    def side(self, end_id: str, co: int, named: Any, port: int, protocol: str) -> tuple[SideVerdict, str]:
+        """The side of an end (`end_id`) of this class with a peer of class co (`named`: the
+        destination's named ports), and its part of the reason."""
+        side = _new(SideVerdict)  # the fields at once into its own dict: a frozen dataclass sets them one by one
+        state = side.__dict__
+        state.update(self.template)
+        state["endpoint"] = end_id
+        if (self.peers >> co) & 1:
+            hits = [(ref, text) for ref, text, ports, peers in self.rules
+                    if (peers >> co) & 1 and ports_match(ports, port, protocol, named)]
+            if hits:
+                state["allowed_by"] = tuple(ref for ref, _ in hits)
+                return side, self.allowed + ", ".join(text for _, text in hits)
+        if self.denied is not None:
+            return side, self.head + end_id + self.denied
+        return side, self.open + end_id
 
 
 class Sides:
@@ -71,60 +107,53 @@ class Sides:
     def __init__(self, query: Any) -> None:
         cluster = query.cluster
         self.version = cluster.version  # a Query answers for one version of its cluster
-        kinds = query.kinds
         dp = query.dataplane
-        # Kinds with no policies rule on nothing and add nothing to a side (no steps, notes or rules).
-        alone = not cluster.admin_policies and not cluster.cilium_policies and "NetworkPolicy" in kinds
-        self.networkpolicies = kinds.get("NetworkPolicy")
-        self.pod_named = query.matchers.ports.pod_named
         # A profile that reads peers as the API does, and leaves host traffic to the policies
-        # (`hosts`: with neither end on the host network, it decides nothing and notes nothing).
-        self.plain = alone and dp.is_api and not dp.has("endport") and not dp.host_pods_outside \
-            and not dp.local_host_allowed
+        # (`hosts`: with neither end on the host network, it decides nothing and notes nothing);
+        # kinds with no policies rule on nothing and add nothing to a side (no steps, notes or rules).
+        self.plain = not cluster.admin_policies and not cluster.cilium_policies and dp.is_api \
+            and not dp.has("endport") and not dp.host_pods_outside and not dp.local_host_allowed
         self.unmodelled = bool(cluster.unmodelled)
-        self.class_of = query.classes.of  # pods of one class are selected by the same policies
-        self.plans: dict[tuple[str, int], Plan] = {}
+        self.plans: tuple[dict[int, Plan], dict[int, Plan]] = ({}, {})  # egress, ingress: by class
+        if self.plain:
+            over = query.class_query()  # itself when every pod is a class of its own
+            self.networkpolicies = over.kinds.get("NetworkPolicy")
+            self.plain = self.networkpolicies is not None
+            self.pod_named = over.matchers.ports.pod_named  # per class: classes tell named ports apart
+            self.class_of = query.classes.of
+            # Host traffic goes the general way: the pods on the host network, by index.
+            self.host = frozenset(i for i, pod in enumerate(query.pods.pods) if pod.host_network)
+            if self.plain and query.classes.count <= PLANS_AHEAD:
+                for c in range(query.classes.count):
+                    self.plan("egress", c)
+                    self.plan("ingress", c)
 
-    def plan(self, direction: str, i: int) -> Plan:
-        key = (direction, self.class_of[i])
-        plan = self.plans.get(key)
-        if plan is None:
-            kind = self.networkpolicies
-            policies = kind.ingress_of[i] if direction == "ingress" else kind.egress_of[i]
-            policy_type = direction.capitalize()
-            bystanders = tuple(cp.policy for cp in kind.selecting[i] if policy_type not in cp.policy.policy_types)
-            plan = self.plans[key] = Plan(direction, policies, bystanders)
+    def plan(self, direction: str, c: int) -> Plan:
+        """Class c's plan for `direction`, made when the class is first met."""
+        kind = self.networkpolicies
+        policies = kind.ingress_of[c] if direction == "ingress" else kind.egress_of[c]
+        policy_type = direction.capitalize()
+        bystanders = tuple(cp.policy for cp in kind.selecting[c] if policy_type not in cp.policy.policy_types)
+        plan = self.plans[direction == "ingress"][c] = Plan(direction, policies, bystanders)
         return plan
 
-    def fields(self, query: Any, src: Pod, dst: Pod, i: int, j: int, port: int, protocol: str) -> dict[str, Any]:
-        """egress, ingress, reason and caveats of the verdict from pod i to pod j."""
-        if not self.plain or src.host_network or dst.host_network:
-            full = query.verdict(src, dst, port, protocol)
-            return {"egress": full.egress, "ingress": full.ingress, "reason": full.reason, "caveats": full.caveats}
-        egress, why_out = self.side("egress", src, i, j, j, port, protocol)
-        ingress, why_in = self.side("ingress", dst, j, i, j, port, protocol)
-        notes = query.caveats(src, dst) if self.unmodelled else ()
+    def __call__(self, state: dict) -> None:
+        """egress, ingress, reason and caveats of a verdict from pod i to pod j (`_pair`), into
+        its fields (`state`)."""
+        query, i, j = state["_pair"]
+        port, protocol = state["port"], state["protocol"]
+        if not self.plain or (self.host and (i in self.host or j in self.host)):
+            full = query.verdict(state["src_endpoint"], state["dst_endpoint"], port, protocol)
+            state.update(egress=full.egress, ingress=full.ingress, reason=full.reason, caveats=full.caveats)
+            return
+        ci, cj = self.class_of[i], self.class_of[j]
+        named = self.pod_named[cj]  # ports are the destination's
+        plan = self.plans[0].get(ci) or self.plan("egress", ci)
+        state["egress"], why_out = plan.side(state["src"], cj, named, port, protocol)
+        plan = self.plans[1].get(cj) or self.plan("ingress", cj)
+        state["ingress"], why_in = plan.side(state["dst"], ci, named, port, protocol)
+        state["reason"] = why_out + "; " + why_in
+        notes = query.caveats(state["src_endpoint"], state["dst_endpoint"]) if self.unmodelled else ()
         if protocol == "SCTP" and not query.dataplane.sctp:
             notes += (f"not modelled: {query.dataplane.note('sctp')}",)
-        return {"egress": egress, "ingress": ingress, "reason": f"{why_out}; {why_in}",
-                "caveats": tuple(dict.fromkeys(notes)) if notes else ()}
-
-    def side(self, direction: str, end: Pod, i: int, j: int, d: int, port: int, protocol: str) -> tuple[SideVerdict, str]:
-        """Pod i's side of a connection with pod j (d: the destination's index), and its part of the reason."""
-        plan = self.plan(direction, i)
-        state = plan.template.copy()
-        state["endpoint"] = end_id = end.id
-        side = object.__new__(SideVerdict)  # the fields at once: a frozen dataclass sets them one by one
-        object.__setattr__(side, "__dict__", state)
-        if plan.rules:
-            other_bit = 1 << j
-            near = [rule for rule in plan.rules if rule[3] & other_bit]  # the peer first: most rules miss it
-            if near:
-                named = self.pod_named[d]
-                hits = [(ref, text) for ref, text, ports, _ in near if ports_match(ports, port, protocol, named)]
-                if hits:
-                    state["allowed_by"] = tuple(ref for ref, _ in hits)
-                    return side, f"{direction}: allowed by {', '.join(text for _, text in hits)}"
-        if plan.isolating:
-            return side, f"{direction}: {end_id} is isolated by {plan.ids} and no rule allows it"
-        return side, f"{direction}: no policy isolates {end_id}"
+        state["caveats"] = tuple(dict.fromkeys(notes)) if notes else ()

@@ -12,6 +12,7 @@ from typing import Any, Callable
 from .verdict import Verdict
 
 LAZY_FIELDS = ("egress", "ingress", "reason", "context", "caveats")
+_new = object.__new__
 
 
 class _Lazy:
@@ -24,8 +25,12 @@ class _Lazy:
     def __get__(self, verdict: Any, owner: type) -> Any:
         if verdict is None:
             return self
+        state = verdict.__dict__
+        if self.name != "context" and "_sides" in state:  # a verdict `between` two pods: the usual one
+            state.pop("_sides")(state)
+            return state[self.name]
         verdict.fill(self.name)
-        return verdict.__dict__[self.name]
+        return state[self.name]
 
 
 class LazyVerdict(Verdict):
@@ -46,16 +51,6 @@ class LazyVerdict(Verdict):
                                 src_endpoint=src, dst_endpoint=dst, _make=make)
         return verdict
 
-    @classmethod
-    def split(cls, allowed: bool, src: Any, dst: Any, port: int, protocol: str,
-              sides: Callable[[], dict[str, Any]], context: Callable[[], Any]) -> "LazyVerdict":
-        """A verdict whose context is made apart from the rest (`sides()`: the other lazy
-        fields by name): reading the reason or the sides need not build it."""
-        verdict = object.__new__(cls)
-        verdict.__dict__.update(allowed=allowed, src=src.id, dst=dst.id, port=port, protocol=protocol,
-                                src_endpoint=src, dst_endpoint=dst, _sides=sides, _context=context)
-        return verdict
-
     def fill(self, name: str | None = None) -> None:
         """Fill `name`, or every lazy field."""
         state = self.__dict__
@@ -66,9 +61,11 @@ class LazyVerdict(Verdict):
                 state[field] = getattr(full, field)
             return
         if name != "context" and "_sides" in state:
-            state.update(state.pop("_sides")())
+            state.pop("_sides")(state)
         if name in (None, "context") and "_context" in state:
-            state["context"] = state.pop("_context")()
+            state["context"] = state.pop("_context")(state)
+        if "_sides" not in state and "_context" not in state:
+            state.pop("_pair", None)  # what made the fields: the verdict need not keep a model alive
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Verdict):
@@ -86,6 +83,28 @@ class LazyVerdict(Verdict):
         # Workers send verdicts back by pickle: send the eager verdict, explanation included.
         self.fill()
         return Verdict, tuple(getattr(self, f) for f in Verdict.__dataclass_fields__)
+
+
+def between(allowed: bool, src_id: str, dst_id: str, src: Any, dst: Any, port: int, protocol: str,
+            sides: Callable[[dict], None], context: Callable[[dict], Any], pair: Any) -> LazyVerdict:
+    """A verdict whose context is made apart from the rest: reading the reason or the sides
+    need not build it. `sides(state)` writes the other lazy fields into the verdict's fields,
+    `context(state)` returns the context; both read `pair` there (as `_pair`), and are plain
+    functions, not closures, which every verdict would have to make."""
+    verdict = _new(LazyVerdict)
+    # Field by field into the instance's own dict: cheaper than a new dict of ten entries.
+    state = verdict.__dict__
+    state["allowed"] = allowed
+    state["src"] = src_id
+    state["dst"] = dst_id
+    state["port"] = port
+    state["protocol"] = protocol
+    state["src_endpoint"] = src
+    state["dst_endpoint"] = dst
+    state["_sides"] = sides
+    state["_context"] = context
+    state["_pair"] = pair
+    return verdict
 
 
 def _fields(verdict: Verdict) -> tuple:

@@ -115,7 +115,13 @@ class Query:
                 return self.verdict(s, d, port, protocol)
             i, j = index[s.id], index[d.id]
         if i != j:
-            allowed = self._class_allowed(i, j, port, protocol)
+            flat = self._flat.get((port, protocol))
+            if flat is not None:  # `_class_allowed` once the port has its rows: most questions
+                of = self._classes.of  # type: ignore[union-attr]
+                cd = of[j]
+                allowed = bool((flat[0][of[i] * flat[1] + (cd >> 3)] >> (cd & 7)) & 1)
+            else:
+                allowed = self._class_allowed(i, j, port, protocol)
             if allowed is not None:
                 return explain_sides.deferred(self, allowed, i, j, port, protocol)
         return self.verdict(self.pods.pods[i], self.pods.pods[j], port, protocol)
