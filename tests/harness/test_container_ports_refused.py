@@ -87,3 +87,9 @@ def test_reach_on_a_pod_whose_port_name_is_a_map_exits_2_with_one_line_and_no_tr
         assert main(["reach", str(path), "--port", "80"]) == 2
     assert "spec.containers[0].ports[0].name: Invalid value: {'a': {}}: must be a string" in err.getvalue()
     assert "Traceback" not in err.getvalue()
+
+
+def test_a_port_name_that_is_a_map_is_refused_even_when_asked_to_judge_invalid_objects():
+    with pytest.raises(RefusedObjects) as refused:
+        build_network([pod({"name": {"a": {}}, "containerPort": 80})], judge_invalid=True)
+    assert "the model cannot read" in str(refused.value)

@@ -150,8 +150,10 @@ def container_port(p: ContainerPort | Mapping[str, Any] | tuple) -> ContainerPor
     if isinstance(p, tuple):
         name, port, *rest = p
         return ContainerPort(name, int(port), (rest[0] if rest else "TCP").upper())
-    number = p.get("containerPort", p.get("port"))
-    return ContainerPort(p.get("name"), int(number), str(p.get("protocol") or "TCP").upper())
+    number, name = p.get("containerPort", p.get("port")), p.get("name")
+    if name is not None and type(name) is not str:  # the port index keys on it: a map there cannot be read
+        raise ValueError(f"a container port's name must be a string, not {type(name).__name__}")
+    return ContainerPort(name, int(number), str(p.get("protocol") or "TCP").upper())
 
 
 # The replicas of one template, and the pods of one workload in a cluster's dump, declare the
