@@ -122,3 +122,19 @@ def test_a_protocol_is_read_as_its_name_in_capitals_and_anything_else_is_refused
             assert str(error) == f"protocol must be one of TCP, UDP, SCTP, not {wrong!r}"
         else:
             raise AssertionError(f"{wrong!r} was accepted")
+
+
+def test_closest_misses_are_the_same_whether_the_rule_tables_are_kept_or_cleared_each_time(monkeypatch):
+    from netpol_harness.net import explain_misses
+    cluster = Cluster.from_manifests(synthetic_cluster(400, 10, 60, 6))
+    ev = Evaluator(cluster, classes=False)
+    ids = [p.id for p in cluster.pods]
+    rnd = random.Random(3)
+    pairs = [(rnd.choice(ids), rnd.choice(ids), rnd.choice((8080, 9090, 53))) for _ in range(150)]
+    texts = []
+    for kept in (explain_misses.RULE_TABLES_KEPT, 1):
+        monkeypatch.setattr(explain_misses, "RULE_TABLES_KEPT", kept)
+        explain_misses._RULE_TABLES.clear()
+        texts.append([(ev.check(s, d, port).explain(), ev.check(s, d, port).closest_misses()) for s, d, port in pairs])
+    assert texts[0] == texts[1]
+    assert any("closest miss" in text for text, _ in texts[0])

@@ -142,17 +142,23 @@ def _peer_miss(peer: Peer, policy: NetworkPolicy, other: Pod | External, ctx: Co
     pod_ok = peer.pod_selector is None or peer.pod_selector.matches(other.labels)
     if ns_ok and pod_ok:
         return None
-    if peer.namespace_selector is None:
-        ns_why = f"wrong namespace: a podSelector without namespaceSelector means namespace {policy.namespace}, the pod is in {other.namespace}"
-    else:
-        ns_why = (f"wrong namespace: namespace {other.namespace} (labels {_labels(ns_labels)}) does not match "
-                  f"namespaceSelector {_selector_text(peer.namespace_selector)}")
-    pod_why = f"pod labels {_labels(other.labels)} do not match podSelector {_selector_text(peer.pod_selector)}"
+    # Only the reasons given are written: a rule's texts are most of an explanation's cost.
     if ns_ok:
-        return 2, pod_why
+        return 2, _pod_why(peer, other)
     if pod_ok:
-        return 2, ns_why
-    return 4, f"{ns_why}; and {pod_why}"
+        return 2, _namespace_why(peer, policy, other, ns_labels)
+    return 4, f"{_namespace_why(peer, policy, other, ns_labels)}; and {_pod_why(peer, other)}"
+
+
+def _namespace_why(peer: Peer, policy: NetworkPolicy, other: Pod, ns_labels: Mapping) -> str:
+    if peer.namespace_selector is None:
+        return f"wrong namespace: a podSelector without namespaceSelector means namespace {policy.namespace}, the pod is in {other.namespace}"
+    return (f"wrong namespace: namespace {other.namespace} (labels {_labels(ns_labels)}) does not match "
+            f"namespaceSelector {_selector_text(peer.namespace_selector)}")
+
+
+def _pod_why(peer: Peer, other: Pod) -> str:
+    return f"pod labels {_labels(other.labels)} do not match podSelector {_selector_text(peer.pod_selector)}"
 
 
 def api_admits(peer: Peer, policy: NetworkPolicy, other: Pod | External, ctx: Context) -> bool:
@@ -239,16 +245,15 @@ def rule_misses(verdict: Any, side: Any, other: Pod | External) -> list[Miss]:
 
 def closest(verdict: Any, side: Any, other: Pod | External, shown: int = 3) -> tuple[int, list[Miss]]:
     """(how many rules missed, the `shown` closest), equal to `rule_misses`' count and head."""
-    policies = side.isolating
-    ids = [p.id for p in policies]
-    if len(set(ids)) != len(ids):
+    table = _rules_of(side.isolating, side.direction)
+    if table is None:
         misses = rule_misses(verdict, side, other)  # misses would be told apart by their text
         return len(misses), misses[:shown]
     _, dst = _ends(verdict, side, other)
     named = _named(dst)
     ctx = verdict.context or Context({})
     direction, port, protocol = side.direction, verdict.port, verdict.protocol
-    ranked = _ranked(policies, ids, direction, port, protocol, other, dst, named, ctx)
+    ranked = _ranked(table, port, protocol, other, dst, named, ctx)
     # Names are unique here, so (score, name) orders as Miss does, never reaching the text.
     ranked.sort(key=lambda entry: (entry[0], entry[1]))
     top = []
@@ -262,28 +267,56 @@ def closest(verdict: Any, side: Any, other: Pod | External, shown: int = 3) -> t
     return len(ranked), top
 
 
-def _ranked(policies: tuple, ids: list[str], direction: str, port: int, protocol: str, other: Pod | External,
-            dst: Pod | External, named: dict | None, ctx: Context) -> list[tuple]:
+# The rules of a side's policies with their names, listed once per tuple of policies: a point
+# query's sides share their class's tuple. Keyed by identity, each entry keeping its tuple (so
+# the id stays its own); cleared whole past this many.
+RULE_TABLES_KEPT = 4096
+_RULE_TABLES: dict[tuple[int, str], tuple[tuple, list | None]] = {}
+
+
+def _rules_of(policies: tuple, direction: str) -> list[tuple] | None:
+    """(policy, name, rule) per rule of `policies` in `direction`, with (policy, its id, None)
+    for a policy that has none; None when two policies share an id."""
+    key = (id(policies), direction)
+    entry = _RULE_TABLES.get(key)
+    if entry is not None and entry[0] is policies:
+        return entry[1]
+    ids = [p.id for p in policies]
+    table: list | None = None
+    if len(set(ids)) == len(ids):
+        table = []
+        for policy, policy_id in zip(policies, ids):
+            rules = policy.ingress if direction == "ingress" else policy.egress
+            if not rules:
+                table.append((policy, policy_id, None))
+            table += [(policy, f"{policy_id} {direction}[{k}]", rule) for k, rule in enumerate(rules)]
+    if len(_RULE_TABLES) >= RULE_TABLES_KEPT:
+        _RULE_TABLES.clear()
+    _RULE_TABLES[key] = (policies, table)
+    return table
+
+
+def _ranked(table: list[tuple], port: int, protocol: str, other: Pod | External, dst: Pod | External,
+            named: dict | None, ctx: Context) -> list[tuple]:
     """(score, name, rule, policy, its peers' scores, whether its ports admit, the reason when
-    only the port is wrong) of every rule that misses, unsorted."""
+    only the port is wrong) of every rule of `table` that misses, unsorted."""
     ns_labels = ctx.namespace_labels.get(other.namespace, {}) if isinstance(other, Pod) else None
     ranked: list[tuple] = []
-    for policy, policy_id in zip(policies, ids):
-        rules = policy.ingress if direction == "ingress" else policy.egress
-        if not rules:
-            ranked.append((30, policy_id, None, policy, None, False, None))
-        for k, rule in enumerate(rules):
-            scores = _peer_scores(rule, policy.namespace, other, ns_labels, ctx)
-            port_ok = ports_match(rule.ports, port, protocol, named)
-            why = None
-            if scores is None:
-                if port_ok:
-                    continue  # this rule allows
-                score, why = _port_miss(rule.ports, port, protocol, dst, named)
-                score += 1
-            else:
-                score = (5 if port_ok else 20) + min(scores)
-            ranked.append((score, f"{policy_id} {direction}[{k}]", rule, policy, scores, port_ok, why))
+    for policy, name, rule in table:
+        if rule is None:
+            ranked.append((30, name, None, policy, None, False, None))
+            continue
+        scores = _peer_scores(rule, policy.namespace, other, ns_labels, ctx)
+        port_ok = ports_match(rule.ports, port, protocol, named)
+        why = None
+        if scores is None:
+            if port_ok:
+                continue  # this rule allows
+            score, why = _port_miss(rule.ports, port, protocol, dst, named)
+            score += 1
+        else:
+            score = (5 if port_ok else 20) + min(scores)
+        ranked.append((score, name, rule, policy, scores, port_ok, why))
     return ranked
 
 
