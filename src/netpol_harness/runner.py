@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, Union
 
 from .check import api_server_errors
-from .check.kubernetes import validate_kubernetes
+from .check.kubernetes import kubernetes_engine, validate_kubernetes
 from .check.lints import apply_waivers, failing, lint, load_waivers
 from .check.values import validate_values
 from . import interrupts, project
@@ -59,6 +59,9 @@ class _Context:
     namespace: str
     extra_objects: tuple[dict, ...] = ()  # beside every render, wherever a check judges flows
     dataplanes: tuple[str, ...] = ()  # the profiles the flows are judged under (`netpol matrix --dataplane`)
+    # validate_kubernetes's engine, chosen once per chunk: looking for kubeconform on PATH
+    # costs as much as checking a small render's objects.
+    kubernetes_engine: str | None = None
 
 
 def _values(ctx: _Context, case: Case, result: RenderResult) -> list[str]:
@@ -66,7 +69,7 @@ def _values(ctx: _Context, case: Case, result: RenderResult) -> list[str]:
 
 
 def _kubernetes(ctx: _Context, case: Case, result: RenderResult) -> list[str]:
-    return validate_kubernetes(result.objects)
+    return validate_kubernetes(result.objects, engine=ctx.kubernetes_engine)
 
 
 def _apirules(ctx: _Context, case: Case, result: RenderResult) -> list[str]:
@@ -187,7 +190,8 @@ def _run_chunk(job: _Job, cases: Sequence[Case]) -> tuple[list[Outcome], dict[st
     start = time.perf_counter()
     results, stats = _render_chunk(job, cases)
     stages["render"] = time.perf_counter() - start
-    ctx = _Context(job.chart, job.release, job.namespace, job.extra_objects, job.dataplanes)
+    ctx = _Context(job.chart, job.release, job.namespace, job.extra_objects, job.dataplanes,
+                   kubernetes_engine() if "kubernetes" in job.checks else None)
     outcomes = []
     for case, result in zip(cases, _waited(results, stages)):
         outcome = Outcome(case, result.ok, objects=result.objects if job.keep_objects else None, stderr=result.stderr)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from ..cluster import Cluster, External, Pod
 from ..peers import PeerMatcher
 from ..policy import NetworkPolicy, Rule, ports_match
-from ..selection import bits
+from ..selection import SMALL_CLUSTER, bits
 from ..verdict import Context, RuleRef, SideVerdict, api_admits
 from .base import Masks, Matchers
 
@@ -21,6 +21,7 @@ from .base import Masks, Matchers
 # Per-pod questions (sides, lines) answered from the pod's namespace before the per-pod
 # policy lists are made for every pod: those cost a pass over each policy's pods.
 PODS_BEFORE_LISTS = 256
+_POLICY_TYPE = {"ingress": "Ingress", "egress": "Egress"}  # direction.capitalize(), as policyTypes write it
 
 
 @dataclass
@@ -163,7 +164,8 @@ class NetworkPolicies:
         about, from the lists for every pod once many have."""
         if self._per_pod is None:
             self._asked += 1
-            if self._asked > PODS_BEFORE_LISTS:
+            # A small cluster's lists cost less than a few pods' answers from the namespace.
+            if self._asked > PODS_BEFORE_LISTS or len(self.matchers.pods.pods) <= SMALL_CLUSTER:
                 self._lists()
         if self._per_pod is not None:
             return self._per_pod[which][i]
@@ -240,26 +242,33 @@ class NetworkPolicies:
 
     def side(self, direction: str, end: Pod, other: Pod | External, port: int, protocol: str) -> SideVerdict:
         index = self.matchers.pods.index
-        i = index[end.id]
+        end_id = end.id
+        i = index[end_id]
         policies = self._of(i, 1 if direction == "ingress" else 2)
-        policy_type = direction.capitalize()
-        bystanders = tuple(cp.policy for cp in self._of(i, 0) if policy_type not in cp.policy.policy_types)
+        selecting = self._of(i, 0)
+        if selecting:
+            policy_type = _POLICY_TYPE.get(direction) or direction.capitalize()
+            bystanders = tuple(cp.policy for cp in selecting if policy_type not in cp.policy.policy_types)
+        else:
+            bystanders = ()
         if not policies:
-            return SideVerdict(direction, end.id, True, bystanders=bystanders)
+            return SideVerdict(direction, end_id, True, bystanders=bystanders)
         # Ports are always resolved on the destination: the selected pod for ingress, the peer for egress.
-        dst = end if direction == "ingress" else other
+        ingress = direction == "ingress"
+        dst = end if ingress else other
         named = self.matchers.ports.pod_named[index[dst.id]] if isinstance(dst, Pod) else None
-        other_bit = 1 << index[other.id] if isinstance(other, Pod) else 0
+        other_pod = isinstance(other, Pod)
+        other_bit = 1 << index[other.id] if other_pod else 0
         peers = self.matchers.peers
         hits, notes = [], []
         # A profile reads a peer otherwise than the API only for host traffic or an ipBlock.
         departs = not peers.dataplane.is_api
-        host = departs and (other.host_network if isinstance(other, Pod) else peers.is_host_address(other.ip))
+        host = departs and (other.host_network if other_pod else peers.is_host_address(other.ip))
         for cp in policies:
-            for crule in (cp.ingress if direction == "ingress" else cp.egress):
+            for crule in (cp._rules or cp._compiled())[0 if ingress else 1]:
                 if not ports_match(crule.rule.ports, port, protocol, named):
                     continue
-                if isinstance(other, Pod):
+                if other_pod:
                     peer_ok = bool(crule.peer_pods & other_bit)
                 else:
                     peer_ok = peers.admits_address(crule.rule.peers, crule.all_peers, crule.ip_blocks, other.ip, direction)
@@ -268,8 +277,8 @@ class NetworkPolicies:
                     notes += self._range_note(crule, port, protocol)
                 if departs and not crule.all_peers and (host or crule.ip_blocks):
                     notes += self._departure(crule, cp.policy, other, peer_ok, direction)
-        return SideVerdict(direction, end.id, True, tuple(cp.policy for cp in policies), tuple(hits), bystanders,
-                           notes=tuple(dict.fromkeys(notes)))
+        return SideVerdict(direction, end_id, True, tuple(cp.policy for cp in policies), tuple(hits), bystanders,
+                           notes=tuple(dict.fromkeys(notes)) if notes else ())
 
     def _range_note(self, crule: CompiledRule, port: int, protocol: str) -> list[str]:
         """Where the profile does not vouch for endPort, a rule that allows `port` only by its range says so."""
