@@ -22,8 +22,9 @@ from .verdict import SideVerdict, Verdict
 _PLANS: "weakref.WeakKeyDictionary[Any, Sides]" = weakref.WeakKeyDictionary()
 _LAST: list = [None, None]  # (a weak reference to the query asked last, its Sides): most calls ask one query
 _new = object.__new__
-# Every class's plans are made with the first explanation up to this many classes (about
-# 25 µs a plan: 40 ms at 10,000 pods), so that no question pays for them; past it, as met.
+# Every class's plans are made with the query's Sides (at its first verdict from the class
+# rows) up to this many classes (about 25 µs a plan: 40 ms at 10,000 pods), so that no
+# question pays for them; past it, as classes are met.
 PLANS_AHEAD = 4096
 
 
@@ -43,7 +44,7 @@ def _context(state: dict) -> Any:
 
 
 def sides_of(query: Any) -> "Sides":
-    """The query's plans, made when a first explanation is read."""
+    """The query's plans, made with its first verdict from the class rows."""
     last, known = _LAST
     sides = known if last is not None and last() is query else _PLANS.get(query)
     if sides is None or sides.version != query.cluster.version:
