@@ -1,6 +1,7 @@
-"""A large JSON dump in kubectl's layout is read in two processes (`dumpjson`): the objects,
-their order, the depth limit and the fallback for anything unusual are what one process
-reading the whole text gives."""
+"""A large JSON dump in kubectl's layout is read a run of items at a time (`dumpjson`), by
+orjson where that reads as the json module does (`jsonfast`): the objects, their order, the
+depth limit and the fallback for anything unusual are what reading the whole text with the
+json module gives."""
 from __future__ import annotations
 
 import json
@@ -10,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from netpol_harness import dumpjson, dumpsplit
+from netpol_harness import dumpjson, dumpsplit, jsonfast
 from netpol_harness.clusterfiles import ClusterFileError, read_cluster_file
 from netpol_harness.dumps import parse_dump
 from netpol_harness.loader import Limits, reset_limits, set_limits
@@ -43,10 +44,10 @@ def read_in_one_process(tmp_path: Path, text: str, monkeypatch: pytest.MonkeyPat
         return read(tmp_path, text, "one.json")
 
 
-def test_a_json_dump_read_in_two_processes_gives_the_objects_of_one_process_in_their_order(
+def test_a_json_dump_read_item_by_item_gives_the_objects_of_the_whole_text_in_their_order(
         tmp_path, split, monkeypatch):
     text = dump_text()
-    assert dumpjson._in_two(text, Limits()) is not None, "read in two processes"
+    assert dumpjson._by_item(text, Limits()) is not None, "read item by item"
     objects = read(tmp_path, text)
     assert objects == read_in_one_process(tmp_path, text, monkeypatch)
     assert [o["metadata"]["name"] for o in objects] == [o["metadata"]["name"] for o in json.loads(text)["items"]]
@@ -77,7 +78,7 @@ def test_a_json_dump_the_split_cannot_be_sure_of_reads_as_one_process_reads_it(t
 
 
 @pytest.mark.parametrize("depth", [10, 11, 12, 13])
-def test_a_json_dump_read_in_two_processes_keeps_the_depth_limit(tmp_path, split, monkeypatch, depth):
+def test_a_json_dump_read_item_by_item_keeps_the_depth_limit(tmp_path, split, monkeypatch, depth):
     document = json.loads(dump_text())
     document["items"][-1]["spec"]["deep"] = json.loads("[" * 8 + "]" * 8)  # 12 levels with the List
     text = json.dumps(document, indent=4)
@@ -94,3 +95,92 @@ def test_a_key_given_twice_whose_dropped_value_is_too_deep_is_read_as_before(tmp
     text = '{"kind": "List", "items": [{"kind": "Namespace", "metadata": {"name": "a"}, "x": %s, "x": 1}]}' % (
         "[" * 150 + "]" * 150)
     assert read(tmp_path, text)[0]["x"] == 1
+
+
+@pytest.fixture(params=["orjson", "json alone"])
+def decoder(request, monkeypatch) -> str:
+    if request.param == "json alone":
+        monkeypatch.setattr(jsonfast, "orjson", None)
+    return request.param
+
+
+def read_by_json_alone(tmp_path: Path, text: str, monkeypatch: pytest.MonkeyPatch) -> Any:
+    with monkeypatch.context() as patch:
+        patch.setattr(jsonfast, "orjson", None)
+        patch.setattr(dumpsplit, "SPLIT_BYTES", 1 << 60)
+        return read(tmp_path, text, "json.json")
+
+
+def with_item(text: str, item: str) -> str:
+    """`text` (a dump) with `item` (JSON in kubectl's layout) as its second item."""
+    head = '\n    "items": [\n'
+    first_end = text.index("\n        },\n", text.index(head)) + len("\n        },\n")
+    return text[:first_end] + item + ",\n" + text[first_end:]
+
+
+UNUSUAL_ITEMS = {
+    "a key given twice": '"kind": "Namespace", "metadata": {"name": "twice", "name": "once"}',
+    "a lone surrogate": '"kind": "Namespace", "metadata": {"name": "\\ud800", "labels": {"a": "\\udfff"}}',
+    "an integer past 64 bits": '"kind": "NetworkPolicy", "metadata": {"name": "n"}, "spec": {"n": 18446744073709551616}',
+    "an integer past 64 bits in a pruned block":
+        '"kind": "Namespace", "metadata": {"name": "n", "managedFields": [{"n": 18446744073709551616}]}',
+    "NaN and Infinity": '"kind": "NetworkPolicy", "metadata": {"name": "n"}, "spec": {"x": [NaN, Infinity]}',
+    "floats": '"kind": "NetworkPolicy", "metadata": {"name": "n"}, "spec": {"x": [1.5, -0.0, 1e20]}',
+    "not ASCII": '"kind": "Namespace", "metadata": {"name": "n", "labels": {"team": "équipe"}}',
+    "a pruned key given twice": '"kind": "Namespace", "metadata": {"name": "n", "managedFields": "kept", '
+                                '"managedFields": [1]}',
+}
+
+
+@pytest.mark.parametrize("item", list(UNUSUAL_ITEMS.values()), ids=list(UNUSUAL_ITEMS))
+def test_an_unusual_item_reads_as_the_json_module_reads_the_whole_text(tmp_path, split, monkeypatch, decoder, item):
+    text = with_item(dump_text(), "        {" + item + "}")
+    assert dumpjson._by_item(text, Limits()) is not None, "read item by item"
+    objects = read(tmp_path, text)
+    assert objects == read_by_json_alone(tmp_path, text, monkeypatch)
+    assert objects[1]["metadata"]["name"] == json.loads("{%s}" % item)["metadata"]["name"]
+    assert json.dumps(objects, sort_keys=True) == json.dumps(read_by_json_alone(tmp_path, text, monkeypatch),
+                                                             sort_keys=True)  # an int stays an int
+
+
+def test_an_integer_past_64_bits_stays_an_integer(tmp_path, split):
+    item = UNUSUAL_ITEMS["an integer past 64 bits"]
+    objects = read(tmp_path, with_item(dump_text(), "        {" + item + "}"))
+    assert type(objects[1]["spec"]["n"]) is int and objects[1]["spec"]["n"] == 2 ** 64
+
+
+@pytest.mark.parametrize("run", [1, 5_000, 1 << 30])
+def test_runs_of_any_length_give_the_objects_of_the_whole_text(tmp_path, split, monkeypatch, decoder, run):
+    monkeypatch.setattr(dumpjson, "_RUN", run)  # 1: an item a run; 1 << 30: all the items one run
+    text = dump_text()
+    assert read(tmp_path, text) == read_by_json_alone(tmp_path, text, monkeypatch)
+
+
+@pytest.mark.parametrize("depth", [10, 11, 12, 13, 400])
+def test_the_depth_limit_on_items_is_the_json_modules_whichever_decoder(tmp_path, split, monkeypatch, decoder, depth):
+    document = json.loads(dump_text())
+    document["items"][1]["spec"]["deep"] = json.loads("[" * 8 + "]" * 8)  # 12 levels with the List
+    text = json.dumps(document, indent=4)
+    set_limits(yaml_depth=depth)
+    try:
+        got, alone = read(tmp_path, text), read_by_json_alone(tmp_path, text, monkeypatch)
+    finally:
+        reset_limits()
+    assert got == alone
+    assert got == "FILE: JSON nested deeper than %d levels; the limit is --max-yaml-depth or " \
+                  "NETPOL_MAX_YAML_DEPTH" % depth if depth < 12 else isinstance(got, list)
+
+
+@pytest.mark.parametrize("levels", [150, 990, 1030, 5_000])
+def test_an_item_nested_past_the_limit_is_refused_in_the_words_json_gives(tmp_path, split, monkeypatch, decoder,
+                                                                         levels):
+    deep = "[" * levels + "]" * levels  # json's reading gives up (RecursionError) short of 1000 levels
+    text = with_item(dump_text(), '        {"kind": "NetworkPolicy", "metadata": {"name": "n"}, "x": %s}' % deep)
+    got = read(tmp_path, text)
+    assert got == read_by_json_alone(tmp_path, text, monkeypatch)
+    assert isinstance(got, str) and "nested deeper than 100 levels" in got  # JSON's words, or YAML's past json
+
+
+def test_a_key_given_twice_whose_dropped_value_is_too_deep_is_read_as_before_item_by_item(tmp_path, split, decoder):
+    item = '        {"kind": "Namespace", "metadata": {"name": "a"}, "x": %s, "x": 1}' % ("[" * 150 + "]" * 150)
+    assert read(tmp_path, with_item(dump_text(), item))[1]["x"] == 1
