@@ -5,6 +5,7 @@ json module gives."""
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 from typing import Any
 
@@ -184,3 +185,30 @@ def test_an_item_nested_past_the_limit_is_refused_in_the_words_json_gives(tmp_pa
 def test_a_key_given_twice_whose_dropped_value_is_too_deep_is_read_as_before_item_by_item(tmp_path, split, decoder):
     item = '        {"kind": "Namespace", "metadata": {"name": "a"}, "x": %s, "x": 1}' % ("[" * 150 + "]" * 150)
     assert read(tmp_path, with_item(dump_text(), item))[1]["x"] == 1
+
+
+def nesting(value: Any) -> int:
+    if type(value) is dict:
+        return 1 + max(map(nesting, value.values()), default=0)
+    if type(value) is list:
+        return 1 + max(map(nesting, value), default=0)
+    return 0
+
+
+def random_value(rng: random.Random, depth: int) -> Any:
+    strings = ['a"[', "]}\\", '\\"{', "é[ü]", "\\\\", '"', "{}[]", "x\ny", "\ud83d\ude00"]
+    kind = rng.randrange(4) if depth else 3
+    if kind == 0:
+        return [random_value(rng, depth - 1) for _ in range(rng.randrange(3))]
+    if kind == 1:
+        return {rng.choice(strings): random_value(rng, depth - 1) for _ in range(rng.randrange(3))}
+    return rng.choice(strings + [1, 2.5, None, True])
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_nesting_counted_on_the_text_is_the_nesting_of_its_values(seed):
+    rng = random.Random(seed)
+    value = random_value(rng, 8)
+    text = json.dumps(value, indent=rng.choice([None, 4]), ensure_ascii=rng.random() < 0.5)
+    depth = nesting(value)
+    assert [dumpjson._deeper_than(text, 0, len(text), d) for d in (depth - 1, depth)] == [True, False]
