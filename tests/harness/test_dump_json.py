@@ -212,3 +212,12 @@ def test_the_nesting_counted_on_the_text_is_the_nesting_of_its_values(seed):
     text = json.dumps(value, indent=rng.choice([None, 4]), ensure_ascii=rng.random() < 0.5)
     depth = nesting(value)
     assert [dumpjson._deeper_than(text, 0, len(text), d) for d in (depth - 1, depth)] == [True, False]
+
+
+def test_a_dump_that_is_not_utf_8_is_refused_before_any_decoder_reads_it(tmp_path, split, monkeypatch, decoder):
+    text = with_item(dump_text(), '        {"kind": "Namespace", "metadata": {"name": "NOT-UTF-8"}}')
+    path = tmp_path / "dump.json"
+    path.write_bytes(text.encode().replace(b"NOT-UTF-8", b"\xff\xfe"))
+    with pytest.raises(ClusterFileError) as err:
+        read_cluster_file(path)
+    assert str(err.value) == f"{path}: cannot read it: not UTF-8 text (invalid start byte)"
