@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any, Mapping
 
 from .cluster import External, Pod
@@ -255,7 +256,7 @@ def closest(verdict: Any, side: Any, other: Pod | External, shown: int = 3) -> t
     direction, port, protocol = side.direction, verdict.port, verdict.protocol
     ranked = _ranked(table, port, protocol, other, dst, named, ctx)
     # Names are unique here, so (score, name) orders as Miss does, never reaching the text.
-    ranked.sort(key=lambda entry: (entry[0], entry[1]))
+    ranked.sort(key=_SCORE_AND_NAME)
     top = []
     for score, name, rule, policy, scores, port_ok, why in ranked[:shown]:
         if rule is None:
@@ -266,6 +267,8 @@ def closest(verdict: Any, side: Any, other: Pod | External, shown: int = 3) -> t
             top.append(_peer_missed(name, rule, _peer_fail(rule, policy, other, ctx, scores), port_ok, port, protocol))
     return len(ranked), top
 
+
+_SCORE_AND_NAME = itemgetter(0, 1)
 
 # The rules of a side's policies with their names, listed once per tuple of policies: a point
 # query's sides share their class's tuple. Keyed by identity, each entry keeping its tuple (so

@@ -165,13 +165,16 @@ def _bystander_lines(side: SideVerdict) -> list[str]:
     lines = []
     for policy in side.bystanders:
         ignored = policy.ingress if side.direction == "ingress" else policy.egress
-        types = "[" + ", ".join(policy.policy_types) + "]"
         if ignored:
-            lines.append(f"  note: {policy.id} selects it but has policyTypes {types}, so it does not restrict "
+            lines.append(f"  note: {policy.id} selects it but has policyTypes {_types(policy)}, so it does not restrict "
                          f"{side.direction} (its {len(ignored)} {side.direction} rule(s) are ignored)")
         elif not policy.declared_policy_types:
-            lines.append(f"  note: {policy.id} selects it; without policyTypes it defaults to {types}, so it does not restrict {side.direction}")
+            lines.append(f"  note: {policy.id} selects it; without policyTypes it defaults to {_types(policy)}, so it does not restrict {side.direction}")
     return lines
+
+
+def _types(policy: NetworkPolicy) -> str:
+    return "[" + ", ".join(policy.policy_types) + "]"
 
 
 def _side_text(verdict: Verdict, side: SideVerdict, other: Pod | External) -> list[str]:
