@@ -17,7 +17,7 @@ import json
 import re
 from typing import Any, Callable
 
-__all__ = ["POD_KEYS", "PRUNED_KEYS", "read_item"]
+__all__ = ["NOT_SCALAR", "POD_KEYS", "PRUNED_KEYS", "read_item", "scalar"]
 
 # Keys whose blocks no reader of the harness (the model, the API server's rules it runs)
 # looks into, and that make up most of a dumped pod or node.
@@ -32,15 +32,18 @@ POD_KEYS = ("name", "namespace", "labels", "annotations", "ownerReferences", "co
 # value (or nothing: a block below), or else a one-line scalar (a list item when after "- ").
 _LINES = re.compile(r"^( *)(- )?(?:([A-Za-z0-9][A-Za-z0-9._/-]*):(?: (.*))?|(.*))\n", re.MULTILINE)
 _DOUBLE = re.compile(r'"(?:[^"\\]|\\.)*"')
+_BARE_DOUBLE = re.compile(r'"[^"\\\x00-\x1f]*"')  # no escape: JSON would read it as it stands
 _SINGLE = re.compile(r"'(?:[^']|'')*'")
 _PLAIN = re.compile(r"[^-?:,\[\]{}#&*!|>'\"%@` \t](?:[^#:]|:(?! ))*")  # no comment, no `: `, not ending in ':'
-_NONE = object()
+_NONE = NOT_SCALAR = object()
 
 
-def _scalar(text: str, plain: Callable[[str], Any]) -> Any:
-    """A one-line scalar's value, or _NONE when the line holds something else."""
+def scalar(text: str, plain: Callable[[str], Any]) -> Any:
+    """A one-line scalar's value, or NOT_SCALAR when the line holds something else."""
     first = text[:1]
     if first == '"':
+        if _BARE_DOUBLE.fullmatch(text):
+            return text[1:-1]
         if "\\u" in text or not _DOUBLE.fullmatch(text):  # PyYAML keeps a surrogate pair's halves apart
             return _NONE
         try:
@@ -63,7 +66,7 @@ def _key(key: Any) -> str:
 def _value(text: str, plain: Callable[[str], Any], seen: dict[str, Any]) -> Any:
     value = seen.get(text, _NONE)
     if value is _NONE:
-        value = _scalar(text, plain)
+        value = scalar(text, plain)
         if value is not _NONE and type(value) not in (dict, list):  # an empty map or list is made anew for each place
             seen[text] = value
     return value

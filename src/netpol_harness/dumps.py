@@ -15,18 +15,21 @@ key (`managedFields`, container statuses, volumes, probes ...: `PRUNED_KEYS`), a
 running pod (an item of kubectl's List) all but its metadata's name, namespace, labels,
 annotations and owners, its containers' ports, host network, node and addresses: that is
 what the model and the API server's rules it runs read. Each item of a List (a pod, a
-policy, a namespace ...) is then read line by line (`dumppods`) unless it holds anything
-beyond kubectl's plain block layout, and a large text is read in parts, one a core, cut
-at column-0 items (`dumpsplit`); the parser is left the List around them. What is
+policy, a namespace ...) is then read line by line (`dumppods`), a pod by its layout
+(`dumpshapes`: with the same result), unless it holds anything beyond kubectl's plain
+block layout, and a large text is read in parts, one a core, cut at column-0 items
+(`dumpsplit`); the parser is left the List around them. What is
 cut is not parsed, so the limits count what is left; what the loader reads is otherwise
 unchanged (a key the model ignores may be missing from the objects returned).
 """
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
 import re
 import secrets
-from typing import Any
+from typing import Any, Iterator
 
 import yaml
 from yaml.events import (AliasEvent, DocumentStartEvent, MappingEndEvent, MappingStartEvent,
@@ -35,7 +38,8 @@ from yaml.nodes import ScalarNode
 
 from .dumpjson import json_documents
 from .dumppods import POD_KEYS as _POD_KEYS
-from .dumppods import PRUNED_KEYS, read_item
+from .dumppods import PRUNED_KEYS
+from .dumpshapes import ShapeReader
 from .dumpsplit import cuts, in_parts
 from .loader import KUBE_RESOLVERS, Budget, Limits, limits, parse_manifests, refuse_oversize
 
@@ -46,16 +50,21 @@ except ImportError:  # pragma: no cover - PyYAML wheels ship libyaml
 
 __all__ = ["PRUNED_KEYS", "parse_dump"]
 
+# Each pattern is led by the newline before its first line (the text is given one in front),
+# a literal the regex engine scans for fast: a line-start anchor is tried at every character.
+# A block's last line keeps its newline, so the next block's pattern finds it.
+_LINE, _BLANK = r"[^\n]*(?=\n)", r"\n[ \t]*(?=\n)"
 # kubectl writes a block's list items at the key's own indentation ("- "), maps deeper.
-_PRUNE = re.compile(r"^( *)(?:%s):\n(?:\1(?: |- ).*\n|[ \t]*\n)*" % "|".join(PRUNED_KEYS), re.MULTILINE)
+_PRUNE = re.compile(r"\n( *)(?:%s):(?=\n)(?:\n\1(?: |- )%s|%s)*" % ("|".join(PRUNED_KEYS), _LINE, _BLANK))
 _PRUNED_HEAD = re.compile("(?:%s):" % "|".join(PRUNED_KEYS))  # at column 0, its block holds column-0 items
 # A running pod, an item of kubectl's List: of its metadata, spec and status (their keys
 # four spaces in) the model reads these; of its containers (six in), the name and ports.
-_LIST_ITEM = re.compile(r"^- .*\n(?:  .*\n|[ \t]*\n)*", re.MULTILINE)
-_POD_UNREAD = re.compile(r"^    (?!(?:%s):)[^ \n-][^\n]*\n(?:    (?: |- ).*\n)*" % "|".join(_POD_KEYS), re.MULTILINE)
-_CONTAINERS = re.compile(r"^    (?:containers|initContainers):\n(?:    (?: |- ).*\n)*", re.MULTILINE)
+_LIST_ITEM = re.compile(r"\n- %s(?:\n  %s|%s)*" % (_LINE, _LINE, _BLANK))
+_POD_UNREAD = re.compile(r"\n    (?!(?:%s):)[^ \n-]%s(?:\n    (?: |- )%s)*" % ("|".join(_POD_KEYS), _LINE, _LINE))
+_CONTAINERS = re.compile(r"\n    (?:containers|initContainers):(?=\n)(?:\n    (?: |- )%s)*" % _LINE)
+_CONTAINER_UNREAD = re.compile(r"\n      (?!(?:name|ports):)[^ \n-]%s(?:\n      (?: |- )%s)*" % (_LINE, _LINE))
 _ANCHOR = re.compile(r"[&*][^\s,\]}]")
-_CONTAINER_UNREAD = re.compile(r"^      (?!(?:name|ports):)[^ \n-][^\n]*\n(?:      (?: |- ).*\n)*", re.MULTILINE)
+_PLACEHOLDERS = re.compile(r"(?:\n- netpol-item-[0-9a-f]+-[0-9]+-[0-9]+(?=\n))+")  # _pruned_part's, in a row
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
 _STR, _NO_KEY, _OPEN = "tag:yaml.org,2002:str", object(), object()
 _PLAIN_TAGS = {"tag:yaml.org,2002:null": lambda value: None,
@@ -81,13 +90,27 @@ def parse_dump(text: str, source: str) -> list[Any]:
     if CParser is None:
         return parse_manifests(text, source)
     try:
-        pruned, pods = _pruned(text, lim.yaml_depth)
-        docs, aliased = _Builder(lim).run(pruned)
+        with _collector_off():
+            pruned, runs = _runs(*_pruned(text, lim.yaml_depth))
+            docs, aliased = _Builder(lim).run(pruned)
     except (_Unusual, yaml.YAMLError, RecursionError):
         return parse_manifests(text, source)  # the loader says what is wrong, or reads what is unusual
-    docs = [_put_back(d, pods) for d in docs if d is not None]
+    docs = [_put_back(d, runs) for d in docs if d is not None]
     # Aliases share objects; the loader's JSON round trip gives each place its own copy.
     return json.loads(json.dumps(docs)) if aliased else docs
+
+
+@contextlib.contextmanager
+def _collector_off() -> Iterator[None]:
+    """The cyclic garbage collector held off while a dump is read: what is read holds no
+    cycle, and the collector's passes over the growing heap cost much of the reading."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _pruned(text: str, depth: int) -> tuple[str, dict[str, dict]]:
@@ -98,45 +121,79 @@ def _pruned(text: str, depth: int) -> tuple[str, dict[str, dict]]:
     anchored = "\r" in text or ("&" in text or "*" in text) and _ANCHOR.search(text)
     nonce = "" if anchored else secrets.token_hex(8)
     offsets = cuts(text, _PRUNED_HEAD) if nonce else [0, len(text)]
-    parts = in_parts(text, offsets, lambda part, k: _pruned_part(part, depth, nonce, k))
+    readers: list[ShapeReader] = []  # one a process: the layouts a part learns serve its next parts
+
+    def read(part: str, k: int) -> tuple[str, dict[str, dict]]:
+        if not readers:
+            readers.append(ShapeReader(_plain, depth - 2))  # a List and its items above
+        return _pruned_part(part, nonce, k, readers[0])
+
+    parts = in_parts(text, offsets, read)
     found: dict[str, dict] = {}
     for _, read in parts:
         found.update(read)
     return "".join(pruned for pruned, _ in parts), found
 
 
-def _pruned_part(text: str, depth: int, nonce: str, part: int) -> tuple[str, dict[str, dict]]:
+def _pruned_part(text: str, nonce: str, part: int, reader: ShapeReader) -> tuple[str, dict[str, dict]]:
     """What `_pruned` gives for a part of the text (all of it: part 0); `nonce`: "" when no
     item is to be read line by line."""
     found: dict[str, dict] = {}
-    cache: dict[str, Any] = {}
-    seen: dict[str, Any] = {}
-    keys: dict[str, str] = {}
-
-    def plain(value: str) -> Any:
-        if value not in cache:
-            cache[value] = _plain(value)
-        return cache[value]
 
     def item(match: re.Match) -> str:
-        body = match.group(0)
-        if body.startswith("- kind: Pod\n") or "\n  kind: Pod\n" in body:
-            body = _CONTAINERS.sub(lambda m: _CONTAINER_UNREAD.sub("", m.group(0)), _POD_UNREAD.sub("", body))
-        read = read_item(body, plain, depth - 2, seen, keys) if nonce else None  # a List and its items above
+        body = match.group(0) + "\n"  # its newline in front, and its last line's after
+        pod = body.startswith("\n- kind: Pod\n") or "\n  kind: Pod\n" in body
+        if pod:
+            body = _CONTAINERS.sub(_container_read, _POD_UNREAD.sub("", body))
+        # A workload's pods share a layout; policies seldom do, and learning theirs costs more than it saves.
+        read = (reader.read if pod else reader.read_lines)(body[1:]) if nonce else None
         if read is None:
-            return body
+            return body[:-1]
         token = f"netpol-item-{nonce}-{part}-{len(found)}"
         found[token] = read
-        return f"- {token}\n"
+        return f"\n- {token}"
 
-    return _LIST_ITEM.sub(item, _PRUNE.sub("", text)), found
+    return _LIST_ITEM.sub(item, prune("\n" + text))[1:], found
 
 
-def _put_back(doc: Any, pods: dict[str, dict]) -> Any:
-    """`doc` with the pods in place of their placeholders (items of its column-0 lists)."""
+def prune(text: str) -> str:
+    """`text` without the blocks of `PRUNED_KEYS`; `text` starts with a newline, and so does
+    what is returned."""
+    return _PRUNE.sub("", text)
+
+
+def _container_read(match: re.Match) -> str:
+    """A pod's containers without what the model does not read of them."""
+    return _CONTAINER_UNREAD.sub("", match.group(0) + "\n")[:-1]
+
+
+def _runs(pruned: str, found: dict[str, dict]) -> tuple[str, dict[str, list[dict]]]:
+    """`pruned` with each run of placeholders in a row (items read one after another) one
+    placeholder, the key of the run's items in the map returned: the parser, in Python for
+    each item it reads, then reads a few dozen placeholders instead of every item."""
+    runs: dict[str, list[dict]] = {}
+
+    def run(match: re.Match) -> str:
+        lines: list[str] = []
+        for token in match.group(0)[3:].split("\n- "):
+            if token not in found:
+                lines.append(token)  # the dump's own text, that looks like a placeholder
+            elif lines and lines[-1] in runs:
+                runs[lines[-1]].append(found[token])
+            else:
+                lines.append(f"{token}-run")
+                runs[lines[-1]] = [found[token]]
+        return "".join(f"\n- {line}" for line in lines)
+
+    return _PLACEHOLDERS.sub(run, "\n" + pruned)[1:], runs
+
+
+def _put_back(doc: Any, runs: dict[str, list[dict]]) -> Any:
+    """`doc` with the items read in place of their runs' placeholders (items of its column-0 lists)."""
     lists = [doc] if type(doc) is list else [v for v in doc.values() if type(v) is list] if type(doc) is dict else []
     for items in lists:
-        items[:] = [pods.get(x, x) if type(x) is str else x for x in items]
+        if any(type(x) is str and x in runs for x in items):
+            items[:] = [y for x in items for y in (runs[x] if type(x) is str and x in runs else (x,))]
     return doc
 
 

@@ -49,7 +49,7 @@ def without(value: Any, keys: tuple[str, ...]) -> Any:
 
 def test_a_dump_read_in_parts_gives_the_objects_of_one_process_in_their_order(tmp_path, three_cores, monkeypatch):
     text = dump_text()
-    assert len(dumpsplit.cuts(text, dumps._PRUNED_HEAD)) == 3 * 4 + 1, "four parts for each of three processes"
+    assert len(dumpsplit.cuts(text, dumps._PRUNED_HEAD)) == 3 * dumpsplit._SHARES + 1, "parts for three processes"
     split = read(tmp_path, text)
     assert split == read_in_one_process(tmp_path, text, monkeypatch)
     assert [o["metadata"]["name"] for o in split] == [o["metadata"]["name"] for o in parse_manifests(text)[0]["items"]]
@@ -96,7 +96,7 @@ def test_an_item_read_line_by_line_keeps_the_depth_limit_of_the_parser(tmp_path,
     set_limits(yaml_depth=depth)
     try:
         try:
-            expected: Any = without(parse_manifests(dumps._PRUNE.sub("", text))[0]["items"], dumps.PRUNED_KEYS)
+            expected: Any = without(parse_manifests(dumps.prune("\n" + text))[0]["items"], dumps.PRUNED_KEYS)
         except yaml.YAMLError as err:
             expected = f"deeper than {depth} levels" in str(err)
         try:
@@ -127,3 +127,9 @@ def test_a_value_ending_in_a_tab_is_trimmed_as_the_loader_trims_it():
             "    labels:\n      team: web\t\n    name: shop\t\n")
     assert dumps.parse_dump(text, "dump.yaml") == parse_manifests(text, "dump.yaml")
     assert dumps.parse_dump(text, "dump.yaml")[0]["items"][0]["metadata"] == {"labels": {"team": "web"}, "name": "shop"}
+
+
+@pytest.mark.parametrize("answer", [{"a": [1, 2.5, None, True, "x", (1, 2)]}, ValueError("no"), Path("a/b")])
+def test_a_forked_process_answers_plain_data_and_any_other_picklable_object_alike(answer):
+    ok, value = dumpsplit.Beside(lambda: answer).result()
+    assert ok is True and type(value) is type(answer) and repr(value) == repr(answer)
