@@ -22,8 +22,8 @@ from .reading import (CLUSTER_WIDE_POLICY_KINDS, REFUSED_KEY, RefusedObject, man
                       object_name as _name)
 from .selector import LabelSelector, PolicyError, label_map, label_value
 # pod_template is re-exported.
-from .workloads import (WORKLOAD_KINDS, container_port, controller_pods, hook_of,  # noqa: F401 (pod_template
-                        pod_template, spec_ports, stood_in)  # re-exported)
+from .workloads import (WORKLOAD_KINDS, container_port, controller_pods, hook_of, pod_template,  # noqa: F401
+                        spec_ports, stood_in)
 
 # Synthetic pod addresses come from the ranges kind and flannel use by default, so tests
 # that reason about "the pod network" read naturally.
