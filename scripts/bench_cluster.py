@@ -18,7 +18,8 @@ hits both alike:
                 built: the chart's objects added, the evaluator compiled, and its pods' rows (whom
                 they reach) and columns (who reaches them); the helm render is printed beside it;
   query         point queries at 10,000 pods, each call timed alone (perf_counter_ns): median
-                and p99 of a verdict and of its explanation.
+                and p99 of a verdict and of its explanation, the 3,000 pairs as first asked
+                (a port's class rows are built on its 33rd question) and asked again.
 The baseline is the code the issue's figures were measured on (--baseline-rev, exported from git
 into out/bench/, run with the same manifests); where it takes minutes (reading 100,000 pods) it
 runs on a smaller input, and the table says so. --quick leaves out the 100,000-pod runs.
@@ -43,6 +44,8 @@ ROOT = Path(__file__).resolve().parent.parent
 VENV_PY = ROOT / ".venv" / "bin" / "python"
 if VENV_PY.exists() and Path(sys.prefix).resolve() != (ROOT / ".venv").resolve():
     os.execv(str(VENV_PY), [str(VENV_PY), __file__, *sys.argv[1:]])
+
+from netpol_harness.net.query import CHECKS_BEFORE_ROWS  # noqa: E402 - from the project's own virtualenv
 
 OUT = ROOT / "out" / "bench"
 SRC = ROOT / "src"
@@ -257,13 +260,16 @@ asks = [(rnd.choice(ids), rnd.choice(ids), rnd.choice((8080, 9090, 53)), "TCP") 
 verdict = getattr(ev, "allowed", None) or (lambda *q: ev.check(*q).allowed)
 def clocked(fn):
     fn(*asks[0])  # caches that belong to building, not asking
-    out = []
-    for q in asks:
-        start = time.perf_counter_ns()
-        fn(*q)
-        out.append(time.perf_counter_ns() - start)
-    out.sort()
-    return [out[len(out) // 2] / 1000, out[int(len(out) * 0.99)] / 1000]
+    passes = []
+    for _ in range(2):  # the pairs as first asked, then asked again once every port has its class rows
+        out = []
+        for q in asks:
+            start = time.perf_counter_ns()
+            fn(*q)
+            out.append(time.perf_counter_ns() - start)
+        out.sort()
+        passes.append([out[len(out) // 2] / 1000, out[int(len(out) * 0.99)] / 1000])
+    return passes
 def fields(*q):  # the explanation as data: both sides, the reason, the caveats
     checked = ev.check(*q)
     checked.reason, checked.egress, checked.ingress, checked.caveats
@@ -312,7 +318,7 @@ def _yaml_lines(value: Any, indent: str, out: list[str]) -> None:
 
 def write_dump(path: Path, dump: dict[str, Any], form: str) -> None:
     """The dump as `kubectl get -o yaml` or `-o json` writes it (json: 4-space indent), item by item."""
-    tmp = path.with_suffix(".partial")
+    tmp = path.with_name(path.name + ".partial")  # the YAML and JSON dumps of one size are written apart
     with tmp.open("w") as out:
         if form == "json":
             out.write('{\n    "apiVersion": "v1",\n    "items": [\n')
@@ -431,11 +437,18 @@ def bench_query(args: argparse.Namespace, base: Path | None) -> None:
                             namespaces=SMALL[2], seed=SEED, queries=args.queries)
     for what, key, api, bound in QUERY_FIGURES:
         api = api or f"Evaluator.{ours[0]['api']}"
-        for stat, index, target in (("median", 0, 10.0), ("p99", 1, 100.0)):
+        for stat, turn, index, target, why in (("median", 0, 0, 10.0, bound),
+                                                ("p99, first asks", 0, 1, 100.0, FIRST_P99),
+                                                ("p99, asked again", 1, 1, 100.0, P99_BOUND)):
             report(Figure("query", f"{what} at {SMALL[0]:,} pods, {stat} ({api}, {args.queries:,} pairs)",
-                          [r[key][index] for r in ours], unit="µs", target=target,
-                          baseline=[r[key][index] for r in theirs] or None, baseline_name="baseline",
-                          bound=bound if stat == "median" else P99_BOUND))
+                          [_turn(r[key], turn)[index] for r in ours], unit="µs", target=target,
+                          baseline=[_turn(r[key], turn)[index] for r in theirs] or None, baseline_name="baseline",
+                          bound=why))
+
+
+def _turn(result: list, turn: int) -> list[float]:
+    """[median, p99] of one pass (a baseline's snippet older than the two passes timed one)."""
+    return result[turn] if isinstance(result[0], list) else result
 
 
 # (what, the snippet's key, the call timed (None: the verdict's), what bounds it): the explanation
@@ -443,12 +456,14 @@ def bench_query(args: argparse.Namespace, base: Path | None) -> None:
 QUERY_FIGURES = (
     ("verdict", "verdict", None, "a lookup in the class tables"),
     ("explanation", "fields", "check() with reason, sides and caveats read",
-     "objects built per call: the lazy verdict (about 5 µs) and two sides (about 7 µs each: the class's "
-     "plan, the side object, the bit tests)"),
+     "objects built per call: check() about 4-5 µs (the verdict's lookup and the lazy verdict) and the read "
+     "about 12 µs (two side objects, about 3 µs each, and the reason)"),
     ("explanation text", "explanation", "check().explain()",
-     "closest misses: every rule of every isolating policy ranked, the reasons of the three shown and the "
-     "side lines written, about 300 Python calls a pair"),
+     "closest misses: every rule of every isolating policy ranked (about 30%), the reasons of the three shown "
+     "(about 22%) and the side lines"),
 )
+FIRST_P99 = (f"the first {CHECKS_BEFORE_ROWS} questions on each port take the per-pod path (CHECKS_BEFORE_ROWS) "
+             "and the next builds that port's class rows once; asked again, each is a lookup")
 P99_BOUND = "the scheduler on a loaded machine: the same p99 with the garbage collector off"
 
 
