@@ -2,7 +2,8 @@
 (Kubernetes' validateContainerPorts, pkg/apis/core/validation): a name is an IANA service
 name given once per container, a containerPort is 1-65535, a protocol is TCP, UDP or SCTP
 (an absent one defaults to TCP). The model reads named ports from them, so a pod the server
-would refuse must not answer a policy's named port."""
+would refuse must not answer a policy's named port. A name given in two containers of one pod
+is only a warning there (services and probes take the first), so it is not refused here."""
 from __future__ import annotations
 
 from typing import Any
