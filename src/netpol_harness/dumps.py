@@ -2,8 +2,9 @@
 for a large cluster, read into the same objects as `loader.parse_manifests`, within the
 same limits, an order of magnitude faster and without holding a node tree of the file.
 
-JSON goes to the json module (`dumpjson`: in C; a key given twice keeps its last value, as
-there), its nesting counted on the text, a large List's items read in two processes.
+JSON is read as the json module reads it (`dumpjson`: orjson where that reads alike, through
+`jsonfast`; a key given twice keeps its last value), its nesting counted on the text or held
+by orjson's own limit, a large List's items a run at a time in one process.
 YAML is built from libyaml's event stream in one pass that keeps the limits' accounts
 (aliases once expanded, bytes they add, nesting) as `loader` does, and builds the objects
 as it goes. Anything unusual (an explicit tag, a merge key, a duplicate key, an error)
