@@ -48,7 +48,7 @@ def _fast(text: str, prune: Callable[[Any], Any], wrap: int = 0) -> Any:
         if wrap:
             data = "[" * wrap + data + "]" * wrap if type(data) is str else b"[" * wrap + data + b"]" * wrap
         value = prune(orjson.loads(data))
-    except (UnicodeEncodeError, orjson.JSONDecodeError):  # a lone surrogate, NaN, ...: json's reading
+    except (UnicodeEncodeError, orjson.JSONDecodeError, _Unbalanced):  # a lone surrogate, NaN, ...: json's reading
         return _NOT_READ
     return _NOT_READ if _holds_wide_number(value) else value
 
@@ -67,8 +67,16 @@ def loads_within(text: str, depth: int, prune: Callable[[Any], Any] = _unchanged
     return None if value is _NOT_READ else value
 
 
+class _Unbalanced(ValueError):
+    """The text closed a wrapping list early: not one JSON value, whatever orjson made of it."""
+
+
 def _unwrapped(value: Any, wrap: int) -> Any:
+    # Each wrapping list must hold exactly one value: then the text between them is one
+    # JSON value; `{...}],[{...}` would otherwise read as two items of a wrapper.
     for _ in range(wrap):
+        if type(value) is not list or len(value) != 1:
+            raise _Unbalanced()
         value = value[0]
     return value
 

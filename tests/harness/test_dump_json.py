@@ -144,6 +144,16 @@ def test_an_unusual_item_reads_as_the_json_module_reads_the_whole_text(tmp_path,
                                                              sort_keys=True)  # an int stays an int
 
 
+def test_items_that_close_the_list_early_are_not_json_and_read_as_the_loader_reads_them(tmp_path, split, monkeypatch,
+                                                                                       decoder):
+    # `{...}],[{...}`: two lists where one belongs. json refuses the text; no reader may keep the first half.
+    text = with_item(dump_text(), '        {"kind": "Namespace", "metadata": {"name": "a"}}],\n        [{"kind": '
+                                  '"Namespace", "metadata": {"name": "b"}}')
+    with pytest.raises(ValueError):
+        json.loads(text)
+    assert read(tmp_path, text) == read_by_json_alone(tmp_path, text, monkeypatch)
+
+
 def test_an_integer_past_64_bits_stays_an_integer(tmp_path, split):
     item = UNUSUAL_ITEMS["an integer past 64 bits"]
     objects = read(tmp_path, with_item(dump_text(), "        {" + item + "}"))
