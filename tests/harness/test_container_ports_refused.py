@@ -32,15 +32,17 @@ REFUSED = {
                              "spec.containers[0].ports[0].name: Invalid value: {'a': {}}: must be a string"),
     "port 70000": ({"containerPort": 70000},
                    "spec.containers[0].ports[0].containerPort: Invalid value: 70000: must be between 1 and 65535, inclusive"),
-    "port 0": ({"containerPort": 0},
-               "spec.containers[0].ports[0].containerPort: Invalid value: 0: must be between 1 and 65535, inclusive"),
+    "port 0, the API's unset": ({"containerPort": 0}, "spec.containers[0].ports[0].containerPort: Required value"),
+    "a host port past 65535": ({"containerPort": 80, "hostPort": 99999},
+                               "spec.containers[0].ports[0].hostPort: Invalid value: 99999: "
+                               "must be between 1 and 65535, inclusive"),
     "a port number as a string": ({"containerPort": "80"},
                                   "spec.containers[0].ports[0].containerPort: Invalid value: '80': "
                                   "must be between 1 and 65535, inclusive"),
     "no port number": ({"name": "http"}, "spec.containers[0].ports[0].containerPort: Required value"),
     "protocol in lower case": ({"containerPort": 80, "protocol": "tcp"},
                                "spec.containers[0].ports[0].protocol: Unsupported value: 'tcp': "
-                               'supported values: "SCTP", "TCP", "UDP"'),
+                               "supported values: 'TCP', 'UDP', 'SCTP'"),
 }
 
 
@@ -59,6 +61,19 @@ def test_valid_ports_of_every_protocol_and_none_given_pass():
     ports = [{"name": "http", "containerPort": 80}, {"name": "dns", "containerPort": 53, "protocol": "UDP"},
              {"containerPort": 9000, "protocol": "SCTP"}, {"name": "h2c-9", "containerPort": 65535, "protocol": "TCP"}]
     assert container_port_errors(pod(*ports)) == []
+
+
+WRONG_TYPES = {
+    "containers a map": ({"containers": {"app": {}}}, "spec.containers: Invalid value: must be a list, not dict"),
+    "a container a string": ({"containers": ["app"]}, "spec.containers[0]: Invalid value: must be a map, not str"),
+    "ports a map": ({"containers": [{"name": "app", "ports": {"http": 80}}]},
+                    "spec.containers[0].ports: Invalid value: must be a list, not dict"),
+}
+
+
+@pytest.mark.parametrize("spec, line", WRONG_TYPES.values(), ids=WRONG_TYPES.keys())
+def test_containers_or_ports_of_the_wrong_type_are_one_line_not_a_late_failure(spec, line):
+    assert container_port_errors({"kind": "Pod", "metadata": {"name": "web"}, "spec": spec}) == [line]
 
 
 def test_workload_templates_are_checked_at_their_own_paths():

@@ -8,16 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..net.policy import PROTOCOLS
+from ..net.workloads import WORKLOAD_KINDS
 from .apirules import port_name_errors
 
 __all__ = ["container_port_errors"]
 
-PROTOCOLS = ("SCTP", "TCP", "UDP")
-# Where each kind keeps the pod spec whose containers run.
-_SPEC_PATHS = {"Pod": ("spec",), "Deployment": ("spec", "template", "spec"),
-               "StatefulSet": ("spec", "template", "spec"), "DaemonSet": ("spec", "template", "spec"),
-               "ReplicaSet": ("spec", "template", "spec"), "ReplicationController": ("spec", "template", "spec"),
-               "Job": ("spec", "template", "spec"), "CronJob": ("spec", "jobTemplate", "spec", "template", "spec")}
+# Where each kind keeps the pod spec whose containers run (as workloads.pod_template reads it).
+_SPEC_PATHS = {"Pod": ("spec",), **{kind: ("spec", "template", "spec") for kind in WORKLOAD_KINDS},
+               "CronJob": ("spec", "jobTemplate", "spec", "template", "spec")}
 
 
 def container_port_errors(obj: dict) -> list[str]:
@@ -28,14 +27,27 @@ def container_port_errors(obj: dict) -> list[str]:
     for step in steps or ():
         spec = spec.get(step) if isinstance(spec, dict) else None
     if not steps or not isinstance(spec, dict):
-        return []
+        return []  # a spec of the wrong type: the schemas say so, and the model refuses to read it
     errors = []
     for key in ("initContainers", "containers"):
-        containers = spec.get(key)
-        for i, container in enumerate(containers if isinstance(containers, list) else ()):
-            ports = container.get("ports") if isinstance(container, dict) else None
-            if isinstance(ports, list):
-                errors += _ports_errors(ports, ".".join(steps) + f".{key}[{i}].ports")
+        errors += _containers_errors(spec.get(key), ".".join(steps) + f".{key}")
+    return errors
+
+
+def _containers_errors(containers: Any, path: str) -> list[str]:
+    if containers is None:
+        return []
+    if not isinstance(containers, list):
+        return [f"{path}: Invalid value: must be a list, not {type(containers).__name__}"]
+    errors = []
+    for i, container in enumerate(containers):
+        ports = container.get("ports") if isinstance(container, dict) else None
+        if not isinstance(container, dict):
+            errors.append(f"{path}[{i}]: Invalid value: must be a map, not {type(container).__name__}")
+        elif ports is not None and not isinstance(ports, list):
+            errors.append(f"{path}[{i}].ports: Invalid value: must be a list, not {type(ports).__name__}")
+        elif ports:
+            errors += _ports_errors(ports, f"{path}[{i}].ports")
     return errors
 
 
@@ -48,16 +60,21 @@ def _ports_errors(ports: list, path: str) -> list[str]:
             errors.append(f"{at}: Invalid value: must be a map, not {type(port).__name__}")
             continue
         errors += _name_errors(port.get("name"), names, f"{at}.name")
-        number = port.get("containerPort")
-        if number is None:
-            errors.append(f"{at}.containerPort: Required value")
-        elif type(number) is not int or not 1 <= number <= 65535:
-            errors.append(f"{at}.containerPort: Invalid value: {number!r}: must be between 1 and 65535, inclusive")
+        errors += _number_errors(port.get("containerPort"), f"{at}.containerPort", required=True)
+        errors += _number_errors(port.get("hostPort"), f"{at}.hostPort", required=False)
         protocol = port.get("protocol")
         if protocol not in (None, "", *PROTOCOLS):  # none given: TCP
             errors.append(f"{at}.protocol: Unsupported value: {protocol!r}: supported values: "
-                          + ", ".join(f'"{p}"' for p in PROTOCOLS))
+                          + ", ".join(map(repr, PROTOCOLS)))
     return errors
+
+
+def _number_errors(number: Any, at: str, required: bool) -> list[str]:
+    if number is None or number == 0 and type(number) is int:  # 0 is the API's unset
+        return [f"{at}: Required value"] if required else []
+    if type(number) is not int or not 1 <= number <= 65535:
+        return [f"{at}: Invalid value: {number!r}: must be between 1 and 65535, inclusive"]
+    return []
 
 
 def _name_errors(name: Any, names: set[str], at: str) -> list[str]:
