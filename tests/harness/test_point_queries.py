@@ -2,6 +2,8 @@
 the per-pod path says: the same verdicts, reasons, caveats and explanations."""
 from __future__ import annotations
 
+import pytest
+
 import pickle
 import random
 
@@ -47,6 +49,21 @@ def test_a_lazy_verdict_is_a_verdict_in_every_way_callers_use():
     assert repr(verdict) == repr(eager)
     copy = pickle.loads(pickle.dumps(verdict))
     assert type(copy) is Verdict and copy == eager and copy.explain() == eager.explain()
+
+
+@pytest.mark.parametrize("order", [("reason", "context"), ("context", "reason"), ("caveats", "egress", "context")])
+def test_a_lazy_verdict_lets_go_of_its_model_once_every_field_is_read_in_any_order(order):
+    cluster = Cluster()
+    cluster.add_pod("shop", "web", {"app": "web"})
+    cluster.add_pod("shop", "db", {"app": "db"})
+    ev = Evaluator(cluster)
+    for _ in range(CHECKS_BEFORE_ROWS + 1):
+        verdict = ev.check("shop/web", "shop/db", 5432)
+    assert isinstance(verdict, LazyVerdict)
+    for name in order:
+        getattr(verdict, name)
+    held = {k for k in verdict.__dict__ if k.startswith("_")}
+    assert held == set(), f"after reading {order}, the verdict still holds {held}"
 
 
 def _asked_enough(ev: Evaluator, src: str, dst: str, port: int, protocol: str = "TCP") -> None:

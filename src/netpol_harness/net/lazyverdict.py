@@ -26,10 +26,10 @@ class _Lazy:
         if verdict is None:
             return self
         state = verdict.__dict__
-        if self.name != "context" and "_sides" in state:  # a verdict `between` two pods: the usual one
+        if self.name != "context" and "_sides" in state and "_context" in state:  # the usual first read
             state.pop("_sides")(state)
             return state[self.name]
-        verdict.fill(self.name)
+        verdict.fill(self.name)  # also lets go of the model once nothing is left to fill
         return state[self.name]
 
 
