@@ -52,6 +52,16 @@ def test_interned_reads_once_per_key_and_keeps_no_error():
     assert calls == [{"a": 1}, [Text()], [Text()], {"bad": 1}, {"bad": 1}]
 
 
+def test_interned_forgets_all_past_its_bytes_so_large_values_do_not_pile_up():
+    calls = []
+    once = interned(lambda value: calls.append(value) or len(value), size=3_000)
+    big = ["x" * 1_000 + str(k) for k in range(3)]
+    for value in big + big[2:]:  # about 1 KB a key: the third forgets the first two, the last is kept
+        once(value)
+    once(big[0])  # forgotten: read again
+    assert calls == [big[0], big[1], big[2], big[0]]
+
+
 def _policy(name, peer):
     return {"kind": "NetworkPolicy", "metadata": {"name": name, "namespace": "ns"},
             "spec": {"podSelector": {}, "ingress": [{"from": [peer]}]}}

@@ -33,11 +33,14 @@ def raw_key(value: Any) -> Any:
         return UNKEYED
 
 
-def interned(read: Callable[..., T], limit: int = 1 << 16) -> Callable[..., T]:
+def interned(read: Callable[..., T], limit: int = 1 << 16, size: int = 64 << 20) -> Callable[..., T]:
     """`read(value, *context)`, once per key of `value`; `context` may only change the
     words of an error, never a result (the key does not hold it). A function rather than
-    an object with __call__: it runs per peer and per pod, and calls one cheaper."""
+    an object with __call__: it runs per peer and per pod, and calls one cheaper. Forgets
+    all past `limit` keys or `size` bytes of them (a long-lived process reads many clusters,
+    and a key is as large as the value it stands for)."""
     seen: dict[Any, T] = {}
+    held = [0]  # bytes of the keys in `seen`
 
     def once(value: Any, *context: Any) -> T:
         try:
@@ -47,9 +50,11 @@ def interned(read: Callable[..., T], limit: int = 1 << 16) -> Callable[..., T]:
         made = seen.get(key)
         if made is None:
             made = read(value, *context)
-            if len(seen) >= limit:  # a long-lived process reads many clusters: bound what it keeps
+            if len(seen) >= limit or held[0] + len(key) > size:
                 seen.clear()
+                held[0] = 0
             seen[key] = made
+            held[0] += len(key)
         return made
 
     return once
