@@ -31,10 +31,13 @@ POD_KEYS = ("name", "namespace", "labels", "annotations", "ownerReferences", "co
 # One line of kubectl's block layout: indent, "- " or not, then a plain key and its one-line
 # value (or nothing: a block below), or else a one-line scalar (a list item when after "- ").
 _LINES = re.compile(r"^( *)(- )?(?:([A-Za-z0-9][A-Za-z0-9._/-]*):(?: (.*))?|(.*))\n", re.MULTILINE)
-_DOUBLE = re.compile(r'"(?:[^"\\]|\\.)*"')
-_BARE_DOUBLE = re.compile(r'"[^"\\\x00-\x1f]*"')  # no escape: JSON would read it as it stands
-_SINGLE = re.compile(r"'(?:[^']|'')*'")
-_PLAIN = re.compile(r"[^-?:,\[\]{}#&*!|>'\"%@` \t](?:[^#:]|:(?! ))*")  # no comment, no `: `, not ending in ':'
+# Characters YAML does not read as written, in no scalar read here: outside its printable set
+# (the loader's reader refuses them), line breaks other than \n (folded in a quoted value), a BOM.
+_ODD = r"\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff"
+_DOUBLE = re.compile(r'"(?:[^"\\%s]|\\[^%s])*"' % (_ODD, _ODD))
+_BARE_DOUBLE = re.compile(r'"[^"\\\x00-\x1f%s]*"' % _ODD)  # no escape: JSON would read it as it stands
+_SINGLE = re.compile(r"'(?:[^'%s]|'')*'" % _ODD)
+_PLAIN = re.compile(r"[^-?:,\[\]{}#&*!|>'\"%%@` \t%s](?:[^#:%s]|:(?! ))*" % (_ODD, _ODD))  # no comment, no `: `, not ending in ':'
 _NONE = NOT_SCALAR = object()
 
 

@@ -172,3 +172,24 @@ def test_items_read_in_a_row_go_to_the_parser_as_one_placeholder_and_come_back_i
     pruned, found = dumps._runs(*dumps._pruned(text, 100))
     assert pruned.count("\n- netpol-item-") == 3 and [len(run) for run in found.values()] == [5, 5]
     assert dumps.parse_dump(text, "dump.yaml") == parse_manifests(text, "dump.yaml")
+
+
+ODD_CHARACTERS = {"NEL, a line break YAML folds": "\x85", "DEL, outside YAML's printable set": "\x7f",
+                  "a C1 control": "\x90", "the line separator": "\u2028", "a byte-order mark": "\ufeff"}
+
+
+@pytest.mark.parametrize("odd", list(ODD_CHARACTERS.values()), ids=list(ODD_CHARACTERS))
+@pytest.mark.parametrize("form", ["{}", '"{}"', "'{}'"])
+def test_a_value_holding_a_character_yaml_does_not_read_as_written_reads_as_the_loader_reads_it(odd, form):
+    value = form.format("x" + odd + "y")
+    text = ("apiVersion: v1\nitems:\n- apiVersion: v1\n  kind: Namespace\n  metadata:\n    labels:\n"
+            f"      team: {value}\n    name: n\nkind: List\nmetadata:\n  resourceVersion: \"\"\n")
+    try:
+        expected: Any = parse_manifests(text, "dump")
+    except Exception as err:  # noqa: BLE001 - the loader's refusal is the answer to match
+        expected = (type(err), str(err))
+    try:
+        read: Any = dumps.parse_dump(text, "dump")
+    except Exception as err:  # noqa: BLE001
+        read = (type(err), str(err))
+    assert read == expected
