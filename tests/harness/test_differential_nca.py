@@ -88,6 +88,13 @@ def selector(keys: tuple[str, ...], values: tuple[str, ...], *, key_ops: bool = 
     )
 
 
+# Strategies built once: a strategy made inside a draw is built and validated again for
+# every example, which cost as much as NCA's analysis. They draw the same examples.
+POD_LABELS = labels(POD_KEYS, POD_VALUES)
+NS_LABELS = labels(NS_KEYS, NS_VALUES)
+POD_SELECTOR = selector(POD_KEYS, POD_VALUES)
+# NCA deviation 5: no Exists/DoesNotExist in a podSelector next to a namespaceSelector.
+POD_SELECTOR_BESIDE_NAMESPACES = selector(POD_KEYS, POD_VALUES, key_ops=False)
 NS_SELECTOR = st.one_of(
     selector(NS_KEYS, NS_VALUES),
     # Selecting namespaces by name is what charts do most.
@@ -102,17 +109,19 @@ def ip_block(draw: st.DrawFn) -> dict[str, Any]:
     return {"cidr": cidr, **({"except": excepts} if excepts else {})}
 
 
+IP_BLOCK = ip_block()
+
+
 @st.composite
 def peer(draw: st.DrawFn) -> dict[str, Any]:
     kind = draw(st.sampled_from(("pod", "ns", "both", "ipBlock")))
     if kind == "pod":
-        return {"podSelector": draw(selector(POD_KEYS, POD_VALUES))}
+        return {"podSelector": draw(POD_SELECTOR)}
     if kind == "ns":
         return {"namespaceSelector": draw(NS_SELECTOR)}
     if kind == "both":
-        # NCA deviation 5: no Exists/DoesNotExist in a podSelector next to a namespaceSelector.
-        return {"namespaceSelector": draw(NS_SELECTOR), "podSelector": draw(selector(POD_KEYS, POD_VALUES, key_ops=False))}
-    return {"ipBlock": draw(ip_block())}
+        return {"namespaceSelector": draw(NS_SELECTOR), "podSelector": draw(POD_SELECTOR_BESIDE_NAMESPACES)}
+    return {"ipBlock": draw(IP_BLOCK)}
 
 
 @st.composite
@@ -133,6 +142,10 @@ def policy_port(draw: st.DrawFn) -> dict[str, Any]:
     return out
 
 
+PEERS = st.lists(peer(), min_size=1, max_size=2)
+PORTS = st.lists(policy_port(), min_size=1, max_size=2)
+
+
 @st.composite
 def rule(draw: st.DrawFn, peer_key: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
@@ -141,10 +154,13 @@ def rule(draw: st.DrawFn, peer_key: str) -> dict[str, Any]:
     if peers == "empty":
         out[peer_key] = []
     elif peers == "some":
-        out[peer_key] = draw(st.lists(peer(), min_size=1, max_size=2))
+        out[peer_key] = draw(PEERS)
     if draw(st.booleans()):
-        out["ports"] = draw(st.lists(policy_port(), min_size=1, max_size=2))
+        out["ports"] = draw(PORTS)
     return out
+
+
+RULE_LISTS = {peer_key: st.lists(rule(peer_key), min_size=1, max_size=2) for peer_key in ("from", "to")}
 
 
 @st.composite
@@ -154,7 +170,10 @@ def rules(draw: st.DrawFn, peer_key: str) -> list[dict[str, Any]] | None:
         return None
     if kind == "empty":
         return []
-    return draw(st.lists(rule(peer_key), min_size=1, max_size=2))
+    return draw(RULE_LISTS[peer_key])
+
+
+RULES = {peer_key: rules(peer_key) for peer_key in ("from", "to")}
 
 
 @st.composite
@@ -162,13 +181,13 @@ def network_policy(draw: st.DrawFn, name: str, namespaces: list[str]) -> dict[st
     # NCA deviation 1: only these orders. None: policyTypes left out, for the API server's
     # defaulting (Ingress always, Egress when egress rules exist).
     types = draw(st.sampled_from((["Ingress"], ["Egress"], ["Ingress", "Egress"], None)))
-    spec: dict[str, Any] = {"podSelector": draw(selector(POD_KEYS, POD_VALUES))}
+    spec: dict[str, Any] = {"podSelector": draw(POD_SELECTOR)}
     if types is not None:
         spec["policyTypes"] = types
     for policy_type, key, peer_key in (("Ingress", "ingress", "from"), ("Egress", "egress", "to")):
         if types is not None and policy_type not in types:
             continue  # NCA deviation 4: no rules for an unlisted type
-        value = draw(rules(peer_key))
+        value = draw(RULES[peer_key])
         if types is None and key == "egress" and value == []:
             continue  # NCA deviation 2: `egress: []` without policyTypes
         if value is not None:
@@ -193,19 +212,22 @@ def container_ports(draw: st.DrawFn) -> list[dict[str, Any]]:
     return ports
 
 
+CONTAINER_PORTS = container_ports()
+
+
 @st.composite
 def clusters(draw: st.DrawFn) -> list[dict[str, Any]]:
     namespaces = draw(st.lists(st.sampled_from(NAMESPACES), min_size=2, max_size=3, unique=True))
     docs: list[dict[str, Any]] = [
-        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": n, "labels": draw(labels(NS_KEYS, NS_VALUES))}}
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": n, "labels": draw(NS_LABELS)}}
         for n in namespaces
     ]
     for i in range(draw(st.integers(2, 7))):
         docs.append({
             "apiVersion": "v1",
             "kind": "Pod",
-            "metadata": {"name": f"pod-{i}", "namespace": draw(st.sampled_from(namespaces)), "labels": draw(labels(POD_KEYS, POD_VALUES))},
-            "spec": {"containers": [{"name": "main", "image": "registry.invalid/app", "ports": draw(container_ports())}]},
+            "metadata": {"name": f"pod-{i}", "namespace": draw(st.sampled_from(namespaces)), "labels": draw(POD_LABELS)},
+            "spec": {"containers": [{"name": "main", "image": "registry.invalid/app", "ports": draw(CONTAINER_PORTS)}]},
         })
     for i in range(draw(st.integers(1, 4))):
         docs.append(draw(network_policy(f"policy-{i}", namespaces)))

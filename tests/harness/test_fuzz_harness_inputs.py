@@ -68,10 +68,25 @@ def paths(node, prefix=()):
             yield from paths(v, prefix + (i,))
 
 
+def copied(node, memo: dict[int, object]):
+    """What a YAML round trip (safe_dump, safe_load) of these documents gives, without its
+    cost per example: keys sorted, an object met twice (an anchor) one copy."""
+    if not isinstance(node, (dict, list)):
+        return node
+    if id(node) not in memo:
+        if isinstance(node, dict):
+            memo[id(node)] = out = {}
+            out.update((k, copied(v, memo)) for k, v in sorted(node.items()))
+        else:
+            memo[id(node)] = out = []
+            out.extend(copied(v, memo) for v in node)
+    return memo[id(node)]
+
+
 def mutate(doc, path, value, delete: bool):
     if not path:
         return value
-    copy = yaml.safe_load(yaml.safe_dump(doc))
+    copy = copied(doc, {})
     parent = copy
     for step in path[:-1]:
         parent = parent[step]

@@ -157,8 +157,12 @@ def test_a_case_whose_render_hangs_fails_alone_with_its_values_and_the_matrix_go
     monkeypatch.setenv("NETPOL_CACHE_DIR", str(tmp_path / "cache"))
     cases = [Case(f"case-{n}", {"name": n}) for n in "abcdef"]
     cases[3] = Case("case-hangs", {"name": "d", "hang": True})
-    # The timeout leaves a loaded CI machine time to start the fake helm; the hang is an hour.
-    result = run_matrix(chart, cases, ("render",), helm=str(fake_helm), workers=workers, batch=3, case_timeout=6)
+    # The hang is an hour and is waited out two or three times (the batch check, the batch,
+    # the case alone), so the timeout is most of this test's time. 3 s is fifteen times what
+    # the fake helm takes on a loaded machine (0.2 s at a load of 5 on 2 cores), and a batch
+    # that runs out is rendered case by case with 3 s each: a single slow start fails
+    # nothing. (1.5 s once failed on a loaded machine.)
+    result = run_matrix(chart, cases, ("render",), helm=str(fake_helm), workers=workers, batch=3, case_timeout=3)
     assert [o.case.name for o in result.failed] == ["case-hangs"], result.summary()
     assert sum(o.rendered for o in result.outcomes) == 5
     (cause, hits), = result.groups().items()
@@ -195,8 +199,10 @@ def test_run_matrix_refuses_cases_that_are_neither_cases_nor_dicts_and_says_what
 def test_workers_see_the_environment_as_it_is_when_the_matrix_runs_not_when_the_forkserver_started(
         tmp_path, fake_helm, chart, monkeypatch):
     monkeypatch.setenv("FAKE_HELM_HANG", "1")
+    # Two chunks: a pool, and its forkserver started with this environment. Every render
+    # here hangs, so the timeout is only how long each is waited for.
     hung = run_matrix(chart, [{"name": n} for n in "ab"], ("render",), helm=str(fake_helm), workers=2, batch=1,
-                      case_timeout=3)  # two chunks: a pool, and its forkserver started with this environment
+                      case_timeout=1)
     assert len(hung.failed) == 2  # as the environment said
     monkeypatch.delenv("FAKE_HELM_HANG")
     result = run_matrix(chart, [{"name": n} for n in "abc"], ("render",), helm=str(fake_helm), workers=2, batch=1)

@@ -10,7 +10,6 @@ import re
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 import yaml
@@ -158,8 +157,10 @@ EXPECT = {"cases": [
 ]}
 
 
+# --assert=plain: a collection runs no assert, and rewriting the modules of the pytest11
+# plugins (this one, hypothesis) is most of each run's start-up when bytecode is not cached.
 def collected(pytester: pytest.Pytester, *options: str) -> list[str]:
-    result = pytester.runpytest_subprocess("--collect-only", "-q", "-p", "no:cacheprovider", *options)
+    result = pytester.runpytest_subprocess("--collect-only", "-q", "-p", "no:cacheprovider", "--assert=plain", *options)
     assert result.ret == 0, result.stdout.str() + result.stderr.str()
     return [line for line in result.stdout.lines if "::" in line]
 
@@ -186,5 +187,5 @@ def test_pytest_shards_select_disjoint_items_whose_union_is_every_item(pytester:
     for shard in shards:
         cases = {re.sub(r"\[[0-9]+\] .*", "", item) for item in shard if "netpol-expect.yaml" in item}
         assert all(sum(1 for item in shard if item.startswith(case + "[")) == 3 for case in cases)
-    result = pytester.runpytest_subprocess("--collect-only", "-q", "--netpol-shard=3/2")
+    result = pytester.runpytest_subprocess("--collect-only", "-q", "--assert=plain", "--netpol-shard=3/2")
     assert result.ret == 4 and "--netpol-shard takes I/N" in result.stderr.str()

@@ -55,9 +55,12 @@ def installed(tmp_path_factory, default_helm) -> Path:
     assert built.returncode == 0, built.stderr
     wheel = next((work / "dist").glob("netpol_harness-*.whl"))
     env_dir = work / "venv"
-    venv.create(env_dir, with_pip=True)
+    # No pip of its own (ensurepip is 6 s): this pip installs the wheel and the dependencies
+    # its metadata names into that environment, as the environment's own pip would.
+    venv.create(env_dir, with_pip=False)
     python = env_dir / "bin" / "python"
-    pip = run([str(python), "-m", "pip", "install", "--quiet", "--no-compile", "--disable-pip-version-check", str(wheel)], work)
+    pip = run([sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-compile",
+               "--disable-pip-version-check", str(wheel)], work)
     assert pip.returncode == 0, pip.stderr
     return env_dir
 
