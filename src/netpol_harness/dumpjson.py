@@ -31,7 +31,8 @@ import numpy as np
 
 from . import dumpsplit
 from .dumppods import POD_KEYS, PRUNED_KEYS
-from .jsonfast import collector_held, loads, loads_within
+from .gcpause import collector_held
+from .jsonfast import loads, loads_within
 from .loader import Limits, limit_error
 
 __all__ = ["json_documents"]

@@ -25,12 +25,10 @@ unchanged (a key the model ignores may be missing from the objects returned).
 """
 from __future__ import annotations
 
-import contextlib
-import gc
 import json
 import re
 import secrets
-from typing import Any, Iterator
+from typing import Any
 
 import yaml
 from yaml.events import (AliasEvent, DocumentStartEvent, MappingEndEvent, MappingStartEvent,
@@ -42,6 +40,7 @@ from .dumppods import POD_KEYS as _POD_KEYS
 from .dumppods import PRUNED_KEYS
 from .dumpshapes import ShapeReader
 from .dumpsplit import cuts, in_parts
+from .gcpause import collector_held
 from .loader import KUBE_RESOLVERS, Budget, Limits, limits, parse_manifests, refuse_oversize
 
 try:  # libyaml's parser: PyYAML built without it reads through the loader instead
@@ -91,7 +90,7 @@ def parse_dump(text: str, source: str) -> list[Any]:
     if CParser is None:
         return parse_manifests(text, source)
     try:
-        with _collector_off():
+        with collector_held():
             pruned, runs = _runs(*_pruned(text, lim.yaml_depth))
             docs, aliased = _Builder(lim).run(pruned)
     except (_Unusual, yaml.YAMLError, RecursionError):
@@ -99,19 +98,6 @@ def parse_dump(text: str, source: str) -> list[Any]:
     docs = [_put_back(d, runs) for d in docs if d is not None]
     # Aliases share objects; the loader's JSON round trip gives each place its own copy.
     return json.loads(json.dumps(docs)) if aliased else docs
-
-
-@contextlib.contextmanager
-def _collector_off() -> Iterator[None]:
-    """The cyclic garbage collector held off while a dump is read: what is read holds no
-    cycle, and the collector's passes over the growing heap cost much of the reading."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _pruned(text: str, depth: int) -> tuple[str, dict[str, dict]]:

@@ -13,17 +13,15 @@ read alike. Without orjson, json decodes everything.
 from __future__ import annotations
 
 import functools
-import gc
 import json
-from contextlib import contextmanager
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 try:
     import orjson
 except ImportError:  # pragma: no cover - installed with the package; the json module does it all
     orjson = None  # type: ignore[assignment]
 
-__all__ = ["collector_held", "loads", "loads_within"]
+__all__ = ["loads", "loads_within"]
 
 
 def _unchanged(value: Any) -> Any:
@@ -132,16 +130,3 @@ def _holds_float(value: Any) -> bool:
         elif kind is float:
             return True
     return False
-
-
-@contextmanager
-def collector_held() -> Iterator[None]:
-    """The cyclic collector off while decoding: decoded JSON holds no cycles, and the
-    collector's passes over the growing heap would cost as much as the decoding."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()

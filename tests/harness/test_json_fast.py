@@ -3,7 +3,6 @@ by json where orjson refuses a text or might read it otherwise, and by json alon
 orjson is not installed."""
 from __future__ import annotations
 
-import gc
 import json
 import math
 import subprocess
@@ -122,24 +121,6 @@ def test_a_text_that_closes_its_wrapping_early_gets_no_answer(text):
 def test_without_orjson_nothing_reads_within_a_depth(monkeypatch):
     monkeypatch.setattr(jsonfast, "orjson", None)
     assert jsonfast.loads_within("[1]", 5) is None
-
-
-def test_the_collector_is_held_off_while_decoding_and_restored_after():
-    gc.enable()  # whatever the runner left
-    with jsonfast.collector_held():
-        assert not gc.isenabled()
-    assert gc.isenabled()
-    gc.disable()
-    try:
-        with jsonfast.collector_held():
-            pass
-        assert not gc.isenabled(), "off before, off after"
-    finally:
-        gc.enable()
-    with pytest.raises(ValueError):
-        with jsonfast.collector_held():
-            raise ValueError
-    assert gc.isenabled()
 
 
 def test_where_orjson_cannot_be_imported_the_json_module_reads_everything():

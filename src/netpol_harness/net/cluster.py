@@ -15,7 +15,8 @@ from .ciliumpolicy import CILIUM_KINDS, CiliumPolicy, is_cilium_policy
 from .dataplanes import KUBERNETES, Dataplane
 from .objects import (ContainerPort, External, Namespace, Node, Pod, Service,  # noqa: F401 (re-exported)
                       ServicePort, UnmodelledPolicy)
-from .parse_pods import (address as _address, flat, metadata as _fast_metadata, no_cycle_collection, read_running_pod,
+from ..gcpause import collector_held
+from .parse_pods import (address as _address, flat, metadata as _fast_metadata, read_running_pod,
                          stamp_external, stamp_pod)
 from .policy import NetworkPolicy
 from .reading import (CLUSTER_WIDE_POLICY_KINDS, REFUSED_KEY, RefusedObject, manifest_label,
@@ -257,7 +258,7 @@ class Cluster:
         objects = flat(objects)
         left_out = stood_in(objects, default_namespace)
         # Namespaces first so their labels are in place before anything lands in them.
-        with no_cycle_collection():
+        with collector_held():
             for obj in [o for o in objects if o.get("kind") == "Namespace"] + [
                     o for o in objects if o.get("kind") != "Namespace" and id(o) not in left_out]:
                 self._add_one(obj, default_namespace)

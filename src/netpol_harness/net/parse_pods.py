@@ -3,11 +3,9 @@ running pod, a hundred thousand in a large cluster, so each step is the cheapest
 gives the same value, and anything unusual goes the general way (`Cluster.add_pod`)."""
 from __future__ import annotations
 
-import gc
 import ipaddress
 import re
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .objects import ContainerPort, External, Pod
@@ -19,20 +17,6 @@ _V4_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
 _V4_WRITTEN = re.compile(rf"(?:{_V4_OCTET}\.){{3}}{_V4_OCTET}")
 
 _new = object.__new__
-
-
-@contextmanager
-def no_cycle_collection() -> Iterator[None]:
-    """The cyclic garbage collector held off while a model is built: what it makes lives as
-    long as the model and forms no cycles, yet each of the collector's passes over the older
-    objects walks every manifest again (a fifth of the time at 20,000 pods)."""
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_on:
-            gc.enable()
 
 
 def stamp_pod(namespace: str, name: str, labels: dict[str, str], ips: tuple[str, ...],
