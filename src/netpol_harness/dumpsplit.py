@@ -85,7 +85,9 @@ def _last_line_above(text: str, above: list[int], at: int) -> str | None:
 def in_parts(text: str, offsets: list[int], read: Callable[[str, int], Any]) -> list[Any]:
     """`read(part, k)` of each part, in order: every n-th here, the others in n - 1 forked
     processes. An exception a part raises is raised here, as reading it here would have;
-    the parts of a process that ends without an answer are read here."""
+    the parts of a process that ends without an answer are read here. `read` answers plain
+    data (maps, lists, strings, numbers, None): a forked process sends it back by marshal,
+    which would turn a bytearray or an array into bytes."""
     if len(offsets) <= 2:
         return [read(text, 0)]
     processes = min(_processes(), len(offsets) - 1)
