@@ -21,7 +21,7 @@ from .base import Masks, Matchers
 # Per-pod questions (sides, lines) answered from the pod's namespace before the per-pod
 # policy lists are made for every pod: those cost a pass over each policy's pods.
 PODS_BEFORE_LISTS = 256
-_POLICY_TYPE = {"ingress": "Ingress", "egress": "Egress"}  # direction.capitalize(), as policyTypes write it
+_POLICY_TYPE = {"ingress": "Ingress", "egress": "Egress"}  # as policyTypes write them
 
 
 @dataclass
@@ -247,7 +247,7 @@ class NetworkPolicies:
         policies = self._of(i, 1 if direction == "ingress" else 2)
         selecting = self._of(i, 0)
         if selecting:
-            policy_type = _POLICY_TYPE.get(direction) or direction.capitalize()
+            policy_type = _POLICY_TYPE[direction]
             bystanders = tuple(cp.policy for cp in selecting if policy_type not in cp.policy.policy_types)
         else:
             bystanders = ()
@@ -265,7 +265,7 @@ class NetworkPolicies:
         departs = not peers.dataplane.is_api
         host = departs and (other.host_network if other_pod else peers.is_host_address(other.ip))
         for cp in policies:
-            for crule in (cp._rules or cp._compiled())[0 if ingress else 1]:
+            for crule in cp._compiled()[0 if ingress else 1]:  # the property per rule costs a call more
                 if not ports_match(crule.rule.ports, port, protocol, named):
                     continue
                 if other_pod:
