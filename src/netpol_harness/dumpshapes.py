@@ -87,7 +87,7 @@ class ShapeReader:
         self.depth = depth
         self.scalars = Scalars(plain)
         self.keys: dict[str, str] = {}
-        # A layout's _ONCE (seen once), _Layout, compiled build, or _LINES (left to read_item).
+        # A layout's _ONCE (seen once), _Layout, compiled build, or _BY_LINES (left to read_item).
         self.builds: dict[tuple[str, ...], Any] = {}
 
     def read_lines(self, item: str) -> dict | None:
@@ -99,13 +99,13 @@ class ShapeReader:
         values = parts[2::3]
         del parts[2::3]
         shape = tuple(parts)
-        build = self.builds.get(shape, _LINES)
-        if build is _LINES:  # new or left to read_item: see it twice before learning it
-            self.builds[shape] = _ONCE if shape not in self.builds else _LINES
+        build = self.builds.get(shape, _BY_LINES)
+        if build is _BY_LINES:  # new or left to read_item: see it twice before learning it
+            self.builds[shape] = _ONCE if shape not in self.builds else _BY_LINES
             return read_item(item, self.plain, self.depth, self.scalars, self.keys)
         if build is _ONCE:
             build = self.builds[shape] = self._layout(item, values)
-            if build is _LINES:
+            if build is _BY_LINES:
                 return read_item(item, self.plain, self.depth, self.scalars, self.keys)
         try:
             resolved = list(map(self.scalars.__getitem__, values))
@@ -119,11 +119,11 @@ class ShapeReader:
         return build(resolved)
 
     def _layout(self, item: str, values: list[str]) -> Any:
-        """`item`'s layout, or _LINES: it is left to `read_item`."""
+        """`item`'s layout, or _BY_LINES: it is left to `read_item`."""
         slots = _Slots()
         template = read_item(item, self.plain, self.depth, slots, self.keys)
         if template is None or slots.texts != values or _nesting(template) > _NESTING:
-            return _LINES  # a deeper layout would not compile, nor be walked within the recursion limit
+            return _BY_LINES  # a deeper layout would not compile, nor be walked within the recursion limit
         return _Layout(template)
 
 
@@ -136,7 +136,7 @@ class _Layout:
         self.uses = 0
 
 
-_LINES, _ONCE = object(), object()
+_BY_LINES, _ONCE = object(), object()
 # A compiled display builds an item several times faster than walking the template, but
 # compiling it costs as much as walking it some dozen times, and most layouts of policies
 # serve one or two items.
