@@ -11,6 +11,7 @@ render, no helm); 130 / 143 after Ctrl-C / SIGTERM. A closed pipe ends any comma
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib
 import importlib.metadata
 import os
@@ -48,6 +49,7 @@ def _front_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@functools.cache  # every parser built asks it, and the metadata lookup walks the installed packages
 def _version() -> str:
     try:
         return importlib.metadata.version("netpol-harness")
