@@ -158,11 +158,11 @@ def test_a_case_whose_render_hangs_fails_alone_with_its_values_and_the_matrix_go
     cases = [Case(f"case-{n}", {"name": n}) for n in "abcdef"]
     cases[3] = Case("case-hangs", {"name": "d", "hang": True})
     # The hang is an hour and is waited out two or three times (the batch check, the batch,
-    # the case alone), so the timeout is most of this test's time. 3 s is fifteen times what
+    # the case alone), so the timeout is most of this test's time. 4 s is twenty times what
     # the fake helm takes on a loaded machine (0.2 s at a load of 5 on 2 cores), and a batch
-    # that runs out is rendered case by case with 3 s each: a single slow start fails
+    # that runs out is rendered case by case with 4 s each: a single slow start fails
     # nothing. (1.5 s once failed on a loaded machine.)
-    result = run_matrix(chart, cases, ("render",), helm=str(fake_helm), workers=workers, batch=3, case_timeout=3)
+    result = run_matrix(chart, cases, ("render",), helm=str(fake_helm), workers=workers, batch=3, case_timeout=4)
     assert [o.case.name for o in result.failed] == ["case-hangs"], result.summary()
     assert sum(o.rendered for o in result.outcomes) == 5
     (cause, hits), = result.groups().items()
