@@ -24,6 +24,13 @@ def dump_text(pods: int = 80, policies: int = 40, namespaces: int = 5) -> str:
     return json.dumps(kubectl_list(scale_cluster(pods, policies, namespaces, 5)), indent=4)
 
 
+def dump_nesting_12_levels(at: int) -> str:
+    """`dump_text()` with item `at` holding lists 8 deep: 12 levels with the List."""
+    document = json.loads(dump_text())
+    document["items"][at]["spec"]["deep"] = json.loads("[" * 8 + "]" * 8)
+    return json.dumps(document, indent=4)
+
+
 @pytest.fixture
 def split(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(dumpsplit, "SPLIT_BYTES", 1)
@@ -80,9 +87,7 @@ def test_a_json_dump_the_split_cannot_be_sure_of_reads_as_one_process_reads_it(t
 
 @pytest.mark.parametrize("depth", [10, 11, 12, 13])
 def test_a_json_dump_read_item_by_item_keeps_the_depth_limit(tmp_path, split, monkeypatch, depth):
-    document = json.loads(dump_text())
-    document["items"][-1]["spec"]["deep"] = json.loads("[" * 8 + "]" * 8)  # 12 levels with the List
-    text = json.dumps(document, indent=4)
+    text = dump_nesting_12_levels(-1)
     set_limits(yaml_depth=depth)
     try:
         got, one = read(tmp_path, text), read_in_one_process(tmp_path, text, monkeypatch)
@@ -169,9 +174,7 @@ def test_runs_of_any_length_give_the_objects_of_the_whole_text(tmp_path, split, 
 
 @pytest.mark.parametrize("depth", [10, 11, 12, 13, 400])
 def test_the_depth_limit_on_items_is_the_json_modules_whichever_decoder(tmp_path, split, monkeypatch, decoder, depth):
-    document = json.loads(dump_text())
-    document["items"][1]["spec"]["deep"] = json.loads("[" * 8 + "]" * 8)  # 12 levels with the List
-    text = json.dumps(document, indent=4)
+    text = dump_nesting_12_levels(1)
     set_limits(yaml_depth=depth)
     try:
         got, alone = read(tmp_path, text), read_by_json_alone(tmp_path, text, monkeypatch)

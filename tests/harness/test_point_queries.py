@@ -111,12 +111,17 @@ def test_answers_from_the_class_rows_equal_the_per_pod_paths_with_named_ports_an
         assert sum(row[0] for row in mine) >= 24  # pairs of distinct pods, answered from the rows
 
 
+def _seeded_pairs(ids: list[str], seed: int, count: int) -> list[tuple[str, str, int]]:
+    """`count` (source, destination, port) questions drawn as the benchmark draws them."""
+    rnd = random.Random(seed)
+    return [(rnd.choice(ids), rnd.choice(ids), rnd.choice((8080, 9090, 53))) for _ in range(count)]
+
+
 def test_plans_made_as_classes_are_met_explain_as_plans_made_ahead(monkeypatch):
     from netpol_harness.net import explain_sides
     cluster = Cluster.from_manifests(synthetic_cluster(600, 20, 80, 4))
     ids = [p.id for p in cluster.pods]
-    rnd = random.Random(9)
-    pairs = [(rnd.choice(ids), rnd.choice(ids), rnd.choice((8080, 9090, 53))) for _ in range(400)]
+    pairs = _seeded_pairs(ids, 9, 400)
     answers = []
     for ahead in (explain_sides.PLANS_AHEAD, 0):
         monkeypatch.setattr(explain_sides, "PLANS_AHEAD", ahead)
@@ -146,8 +151,7 @@ def test_closest_misses_are_the_same_whether_the_rule_tables_are_kept_or_cleared
     cluster = Cluster.from_manifests(synthetic_cluster(400, 10, 60, 6))
     ev = Evaluator(cluster, classes=False)
     ids = [p.id for p in cluster.pods]
-    rnd = random.Random(3)
-    pairs = [(rnd.choice(ids), rnd.choice(ids), rnd.choice((8080, 9090, 53))) for _ in range(150)]
+    pairs = _seeded_pairs(ids, 3, 150)
     texts = []
     for kept in (explain_misses.RULE_TABLES_KEPT, 1):
         monkeypatch.setattr(explain_misses, "RULE_TABLES_KEPT", kept)
