@@ -9,9 +9,9 @@ import ipaddress
 from collections.abc import Iterable, Mapping  # not typing's: its isinstance is slow, and runs per object
 from typing import Any
 
-from .adminpolicy import ADMIN_KINDS, AdminPolicy, is_admin_policy
+from .adminpolicy import AdminPolicy, is_admin_policy
 from .apiserver import endpoint_addresses, endpoint_port, is_apiserver_endpoints
-from .ciliumpolicy import CILIUM_KINDS, CiliumPolicy, is_cilium_policy
+from .ciliumpolicy import CiliumPolicy, is_cilium_policy
 from .dataplanes import KUBERNETES, Dataplane
 from .objects import (ContainerPort, External, Namespace, Node, Pod, Service,  # noqa: F401 (re-exported)
                       ServicePort, UnmodelledPolicy)
@@ -19,11 +19,11 @@ from ..gcpause import collector_held
 from .parse_pods import (address as _address, flat, metadata as _fast_metadata, read_running_pod,
                          stamp_external, stamp_pod)
 from .policy import NetworkPolicy
-from .reading import (CLUSTER_WIDE_POLICY_KINDS, REFUSED_KEY, RefusedObject, manifest_label,
+from .reading import (CLUSTER_WIDE_POLICY_KINDS, MODEL_KINDS, REFUSED_KEY, RefusedObject, manifest_label,
                       object_name as _name)
 from .selector import LabelSelector, PolicyError, label_map, label_value
 # pod_template is re-exported.
-from .workloads import (WORKLOAD_KINDS, container_port, controller_pods, hook_of, pod_template,  # noqa: F401
+from .workloads import (container_port, controller_pods, hook_of, pod_template,  # noqa: F401
                         spec_ports, stood_in)
 
 # Synthetic pod addresses come from the ranges kind and flannel use by default, so tests
@@ -32,10 +32,6 @@ POD_CIDR_V4 = ipaddress.ip_network("10.244.0.0/16")
 POD_CIDR_V6 = ipaddress.ip_network("fd00:10:244::/64")
 
 NAME_LABEL = "kubernetes.io/metadata.name"
-# Every kind `Cluster._add_object` may read (besides any *NetworkPolicy): a chart's other
-# objects skip its questions, one call each.
-_READ_KINDS = frozenset(("Namespace", "Pod", "NetworkPolicy", "Node", "Service", "EndpointSlice", "Endpoints",
-                         *ADMIN_KINDS, *CILIUM_KINDS, *CLUSTER_WIDE_POLICY_KINDS, *WORKLOAD_KINDS, "CronJob"))
 
 
 # kube-dns as kubeadm and kind deploy it: kube-system, k8s-app=kube-dns, named 53 ports.
@@ -283,8 +279,8 @@ class Cluster:
         meta = _fast_metadata(obj, default_namespace)
         ns = meta.get("namespace") or default_namespace
         ns = ns if type(ns) is str else str(ns)
-        if kind not in _READ_KINDS and not kind.endswith("NetworkPolicy"):
-            return  # RBAC, ConfigMaps, ServiceAccounts ...: no branch below reads them
+        if kind not in MODEL_KINDS and not kind.endswith("NetworkPolicy"):
+            return  # RBAC, ConfigMaps, ServiceAccounts ...: no branch below reads them, one lookup each
         if kind == "Namespace":
             self.add_namespace(_name(obj, default_namespace), meta.get("labels"))
         elif kind == "Pod":

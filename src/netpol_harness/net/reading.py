@@ -22,6 +22,10 @@ CLUSTER_WIDE_POLICY_KINDS = ("AdminNetworkPolicy", "BaselineAdminNetworkPolicy",
 
 
 CLUSTER_SCOPED_KINDS = ("Namespace", "Node", *CLUSTER_WIDE_POLICY_KINDS)
+# The kinds `Cluster.add_objects` reads, besides every *NetworkPolicy (admin and Cilium kinds
+# among them); of Endpoints and EndpointSlices, only the API server's.
+MODEL_KINDS = frozenset(("Namespace", "Pod", "Service", "Node", "CronJob", "Endpoints", "EndpointSlice",
+                         *WORKLOAD_KINDS, *CLUSTER_WIDE_POLICY_KINDS))
 
 # On a copy of an object the API server would refuse, judged anyway (`check.admission`): its reasons.
 REFUSED_KEY = "x-netpol-harness-refused"
@@ -93,5 +97,4 @@ def reads(obj: Mapping[str, Any]) -> bool:
         return False
     if kind in ("Endpoints", "EndpointSlice"):
         return isinstance(obj.get("metadata") or {}, Mapping) and is_apiserver_endpoints(obj)
-    return (kind in ("Namespace", "Pod", "Service", "Node", "CronJob", *WORKLOAD_KINDS) or kind.endswith("NetworkPolicy")
-            or kind in CLUSTER_WIDE_POLICY_KINDS or is_admin_policy(obj) or is_cilium_policy(obj))
+    return kind in MODEL_KINDS or kind.endswith("NetworkPolicy") or is_admin_policy(obj) or is_cilium_policy(obj)
