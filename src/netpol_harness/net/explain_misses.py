@@ -137,10 +137,8 @@ def _peer_miss(peer: Peer, policy: NetworkPolicy, other: Pod | External, ctx: Co
     if isinstance(other, External):
         return 4, f"{peer.describe(policy.namespace)} selects pods, never the outside address {other.ip}"
     ns_labels = ctx.namespace_labels.get(other.namespace, {})
-    # Peer.admits_namespace and admits_labels, for a peer without ipBlock.
-    ns_ok = other.namespace == policy.namespace if peer.namespace_selector is None else \
-        peer.namespace_selector.matches(ns_labels)
-    pod_ok = peer.pod_selector is None or peer.pod_selector.matches(other.labels)
+    ns_ok = peer.admits_namespace(other.namespace, ns_labels, policy.namespace)
+    pod_ok = peer.admits_labels(other.labels)
     if ns_ok and pod_ok:
         return None
     # Only the reasons given are written: a rule's texts are most of an explanation's cost.
